@@ -1,0 +1,282 @@
+//! The clap command tree: validated input only, no I/O. Doc comments are the help text.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::profile::AnthropicAuth;
+use crate::shell::Shell;
+use crate::tools::ToolId;
+
+const AFTER_HELP: &str = "\
+Environment variables:
+  BYOK_PROFILE     profile to use when --profile is not given
+  BYOK_BASE_URL    gateway URL, overriding the profile's
+  BYOK_API_KEY     API key, overriding the profile's
+  BYOK_MODEL       chat model, overriding the profile's
+  BYOK_HOME        home directory to use instead of $HOME
+  BYOK_CONFIG_DIR  directory holding byok's config.toml
+  BYOK_STATE_DIR   directory holding byok's backups and lock
+  BYOK_DATA_DIR    directory holding files byok generates for tools
+  BYOK_OS          path layout to use: linux, macos or windows (testing)
+  NO_COLOR         turn off colours
+
+Exit codes: 0 ok, 1 a check failed or you declined, 2 usage or configuration error.";
+
+/// Point your AI coding tools at your own API gateway
+#[derive(Debug, Parser)]
+#[command(name = "byok", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Gateway profile to use (default: BYOK_PROFILE, then the default profile)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The command to run
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Save a gateway profile (URL, key, models)
+    Init(InitArgs),
+    /// List, show, select or remove gateway profiles
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Print shell exports for the active profile, or install them in your shell's start-up file
+    Env(EnvArgs),
+    /// Show which tools are installed, where their config lives and whether they use the gateway
+    Detect(DetectArgs),
+    /// Write each tool's gateway settings, keeping everything else in its files
+    Setup(SetupArgs),
+    /// Put files back exactly as they were before byok changed them
+    Restore(RestoreArgs),
+    /// Take out only what byok added to a tool's settings
+    Remove(RemoveArgs),
+    /// Check that the gateway works and that each tool's settings really reach it
+    Doctor(DoctorArgs),
+    /// Show the whole product against a built-in mock gateway in a throw-away home
+    Demo(DemoArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the API key of the active profile (for tools' key helpers)
+    #[command(hide = true)]
+    PrintKey,
+}
+
+/// `byok init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Gateway URL, e.g. https://gw.example.com (a trailing /v1 is fine)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The gateway API key (stored in byok's config, mode 0600)
+    #[arg(long, value_name = "KEY", conflicts_with = "key_env")]
+    pub key: Option<String>,
+    /// Name of an environment variable that holds the key (nothing secret is stored)
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+    /// Default OpenAI-format chat model
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Model for Anthropic-format clients such as Claude Code
+    #[arg(long, value_name = "MODEL")]
+    pub anthropic_model: Option<String>,
+    /// Small, fast model for background work
+    #[arg(long, value_name = "MODEL")]
+    pub small_model: Option<String>,
+    /// How Anthropic-style clients send the key
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub anthropic_auth: Option<AnthropicAuth>,
+    /// Separate base URL for OpenAI-format requests (e.g. https://openrouter.ai/api/v1)
+    #[arg(long, value_name = "URL")]
+    pub openai_url: Option<String>,
+    /// Separate base URL for Anthropic-format requests (e.g. https://openrouter.ai/api)
+    #[arg(long, value_name = "URL")]
+    pub anthropic_url: Option<String>,
+    /// Profile name
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Don't ask: replace an existing profile of the same name
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Keep the current default profile instead of making this one the default
+    #[arg(long)]
+    pub no_default: bool,
+    /// Call GET /v1/models once to confirm the URL and key
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `byok profile …`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List profiles (the default is marked with *)
+    List,
+    /// Show a profile (the active one by default); the key is masked
+    Show {
+        /// Profile name
+        name: Option<String>,
+    },
+    /// Make a profile the default
+    Use {
+        /// Profile name
+        name: String,
+    },
+    /// Delete a profile
+    Remove {
+        /// Profile name
+        name: String,
+    },
+}
+
+/// `byok env`
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Output format (default: from $SHELL)
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+    /// Write (or replace) byok's block in the shell's start-up file
+    #[arg(long, conflicts_with_all = ["uninstall", "unset"])]
+    pub install: bool,
+    /// Remove byok's block from the shell's start-up file
+    #[arg(long, conflicts_with = "unset")]
+    pub uninstall: bool,
+    /// Print commands that unset every variable byok sets
+    #[arg(long)]
+    pub unset: bool,
+}
+
+/// `byok detect`
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How a key is written into tools that can run a command to get it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyMode {
+    /// Write the key itself (files get mode 0600)
+    #[default]
+    Literal,
+    /// Have the tool run `byok print-key` (Claude Code's apiKeyHelper)
+    Helper,
+}
+
+/// `byok setup`
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Tools to configure
+    #[arg(value_enum, required_unless_present = "all")]
+    pub tools: Vec<ToolId>,
+    /// Configure every detected tool
+    #[arg(long, conflicts_with = "tools")]
+    pub all: bool,
+    /// Show the diff and write nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Show the diff before asking
+    #[arg(long)]
+    pub diff: bool,
+    /// Apply without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Overwrite values changed by hand since byok wrote them
+    #[arg(long)]
+    pub force: bool,
+    /// How to hand the key to tools that support a key command
+    #[arg(long, value_enum, default_value_t)]
+    pub key_mode: KeyMode,
+    /// Only this VS Code-family host (code, cursor, vscodium, ...)
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Show the key in manual steps instead of masking it
+    #[arg(long)]
+    pub show_key: bool,
+}
+
+/// `byok restore`
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Backup id (see --list); all backups when omitted
+    pub backup: Option<String>,
+    /// List backups
+    #[arg(long, conflicts_with_all = ["backup", "tool"])]
+    pub list: bool,
+    /// Restore every file backed up for this tool
+    #[arg(long, value_name = "TOOL", conflicts_with = "backup")]
+    pub tool: Option<String>,
+    /// Restore even files changed since byok wrote them
+    #[arg(long)]
+    pub force: bool,
+    /// Apply without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `byok remove`
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Tools to clean up
+    #[arg(value_enum, required = true)]
+    pub tools: Vec<ToolId>,
+    /// Show the diff and write nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Apply without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Only this VS Code-family host
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+}
+
+/// `byok doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Gateway URL to check instead of the profile's
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// API key to use instead of the profile's
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Model to test instead of the profile's
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Only configuration, reachability and /models (nothing billed)
+    #[arg(long)]
+    pub quick: bool,
+    /// Machine-readable output
+    #[arg(long)]
+    pub json: bool,
+    /// Per-check timeout in seconds
+    #[arg(long, default_value_t = 20.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
+/// `byok demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the temporary home and print its path
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// `byok completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,138 @@
+//! `byok env`: the exports for the active profile, and installing them in a start-up file.
+//!
+//! This runs in every shell start-up, so the default path reads one small file and
+//! prints: no network, no spawning, no writes.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::EnvArgs;
+use crate::error::ExitStatus;
+use crate::fs::{self, BackupStore};
+use crate::plan::{self, Change, Plan};
+use crate::profile;
+use crate::shell::{self, Shell};
+
+/// Prints, installs or uninstalls the exports.
+pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let sh = match args.shell {
+        Some(s) => s,
+        None => Shell::detect(ctx.env)?,
+    };
+    if args.unset {
+        ctx.out.write_all(sh.render_unset()?.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.install {
+        return install(sh, ctx);
+    }
+    if args.uninstall {
+        return uninstall(sh, ctx);
+    }
+    let cfg = profile::load(ctx.env)?;
+    let gw = profile::resolve(ctx.env, &cfg, ctx.profile.as_deref())?;
+    if gw.base.is_insecure_remote() {
+        ctx.warn(&format!(
+            "{} uses plain http to another host: the key travels unencrypted",
+            gw.base
+        ))?;
+    }
+    let comment = format!("Gateway settings for byok profile `{}`.", gw.name);
+    let env = ctx.env;
+    let text = sh.render(&shell::exports(&gw), &comment, &|var| {
+        env.var(var).map(str::to_string)
+    });
+    ctx.out.write_all(text.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+fn install(sh: Shell, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let path = sh.startup_file(ctx.env)?;
+    // Fail now rather than at every shell start-up.
+    let cfg = profile::load(ctx.env)?;
+    let gw = profile::resolve(ctx.env, &cfg, ctx.profile.as_deref())?;
+    let before = fs::read_optional(&path)?;
+    let block = sh.install_block(&ctx.env.exe_string(), ctx.profile.as_deref());
+    let after = shell::upsert_block(before.as_deref().unwrap_or(""), &block);
+    let label = ctx.env.tilde(&path);
+    if before.as_deref() == Some(after.as_str()) {
+        writeln!(
+            ctx.out,
+            "{label} already loads byok (profile `{}`); nothing to do",
+            gw.name
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    let plan = Plan {
+        changes: vec![Change::file(&path, before, Some(after), false)],
+        ..Plan::default()
+    };
+    let _lock = fs::Lock::acquire(ctx.env)?;
+    let applied = plan::apply(ctx.env, &plan, "shell", &gw.name)?;
+    let backup = applied.first().map(|a| a.backup_id.as_str()).unwrap_or("-");
+    writeln!(
+        ctx.out,
+        "Installed byok's block in {label} (backup {backup})."
+    )?;
+    writeln!(
+        ctx.out,
+        "Open a new shell, or load it now with: {}",
+        reload_hint(sh, &label)
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+fn uninstall(sh: Shell, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let path = sh.startup_file(ctx.env)?;
+    let label = ctx.env.tilde(&path);
+    let Some(before) = fs::read_optional(&path)? else {
+        writeln!(ctx.out, "{label} does not exist; nothing to remove")?;
+        return Ok(ExitStatus::Success);
+    };
+    if shell::find_blocks(&before).is_empty() {
+        writeln!(ctx.out, "{label} has no byok block; nothing to remove")?;
+        return Ok(ExitStatus::Success);
+    }
+    let store = BackupStore::new(ctx.env);
+    let entry = store.find(&path)?;
+    let original = match &entry {
+        Some(e) => store
+            .original(e)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        None => None,
+    };
+    let after = shell::remove_blocks(&before, original.as_deref());
+    // A start-up file byok created and that now holds nothing else goes away.
+    let created_by_byok = entry.as_ref().is_some_and(|e| !e.existed);
+    let after = if created_by_byok && after.trim().is_empty() {
+        None
+    } else {
+        Some(after)
+    };
+    let plan = Plan {
+        changes: vec![Change::file(&path, Some(before), after.clone(), false)],
+        ..Plan::default()
+    };
+    let _lock = fs::Lock::acquire(ctx.env)?;
+    plan::apply(ctx.env, &plan, "shell", "-")?;
+    if let Some(e) = &entry {
+        let back_to_original = match (&after, &original) {
+            (None, None) => true,
+            (Some(a), Some(o)) => a == o,
+            _ => false,
+        };
+        if back_to_original {
+            store.forget(e)?;
+        }
+    }
+    writeln!(ctx.out, "Removed byok's block from {label}.")?;
+    Ok(ExitStatus::Success)
+}
+
+fn reload_hint(sh: Shell, label: &str) -> String {
+    match sh {
+        Shell::Powershell => format!(". {label}"),
+        Shell::Nu => "exec nu".to_string(),
+        _ => format!("source {label}"),
+    }
+}

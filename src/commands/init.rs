@@ -1,0 +1,276 @@
+//! `byok init`: save a gateway profile, from flags or by asking on a terminal.
+//!
+//! Nothing is written until every answer is in, so Ctrl-C leaves no half-written file.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use dialoguer::{Confirm, FuzzySelect, Input, Password, Select};
+
+use super::Ctx;
+use crate::base_url::{self, BaseUrl};
+use crate::cli::InitArgs;
+use crate::error::{ExitStatus, UserError};
+use crate::profile::{self, AnthropicAuth, KeySource, Profile};
+use crate::secret::ApiKey;
+
+/// Creates or replaces a profile.
+pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let cfg = profile::load(ctx.env)?;
+    let ask = ctx.interactive;
+    let name = match (&args.name, ask) {
+        (Some(n), _) => n.clone(),
+        (None, true) => Input::new()
+            .with_prompt("Profile name")
+            .default("default".to_string())
+            .interact_text()?,
+        (None, false) => "default".to_string(),
+    };
+    profile::validate_name(&name)?;
+    let exists = cfg.profiles.contains_key(&name);
+    if exists && !args.yes {
+        let replace = ask
+            && Confirm::new()
+                .with_prompt(format!("Profile `{name}` exists. Replace it?"))
+                .default(false)
+                .interact()?;
+        if !replace {
+            let err = UserError::new(format!("profile `{name}` already exists"))
+                .hint("pass --yes to replace it, or --name to create another");
+            // Declining a prompt is exit 1; a missing flag in a script is a usage error.
+            return Err(if ask { err.failure() } else { err }.into());
+        }
+    }
+
+    let raw_url = match (&args.url, ask) {
+        (Some(u), _) => u.clone(),
+        (None, true) => Input::new()
+            .with_prompt("Gateway URL (e.g. https://gw.example.com)")
+            .interact_text()?,
+        (None, false) => return Err(missing("--url", "the gateway URL")),
+    };
+    let normalized = BaseUrl::parse(&raw_url).map_err(|e| {
+        UserError::new(format!("invalid gateway URL: {e:#}"))
+            .hint("give the URL you use in a browser or curl, e.g. --url https://gw.example.com/v1")
+    })?;
+    for note in &normalized.notes {
+        ctx.note(&format!("note: {note}"))?;
+    }
+    let url = normalized.url;
+    if url.is_insecure_remote() {
+        ctx.warn(&format!(
+            "{url} uses plain http to a host that is not this machine: the key would travel unencrypted"
+        ))?;
+    }
+
+    let key = read_key(args, ctx)?;
+    let openai_base_url = args
+        .openai_url
+        .as_deref()
+        .map(base_url::parse_override)
+        .transpose()?;
+    let anthropic_base_url = args
+        .anthropic_url
+        .as_deref()
+        .map(base_url::parse_anthropic_override)
+        .transpose()?;
+
+    let mut draft = Profile {
+        base_url: url.root().to_string(),
+        api_key: match &key {
+            KeySource::Literal(k) => Some(k.expose().to_string()),
+            KeySource::Env { .. } => None,
+        },
+        api_key_env: match &key {
+            KeySource::Env { var, .. } => Some(var.clone()),
+            KeySource::Literal(_) => None,
+        },
+        anthropic_auth: args.anthropic_auth.unwrap_or_default(),
+        openai_base_url,
+        anthropic_base_url,
+        ..Profile::default()
+    };
+
+    let models = if args.check {
+        check(&name, &draft, key.clone(), ctx)?
+    } else {
+        Vec::new()
+    };
+    draft.model = match (&args.model, ask) {
+        (Some(m), _) => Some(m.clone()),
+        (None, true) => Some(pick_model(&models, "Chat model (OpenAI format)", None)?),
+        (None, false) => return Err(missing("--model", "the default chat model")),
+    };
+    if let Some(m) = &draft.model
+        && !models.is_empty()
+        && !models.contains(m)
+    {
+        ctx.warn(&format!("the gateway does not list model `{m}`"))?;
+    }
+    draft.anthropic_model = match (&args.anthropic_model, ask) {
+        (Some(m), _) => Some(m.clone()),
+        (None, true) => optional(pick_model(
+            &models,
+            "Anthropic-format model (for Claude Code; empty to skip)",
+            Some(""),
+        )?),
+        (None, false) => None,
+    };
+    draft.small_model = match (&args.small_model, ask) {
+        (Some(m), _) => Some(m.clone()),
+        (None, true) => optional(pick_model(
+            &models,
+            "Small/fast model (empty to skip)",
+            Some(""),
+        )?),
+        (None, false) => None,
+    };
+    if args.anthropic_auth.is_none() && ask {
+        let styles = [
+            "Authorization: Bearer (ANTHROPIC_AUTH_TOKEN; most gateways)",
+            "x-api-key (ANTHROPIC_API_KEY)",
+        ];
+        let i = Select::new()
+            .with_prompt("How should Anthropic-style clients send the key?")
+            .items(styles)
+            .default(0)
+            .interact()?;
+        draft.anthropic_auth = if i == 0 {
+            AnthropicAuth::Bearer
+        } else {
+            AnthropicAuth::XApiKey
+        };
+    }
+
+    let make_default = !args.no_default || cfg.profiles.is_empty();
+    profile::save_profile(ctx.env, &name, &draft, make_default)?;
+    let path = ctx.env.tilde(&profile::config_path(ctx.env));
+    let key_text = match &key {
+        KeySource::Literal(k) => k.masked(),
+        KeySource::Env { var, .. } => format!("from ${var}"),
+    };
+    writeln!(
+        ctx.out,
+        "Saved profile `{name}`{} to {path}\n  gateway  {}\n  key      {key_text}\n  model    {}",
+        if make_default { " (default)" } else { "" },
+        url.root(),
+        draft.model.as_deref().unwrap_or("-"),
+    )?;
+    writeln!(
+        ctx.out,
+        "Next: `byok env --install` for your shell, `byok setup --all` for your tools, `byok doctor` to check."
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+fn missing(flag: &str, what: &str) -> anyhow::Error {
+    UserError::new(format!(
+        "{flag} is required: {what} (stdin is not a terminal, so byok can't ask)"
+    ))
+    .hint(format!(
+        "run `byok init {flag} …` with the other flags, or run `byok init` in a terminal"
+    ))
+    .into()
+}
+
+fn read_key(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<KeySource> {
+    if let Some(var) = &args.key_env {
+        return key_from_env(var, ctx);
+    }
+    let raw = match (&args.key, ctx.interactive) {
+        (Some(k), _) => k.clone(),
+        (None, true) => {
+            let choices = [
+                "Paste the key (stored in byok's config, mode 0600)",
+                "Read it from an environment variable",
+            ];
+            if Select::new()
+                .with_prompt("API key")
+                .items(choices)
+                .default(0)
+                .interact()?
+                == 1
+            {
+                let var: String = Input::new().with_prompt("Variable name").interact_text()?;
+                return key_from_env(&var, ctx);
+            }
+            Password::new().with_prompt("API key (hidden)").interact()?
+        }
+        (None, false) => {
+            return Err(missing(
+                "--key or --key-env",
+                "the API key, or the name of a variable holding it",
+            ));
+        }
+    };
+    let cleaned = ApiKey::clean(&raw).map_err(|e| UserError::new(format!("{e:#}")))?;
+    if cleaned.trimmed {
+        ctx.warn("removed whitespace or a line break around the key (a common copy-paste slip)")?;
+    }
+    Ok(KeySource::Literal(cleaned.key))
+}
+
+fn key_from_env(var: &str, ctx: &mut Ctx<'_>) -> Result<KeySource> {
+    profile::validate_env_name(var)?;
+    let value = ctx
+        .env
+        .var(var)
+        .and_then(|v| ApiKey::clean(v).ok())
+        .map(|c| c.key);
+    if value.is_none() {
+        ctx.warn(&format!(
+            "${var} is not set in this shell; byok will read it when it runs"
+        ))?;
+    }
+    Ok(KeySource::Env {
+        var: var.to_string(),
+        value,
+    })
+}
+
+fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Result<Vec<String>> {
+    let gw = profile::from_profile(name.to_string(), draft, key)?;
+    let client = crate::gateway::client(Duration::from_secs(15))?;
+    match crate::gateway::list_models(&client, &gw) {
+        Ok(models) => {
+            ctx.note(&format!("check: {}/models answered with {} models", gw.openai_base, models.len()))?;
+            Ok(models)
+        }
+        Err(e) => Err(UserError::new(format!("check failed: {e:#}"))
+            .hint("nothing was saved; fix the URL or key, or run without --check (then `byok doctor` explains more)")
+            .failure()
+            .into()),
+    }
+}
+
+fn pick_model(models: &[String], prompt: &str, default: Option<&str>) -> Result<String> {
+    if models.is_empty() {
+        let mut input = Input::<String>::new().with_prompt(prompt);
+        if let Some(d) = default {
+            input = input
+                .default(d.to_string())
+                .show_default(false)
+                .allow_empty(true);
+        }
+        return Ok(input.interact_text()?);
+    }
+    let mut items: Vec<&str> = models.iter().map(String::as_str).collect();
+    if default.is_some() {
+        items.insert(0, "(none)");
+    }
+    let i = FuzzySelect::new()
+        .with_prompt(prompt)
+        .items(&items)
+        .default(0)
+        .interact()?;
+    Ok(if default.is_some() && i == 0 {
+        String::new()
+    } else {
+        items[i].to_string()
+    })
+}
+
+fn optional(s: String) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}

@@ -1,0 +1,64 @@
+//! One module per subcommand; the only code that prints or prompts.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::env::Env;
+use crate::error::{ExitStatus, UserError};
+
+mod completions;
+mod env;
+mod init;
+mod profile;
+
+/// What every command works with: the context, the output streams, whether it may prompt.
+pub struct Ctx<'a> {
+    /// The resolved context.
+    pub env: &'a Env,
+    /// Standard output (the command's product).
+    pub out: &'a mut dyn Write,
+    /// Standard error (progress, warnings, notes).
+    pub err: &'a mut dyn Write,
+    /// Prompts are allowed (stdin and stderr are terminals).
+    pub interactive: bool,
+    /// The global `--profile` flag.
+    pub profile: Option<String>,
+}
+
+impl Ctx<'_> {
+    /// Prints a warning to stderr, with keys masked.
+    pub fn warn(&mut self, text: &str) -> Result<()> {
+        writeln!(self.err, "warning: {}", crate::secret::redact(text))?;
+        Ok(())
+    }
+
+    /// Prints a note to stderr, with keys masked.
+    pub fn note(&mut self, text: &str) -> Result<()> {
+        writeln!(self.err, "{}", crate::secret::redact(text))?;
+        Ok(())
+    }
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    ctx.profile = cli.profile.clone();
+    match cli.command {
+        Command::Init(args) => init::run(&args, ctx),
+        Command::Profile(cmd) => profile::run(&cmd, ctx),
+        Command::Env(args) => env::run(&args, ctx),
+        Command::Completions(args) => completions::run(&args, ctx),
+        Command::PrintKey => profile::print_key(ctx),
+        Command::Detect(_)
+        | Command::Setup(_)
+        | Command::Restore(_)
+        | Command::Remove(_)
+        | Command::Doctor(_)
+        | Command::Demo(_) => Err(UserError::new(
+            "this command is not available yet in this build",
+        )
+        .hint("see README.md for what byok can do today")
+        .into()),
+    }
+}

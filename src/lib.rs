@@ -1,0 +1,59 @@
+//! byok: point AI coding tools at your own API gateway.
+//!
+//! `main` builds an [`env::Env`], parses the command line and calls [`run`]; everything
+//! below takes its context from there.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub mod base_url;
+pub mod cli;
+pub mod commands;
+pub mod config_edit;
+pub mod env;
+pub mod error;
+pub mod fs;
+pub mod gateway;
+pub mod plan;
+pub mod profile;
+pub mod secret;
+pub mod shell;
+pub mod tools;
+
+/// Parses `args`, runs the command and returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let mut ctx = commands::Ctx {
+        env,
+        out: &mut out,
+        err: &mut err,
+        interactive: env.stdin_tty && env.stderr_tty,
+        profile: None,
+    };
+    let result = commands::dispatch(cli, &mut ctx).and_then(|s| {
+        ctx.out.flush()?;
+        Ok(s)
+    });
+    match result {
+        Ok(status) => status.into(),
+        Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let (text, status) = error::render(&e);
+            let _ = err.write_all(text.as_bytes());
+            status.into()
+        }
+    }
+}

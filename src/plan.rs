@@ -1,0 +1,185 @@
+//! Plans: what a command intends to change, as (path, before, after), shown as a masked
+//! unified diff and applied with a backup first and an atomic write.
+//!
+//! Adapters build plans without touching the disk; [`apply`] is the single place that
+//! turns a plan into writes.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use similar::TextDiff;
+
+use crate::env::Env;
+use crate::error::UserError;
+use crate::fs::{self, BackupStore, Mode};
+use crate::secret;
+
+/// What a change writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A whole text file.
+    File,
+    /// One row of a VS Code-style SQLite `ItemTable` (the value is the text).
+    SqliteItem {
+        /// The row's key.
+        key: String,
+    },
+}
+
+/// One intended change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The file (for SQLite items, the database file).
+    pub path: PathBuf,
+    /// File or SQLite row.
+    pub target: Target,
+    /// Current content; `None` when the file (or row) does not exist.
+    pub before: Option<String>,
+    /// New content; `None` deletes the file (or row).
+    pub after: Option<String>,
+    /// The content holds a key: mode 0600, masked everywhere.
+    pub secret: bool,
+}
+
+impl Change {
+    /// A whole-file change.
+    pub fn file(
+        path: impl Into<PathBuf>,
+        before: Option<String>,
+        after: Option<String>,
+        secret: bool,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            target: Target::File,
+            before,
+            after,
+            secret,
+        }
+    }
+
+    /// True when applying it would change something.
+    pub fn is_effective(&self) -> bool {
+        self.before != self.after
+    }
+
+    /// A short label for messages: the path, plus the row for SQLite items.
+    pub fn label(&self, env: &Env) -> String {
+        match &self.target {
+            Target::File => env.tilde(&self.path),
+            Target::SqliteItem { key } => format!("{} [{key}]", env.tilde(&self.path)),
+        }
+    }
+}
+
+/// A tool's (or a command's) intended changes, with what the user must still do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The changes, in apply order.
+    pub changes: Vec<Change>,
+    /// Things worth knowing (deprecations, which file was chosen).
+    pub notes: Vec<String>,
+    /// Steps byok cannot do, with values filled in (keys masked unless asked).
+    pub manual_steps: Vec<String>,
+}
+
+impl Plan {
+    /// The changes that would write something.
+    pub fn effective(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.is_effective())
+    }
+
+    /// True when nothing would be written.
+    pub fn is_up_to_date(&self) -> bool {
+        self.effective().next().is_none()
+    }
+}
+
+/// A unified diff of one change, with every known key masked.
+pub fn diff(env: &Env, change: &Change) -> String {
+    let before = change.before.as_deref().unwrap_or("");
+    let after = change.after.as_deref().unwrap_or("");
+    let label = change.label(env);
+    let old = if change.before.is_some() {
+        format!("a/{label}")
+    } else {
+        "/dev/null".to_string()
+    };
+    let new = if change.after.is_some() {
+        format!("b/{label}")
+    } else {
+        "/dev/null".to_string()
+    };
+    let text = TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&old, &new)
+        .to_string();
+    let mut text = secret::redact(&text);
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// What applying one change did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The change's label.
+    pub label: String,
+    /// The backup id of the original (first change only keeps the original).
+    pub backup_id: String,
+}
+
+/// Applies the effective changes: checks nothing moved underneath, backs each file up
+/// once, then writes atomically (or deletes).
+pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Applied>> {
+    let store = BackupStore::new(env);
+    let mut done = Vec::new();
+    for change in plan.effective() {
+        ensure_unchanged(env, change)?;
+        let entry = store.backup_once(&change.path, tool, profile)?;
+        // SQLite databases keep recent writes in their -wal file; back those up too.
+        if let Target::SqliteItem { .. } = change.target {
+            for ext in ["-wal", "-shm"] {
+                let side = PathBuf::from(format!("{}{ext}", change.path.display()));
+                if side.exists() {
+                    store.backup_once(&side, tool, profile)?;
+                }
+            }
+        }
+        let mode = if change.secret {
+            Mode::Secret
+        } else {
+            Mode::Keep
+        };
+        match (&change.target, &change.after) {
+            (Target::File, Some(text)) => fs::write_atomic(&change.path, text.as_bytes(), mode)?,
+            (Target::File, None) => fs::remove_file(&change.path)?,
+            (Target::SqliteItem { key }, value) => {
+                crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
+            }
+        }
+        done.push(Applied {
+            label: change.label(env),
+            backup_id: entry.id,
+        });
+    }
+    Ok(done)
+}
+
+fn ensure_unchanged(env: &Env, change: &Change) -> Result<()> {
+    let now = match &change.target {
+        Target::File => fs::read_optional(&change.path)?,
+        Target::SqliteItem { key } => crate::config_edit::sqlite::read_item(&change.path, key)?,
+    };
+    if now != change.before {
+        return Err(UserError::new(format!(
+            "{} changed while byok was working",
+            change.label(env)
+        ))
+        .hint("run the command again")
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,593 @@
+//! Gateway profiles: byok's own `config.toml`, and resolving the active profile into
+//! the [`Gateway`] every command works with (flag > `BYOK_*` variable > file).
+//!
+//! The file is edited with `toml_edit` so a user's comments survive `byok init`, and
+//! written atomically with mode 0600 since it may hold keys.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::base_url::{self, BaseUrl};
+use crate::env::{self, Env};
+use crate::error::UserError;
+use crate::fs;
+use crate::secret::ApiKey;
+
+/// How Anthropic-style clients send the key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnthropicAuth {
+    /// `Authorization: Bearer` (`ANTHROPIC_AUTH_TOKEN`).
+    #[default]
+    Bearer,
+    /// `x-api-key` (`ANTHROPIC_API_KEY`).
+    XApiKey,
+}
+
+impl AnthropicAuth {
+    /// The variable Claude Code and the Anthropic SDKs read for this style.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Self::Bearer => "ANTHROPIC_AUTH_TOKEN",
+            Self::XApiKey => "ANTHROPIC_API_KEY",
+        }
+    }
+
+    /// The other variable, which must not carry a stale key.
+    pub fn other_env_var(self) -> &'static str {
+        match self {
+            Self::Bearer => "ANTHROPIC_API_KEY",
+            Self::XApiKey => "ANTHROPIC_AUTH_TOKEN",
+        }
+    }
+
+    /// The config-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bearer => "bearer",
+            Self::XApiKey => "x-api-key",
+        }
+    }
+}
+
+/// One profile as stored in `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Gateway root URL (canonical form).
+    pub base_url: String,
+    /// The key itself (absent when `api_key_env` is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// Name of an environment variable that holds the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// Default OpenAI-format chat model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Model for Anthropic-format clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anthropic_model: Option<String>,
+    /// Small/fast model for background work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small_model: Option<String>,
+    /// How Anthropic-style clients send the key.
+    #[serde(default)]
+    pub anthropic_auth: AnthropicAuth,
+    /// Separate OpenAI-format base, for gateways that serve it elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openai_base_url: Option<String>,
+    /// Separate Anthropic-format base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anthropic_base_url: Option<String>,
+}
+
+/// The parsed `config.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// Name of the default profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// Where the key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// Stored in the profile (or given by `BYOK_API_KEY`).
+    Literal(ApiKey),
+    /// Read from an environment variable at use; `value` is its current content.
+    Env {
+        /// The variable's name.
+        var: String,
+        /// Its value in byok's environment, if set.
+        value: Option<ApiKey>,
+    },
+}
+
+/// A resolved profile: everything a command needs to talk to or configure for the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gateway {
+    /// Profile name.
+    pub name: String,
+    /// Canonical root.
+    pub base: BaseUrl,
+    /// What OpenAI-style clients get (`<root>/v1` unless overridden).
+    pub openai_base: String,
+    /// What Anthropic-style clients get (the root unless overridden; never ends in `/v1`).
+    pub anthropic_base: String,
+    /// The key.
+    pub key: KeySource,
+    /// OpenAI-format chat model.
+    pub model: Option<String>,
+    /// Anthropic-format model.
+    pub anthropic_model: Option<String>,
+    /// Small/fast model.
+    pub small_model: Option<String>,
+    /// Anthropic auth style.
+    pub anthropic_auth: AnthropicAuth,
+}
+
+impl Gateway {
+    /// The key, when known.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        match &self.key {
+            KeySource::Literal(k) => Some(k),
+            KeySource::Env { value, .. } => value.as_ref(),
+        }
+    }
+
+    /// The key or an error that says how to provide it.
+    pub fn require_key(&self) -> Result<&ApiKey> {
+        self.api_key().ok_or_else(|| match &self.key {
+            KeySource::Env { var, .. } => UserError::new(format!(
+                "profile `{}` reads its key from ${var}, which is not set",
+                self.name
+            ))
+            .hint(format!(
+                "export {var}=… in this shell, or run `byok init --name {} --key …`",
+                self.name
+            ))
+            .into(),
+            KeySource::Literal(_) => UserError::new("no API key").into(),
+        })
+    }
+
+    /// The Anthropic model, falling back to the chat model.
+    pub fn anthropic_model_or_default(&self) -> Option<&str> {
+        self.anthropic_model.as_deref().or(self.model.as_deref())
+    }
+}
+
+/// The path of byok's config file.
+pub fn config_path(env: &Env) -> PathBuf {
+    env.config_dir.join("config.toml")
+}
+
+/// Reads `config.toml`; a missing file is an empty config.
+pub fn load(env: &Env) -> Result<ConfigFile> {
+    let path = config_path(env);
+    let Some(text) = fs::read_optional(&path)? else {
+        return Ok(ConfigFile::default());
+    };
+    parse(&text).map_err(|e| {
+        UserError::new(format!("could not parse {}: {e}", env.tilde(&path)))
+            .hint("fix that line by hand (byok never overwrites a file it cannot read), or move the file aside and run `byok init`")
+            .into()
+    })
+}
+
+/// Parses config text; errors give line and column but never quote the line (it may hold a key).
+pub fn parse(text: &str) -> std::result::Result<ConfigFile, String> {
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let at = e.span().map(|s| line_col(text, s.start));
+        match at {
+            Some((l, c)) => format!("line {l}, column {c}: {}", e.message()),
+            None => e.message().to_string(),
+        }
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Saves one profile (and optionally makes it the default), keeping the rest of the file.
+pub fn save_profile(env: &Env, name: &str, profile: &Profile, make_default: bool) -> Result<()> {
+    edit_config(env, |doc| {
+        let table = profile_table(profile);
+        if !doc.contains_key("profiles") {
+            let mut t = toml_edit::Table::new();
+            t.set_implicit(true);
+            doc.insert("profiles", toml_edit::Item::Table(t));
+        }
+        let profiles = doc["profiles"]
+            .as_table_mut()
+            .context("`profiles` in config.toml is not a table")?;
+        match profiles
+            .get_mut(name)
+            .and_then(toml_edit::Item::as_table_mut)
+        {
+            // Replace values in place so comments around the table survive.
+            Some(existing) => {
+                let stale: Vec<String> = existing
+                    .iter()
+                    .map(|(k, _)| k.to_string())
+                    .filter(|k| !table.contains_key(k))
+                    .collect();
+                for k in stale {
+                    existing.remove(&k);
+                }
+                for (k, v) in table.iter() {
+                    match existing.get_mut(k).and_then(toml_edit::Item::as_value_mut) {
+                        Some(old) => {
+                            let decor = old.decor().clone();
+                            if let Some(new) = v.as_value() {
+                                *old = new.clone();
+                                *old.decor_mut() = decor;
+                            }
+                        }
+                        None => {
+                            existing.insert(k, v.clone());
+                        }
+                    }
+                }
+            }
+            None => {
+                profiles.insert(name, toml_edit::Item::Table(table));
+            }
+        }
+        if make_default {
+            doc.insert("default", toml_edit::value(name));
+        }
+        Ok(())
+    })
+}
+
+/// Removes a profile; clears `default` if it named it.
+pub fn remove_profile(env: &Env, name: &str) -> Result<()> {
+    edit_config(env, |doc| {
+        if let Some(p) = doc
+            .get_mut("profiles")
+            .and_then(toml_edit::Item::as_table_mut)
+        {
+            p.remove(name);
+        }
+        if doc.get("default").and_then(toml_edit::Item::as_str) == Some(name) {
+            doc.remove("default");
+        }
+        Ok(())
+    })
+}
+
+/// Makes `name` the default profile.
+pub fn set_default(env: &Env, name: &str) -> Result<()> {
+    edit_config(env, |doc| {
+        doc.insert("default", toml_edit::value(name));
+        Ok(())
+    })
+}
+
+fn edit_config(env: &Env, f: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<()>) -> Result<()> {
+    let path = config_path(env);
+    let text = fs::read_optional(&path)?;
+    // Validate with the same parser that `load` uses, so a bad file is never overwritten.
+    if let Some(t) = &text {
+        parse(t).map_err(|e| {
+            UserError::new(format!("could not parse {}: {e}", env.tilde(&path)))
+                .hint("fix the file by hand; byok did not change it")
+        })?;
+    }
+    let mut doc: toml_edit::DocumentMut = match &text {
+        Some(t) => t.parse().context("config.toml parsed once but not twice")?,
+        None => toml_edit::DocumentMut::new(),
+    };
+    f(&mut doc)?;
+    let header = if text.is_none() { HEADER } else { "" };
+    let _lock = fs::Lock::acquire(env)?;
+    fs::write_atomic(&path, format!("{header}{doc}").as_bytes(), fs::Mode::Secret)
+}
+
+const HEADER: &str = "# byok gateway profiles, managed by byok (`byok init`, `byok profile`).\n# Comments you add here are kept.\n";
+
+fn profile_table(p: &Profile) -> toml_edit::Table {
+    let mut t = toml_edit::Table::new();
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            t.insert(k, toml_edit::value(v));
+        }
+    };
+    put("base_url", Some(&p.base_url));
+    put("api_key", p.api_key.as_deref());
+    put("api_key_env", p.api_key_env.as_deref());
+    put("model", p.model.as_deref());
+    put("anthropic_model", p.anthropic_model.as_deref());
+    put("small_model", p.small_model.as_deref());
+    put("anthropic_auth", Some(p.anthropic_auth.as_str()));
+    put("openai_base_url", p.openai_base_url.as_deref());
+    put("anthropic_base_url", p.anthropic_base_url.as_deref());
+    t
+}
+
+/// Checks a profile name: it appears in file names and shell comments.
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(UserError::new(format!("invalid profile name `{name}`"))
+            .hint("use letters, digits, `-`, `_` and `.` (up to 64 characters)")
+            .into())
+    }
+}
+
+/// Checks an environment variable name given with `--key-env`.
+pub fn validate_env_name(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            UserError::new(format!("`{name}` is not a valid environment variable name"))
+                .hint(
+                    "use letters, digits and `_`, not starting with a digit (e.g. GATEWAY_API_KEY)",
+                )
+                .into(),
+        )
+    }
+}
+
+/// Which profile name is active: flag, then `BYOK_PROFILE`, then the default, then the only one.
+pub fn active_name(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Option<String> {
+    flag.map(str::to_string)
+        .or_else(|| env.var(env::BYOK_PROFILE).map(str::to_string))
+        .or_else(|| cfg.default.clone())
+        .or_else(|| {
+            (cfg.profiles.len() == 1)
+                .then(|| cfg.profiles.keys().next().cloned())
+                .flatten()
+        })
+}
+
+/// Resolves the active profile with `BYOK_*` overrides applied.
+pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gateway> {
+    let name = active_name(env, cfg, flag);
+    let stored = match &name {
+        Some(n) => match cfg.profiles.get(n) {
+            Some(p) => Some(p.clone()),
+            None if env.var(env::BYOK_BASE_URL).is_some() && flag.is_none() => None,
+            None => {
+                let known: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
+                let hint = if known.is_empty() {
+                    "run `byok init` to create one".to_string()
+                } else {
+                    format!(
+                        "known profiles: {}; see `byok profile list`",
+                        known.join(", ")
+                    )
+                };
+                return Err(UserError::new(format!("no profile named `{n}`"))
+                    .hint(hint)
+                    .into());
+            }
+        },
+        None => None,
+    };
+    let mut p = match stored {
+        Some(p) => p,
+        None if env.var(env::BYOK_BASE_URL).is_some() => Profile::default(),
+        None => {
+            return Err(UserError::new(format!(
+                "no gateway profile yet ({} does not exist or has none)",
+                env.tilde(&config_path(env))
+            ))
+            .hint("run `byok init` to create one")
+            .into());
+        }
+    };
+    let name = name.unwrap_or_else(|| "env".to_string());
+    if let Some(u) = env.var(env::BYOK_BASE_URL) {
+        p.base_url = u.to_string();
+    }
+    if let Some(m) = env.var(env::BYOK_MODEL) {
+        p.model = Some(m.to_string());
+    }
+    let key = match env.var(env::BYOK_API_KEY) {
+        Some(k) => KeySource::Literal(ApiKey::clean(k)?.key),
+        None => match (&p.api_key, &p.api_key_env) {
+            (Some(k), _) => KeySource::Literal(ApiKey::new(k.clone())),
+            (None, Some(var)) => KeySource::Env {
+                var: var.clone(),
+                value: env
+                    .var(var)
+                    .and_then(|v| ApiKey::clean(v).ok())
+                    .map(|c| c.key),
+            },
+            (None, None) => {
+                return Err(UserError::new(format!(
+                    "profile `{name}` has neither api_key nor api_key_env"
+                ))
+                .hint(format!(
+                    "run `byok init --name {name}` again with --key or --key-env"
+                ))
+                .into());
+            }
+        },
+    };
+    from_profile(name, &p, key)
+}
+
+/// Builds a [`Gateway`] from a stored profile.
+pub fn from_profile(name: String, p: &Profile, key: KeySource) -> Result<Gateway> {
+    let base = BaseUrl::parse(&p.base_url)
+        .map_err(|e| UserError::new(format!("profile `{name}` has an invalid base_url: {e:#}")))?
+        .url;
+    let openai_base = match &p.openai_base_url {
+        Some(u) => base_url::parse_override(u).map_err(|e| {
+            UserError::new(format!(
+                "profile `{name}` has an invalid openai_base_url: {e:#}"
+            ))
+        })?,
+        None => base.openai(),
+    };
+    let anthropic_base = match &p.anthropic_base_url {
+        Some(u) => base_url::parse_anthropic_override(u).map_err(|e| {
+            UserError::new(format!(
+                "profile `{name}` has an invalid anthropic_base_url: {e:#}"
+            ))
+        })?,
+        None => base.root().to_string(),
+    };
+    Ok(Gateway {
+        name,
+        base,
+        openai_base,
+        anthropic_base,
+        key,
+        model: p.model.clone(),
+        anthropic_model: p.anthropic_model.clone(),
+        small_model: p.small_model.clone(),
+        anthropic_auth: p.anthropic_auth,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        let vars = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Env::from_vars(
+            vars,
+            env::Os::Linux,
+            PathBuf::from("/cwd"),
+            Some("/h".into()),
+        )
+    }
+
+    fn cfg(text: &str) -> ConfigFile {
+        parse(text).unwrap()
+    }
+
+    const TWO: &str = r#"
+default = "work"
+[profiles.work]
+base_url = "https://gw.example.com"
+api_key = "sk-work-0123456789"
+model = "gpt-4o"
+[profiles.home]
+base_url = "https://openrouter.ai/api"
+api_key_env = "OR_KEY"
+anthropic_auth = "x-api-key"
+openai_base_url = "https://openrouter.ai/api/v1"
+"#;
+
+    #[test]
+    fn precedence_flag_env_default() {
+        let c = cfg(TWO);
+        assert_eq!(resolve(&env(&[]), &c, None).unwrap().name, "work");
+        assert_eq!(
+            resolve(&env(&[("BYOK_PROFILE", "home")]), &c, None)
+                .unwrap()
+                .name,
+            "home"
+        );
+        assert_eq!(
+            resolve(&env(&[("BYOK_PROFILE", "home")]), &c, Some("work"))
+                .unwrap()
+                .name,
+            "work"
+        );
+    }
+
+    #[test]
+    fn env_overrides_values() {
+        let e = env(&[
+            ("BYOK_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("BYOK_API_KEY", " sk-env-99999999 "),
+            ("BYOK_MODEL", "m2"),
+        ]);
+        let g = resolve(&e, &cfg(TWO), None).unwrap();
+        assert_eq!(g.openai_base, "http://127.0.0.1:9/v1");
+        assert_eq!(g.anthropic_base, "http://127.0.0.1:9");
+        assert_eq!(g.api_key().unwrap().expose(), "sk-env-99999999");
+        assert_eq!(g.model.as_deref(), Some("m2"));
+        // With no config at all, BYOK_BASE_URL + BYOK_API_KEY make an ad-hoc profile.
+        let g = resolve(&e, &ConfigFile::default(), None).unwrap();
+        assert_eq!(g.name, "env");
+    }
+
+    #[test]
+    fn key_from_env_var() {
+        let c = cfg(TWO);
+        let g = resolve(&env(&[("OR_KEY", "sk-or-123456789")]), &c, Some("home")).unwrap();
+        assert_eq!(
+            g.key,
+            KeySource::Env {
+                var: "OR_KEY".into(),
+                value: Some(ApiKey::new("sk-or-123456789"))
+            }
+        );
+        assert_eq!(g.openai_base, "https://openrouter.ai/api/v1");
+        assert_eq!(g.anthropic_base, "https://openrouter.ai/api");
+        assert_eq!(g.anthropic_auth, AnthropicAuth::XApiKey);
+        let unset = resolve(&env(&[]), &c, Some("home")).unwrap();
+        assert!(
+            unset
+                .require_key()
+                .unwrap_err()
+                .to_string()
+                .contains("$OR_KEY")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = resolve(&env(&[]), &ConfigFile::default(), None).unwrap_err();
+        assert!(e.to_string().contains("no gateway profile yet"));
+        let e = resolve(&env(&[]), &cfg(TWO), Some("nope")).unwrap_err();
+        let u = e.downcast_ref::<UserError>().unwrap();
+        assert_eq!(
+            u.hint.as_deref(),
+            Some("known profiles: home, work; see `byok profile list`")
+        );
+    }
+
+    #[test]
+    fn parse_errors_give_position_without_quoting() {
+        let err = parse("[profiles.a]\nbase_url = \"x\"\napi_key = sk-secret-value\n").unwrap_err();
+        assert!(err.starts_with("line 3, column 11"), "{err}");
+        assert!(!err.contains("sk-secret"), "{err}");
+    }
+
+    #[test]
+    fn names() {
+        assert!(validate_name("work-2.eu_1").is_ok());
+        for bad in ["", ".x", "a b", "a\nb", "a/b", "ü"] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_env_name("GW_KEY_2").is_ok());
+        for bad in ["2X", "A-B", "", "A B", "$X"] {
+            assert!(validate_env_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The tool registry: each supported tool is data plus a small adapter implementing
+//! [`Tool`]. Adapters are pure: the command gathers what they ask for into a
+//! [`Current`], they answer with a [`Detection`] or a [`Plan`].
+//!
+//! Adding a tool: one module, one [`ToolId`] variant, one line in [`TOOLS`], fixtures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::cli::KeyMode;
+use crate::env::Env;
+use crate::plan::Plan;
+use crate::profile::Gateway;
+
+/// A supported tool, as spelled on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum ToolId {
+    /// Claude Code (CLI and IDE extensions)
+    ClaudeCode,
+    /// Continue (VS Code / JetBrains extension and the `cn` CLI)
+    Continue,
+}
+
+impl ToolId {
+    /// The kebab-case spelling used on the CLI, in state files and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClaudeCode => "claude-code",
+            Self::Continue => "continue",
+        }
+    }
+}
+
+/// Options that shape a setup plan.
+#[derive(Debug, Clone, Default)]
+pub struct SetupOptions {
+    /// Literal key or a key command.
+    pub key_mode: KeyMode,
+    /// Restrict VS Code-family tools to one host.
+    pub host: Option<String>,
+    /// Absolute path of the running byok, for key helpers.
+    pub exe: String,
+    /// Show keys in manual steps instead of masking them.
+    pub show_key: bool,
+}
+
+/// What an adapter needs read before it can detect or plan.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Text files to read (missing files are fine).
+    pub files: Vec<PathBuf>,
+    /// Directories whose entry names to list (missing dirs are fine).
+    pub dirs: Vec<PathBuf>,
+    /// `(database, key)` rows of VS Code-style `ItemTable`s to read.
+    pub sqlite: Vec<(PathBuf, String)>,
+    /// Program names to look up on PATH.
+    pub binaries: Vec<&'static str>,
+    /// Process names whose running instances matter (e.g. `Cursor`).
+    pub processes: Vec<&'static str>,
+}
+
+/// A program found on PATH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binary {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its version, when a package manifest beside it says so (never by running it).
+    pub version: Option<String>,
+}
+
+/// The gathered state of the file system for some [`Inputs`].
+#[derive(Debug, Clone, Default)]
+pub struct Current {
+    /// File contents; `None` when missing.
+    pub files: BTreeMap<PathBuf, Option<String>>,
+    /// Directory entry names (sorted); `None` when missing.
+    pub dirs: BTreeMap<PathBuf, Option<Vec<String>>>,
+    /// SQLite rows; `None` when the database or row is missing.
+    pub sqlite: BTreeMap<(PathBuf, String), Option<String>>,
+    /// Binaries found on PATH, by name.
+    pub binaries: BTreeMap<String, Binary>,
+    /// Names of the requested processes that are running.
+    pub running: BTreeSet<String>,
+}
+
+impl Current {
+    /// A file's content, if it exists (and was gathered).
+    pub fn file(&self, path: &Path) -> Option<&str> {
+        self.files.get(path).and_then(Option::as_deref)
+    }
+
+    /// Whether a gathered file or directory exists.
+    pub fn exists(&self, path: &Path) -> bool {
+        self.file(path).is_some() || self.dirs.get(path).is_some_and(Option::is_some)
+    }
+
+    /// A gathered directory's entries (empty when missing).
+    pub fn entries(&self, dir: &Path) -> &[String] {
+        self.dirs.get(dir).and_then(Option::as_deref).unwrap_or(&[])
+    }
+
+    /// A gathered SQLite row.
+    pub fn sqlite_item(&self, db: &Path, key: &str) -> Option<&str> {
+        self.sqlite
+            .get(&(db.to_path_buf(), key.to_string()))
+            .and_then(Option::as_deref)
+    }
+}
+
+/// What detection found for one tool.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detection {
+    /// Some evidence of the tool exists.
+    pub installed: bool,
+    /// Human-readable evidence: "binary ~/.local/bin/claude (2.1.197)", "extension 3.52.1 in VS Code".
+    pub evidence: Vec<String>,
+    /// The config files byok would edit (existing or not).
+    pub config_files: Vec<PathBuf>,
+}
+
+/// One supported tool.
+pub trait Tool: Sync {
+    /// CLI identity.
+    fn id(&self) -> ToolId;
+    /// Display name.
+    fn name(&self) -> &'static str;
+    /// What to read; pure.
+    fn inputs(&self, env: &Env) -> Inputs;
+    /// Whether and where it is installed; pure.
+    fn detect(&self, env: &Env, cur: &Current) -> Detection;
+    /// The changes that point it at the gateway; pure.
+    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan>;
+    /// The changes that take out exactly what `plan` adds; pure.
+    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan>;
+    /// The current values of the settings byok owns, labelled, for drift detection; pure.
+    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)>;
+}
+
+/// Every supported tool, in display order.
+pub const TOOLS: &[&dyn Tool] = &[];
+
+/// The adapter for an id.
+pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
+    TOOLS.iter().copied().find(|t| t.id() == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_registered() {
+        let mut seen = BTreeSet::new();
+        for t in TOOLS {
+            assert!(seen.insert(t.id()), "{:?} twice", t.id());
+        }
+        for id in <ToolId as clap::ValueEnum>::value_variants() {
+            let spelled = clap::ValueEnum::to_possible_value(id).unwrap();
+            assert_eq!(spelled.get_name(), id.as_str());
+        }
+    }
+}

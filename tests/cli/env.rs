@@ -1,0 +1,403 @@
+//! `byok env`: exports per shell, quoting that survives hostile values, `--install`.
+
+use std::process::Command;
+
+use crate::common::{KEY, TestEnv, have};
+
+/// A key built to break naive quoting: quotes, `$()`, backticks, `;`, backslashes, spaces.
+const NASTY: &str = "sk-x'$(touch MARKER)\"`touch MARKER`;touch MARKER \\' ü\\";
+
+fn nasty_env() -> TestEnv {
+    let t = TestEnv::new();
+    let marker = t.root().join("MARKER").display().to_string();
+    let key = NASTY.replace("MARKER", &marker);
+    t.run(&[
+        "init",
+        "--url",
+        " https://gw.example.com/v1/ ",
+        "--key",
+        &key,
+        "--model",
+        "gpt-4o",
+        "--anthropic-model",
+        "claude's $(model)",
+        "--small-model",
+        "haiku`x`",
+        "--yes",
+    ])
+    .success();
+    t
+}
+
+fn expected_key(t: &TestEnv) -> String {
+    NASTY.replace("MARKER", &t.root().join("MARKER").display().to_string())
+}
+
+/// Runs the shell's own reading of byok's output and returns the variables it set.
+fn round_trip(t: &TestEnv, shell: &str, program: &str, args: &[&str], script: &str) -> Vec<String> {
+    // Unnormalised: the values must come back with the real paths in them.
+    let out = t
+        .command()
+        .args(["env", "--shell", shell])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let file = t.root().join(format!("env.{shell}"));
+    std::fs::write(&file, &out.stdout).unwrap();
+    let script = script.replace("FILE", &file.display().to_string());
+    let res = Command::new(program)
+        .args(args)
+        .arg(&script)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{shell}: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(
+        !t.root().join("MARKER").exists(),
+        "{shell} ran a command hidden in a value"
+    );
+    String::from_utf8(res.stdout)
+        .unwrap()
+        .split('\0')
+        .map(str::to_string)
+        .collect()
+}
+
+const NAMES: &str = "OPENAI_BASE_URL OPENAI_API_BASE OPENAI_API_KEY ANTHROPIC_BASE_URL ANTHROPIC_AUTH_TOKEN ANTHROPIC_MODEL ANTHROPIC_DEFAULT_HAIKU_MODEL";
+
+fn check_values(t: &TestEnv, got: &[String]) {
+    let key = expected_key(t);
+    assert_eq!(
+        got[..7],
+        [
+            "https://gw.example.com/v1",
+            "https://gw.example.com/v1",
+            key.as_str(),
+            "https://gw.example.com",
+            key.as_str(),
+            "claude's $(model)",
+            "haiku`x`",
+        ]
+    );
+}
+
+#[test]
+fn bash_round_trip() {
+    let t = nasty_env();
+    let script = format!(
+        "set -eu; ANTHROPIC_API_KEY=stale; eval \"$(cat FILE)\"; for n in {NAMES}; do printf '%s\\0' \"${{!n}}\"; done; printf '%s\\0' \"${{ANTHROPIC_API_KEY-unset}}\""
+    );
+    let got = round_trip(
+        &t,
+        "bash",
+        "bash",
+        &["--noprofile", "--norc", "-c"],
+        &script,
+    );
+    check_values(&t, &got);
+    assert_eq!(
+        got[7], "unset",
+        "a stale ANTHROPIC_API_KEY must not survive"
+    );
+}
+
+#[test]
+fn sh_round_trip() {
+    let t = nasty_env();
+    let script = "set -eu; . FILE; printf '%s\\0' \"$OPENAI_BASE_URL\" \"$OPENAI_API_BASE\" \"$OPENAI_API_KEY\" \"$ANTHROPIC_BASE_URL\" \"$ANTHROPIC_AUTH_TOKEN\" \"$ANTHROPIC_MODEL\" \"$ANTHROPIC_DEFAULT_HAIKU_MODEL\"";
+    let got = round_trip(&t, "sh", "sh", &["-c"], script);
+    check_values(&t, &got);
+}
+
+#[test]
+fn zsh_round_trip() {
+    if !have("zsh") {
+        eprintln!("zsh not installed; skipped");
+        return;
+    }
+    let t = nasty_env();
+    let script = format!(
+        "set -eu; eval \"$(cat FILE)\"; for n in {NAMES}; do printf '%s\\0' \"${{(P)n}}\"; done"
+    );
+    let got = round_trip(&t, "zsh", "zsh", &["-f", "-c"], &script);
+    check_values(&t, &got);
+}
+
+#[test]
+fn fish_round_trip() {
+    if !have("fish") {
+        eprintln!("fish not installed; skipped");
+        return;
+    }
+    let t = nasty_env();
+    let script = format!("source FILE; for n in {NAMES}; printf '%s\\0' $$n; end");
+    let got = round_trip(&t, "fish", "fish", &["--no-config", "-c"], &script);
+    check_values(&t, &got);
+}
+
+#[test]
+fn output_parses_with_n() {
+    let t = nasty_env();
+    for (shell, program, args) in [
+        ("bash", "bash", &["-n"][..]),
+        ("sh", "sh", &["-n"]),
+        ("zsh", "zsh", &["-n"]),
+        ("fish", "fish", &["-n"]),
+    ] {
+        if !have(program) {
+            continue;
+        }
+        let out = t.run(&["env", "--shell", shell]).success();
+        let file = t.root().join(format!("n.{shell}"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        let res = Command::new(program)
+            .args(args)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            res.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+    }
+}
+
+#[test]
+fn exact_bash_output() {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com/v1");
+    let out = t.run(&["env"]).success();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "# >>> byok >>>
+# Gateway settings for byok profile `default`.
+export OPENAI_BASE_URL='https://gw.example.com/v1'
+export OPENAI_API_BASE='https://gw.example.com/v1'
+export OPENAI_API_KEY='{KEY}'
+export ANTHROPIC_BASE_URL='https://gw.example.com'
+export ANTHROPIC_AUTH_TOKEN='{KEY}'
+unset ANTHROPIC_API_KEY
+export ANTHROPIC_MODEL='claude-sonnet-4-5'
+# <<< byok <<<
+"
+        )
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn key_env_is_referenced_not_copied() {
+    let mut t = TestEnv::new();
+    t.run(&[
+        "init",
+        "--url",
+        "https://gw",
+        "--key-env",
+        "GW_KEY",
+        "--model",
+        "m",
+        "--anthropic-auth",
+        "x-api-key",
+    ])
+    .success();
+    t.set("GW_KEY", KEY);
+    let bash = t.run(&["env", "--shell", "bash"]).success().stdout;
+    assert!(
+        bash.contains("export OPENAI_API_KEY=\"${GW_KEY}\"\n"),
+        "{bash}"
+    );
+    assert!(
+        bash.contains("export ANTHROPIC_API_KEY=\"${GW_KEY}\"\nunset ANTHROPIC_AUTH_TOKEN\n"),
+        "{bash}"
+    );
+    assert!(!bash.contains(KEY));
+    let fish = t.run(&["env", "--shell", "fish"]).success().stdout;
+    assert!(fish.contains("set -gx OPENAI_API_KEY $GW_KEY\n"), "{fish}");
+    let ps = t.run(&["env", "--shell", "powershell"]).success().stdout;
+    assert!(ps.contains("$env:OPENAI_API_KEY = $env:GW_KEY\n"), "{ps}");
+    // Formats that can't reference a variable get its current value.
+    let json = t.run(&["env", "--shell", "json"]).success().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["OPENAI_API_KEY"], KEY);
+    assert_eq!(v["ANTHROPIC_BASE_URL"], "https://gw");
+    let got = Command::new("bash")
+        .args([
+            "--noprofile",
+            "--norc",
+            "-c",
+            &format!("GW_KEY='{KEY}'; eval \"$1\"; printf %s \"$ANTHROPIC_API_KEY\""),
+            "-",
+            &bash,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&got.stdout), KEY);
+}
+
+#[test]
+fn other_formats_exact() {
+    let t = TestEnv::new();
+    t.run(&[
+        "init",
+        "--url",
+        "https://gw",
+        "--key",
+        "sk-it's-a-key-123",
+        "--model",
+        "m",
+    ])
+    .success();
+    let ps = t.run(&["env", "--shell", "powershell"]).success().stdout;
+    assert!(
+        ps.contains("$env:OPENAI_API_KEY = 'sk-it''s-a-key-123'\n"),
+        "{ps}"
+    );
+    assert!(
+        ps.contains("Remove-Item -ErrorAction SilentlyContinue Env:ANTHROPIC_API_KEY\n"),
+        "{ps}"
+    );
+    let nu = t.run(&["env", "--shell", "nu"]).success().stdout;
+    assert!(
+        nu.contains("$env.OPENAI_API_KEY = r#'sk-it's-a-key-123'#\n"),
+        "{nu}"
+    );
+    let dotenv = t.run(&["env", "--shell", "dotenv"]).success().stdout;
+    assert!(
+        dotenv.contains("OPENAI_API_KEY=\"sk-it's-a-key-123\"\n"),
+        "{dotenv}"
+    );
+    assert!(
+        dotenv.contains("OPENAI_BASE_URL='https://gw/v1'\n"),
+        "{dotenv}"
+    );
+}
+
+#[test]
+fn unset_prints_removals() {
+    let t = TestEnv::new();
+    let out = t.run(&["env", "--unset", "--shell", "fish"]).success();
+    assert_eq!(
+        out.stdout,
+        "set -e OPENAI_BASE_URL\nset -e OPENAI_API_BASE\nset -e OPENAI_API_KEY\nset -e ANTHROPIC_BASE_URL\n\
+         set -e ANTHROPIC_AUTH_TOKEN\nset -e ANTHROPIC_API_KEY\nset -e ANTHROPIC_MODEL\n\
+         set -e ANTHROPIC_DEFAULT_HAIKU_MODEL\nset -e ANTHROPIC_SMALL_FAST_MODEL\n"
+    );
+}
+
+#[test]
+fn unknown_shell_lists_choices() {
+    let mut t = TestEnv::new();
+    t.init("https://gw");
+    t.set("SHELL", "/usr/bin/tcsh");
+    let out = t.run(&["env"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: could not tell which shell this is ($SHELL is unset or unknown)\n\
+         hint: pass --shell with one of: sh, bash, zsh, fish, powershell, nu, dotenv, json\n"
+    );
+}
+
+#[test]
+fn no_profile_says_run_init() {
+    let t = TestEnv::new();
+    let out = t.run(&["env"]).code(2);
+    assert!(out.stderr.contains("no gateway profile yet"), "{out}");
+    assert!(
+        out.stderr.contains("hint: run `byok init` to create one"),
+        "{out}"
+    );
+}
+
+#[test]
+fn install_twice_leaves_one_block_and_uninstall_restores_bytes() {
+    let t = TestEnv::new();
+    t.init("https://gw");
+    // No trailing newline: the hardest case for giving the original bytes back.
+    let original = "# my bashrc\r\nalias ll='ls -l'\r\nexport PATH=\"$HOME/bin:$PATH\"";
+    t.write(".bashrc", original);
+    let out = t.run(&["env", "--install"]).success();
+    assert!(
+        out.stdout
+            .starts_with("Installed byok's block in ~/.bashrc (backup "),
+        "{out}"
+    );
+    let once = t.read(".bashrc");
+    t.run(&["env", "--install"]).success();
+    let out = t.run(&["env", "--install"]).success();
+    assert_eq!(
+        out.stdout,
+        "~/.bashrc already loads byok (profile `default`); nothing to do\n"
+    );
+    assert_eq!(t.read(".bashrc"), once);
+    assert_eq!(once.matches("# >>> byok >>>").count(), 1);
+    assert_eq!(
+        once,
+        format!(
+            "{original}\r\n# >>> byok >>>\r\n# Gateway settings from byok; `byok env --uninstall` removes this block.\r\n\
+             if [ -x '{exe}' ]; then eval \"$('{exe}' env --shell bash)\"; fi\r\n# <<< byok <<<\r\n",
+            exe = env!("CARGO_BIN_EXE_byok")
+        )
+    );
+    assert!(!once.contains(KEY), "no key in the start-up file");
+    // The installed line really works.
+    let res = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c", "eval \"$(tr -d '\\r' < \"$1\" | sed -n '/>>> byok/,/<<< byok/p')\"; printf %s \"$OPENAI_API_KEY\"", "-"])
+        .arg(t.home().join(".bashrc"))
+        .env_clear()
+        .env("HOME", t.home())
+        .env("BYOK_HOME", t.home())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&res.stdout),
+        KEY,
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    t.run(&["env", "--uninstall"]).success();
+    assert_eq!(t.read_bytes(".bashrc").unwrap(), original.as_bytes());
+}
+
+#[test]
+fn install_into_missing_file_and_uninstall_deletes_it() {
+    let mut t = TestEnv::new();
+    t.init("https://gw");
+    t.set("SHELL", "/usr/bin/fish");
+    t.run(&["env", "--install"]).success();
+    let text = t.read(".config/fish/conf.d/byok.fish");
+    assert!(text.contains("env --shell fish | source\n"), "{text}");
+    t.run(&["env", "--uninstall"]).success();
+    assert!(!t.exists(".config/fish/conf.d/byok.fish"));
+    let out = t.run(&["env", "--uninstall"]).success();
+    assert_eq!(
+        out.stdout,
+        "~/.config/fish/conf.d/byok.fish does not exist; nothing to remove\n"
+    );
+}
+
+#[test]
+fn install_collapses_blocks_appended_twice() {
+    let t = TestEnv::new();
+    t.init("https://gw");
+    let block = t.run(&["env"]).success().stdout;
+    t.write(
+        ".zshrc",
+        format!("setopt autocd\n{block}{block}bindkey -e\n"),
+    );
+    t.run(&["env", "--install", "--shell", "zsh"]).success();
+    let text = t.read(".zshrc");
+    assert_eq!(text.matches("# >>> byok >>>").count(), 1, "{text}");
+    assert!(
+        text.starts_with("setopt autocd\n# >>> byok >>>\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("# <<< byok <<<\nbindkey -e\n"), "{text}");
+}

@@ -1,0 +1,312 @@
+//! `byok init` and `byok profile`.
+
+use crate::common::{KEY, TestEnv};
+
+#[test]
+fn init_from_flags_writes_a_private_config() {
+    let t = TestEnv::new();
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            " https://gw.example.com/v1/ \n",
+            "--key",
+            &format!(" {KEY}\n"),
+            "--model",
+            "gpt-4o",
+            "--yes",
+        ])
+        .success();
+    assert_eq!(
+        out.to_string(),
+        "Saved profile `default` (default) to ~/.config/byok/config.toml
+  gateway  https://gw.example.com
+  key      sk-…cdef
+  model    gpt-4o
+Next: `byok env --install` for your shell, `byok setup --all` for your tools, `byok doctor` to check.
+----- stderr -----
+note: removed surrounding whitespace
+warning: removed whitespace or a line break around the key (a common copy-paste slip)
+----- exit 0 -----
+[EOF]"
+    );
+    assert_eq!(
+        t.read(".config/byok/config.toml"),
+        format!(
+            "# byok gateway profiles, managed by byok (`byok init`, `byok profile`).
+# Comments you add here are kept.
+default = \"default\"
+
+[profiles.default]
+base_url = \"https://gw.example.com\"
+api_key = \"{KEY}\"
+model = \"gpt-4o\"
+anthropic_auth = \"bearer\"
+"
+        )
+    );
+    #[cfg(unix)]
+    assert_eq!(t.mode(".config/byok/config.toml"), 0o600);
+}
+
+#[test]
+fn init_without_a_terminal_names_the_missing_flag() {
+    let t = TestEnv::new();
+    let out = t.run(&["init", "--key", KEY, "--model", "m"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: --url is required: the gateway URL (stdin is not a terminal, so byok can't ask)\n\
+         hint: run `byok init --url …` with the other flags, or run `byok init` in a terminal\n"
+    );
+    let out = t
+        .run(&["init", "--url", "https://gw", "--model", "m"])
+        .code(2);
+    assert!(
+        out.stderr.contains("--key or --key-env is required"),
+        "{out}"
+    );
+    let out = t
+        .run(&["init", "--url", "https://gw", "--key", KEY])
+        .code(2);
+    assert!(out.stderr.contains("--model is required"), "{out}");
+    assert!(!t.exists(".config/byok/config.toml"));
+}
+
+#[test]
+fn init_rejects_bad_urls() {
+    let t = TestEnv::new();
+    for (url, want) in [
+        ("ftp://gw", "unsupported scheme `ftp://`"),
+        ("gw.example.com", "did you mean https://gw.example.com ?"),
+        ("https://me:pw@gw", "must not contain credentials"),
+    ] {
+        let out = t
+            .run(&["init", "--url", url, "--key", KEY, "--model", "m"])
+            .code(2);
+        assert!(out.stderr.contains(want), "{url}: {out}");
+    }
+}
+
+#[test]
+fn init_warns_about_plain_http_to_remote_hosts() {
+    let t = TestEnv::new();
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            "http://gw.example.com",
+            "--key",
+            KEY,
+            "--model",
+            "m",
+        ])
+        .success();
+    assert!(
+        out.stderr
+            .contains("uses plain http to a host that is not this machine"),
+        "{out}"
+    );
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            "http://127.0.0.1:4000",
+            "--key",
+            KEY,
+            "--model",
+            "m",
+            "--yes",
+        ])
+        .success();
+    assert!(!out.stderr.contains("plain http"), "{out}");
+}
+
+#[test]
+fn existing_profile_needs_yes() {
+    let t = TestEnv::new();
+    t.init("https://gw");
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            "https://other",
+            "--key",
+            KEY,
+            "--model",
+            "m",
+        ])
+        .code(2);
+    assert!(
+        out.stderr.contains("profile `default` already exists"),
+        "{out}"
+    );
+    assert!(t.read(".config/byok/config.toml").contains("https://gw\""));
+}
+
+#[test]
+fn key_env_stores_no_secret() {
+    let mut t = TestEnv::new();
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            "https://gw",
+            "--key-env",
+            "GW_KEY",
+            "--model",
+            "m",
+        ])
+        .success();
+    assert!(
+        out.stderr.contains("$GW_KEY is not set in this shell"),
+        "{out}"
+    );
+    let cfg = t.read(".config/byok/config.toml");
+    assert!(cfg.contains("api_key_env = \"GW_KEY\""));
+    assert!(!cfg.contains("api_key ="));
+    t.set("GW_KEY", KEY);
+    let out = t.run(&["profile", "show"]).success();
+    assert!(
+        out.stdout
+            .contains("key              $GW_KEY (now sk-…cdef)"),
+        "{out}"
+    );
+    let out = t
+        .run(&[
+            "init",
+            "--name",
+            "bad",
+            "--url",
+            "https://gw",
+            "--key-env",
+            "2BAD",
+            "--model",
+            "m",
+        ])
+        .code(2);
+    assert!(
+        out.stderr.contains("not a valid environment variable name"),
+        "{out}"
+    );
+}
+
+#[test]
+fn corrupt_config_is_reported_and_never_overwritten() {
+    let t = TestEnv::new();
+    let bad = format!("[profiles.default]\nbase_url = \"https://gw\"\napi_key = {KEY}\n");
+    t.write(".config/byok/config.toml", &bad);
+    let out = t.run(&["env", "--shell", "bash"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: could not parse ~/.config/byok/config.toml: line 3, column 11: string values must be quoted, expected literal string\n\
+         hint: fix that line by hand (byok never overwrites a file it cannot read), or move the file aside and run `byok init`\n"
+    );
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            "https://gw",
+            "--key",
+            KEY,
+            "--model",
+            "m",
+            "--yes",
+        ])
+        .code(2);
+    assert!(!out.stderr.contains(KEY), "{out}");
+    assert_eq!(t.read(".config/byok/config.toml"), bad);
+}
+
+#[test]
+fn profiles_list_use_remove() {
+    let t = TestEnv::new();
+    t.init("https://gw.one");
+    t.run(&[
+        "init",
+        "--name",
+        "two",
+        "--url",
+        "https://openrouter.ai/api/v1",
+        "--key",
+        KEY,
+        "--model",
+        "m",
+        "--no-default",
+    ])
+    .success();
+    let out = t.run(&["profile", "list"]).success();
+    assert_eq!(
+        out.stdout,
+        "* default          https://gw.one\n  two              https://openrouter.ai/api\n"
+    );
+    t.run(&["profile", "use", "two"]).success();
+    let out = t.run(&["profile", "list"]).success();
+    assert_eq!(
+        out.stdout,
+        "  default          https://gw.one\n* two              https://openrouter.ai/api\n"
+    );
+    let out = t
+        .run(&["--profile", "default", "profile", "show"])
+        .success();
+    assert!(
+        out.stdout.starts_with("profile          default\n"),
+        "{out}"
+    );
+    let out = t.run(&["profile", "use", "nope"]).code(2);
+    assert!(out.stderr.contains("known profiles: default, two"), "{out}");
+    t.run(&["profile", "remove", "two"]).success();
+    let out = t.run(&["profile", "list"]).success();
+    // The only profile left is used, though no longer marked default.
+    assert_eq!(out.stdout, "  default          https://gw.one (active)\n");
+}
+
+#[test]
+fn user_comments_in_config_survive_init() {
+    let t = TestEnv::new();
+    t.init("https://gw.one");
+    let path = ".config/byok/config.toml";
+    let with_comment = t.read(path).replace(
+        "[profiles.default]\n",
+        "[profiles.default]\n# my work gateway\n",
+    );
+    t.write(path, &with_comment);
+    t.run(&[
+        "init",
+        "--url",
+        "https://gw.two",
+        "--key",
+        KEY,
+        "--model",
+        "m2",
+        "--yes",
+    ])
+    .success();
+    let text = t.read(path);
+    assert!(
+        text.contains("# my work gateway\nbase_url = \"https://gw.two\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_command_prints_the_key() {
+    let t = TestEnv::new();
+    t.init("https://gw");
+    for args in [
+        &["profile", "show"][..],
+        &["profile", "list"],
+        &["env", "--install", "--shell", "bash"],
+    ] {
+        let out = t.run(args).success();
+        assert!(!out.to_string().contains(KEY), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn completions_and_version() {
+    let t = TestEnv::new();
+    let out = t.run(&["completions", "bash"]).success();
+    assert!(out.stdout.contains("_byok()"), "{}", &out.stdout[..200]);
+    let out = t.run(&["--version"]).success();
+    assert_eq!(out.stdout, format!("byok {}\n", env!("CARGO_PKG_VERSION")));
+}
