@@ -14,6 +14,8 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod vscode;
+
 /// A supported tool, as spelled on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum ToolId {
