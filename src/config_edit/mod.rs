@@ -6,7 +6,12 @@
 //! position, which the command turns into "could not parse <file>:<line>:<column>".
 
 use std::fmt;
+use std::path::Path;
 
+use crate::env::Env;
+use crate::error::UserError;
+
+pub mod jsonc;
 pub mod sqlite;
 
 /// Why a file could not be parsed, and where.
@@ -51,6 +56,13 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The error for a file byok cannot parse: names the file and position, says it was left alone.
+pub fn unparsable(env: &Env, path: &Path, e: &ParseError) -> anyhow::Error {
+    UserError::new(format!("could not parse {}: {e}", env.tilde(path)))
+        .hint("byok left the file untouched; fix that line by hand (or move the file aside) and run the command again")
+        .into()
 }
 
 /// The line ending a text mostly uses, so new lines match it.
