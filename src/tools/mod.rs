@@ -122,6 +122,41 @@ pub struct Detection {
     pub config_files: Vec<PathBuf>,
 }
 
+/// A gateway endpoint a tool calls, so doctor knows which probes are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    /// `GET /v1/models`
+    Models,
+    /// `POST /v1/chat/completions`
+    ChatCompletions,
+    /// `POST /v1/messages` (Anthropic format)
+    Messages,
+    /// `POST /v1/responses` (OpenAI Responses API)
+    Responses,
+}
+
+/// How serious a doctor finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Works, but something may surprise the user.
+    Warn,
+    /// Will not reach the gateway as configured.
+    Fail,
+}
+
+/// A tool-specific diagnosis for `byok doctor` (shadowing, stale state, unsupported setups).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// How serious.
+    pub severity: Severity,
+    /// What is wrong, naming the file or variable.
+    pub message: String,
+    /// The one command or step that fixes it.
+    pub hint: Option<String>,
+}
+
 /// One supported tool.
 pub trait Tool: Sync {
     /// CLI identity.
@@ -138,6 +173,13 @@ pub trait Tool: Sync {
     fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan>;
     /// The current values of the settings byok owns, labelled, for drift detection; pure.
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)>;
+    /// The gateway endpoints this tool calls as byok configures it.
+    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint>;
+    /// Tool-specific problems for `byok doctor`: settings shadowed by a shell variable or
+    /// a project file, a second config file that wins, a login that overrides the key.
+    fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
+        Vec::new()
+    }
 }
 
 /// Every supported tool, in display order.
