@@ -9,6 +9,7 @@ use crate::env::Env;
 use crate::error::{ExitStatus, UserError};
 
 mod completions;
+mod doctor;
 mod env;
 mod init;
 mod profile;
@@ -50,11 +51,11 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Env(args) => env::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx),
         Command::PrintKey => profile::print_key(ctx),
+        Command::Doctor(args) => doctor::run(&args, ctx),
         Command::Detect(_)
         | Command::Setup(_)
         | Command::Restore(_)
         | Command::Remove(_)
-        | Command::Doctor(_)
         | Command::Demo(_) => Err(UserError::new(
             "this command is not available yet in this build",
         )

@@ -1,11 +1,24 @@
 //! Talking to the gateway: the one place that opens sockets. The HTTP client is built
 //! once per command with explicit timeouts, byok's user agent and no hidden retries.
+//!
+//! - [`probe`]: doctor's checks, one function per endpoint, each returning a [`report::Check`].
+//! - [`net`]: DNS, TCP and TLS, each timed on its own.
+//! - [`http`]: one bounded exchange (deadline, size cap) and the parsers for its answer.
+//! - [`report`]: severities, the text and JSON report, the exit decision.
+//! - [`mock`]: the embedded mock gateway behind `byok demo`, the tests and the benchmark.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::env::Env;
 use crate::profile::Gateway;
+
+pub mod http;
+pub mod mock;
+pub mod net;
+pub mod probe;
+pub mod report;
 
 /// Largest response body byok reads, so a broken gateway can't exhaust memory.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -19,6 +32,79 @@ pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client> {
         .redirect(reqwest::redirect::Policy::limited(3))
         .build()
         .context("could not build the HTTP client")
+}
+
+/// Builds the client doctor uses: like [`client`], but with the proxies taken from `env`
+/// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, upper or lower case) rather than
+/// from the process, so what doctor reports as "in effect" is exactly what it uses.
+pub fn client_for(env: &Env, timeout: Duration) -> Result<reqwest::blocking::Client> {
+    let mut b = reqwest::blocking::Client::builder()
+        .user_agent(concat!("byok/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .no_proxy();
+    let no_proxy = proxy_var(env, "NO_PROXY").and_then(reqwest::NoProxy::from_string);
+    for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] {
+        if let Some(url) = proxy_var(env, var) {
+            let made = match var {
+                "HTTPS_PROXY" => reqwest::Proxy::https(url),
+                "HTTP_PROXY" => reqwest::Proxy::http(url),
+                _ => reqwest::Proxy::all(url),
+            };
+            let p = made.map_err(|e| {
+                crate::error::UserError::new(format!("${var} is not a valid proxy URL: {e}"))
+            })?;
+            b = b.proxy(p.no_proxy(no_proxy.clone()));
+        }
+    }
+    b.build().context("could not build the HTTP client")
+}
+
+/// A proxy variable, upper case first, then lower case (as curl and reqwest read them).
+pub fn proxy_var<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
+    env.var(name)
+        .or_else(|| env.var(&name.to_ascii_lowercase()))
+}
+
+/// The proxy a request to `url` goes through, given `env`'s proxy variables.
+pub fn proxy_for<'a>(env: &'a Env, url: &str) -> Option<&'a str> {
+    let u = reqwest::Url::parse(url).ok()?;
+    let host = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
+    if let Some(list) = proxy_var(env, "NO_PROXY")
+        && no_proxy_matches(list, host)
+    {
+        return None;
+    }
+    let specific = if u.scheme() == "https" {
+        proxy_var(env, "HTTPS_PROXY")
+    } else {
+        proxy_var(env, "HTTP_PROXY")
+    };
+    specific.or_else(|| proxy_var(env, "ALL_PROXY"))
+}
+
+/// `NO_PROXY` matching: `*`, exact hosts or IPs, and domain suffixes (`.corp` or `corp`).
+fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            let entry = entry.to_ascii_lowercase();
+            if entry == "*" {
+                return true;
+            }
+            // Drop a port (`example.com:8080`) that some people write.
+            let entry = match entry.rsplit_once(':') {
+                Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => {
+                    h.to_string()
+                }
+                _ => entry,
+            };
+            let bare = entry.trim_start_matches('.');
+            host == bare || host.ends_with(&format!(".{bare}"))
+        })
 }
 
 /// Reads a response body up to [`MAX_BODY`] bytes.
@@ -93,5 +179,44 @@ mod tests {
     fn sanitize_strips_controls_and_caps() {
         assert_eq!(sanitize("a\x1b[31mb\nc", 100), "a[31mb c");
         assert_eq!(sanitize("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn proxies_from_env() {
+        let env = |pairs: &[(&str, &str)]| {
+            Env::from_vars(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                crate::env::Os::Linux,
+                "/".into(),
+                Some("/h".into()),
+            )
+        };
+        let e = env(&[
+            ("https_proxy", "http://proxy:3128"),
+            ("ALL_PROXY", "socks5://s:1080"),
+            ("NO_PROXY", "localhost, .corp.example,10.0.0.1:443"),
+        ]);
+        assert_eq!(
+            proxy_for(&e, "https://gw.example.com/v1"),
+            Some("http://proxy:3128")
+        );
+        assert_eq!(
+            proxy_for(&e, "http://gw.example.com/v1"),
+            Some("socks5://s:1080")
+        );
+        assert_eq!(proxy_for(&e, "https://llm.corp.example"), None);
+        assert_eq!(proxy_for(&e, "https://corp.example"), None);
+        assert_eq!(
+            proxy_for(&e, "https://notcorp.example"),
+            Some("http://proxy:3128")
+        );
+        assert_eq!(proxy_for(&e, "http://10.0.0.1"), None);
+        assert_eq!(proxy_for(&e, "http://localhost:4000"), None);
+        assert_eq!(proxy_for(&env(&[]), "https://gw"), None);
+        assert!(client_for(&e, Duration::from_secs(1)).is_ok());
+        assert!(client_for(&env(&[("HTTPS_PROXY", "::nope")]), Duration::from_secs(1)).is_err());
     }
 }
