@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cli/doctor.rs"]
+mod doctor;
 #[path = "cli/env.rs"]
 mod env;
 #[path = "cli/init.rs"]

@@ -1722,24 +1722,25 @@ fn crashed(what: &str) -> Check {
 pub fn closest(wanted: &str, ids: &[String], n: usize) -> Vec<String> {
     let norm = |s: &str| s.to_ascii_lowercase().replace(['.', '_', ':'], "-");
     let w = norm(wanted);
-    let mut scored: Vec<(usize, &String)> = ids
+    let mut scored: Vec<(usize, usize, &String)> = ids
         .iter()
         .map(|id| {
             let full = norm(id);
             let tail = full.rsplit('/').next().unwrap_or(&full).to_string();
             let mut d = levenshtein(&w, &full).min(levenshtein(&w, &tail));
-            if tail.contains(&w) || w.contains(&tail) {
-                d = d.min(w.len().abs_diff(tail.len()));
+            // `gpt-4o` → `gpt-4o-mini`: one id inside the other is a strong hint.
+            if d > 0 && (tail.contains(&w) || w.contains(&tail)) {
+                d = 1;
             }
-            (d, id)
+            (d, w.len().abs_diff(tail.len()), id)
         })
-        .filter(|(d, _)| *d <= (w.len() / 2).max(3))
+        .filter(|(d, _, _)| *d <= (w.len() / 2).max(3))
         .collect();
-    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    scored.sort();
     scored
         .into_iter()
         .take(n)
-        .map(|(_, id)| id.clone())
+        .map(|(_, _, id)| id.clone())
         .collect()
 }
 
@@ -1787,6 +1788,7 @@ mod tests {
         .map(|s| (*s).to_string())
         .collect();
         assert_eq!(closest("gpt4o", &ids, 2), ["gpt-4o"]);
+        assert_eq!(closest("gpt-4o-2024", &ids, 2), ["gpt-4o", "gpt-4o-mini"]);
         assert_eq!(closest("gpt-4o-min", &ids, 2), ["gpt-4o-mini", "gpt-4o"]);
         assert_eq!(
             closest("claude-sonnet-4-5", &ids, 1),
