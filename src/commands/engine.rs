@@ -318,6 +318,7 @@ pub fn inspect(env: &Env, tool: &dyn Tool) -> Result<(Current, Detection)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures are written directly
 mod tests {
     use std::collections::BTreeMap;
 
