@@ -47,6 +47,9 @@ pub struct SetupOptions {
     pub exe: String,
     /// Show keys in manual steps instead of masking them.
     pub show_key: bool,
+    /// The current time (RFC 3339, UTC), for tools whose files carry a timestamp;
+    /// adapters must keep an existing stamp when nothing else changes.
+    pub now: String,
 }
 
 /// What an adapter needs read before it can detect or plan.
