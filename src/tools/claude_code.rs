@@ -15,39 +15,52 @@
 //! Keys byok owns, in `settings.json`'s `env` object: `ANTHROPIC_BASE_URL` (the root, no
 //! `/v1`: the SDK appends `/v1/messages`), the key as `ANTHROPIC_AUTH_TOKEN` (Bearer, the
 //! default) or `ANTHROPIC_API_KEY` (`x-api-key`) with the other one set to `""` so a stale
-//! shell variable cannot be sent next to it, `ANTHROPIC_MODEL`, and
-//! `ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL`; plus `apiKeyHelper` with
-//! `--key-mode helper`. In the state file: `hasCompletedOnboarding: true`, and with
-//! `x-api-key` the key's last 20 characters in `customApiKeyResponses.approved`.
+//! shell variable cannot be sent next to it (both `""` with `--key-mode helper`),
+//! `ANTHROPIC_MODEL`, `ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL` and the deprecated
+//! `ANTHROPIC_SMALL_FAST_MODEL`; plus `apiKeyHelper` with `--key-mode helper` (a `/bin/sh`
+//! command running `byok print-key --profile <name>`). In the state file:
+//! `hasCompletedOnboarding: true`, and with `x-api-key` the key's last 20 characters in
+//! `customApiKeyResponses.approved`. `remove` takes out those env entries, an
+//! `apiKeyHelper` only when it is byok's command, and the approval of the key it finds in
+//! `env`; `hasCompletedOnboarding` stays (it only skips first-run screens).
 //!
 //! Models: `ANTHROPIC_MODEL` and the Opus and Sonnet aliases get the profile's Anthropic
-//! model; the Haiku alias gets the small model, else the same one. Claude Code resolves
-//! `/model opus`, `opusplan`, sub-agents declaring `model: sonnet|haiku` and its background
-//! calls (titles, summaries) through these aliases; left unset they name Anthropic model
-//! ids a gateway may not serve.
+//! model (else its chat model); the Haiku alias and `ANTHROPIC_SMALL_FAST_MODEL` get the
+//! small model, else the same one. Claude Code resolves `--model opus|sonnet|haiku`,
+//! `opusplan`, sub-agents declaring `model: haiku` and its background calls through these;
+//! left unset they name Anthropic model ids a gateway may not serve, and a stale
+//! `ANTHROPIC_SMALL_FAST_MODEL` (read before the Haiku alias) would win for background work.
+//! A profile without models leaves Claude Code's defaults alone.
 //!
 //! Every edit goes through `config_edit::jsonc`, so everything else in both files (hooks,
 //! permissions, statusLine, plugins, projects, MCP servers, other env entries) stays byte
-//! for byte. Docs: <https://code.claude.com/docs/en/settings>,
+//! for byte. `~/.claude.json` is written 0600, as Claude Code creates it (it holds account
+//! data). Docs: <https://code.claude.com/docs/en/settings>,
 //! <https://code.claude.com/docs/en/env-vars>.
 //!
-//! Verified against Claude Code 2.1.197 (npm, native linux-x64 binary), 2026-11-27, by
-//! reading its bundled JavaScript and running `claude -p` against a loopback stub:
+//! Verified against Claude Code 2.1.197 (npm `@anthropic-ai/claude-code`, native linux-x64
+//! binary), 2026-11-27, by reading its bundled JavaScript and running it against a
+//! loopback stub with a home that `byok setup claude-code` wrote:
 //! - config dir is `CLAUDE_CONFIG_DIR ?? ~/.claude`; the state file is
 //!   `<config dir>/.config.json` if that exists, else `(CLAUDE_CONFIG_DIR || ~)/.claude.json`
-//!   (seen created at `$CLAUDE_CONFIG_DIR/.claude.json`, mode 0600);
-//! - the request is `POST <ANTHROPIC_BASE_URL>/v1/messages?beta=true`, streaming, after a
-//!   `HEAD /` connectivity check; `ANTHROPIC_AUTH_TOKEN` → `Authorization: Bearer`,
-//!   `ANTHROPIC_API_KEY` → `x-api-key`; `apiKeyHelper` output goes in both headers; the
-//!   model sent is `ANTHROPIC_MODEL`;
+//!   (with the variable set, Claude Code read and wrote `$CLAUDE_CONFIG_DIR/.claude.json`,
+//!   mode 0600, and created no `~/.claude.json`);
+//! - `claude -p hi` sends `HEAD /`, then `POST <ANTHROPIC_BASE_URL>/v1/messages?beta=true`
+//!   (streaming, `anthropic-version: 2023-06-01`); `ANTHROPIC_AUTH_TOKEN` →
+//!   `Authorization: Bearer`, `ANTHROPIC_API_KEY` → `x-api-key`, an `apiKeyHelper`'s output
+//!   → both; the model sent is `ANTHROPIC_MODEL`, `--model haiku` sent the Haiku alias's
+//!   model, `--model opus|sonnet` the others';
 //! - settings `env` wins over the shell; `""` in settings hides a shell `ANTHROPIC_API_KEY`
-//!   (or `ANTHROPIC_AUTH_TOKEN`) entirely;
+//!   or `ANTHROPIC_AUTH_TOKEN` entirely (a stale shell key was not sent);
 //! - settings.json is read as strict JSON (a UTF-8 BOM and CRLF are fine): one `//`
 //!   comment or trailing comma and Claude Code silently ignores the whole file, so byok
 //!   keeps such text but says so in a note and in `doctor`;
-//! - the pre-approval check is `customApiKeyResponses.approved.includes(key.slice(-20))`;
+//! - approval is `customApiKeyResponses.approved.includes(key.slice(-20))`: interactively,
+//!   the approved key went straight to the gateway, while without the entry Claude Code
+//!   showed "Detected a custom API key" and then "Not logged in";
 //! - a subscription login is not used while `ANTHROPIC_AUTH_TOKEN`, an `apiKeyHelper` or
-//!   an approved `ANTHROPIC_API_KEY` is set (`-p` uses the API key without approval).
+//!   an approved `ANTHROPIC_API_KEY` is set (`-p` uses the API key without approval);
+//! - with `ANTHROPIC_AUTH_TOKEN` set, a user's own `apiKeyHelper` is not called.
 //!
 //! Not verified: Windows runs `apiKeyHelper` through a POSIX shell (Git Bash) too; the VS
 //! Code extension ignores `apiKeyHelper` (issue anthropics/claude-code#38314, not tried).
@@ -283,14 +296,24 @@ impl Tool for ClaudeCode {
                     "the key helper reads ${var}: start claude from a shell where it is set"
                 ));
             }
-        } else if current_helper.as_ref().is_some_and(is_byok_helper) {
-            // Switching back from --key-mode helper: the literal key replaces byok's helper.
-            text = edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?;
-        } else if current_helper.is_some() {
-            plan.notes.push(format!(
-                "{} also has an apiKeyHelper of your own; Claude Code uses the key byok wrote instead, so it is left as it is",
-                env.tilde(&p.settings)
-            ));
+        } else {
+            if let KeySource::Env { var, .. } = &gw.key {
+                plan.notes.push(format!(
+                    "the key from ${var} is written into {}; `--key-mode helper` keeps it out of the file",
+                    env.tilde(&p.settings)
+                ));
+            }
+            match &current_helper {
+                // Switching back from --key-mode helper: the literal key replaces byok's helper.
+                Some(h) if is_byok_helper(h) => {
+                    text = edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?;
+                }
+                Some(_) => plan.notes.push(format!(
+                    "{} also has an apiKeyHelper of your own; Claude Code uses the key byok wrote instead, so it is left as it is",
+                    env.tilde(&p.settings)
+                )),
+                None => {}
+            }
         }
         if let Some(e) = strict_json_error(&text) {
             plan.notes.push(format!(
@@ -984,7 +1007,25 @@ mod tests {
             "{:?}",
             plan.notes
         );
-        // ...while a literal setup needs the key now.
+        // A literal setup copies a key read from a variable, and says so.
+        let set_var = Gateway {
+            key: KeySource::Env {
+                var: "GW_KEY".into(),
+                value: Some(ApiKey::new(KEY)),
+            },
+            ..gw()
+        };
+        let plan = ClaudeCode.plan(&e, &set_var, &literal(), &c).unwrap();
+        assert!(after(&plan, SETTINGS).contains(KEY));
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n
+                    .starts_with("the key from $GW_KEY is written into ~/.claude/settings.json")),
+            "{:?}",
+            plan.notes
+        );
+        // ...and needs the key now.
         let err = ClaudeCode.plan(&e, &from_var, &literal(), &c).unwrap_err();
         assert!(err.to_string().contains("$GW_KEY"), "{err}");
     }
