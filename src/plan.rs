@@ -160,6 +160,8 @@ pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Ap
                 crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
             }
         }
+        let written = fs::read_bytes_optional(&change.path)?;
+        store.record_written(&change.path, written.as_deref())?;
         done.push(Applied {
             label: change.label(env),
             backup_id: entry.id,

@@ -9,9 +9,13 @@ use crate::env::Env;
 use crate::error::{ExitStatus, UserError};
 
 mod completions;
+mod detect;
+pub mod engine;
 mod env;
 mod init;
 mod profile;
+mod restore;
+mod setup;
 
 /// What every command works with: the context, the output streams, whether it may prompt.
 pub struct Ctx<'a> {
@@ -50,12 +54,11 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Env(args) => env::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx),
         Command::PrintKey => profile::print_key(ctx),
-        Command::Detect(_)
-        | Command::Setup(_)
-        | Command::Restore(_)
-        | Command::Remove(_)
-        | Command::Doctor(_)
-        | Command::Demo(_) => Err(UserError::new(
+        Command::Detect(args) => detect::run(&args, ctx),
+        Command::Setup(args) => setup::run(&args, ctx),
+        Command::Remove(args) => setup::remove(&args, ctx),
+        Command::Restore(args) => restore::run(&args, ctx),
+        Command::Doctor(_) | Command::Demo(_) => Err(UserError::new(
             "this command is not available yet in this build",
         )
         .hint("see README.md for what byok can do today")
