@@ -42,12 +42,19 @@
 //! `apps/cli/src/commands/auth.ts`, `.clinerules/storage.md`; the 3.66.0 release
 //! (`package.json` at 7fa0a492) holds 6ed3944f. Docs: docs.cline.bot.
 //!
-//! Verified against the Cline CLI 3.0.65 (npm `cline`), 2026-11-27: with only the files
-//! byok writes in a fresh home (a first run with `updatedAt` 1970-01-01T00:00:00.000Z,
-//! to check that any valid time is accepted), `cline "hi"` sent
-//! `POST /v1/chat/completions` to the gateway with `Authorization: Bearer <key>`,
-//! `"model": "<model>"` and `"stream": true`, and left `providers.json` as written.
-//! The extension itself was checked against its source only.
+//! Verified against the Cline CLI 3.0.65 (npm `cline`), 2026-11-27, in a fresh home
+//! holding only what `byok setup cline --yes` wrote, against a loopback stub:
+//! `cline "Say hi in one word."` (a one-word prompt such as `hi` is rejected as an
+//! unknown command) sent `POST /v1/chat/completions` with `Authorization: Bearer <key>`,
+//! `"model": "<model>"`, `"stream": true` and `stream_options`, printed the streamed
+//! answer and exited 0; `byok setup cline` then said "up to date". Each run re-saves
+//! byok's `providers.json` entry with a new `updatedAt` (nothing else changes). An
+//! `updatedAt` of 1970-01-01T00:00:00.000Z is accepted. With `updatedAt` missing, Cline
+//! discarded the file and re-imported the provider from `globalState.json` +
+//! `secrets.json` (`tokenSource: "migration"`, plus `settings/models.json`), so the
+//! three files back each other up; `providers.json`'s `baseUrl` wins over `models.json`.
+//! The CLI leaves a background `cline --cline-hub-daemon` running. The extension itself
+//! was checked against its source only.
 
 use std::path::{Path, PathBuf};
 
@@ -341,6 +348,39 @@ fn restart_step(modern: &[InstalledExtension]) -> String {
     format!("Restart {editors} and any running `cline` CLI: Cline reads these files only at start")
 }
 
+/// Registers the other secrets of `secrets.json` and `providers.json` (the user's own
+/// keys and tokens) so that diffs, which show neighbouring lines, mask them too.
+fn register_secrets(doc: &Value, all: bool) {
+    fn walk(v: &Value, all: bool) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let k = k.to_ascii_lowercase();
+                    let named = ["key", "token", "secret", "password"]
+                        .iter()
+                        .any(|w| k.contains(w));
+                    match v {
+                        Value::String(s) if all || named => {
+                            crate::secret::register(s);
+                            // As it appears inside the file's JSON string.
+                            let quoted = Value::String(s.clone()).to_string();
+                            crate::secret::register(&quoted[1..quoted.len() - 1]);
+                            // Account blobs are JSON kept in a string: their tokens too.
+                            if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                                walk(&inner, false);
+                            }
+                        }
+                        _ => walk(v, all),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, all)),
+            _ => {}
+        }
+    }
+    walk(doc, all);
+}
+
 /// The owned value at `key` of a parsed file, as text.
 fn text_of(v: Option<&Value>) -> Option<String> {
     v.map(|v| match v {
@@ -454,7 +494,7 @@ impl Tool for Cline {
             .map_err(parse_error(env, &p.global_state))?;
 
         let sec_before = cur.file(&p.secrets);
-        parse(env, &p.secrets, sec_before)?;
+        register_secrets(&parse(env, &p.secrets, sec_before)?, true);
         let sec_after = jsonc::set(
             sec_before.unwrap_or(""),
             &[SECRET_KEY],
@@ -463,6 +503,7 @@ impl Tool for Cline {
         .map_err(parse_error(env, &p.secrets))?;
 
         let prov_before = cur.file(&p.providers);
+        register_secrets(&parse(env, &p.providers, prov_before)?, false);
         let prov_after = set_providers(
             env,
             &p.providers,
@@ -515,7 +556,7 @@ impl Tool for Cline {
         }
 
         if let Some(before) = cur.file(&p.secrets) {
-            parse(env, &p.secrets, Some(before))?;
+            register_secrets(&parse(env, &p.secrets, Some(before))?, true);
             let out = remove_key(before, SECRET_KEY).map_err(parse_error(env, &p.secrets))?;
             let after = drop_if_empty(out, |v| v.as_object().is_some_and(|m| m.is_empty()));
             plan.changes
@@ -524,6 +565,7 @@ impl Tool for Cline {
 
         if let Some(before) = cur.file(&p.providers) {
             let doc = parse(env, &p.providers, Some(before))?;
+            register_secrets(&doc, false);
             let err = parse_error(env, &p.providers);
             // `providers` itself is required by Cline's schema: never prune it.
             let mut out =
