@@ -394,7 +394,7 @@ fn fingerprint(v: Option<&Value>) -> Option<String> {
     text_of(v).map(|s| format!("sha256:{}", crate::fs::sha256_hex(s.as_bytes())))
 }
 
-/// Removes a top-level key when `keep` says so.
+/// Removes a top-level key (a missing one leaves the text as it is).
 fn remove_key(text: &str, key: &str) -> Result<String, ParseError> {
     jsonc::remove(text, &[key], false)
 }
