@@ -14,6 +14,7 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod cline;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
@@ -23,6 +24,8 @@ pub enum ToolId {
     ClaudeCode,
     /// Continue (VS Code / JetBrains extension and the `cn` CLI)
     Continue,
+    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
+    Cline,
 }
 
 impl ToolId {
@@ -31,6 +34,7 @@ impl ToolId {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
+            Self::Cline => "cline",
         }
     }
 }
@@ -186,7 +190,7 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[];
+pub const TOOLS: &[&dyn Tool] = &[&cline::Cline];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
