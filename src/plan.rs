@@ -81,6 +81,9 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// Steps byok cannot do, with values filled in (keys masked unless asked).
     pub manual_steps: Vec<String>,
+    /// Nothing here can be written by byok (e.g. a tool version that keeps its settings
+    /// in encrypted editor storage): only the manual steps apply.
+    pub manual_only: bool,
 }
 
 impl Plan {
@@ -89,9 +92,9 @@ impl Plan {
         self.changes.iter().filter(|c| c.is_effective())
     }
 
-    /// True when nothing would be written.
+    /// True when nothing would be written and nothing is left to do by hand for it.
     pub fn is_up_to_date(&self) -> bool {
-        self.effective().next().is_none()
+        !self.manual_only && self.effective().next().is_none()
     }
 }
 
