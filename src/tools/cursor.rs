@@ -95,12 +95,10 @@ fn is_running(cur: &Current) -> bool {
     PROCESSES.iter().any(|p| cur.running.contains(*p))
 }
 
-fn running_error(verb: &str) -> anyhow::Error {
-    UserError::new(format!(
-        "Cursor is running, so byok did not {verb} its settings database"
-    ))
+fn running_error(command: &str) -> anyhow::Error {
+    UserError::new("Cursor is running, so byok left its settings database alone")
     .hint(format!(
-        "quit Cursor completely (all windows: Cursor → Quit), then run `byok {verb} cursor` again; Cursor keeps these settings in memory and would overwrite the change"
+        "quit Cursor completely (all windows: Cursor → Quit), then run `byok {command} cursor` again; Cursor keeps these settings in memory and would overwrite the change"
     ))
     .into()
 }
@@ -454,5 +452,332 @@ impl Tool for Cursor {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::profile::{KeySource, Profile, from_profile};
+    use crate::secret::ApiKey;
+
+    fn env(os: Os) -> Env {
+        let home = match os {
+            Os::Windows => "/C/Users/u",
+            Os::Macos => "/Users/u",
+            Os::Linux => "/home/u",
+        };
+        let mut vars = BTreeMap::new();
+        vars.insert("HOME".to_string(), home.to_string());
+        vars.insert("USERPROFILE".to_string(), home.to_string());
+        Env::from_vars(vars, os, PathBuf::from("/"), None)
+    }
+
+    fn gw(url: &str, model: Option<&str>) -> Gateway {
+        let p = Profile {
+            base_url: url.to_string(),
+            model: model.map(str::to_string),
+            ..Profile::default()
+        };
+        from_profile(
+            "p".into(),
+            &p,
+            KeySource::Literal(ApiKey::new("sk-cursor-0123456789abcdef")),
+        )
+        .unwrap()
+    }
+
+    const BLOB: &str = r#"{"cursorCreds":{"websiteUrl":"https://cursor.com"},"openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"modelOverrideEnabled":["claude-4-sonnet"],"modelOverrideDisabled":["gw-model","o3"],"modelConfig":{"composer":{"modelName":"claude-4-sonnet","maxMode":false}}},"composerState":{"yoloCommandAllowlist":["ls"]},"lastUpdated":1732000000000,"ratio":0.5}"#;
+
+    fn with_blob(e: &Env, blob: Option<&str>) -> Current {
+        let mut cur = Current::default();
+        cur.sqlite.insert(
+            (state_db(e), BLOB_KEY.to_string()),
+            blob.map(str::to_string),
+        );
+        cur
+    }
+
+    #[test]
+    fn blob_gets_url_toggle_and_model_everything_else_kept() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let cur = with_blob(&e, Some(BLOB));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        assert_eq!(plan.changes.len(), 1);
+        let c = &plan.changes[0];
+        assert_eq!(
+            c.path,
+            PathBuf::from("/home/u/.config/Cursor/User/globalStorage/state.vscdb")
+        );
+        assert_eq!(
+            c.target,
+            Target::SqliteItem {
+                key: BLOB_KEY.to_string()
+            }
+        );
+        assert!(!c.secret);
+        assert_eq!(
+            c.after.as_deref().unwrap(),
+            r#"{"cursorCreds":{"websiteUrl":"https://cursor.com"},"openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"modelOverrideEnabled":["claude-4-sonnet","gw-model"],"modelOverrideDisabled":["o3"],"modelConfig":{"composer":{"modelName":"claude-4-sonnet","maxMode":false}},"userAddedModels":["gw-model"]},"composerState":{"yoloCommandAllowlist":["ls"]},"lastUpdated":1732000000000,"ratio":0.5}"#
+        );
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        assert_eq!(plan.manual_steps.len(), 3);
+        assert!(
+            plan.manual_steps[0].contains("paste sk-…cdef (shown masked"),
+            "{}",
+            plan.manual_steps[0]
+        );
+        assert!(!plan.manual_steps.join(" ").contains("sk-cursor-0123"));
+        // Applying it again changes nothing, byte for byte.
+        let again = with_blob(&e, c.after.as_deref());
+        let p2 = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &again)
+            .unwrap();
+        assert!(p2.is_up_to_date());
+        // Unchanged values keep the original text even if serde would format it differently.
+        let spaced = r#"{ "openAIBaseUrl": "https://gw.example.com/v1", "useOpenAIKey": true }"#;
+        let g_no_model = gw("https://gw.example.com", None);
+        let p3 = Cursor
+            .plan(
+                &e,
+                &g_no_model,
+                &SetupOptions::default(),
+                &with_blob(&e, Some(spaced)),
+            )
+            .unwrap();
+        assert!(p3.is_up_to_date());
+    }
+
+    #[test]
+    fn show_key_prints_it() {
+        let e = env(Os::Macos);
+        let g = gw("https://gw.example.com", Some("m"));
+        let opts = SetupOptions {
+            show_key: true,
+            ..SetupOptions::default()
+        };
+        let plan = Cursor
+            .plan(&e, &g, &opts, &with_blob(&e, Some("{}")))
+            .unwrap();
+        assert!(plan.manual_steps[0].contains("paste sk-cursor-0123456789abcdef "));
+        assert_eq!(
+            plan.changes[0].after.as_deref(),
+            Some(
+                r#"{"openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"userAddedModels":["m"],"modelOverrideEnabled":["m"]}}"#
+            )
+        );
+        assert_eq!(
+            plan.changes[0].path,
+            PathBuf::from(
+                "/Users/u/Library/Application Support/Cursor/User/globalStorage/state.vscdb"
+            )
+        );
+    }
+
+    #[test]
+    fn running_cursor_blocks_setup_and_remove() {
+        let e = env(Os::Windows);
+        let g = gw("https://gw.example.com", Some("m"));
+        for name in ["Cursor", "Cursor.exe", "cursor"] {
+            let mut cur = with_blob(&e, Some(BLOB));
+            cur.running.insert(name.to_string());
+            let err = Cursor
+                .plan(&e, &g, &SetupOptions::default(), &cur)
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "Cursor is running, so byok left its settings database alone"
+            );
+            assert!(
+                err.downcast_ref::<UserError>()
+                    .unwrap()
+                    .hint
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("quit Cursor completely")
+            );
+            assert!(Cursor.remove(&e, &SetupOptions::default(), &cur).is_err());
+        }
+    }
+
+    #[test]
+    fn missing_row_or_db_gives_steps_only() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let plan = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, None))
+            .unwrap();
+        assert!(plan.changes.is_empty());
+        assert!(plan.notes[0].contains("does not exist"), "{:?}", plan.notes);
+        assert_eq!(
+            plan.manual_steps[1..],
+            [
+                "turn on \"Override OpenAI Base URL\", enter https://gw.example.com/v1 and click \"Verify\"",
+                "under Models, \"+ Add model\": gw-model, and switch it on",
+                "pick gw-model in the chat's model menu (Ask mode works most reliably with your own key; Tab completion always uses Cursor's models)",
+            ]
+        );
+        let mut cur = with_blob(&e, None);
+        cur.dirs
+            .insert(global_storage(&e), Some(vec!["state.vscdb".to_string()]));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        assert!(plan.notes[0].contains("has no saved Cursor settings"));
+    }
+
+    #[test]
+    fn malformed_blob_is_an_error() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("m"));
+        for (blob, why) in [
+            ("{not json", "it is not valid JSON"),
+            ("[1,2]", "it is not a JSON object"),
+            (r#"{"aiSettings":[]}"#, "aiSettings is not an object"),
+            (
+                r#"{"aiSettings":{"userAddedModels":"m"}}"#,
+                "aiSettings.userAddedModels is not a list",
+            ),
+        ] {
+            let err = Cursor
+                .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(blob)))
+                .unwrap_err();
+            assert!(err.to_string().contains(why), "{blob}: {err}");
+            assert!(err.to_string().starts_with(
+                "could not read Cursor's settings in ~/.config/Cursor/User/globalStorage/state.vscdb"
+            ));
+        }
+    }
+
+    #[test]
+    fn remove_turns_the_override_off() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let cur = with_blob(&e, Some(BLOB));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let set = with_blob(&e, plan.changes[0].after.as_deref());
+        let r = Cursor.remove(&e, &SetupOptions::default(), &set).unwrap();
+        let after: Value = serde_json::from_str(r.changes[0].after.as_deref().unwrap()).unwrap();
+        assert_eq!(after["openAIBaseUrl"], Value::Null);
+        assert_eq!(after["useOpenAIKey"], false);
+        assert_eq!(after["composerState"]["yoloCommandAllowlist"][0], "ls");
+        let cleared = with_blob(&e, r.changes[0].after.as_deref());
+        assert!(
+            Cursor
+                .remove(&e, &SetupOptions::default(), &cleared)
+                .unwrap()
+                .is_up_to_date()
+        );
+        assert!(
+            Cursor
+                .remove(&e, &SetupOptions::default(), &with_blob(&e, None))
+                .unwrap()
+                .is_up_to_date()
+        );
+        assert_eq!(
+            Cursor.owned(&e, &set),
+            [
+                (
+                    "~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl".to_string(),
+                    Some("\"https://gw.example.com/v1\"".to_string())
+                ),
+                (
+                    "~/.config/Cursor/User/globalStorage/state.vscdb useOpenAIKey".to_string(),
+                    Some("true".to_string())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn local_gateways_cannot_be_reached_by_cursor() {
+        for (url, want) in [
+            ("http://127.0.0.1:4000/v1", Some("a loopback address")),
+            ("http://localhost:4000/v1", Some("a loopback address")),
+            ("http://[::1]:4000/v1", Some("a loopback address")),
+            ("http://10.1.2.3/v1", Some("a private-network address")),
+            ("http://172.16.0.1/v1", Some("a private-network address")),
+            ("http://172.31.255.1/v1", Some("a private-network address")),
+            (
+                "http://192.168.1.10:8080/v1",
+                Some("a private-network address"),
+            ),
+            ("http://[fd00::1]/v1", Some("a private-network address")),
+            ("http://169.254.10.1/v1", Some("a link-local address")),
+            ("http://[fe80::1]/v1", Some("a link-local address")),
+            (
+                "http://100.101.102.103/v1",
+                Some("a shared (CGNAT/Tailscale) address"),
+            ),
+            ("https://gateway.local/v1", Some("a local network name")),
+            ("https://llm.lan/v1", Some("a local network name")),
+            ("https://gw.corp.internal/v1", Some("a local network name")),
+            ("http://gateway:4000/v1", Some("a local network name")),
+            ("https://gw.example.com/v1", None),
+            ("https://172.32.0.1/v1", None),
+            ("https://100.128.0.1/v1", None),
+            ("https://8.8.8.8/v1", None),
+            ("https://localdev.example.com/v1", None),
+        ] {
+            assert_eq!(unreachable_reason(url), want, "{url}");
+        }
+        let e = env(Os::Linux);
+        let g = gw("http://127.0.0.1:4000", Some("m"));
+        let plan = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some("{}")))
+            .unwrap();
+        assert_eq!(
+            plan.notes,
+            [
+                "warning: Cursor calls the gateway from Cursor's servers, and 127.0.0.1 is a loopback address they cannot reach: give the gateway a public HTTPS URL (a tunnel works) for Cursor"
+            ]
+        );
+        let findings = Cursor.diagnose(&e, &g, &with_blob(&e, Some("{}")));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Fail);
+        let public = gw("https://gw.example.com", Some("m"));
+        assert!(Cursor.diagnose(&e, &public, &Current::default()).is_empty());
+        let other = with_blob(&e, Some(r#"{"openAIBaseUrl":"https://other.example/v1"}"#));
+        assert_eq!(
+            Cursor.diagnose(&e, &public, &other)[0].severity,
+            Severity::Warn
+        );
+        assert_eq!(
+            Cursor.endpoints(&public),
+            [Endpoint::Models, Endpoint::ChatCompletions]
+        );
+    }
+
+    #[test]
+    fn detection_evidence() {
+        let e = env(Os::Linux);
+        let mut cur = Current::default();
+        assert!(!Cursor.detect(&e, &cur).installed);
+        cur.dirs
+            .insert(e.home.join(".cursor"), Some(vec!["extensions".into()]));
+        cur.binaries.insert(
+            "cursor".into(),
+            crate::tools::Binary {
+                path: PathBuf::from("/usr/bin/cursor"),
+                version: Some("3.1.15".into()),
+            },
+        );
+        let d = Cursor.detect(&e, &cur);
+        assert!(d.installed);
+        assert_eq!(
+            d.evidence,
+            ["binary /usr/bin/cursor (3.1.15)", "directory ~/.cursor"]
+        );
+        let m = env(Os::Macos);
+        let mut cur = Current::default();
+        cur.files.insert(
+            app_manifest(&m).unwrap(),
+            Some(r#"{"name":"cursor","version":"3.1.15"}"#.into()),
+        );
+        assert_eq!(
+            Cursor.detect(&m, &cur).evidence,
+            ["app /Applications/Cursor.app (3.1.15)"]
+        );
     }
 }
