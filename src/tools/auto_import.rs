@@ -313,6 +313,9 @@ pub fn plan(
             Some(render(gw)?),
             true,
         ));
+    }
+    plan.changes.extend(settings_changes);
+    if uses_import && !plan.is_up_to_date() {
         plan.notes.push(format!(
             "{} re-imports {} every time it starts: edits to the `{OPENAI_PROFILE}` profiles made inside {} are replaced then (`byok remove {}` stops this)",
             f.name,
@@ -321,7 +324,6 @@ pub fn plan(
             f.cli_id
         ));
     }
-    plan.changes.extend(settings_changes);
     if !reload.is_empty() && !plan.is_up_to_date() {
         plan.manual_steps.insert(
             0,

@@ -224,12 +224,11 @@ fn configured(
         return Ok(blob);
     };
     let model = Value::String(model.clone());
-    let ai = match blob
+    let Value::Object(ai) = blob
         .entry("aiSettings".to_string())
         .or_insert_with(|| Value::Object(Map::new()))
-    {
-        Value::Object(ai) => ai,
-        _ => return Err(blob_error(env, db, "aiSettings is not an object")),
+    else {
+        return Err(blob_error(env, db, "aiSettings is not an object"));
     };
     for field in ["userAddedModels", "modelOverrideEnabled"] {
         let list = string_list(env, db, ai, field)?;
