@@ -96,7 +96,7 @@ fn is_running(cur: &Current) -> bool {
 }
 
 fn running_error(command: &str) -> anyhow::Error {
-    UserError::new("Cursor is running, so byok left its settings database alone")
+    UserError::new("Cursor is running; byok edits its settings database only while Cursor is quit")
     .hint(format!(
         "quit Cursor completely (all windows: Cursor → Quit), then run `byok {command} cursor` again; Cursor keeps these settings in memory and would overwrite the change"
     ))
@@ -329,9 +329,6 @@ impl Tool for Cursor {
     }
 
     fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        if is_running(cur) {
-            return Err(running_error("setup"));
-        }
         let db = state_db(env);
         let mut plan = Plan::default();
         if let Some(reason) = unreachable_reason(&gw.openai_base) {
@@ -362,14 +359,15 @@ impl Tool for Cursor {
         let old = parse_blob(env, &db, before)?;
         let new = configured(env, &db, old.clone(), gw)?;
         plan.changes.push(blob_change(db, before, &old, new));
+        // Nothing to write is fine while Cursor runs; a write is not.
+        if is_running(cur) && !plan.is_up_to_date() {
+            return Err(running_error("setup"));
+        }
         plan.manual_steps = steps(gw, opts, true);
         Ok(plan)
     }
 
     fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        if is_running(cur) {
-            return Err(running_error("remove"));
-        }
         let db = state_db(env);
         let mut plan = Plan::default();
         let Some(before) = cur.sqlite_item(&db, BLOB_KEY) else {
@@ -385,6 +383,9 @@ impl Tool for Cursor {
         }
         plan.changes.push(blob_change(db, before, &old, new));
         if !plan.is_up_to_date() {
+            if is_running(cur) {
+                return Err(running_error("remove"));
+            }
             plan.notes.push(
                 "the model ids byok added stay in Cursor's model list; switch them off under Cursor Settings → Models if you like".to_string(),
             );
@@ -577,9 +578,13 @@ mod tests {
     }
 
     #[test]
-    fn running_cursor_blocks_setup_and_remove() {
+    fn running_cursor_blocks_writes_only() {
         let e = env(Os::Windows);
         let g = gw("https://gw.example.com", Some("m"));
+        let done = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(BLOB)))
+            .unwrap();
+        let configured = done.changes[0].after.clone();
         for name in ["Cursor", "Cursor.exe", "cursor"] {
             let mut cur = with_blob(&e, Some(BLOB));
             cur.running.insert(name.to_string());
@@ -588,7 +593,7 @@ mod tests {
                 .unwrap_err();
             assert_eq!(
                 err.to_string(),
-                "Cursor is running, so byok left its settings database alone"
+                "Cursor is running; byok edits its settings database only while Cursor is quit"
             );
             assert!(
                 err.downcast_ref::<UserError>()
@@ -598,7 +603,25 @@ mod tests {
                     .unwrap()
                     .starts_with("quit Cursor completely")
             );
-            assert!(Cursor.remove(&e, &SetupOptions::default(), &cur).is_err());
+            // Already configured: nothing to write, so a running Cursor is fine.
+            let mut set = with_blob(&e, configured.as_deref());
+            set.running.insert(name.to_string());
+            assert!(
+                Cursor
+                    .plan(&e, &g, &SetupOptions::default(), &set)
+                    .unwrap()
+                    .is_up_to_date()
+            );
+            let err = Cursor
+                .remove(&e, &SetupOptions::default(), &set)
+                .unwrap_err();
+            assert!(err.to_string().starts_with("Cursor is running"));
+            assert!(
+                Cursor
+                    .remove(&e, &SetupOptions::default(), &cur)
+                    .unwrap()
+                    .is_up_to_date()
+            );
         }
     }
 

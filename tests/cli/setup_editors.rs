@@ -633,9 +633,9 @@ fn cursor_running_is_refused() {
     let fake = FakeCursor(std::process::Command::new(&exe).arg("60").spawn().unwrap());
     let out = masked(t.run(&["setup", "cursor", "--yes"]).code(2));
     assert!(
-        out.stderr
-            .contains("Cursor is running, so byok left its settings database alone")
-            && out.stderr.contains("quit Cursor completely"),
+        out.stderr.contains(
+            "Cursor is running; byok edits its settings database only while Cursor is quit"
+        ) && out.stderr.contains("quit Cursor completely"),
         "{out}"
     );
     assert_eq!(std::fs::read(&db).unwrap(), original);
@@ -644,6 +644,14 @@ fn cursor_running_is_refused() {
     drop(fake);
     masked(t.run(&["setup", "cursor", "--yes"]).success());
     assert_eq!(db_rows(&db)[BLOB_KEY], configured_blob());
+    // Once configured, a running Cursor is no obstacle to a setup with nothing to write.
+    let _fake = FakeCursor(std::process::Command::new(&exe).arg("60").spawn().unwrap());
+    let out = masked(t.run(&["setup", "cursor", "--yes"]).success());
+    assert!(out.stdout.starts_with("Cursor\n  up to date\n"), "{out}");
+    let configured = std::fs::read(&db).unwrap();
+    let out = masked(t.run(&["remove", "cursor", "--yes"]).code(2));
+    assert!(out.stderr.contains("Cursor is running"), "{out}");
+    assert_eq!(std::fs::read(&db).unwrap(), configured);
 }
 
 /// The acceptance home: VS Code + Roo Code, VSCodium + Kilo Code, Cursor quit.
