@@ -9,5 +9,7 @@ mod common;
 mod env;
 #[path = "cli/init.rs"]
 mod init;
+#[path = "cli/setup_cline.rs"]
+mod setup_cline;
 #[path = "cli/setup_editors.rs"]
 mod setup_editors;

@@ -15,6 +15,7 @@ use crate::plan::Plan;
 use crate::profile::Gateway;
 
 pub mod auto_import;
+pub mod cline;
 pub mod cursor;
 pub mod kilo_code;
 pub mod roo_code;
@@ -27,6 +28,8 @@ pub enum ToolId {
     ClaudeCode,
     /// Continue (VS Code / JetBrains extension and the `cn` CLI)
     Continue,
+    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
+    Cline,
     /// Cursor (the VS Code fork's own OpenAI-key and base-URL settings)
     Cursor,
     /// Roo Code (VS Code-family extension)
@@ -41,6 +44,7 @@ impl ToolId {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
+            Self::Cline => "cline",
             Self::Cursor => "cursor",
             Self::RooCode => "roo-code",
             Self::KiloCode => "kilo-code",
@@ -199,7 +203,12 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[&cursor::Cursor, &roo_code::RooCode, &kilo_code::KiloCode];
+pub const TOOLS: &[&dyn Tool] = &[
+    &cursor::Cursor,
+    &roo_code::RooCode,
+    &cline::Cline,
+    &kilo_code::KiloCode,
+];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
