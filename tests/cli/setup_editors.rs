@@ -654,13 +654,17 @@ fn cursor_running_is_refused() {
     assert_eq!(std::fs::read(&db).unwrap(), configured);
 }
 
-/// The acceptance home: VS Code + Roo Code, VSCodium + Kilo Code, Cursor quit.
+/// The acceptance home: VS Code + Roo Code + Cline, VSCodium + Kilo Code, Cursor quit.
 #[test]
 fn setup_all_configures_each_editor() {
     let _g = cursor_lock();
     let t = TestEnv::new();
     t.init("https://gw.example.com");
     t.write(ROO, "{}");
+    t.write(
+        ".vscode/extensions/saoudrizwan.claude-dev-3.70.0/package.json",
+        "{}",
+    );
     t.write(
         ".config/Code/User/settings.json",
         fixture("roo-code/linux-vscode/settings.json"),
@@ -675,7 +679,7 @@ fn setup_all_configures_each_editor() {
     );
     let db = make_db(&t, CURSOR_DB, Some(&blob()));
     let out = masked(t.run(&["setup", "--all", "--yes"]).success());
-    for name in ["Cursor\n", "Roo Code\n", "Kilo Code\n"] {
+    for name in ["Cursor\n", "Roo Code\n", "Cline\n", "Kilo Code\n"] {
         assert!(out.stdout.contains(name), "{out}");
     }
     assert_eq!(db_rows(&db)[BLOB_KEY], configured_blob());
@@ -688,6 +692,7 @@ fn setup_all_configures_each_editor() {
     for line in [
         "Cursor         configured (profile default)",
         "Roo Code       configured (profile default)",
+        "Cline          configured (profile default)",
         "Kilo Code      configured (profile default)",
         "extension 5.10.4 in VSCodium (~/.vscode-oss/extensions/kilocode.kilo-code-5.10.4)",
     ] {
