@@ -100,8 +100,21 @@ impl Plan {
 
 /// A unified diff of one change, with every known key masked.
 pub fn diff(env: &Env, change: &Change) -> String {
-    let before = change.before.as_deref().unwrap_or("");
-    let after = change.after.as_deref().unwrap_or("");
+    // Database rows hold one-line JSON; pretty-printed, the diff shows what changed.
+    let readable = |text: &Option<String>| -> String {
+        let raw = text.as_deref().unwrap_or("");
+        match (
+            &change.target,
+            serde_json::from_str::<serde_json::Value>(raw),
+        ) {
+            (Target::SqliteItem { .. }, Ok(v)) => serde_json::to_string_pretty(&v)
+                .map(|s| s + "\n")
+                .unwrap_or_else(|_| raw.to_string()),
+            _ => raw.to_string(),
+        }
+    };
+    let (before, after) = (readable(&change.before), readable(&change.after));
+    let (before, after) = (before.as_str(), after.as_str());
     let label = change.label(env);
     let old = if change.before.is_some() {
         format!("a/{label}")
