@@ -11,3 +11,7 @@ mod env;
 mod init;
 #[path = "cli/setup_claude.rs"]
 mod setup_claude;
+#[path = "cli/setup_cline.rs"]
+mod setup_cline;
+#[path = "cli/setup_editors.rs"]
+mod setup_editors;
