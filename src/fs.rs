@@ -202,6 +202,10 @@ pub struct BackupEntry {
     /// The copy, relative to the backups dir (absent when the file did not exist).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy: Option<PathBuf>,
+    /// SHA-256 of what byok last wrote there (empty when it deleted the file), so
+    /// restore can tell whether the user edited the file since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_sha256: Option<String>,
 }
 
 /// The manifest of all backups that have not been restored.
@@ -292,10 +296,21 @@ impl BackupStore {
             tool: tool.to_string(),
             profile: profile.to_string(),
             copy,
+            written_sha256: None,
         };
         manifest.entries.push(entry.clone());
         self.save(&manifest)?;
         Ok(entry)
+    }
+
+    /// Records what byok just wrote to `path` (`None`: it deleted the file).
+    pub fn record_written(&self, path: &Path, contents: Option<&[u8]>) -> Result<()> {
+        let mut manifest = self.load()?;
+        let Some(e) = manifest.entries.iter_mut().find(|e| e.path == path) else {
+            return Ok(());
+        };
+        e.written_sha256 = Some(contents.map(sha256_hex).unwrap_or_default());
+        self.save(&manifest)
     }
 
     /// The original bytes of a backup (`None` when the file did not exist).

@@ -14,6 +14,7 @@ use anyhow::Result;
 use serde_json::{Map, json};
 
 use super::Ctx;
+use super::engine::{self, ToolStatus};
 use crate::base_url::BaseUrl;
 use crate::cli::DoctorArgs;
 use crate::env::{self, Env};
@@ -24,7 +25,7 @@ use crate::gateway::report::{Check, Report, Section, Severity};
 use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::shell::{self, Shell, Value as ShellValue};
-use crate::tools::{self, Current, Endpoint, Inputs, SetupOptions, TOOLS, Tool};
+use crate::tools::{self, Current, Endpoint, TOOLS, Tool};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -266,83 +267,16 @@ fn detected_tools(env: &Env) -> Vec<Detected> {
     TOOLS
         .iter()
         .filter_map(|tool| {
-            let cur = gather(env, &tool.inputs(env)).ok()?;
-            let det = tool.detect(env, &cur);
+            // A tool whose files can't be read is still reported, by its status.
+            let (cur, det) = engine::inspect(env, *tool).ok()?;
             det.installed.then_some((*tool, cur, det))
         })
         .collect()
 }
 
-/// TODO(engine): use `crate::commands::engine::gather` once it is on main.
-fn gather(env: &Env, inputs: &Inputs) -> Result<Current> {
-    let mut cur = Current::default();
-    for f in &inputs.files {
-        cur.files
-            .insert(f.clone(), crate::fs::read_optional(f).ok().flatten());
-    }
-    for d in &inputs.dirs {
-        let entries = std::fs::read_dir(d).ok().map(|rd| {
-            let mut names: Vec<String> = rd
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            names
-        });
-        cur.dirs.insert(d.clone(), entries);
-    }
-    for (db, key) in &inputs.sqlite {
-        let row = crate::config_edit::sqlite::read_item(db, key)
-            .ok()
-            .flatten();
-        cur.sqlite.insert((db.clone(), key.clone()), row);
-    }
-    for name in &inputs.binaries {
-        if let Some(path) = env.find_on_path(name) {
-            cur.binaries.insert(
-                (*name).to_string(),
-                tools::Binary {
-                    path,
-                    version: None,
-                },
-            );
-        }
-    }
-    Ok(cur)
-}
-
-/// A tool's state against the profile.
-enum ToolState {
-    /// Its settings already say what byok would write.
-    UpToDate,
-    /// byok's plan would change something.
-    Differs(Vec<String>),
-}
-
-/// TODO(engine): use `crate::commands::engine::status` (drift labels) once it is on main.
-fn status(env: &Env, tool: &dyn Tool, gw: &Gateway, cur: &Current) -> Result<ToolState> {
-    let opts = SetupOptions {
-        exe: env.exe_string(),
-        ..SetupOptions::default()
-    };
-    let plan = tool.plan(env, gw, &opts, cur)?;
-    if plan.is_up_to_date() {
-        Ok(ToolState::UpToDate)
-    } else {
-        Ok(ToolState::Differs(
-            plan.effective().map(|c| c.label(env)).collect(),
-        ))
-    }
-}
-
 fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
     if tools.is_empty() {
-        let names: Vec<&str> = TOOLS.iter().map(|t| t.name()).collect();
-        let message = if names.is_empty() {
-            "no supported tool detected".to_string()
-        } else {
-            format!("none of {} detected", names.join(", "))
-        };
+        let message = "no supported tool detected (`byok detect` lists what byok looks for)";
         return vec![Check::new(
             Section::Tools,
             "tools",
@@ -355,43 +289,49 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
     for (tool, cur, det) in tools {
         let id = tool.id().as_str();
         let evidence = det.evidence.first().cloned().unwrap_or_default();
-        let check = match status(env, *tool, gw, cur) {
-            Ok(ToolState::UpToDate) => Check::new(
+        let tool_check = |severity, message: String| {
+            Check::new(
                 Section::Tools,
                 format!("tool.{id}"),
                 tool.name(),
+                severity,
+                message,
+            )
+        };
+        let status = engine::status(env, *tool, Some(gw), cur);
+        let check = match &status {
+            ToolStatus::Configured { .. } => tool_check(
                 Severity::Ok,
                 format!("points at this profile's gateway, key and models ({evidence})"),
             ),
-            Ok(ToolState::Differs(files)) => Check::new(
-                Section::Tools,
-                format!("tool.{id}"),
-                tool.name(),
+            ToolStatus::NotConfigured => tool_check(
                 Severity::Warn,
-                format!(
-                    "installed ({evidence}) but not pointing at this profile: {} would change",
-                    files.join(", ")
-                ),
+                format!("installed ({evidence}) but not set up for this gateway"),
             )
-            .hint(format!(
-                "`byok setup {id}` (`--dry-run` shows the change first)"
-            ))
-            .detail("files", files),
-            Err(e) => {
-                let (message, hint) = match e.downcast_ref::<UserError>() {
-                    Some(u) => (u.message.clone(), u.hint.clone()),
-                    None => (format!("{e:#}"), None),
-                };
-                Check::new(
-                    Section::Tools,
-                    format!("tool.{id}"),
-                    tool.name(),
-                    Severity::Fail,
-                    message,
-                )
-                .hint(hint.unwrap_or_else(|| format!("fix the file, then run `byok setup {id}`")))
-            }
-        };
+            .hint(format!("`byok setup {id}` (`--dry-run` shows the change first)")),
+            ToolStatus::Outdated { profile } if *profile == gw.name => tool_check(
+                Severity::Fail,
+                format!("set up by byok, but its settings no longer match profile `{profile}` (URL, key or models changed since)"),
+            )
+            .hint(format!("`byok setup {id}` writes the current values")),
+            ToolStatus::Outdated { profile } => tool_check(
+                Severity::Warn,
+                format!("set up by byok for profile `{profile}`, not for `{}`", gw.name),
+            )
+            .hint(format!("`byok --profile {} setup {id}` if this tool should use it", gw.name)),
+            ToolStatus::Drifted { changed } => tool_check(
+                Severity::Fail,
+                format!("settings byok wrote were changed by hand: {}", changed.join(", ")),
+            )
+            .hint(format!("`byok setup {id} --dry-run` shows what byok would put back; add --force to apply it")),
+            ToolStatus::ManualOnly => tool_check(
+                Severity::Info,
+                format!("byok cannot write its settings (`byok setup {id}` prints the steps to do by hand)"),
+            ),
+            ToolStatus::Error(e) => tool_check(Severity::Fail, e.clone())
+                .hint(format!("fix the file, then run `byok setup {id}`")),
+        }
+        .detail("status", status.kind());
         checks.push(check.detail("evidence", det.evidence.clone()));
         for (n, f) in tool.diagnose(env, gw, cur).into_iter().enumerate() {
             let severity = match f.severity {

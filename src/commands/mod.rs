@@ -9,10 +9,14 @@ use crate::env::Env;
 use crate::error::{ExitStatus, UserError};
 
 mod completions;
+mod detect;
 mod doctor;
+pub mod engine;
 mod env;
 mod init;
 mod profile;
+mod restore;
+mod setup;
 
 /// What every command works with: the context, the output streams, whether it may prompt.
 pub struct Ctx<'a> {
@@ -51,15 +55,15 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Env(args) => env::run(&args, ctx),
         Command::Completions(args) => completions::run(&args, ctx),
         Command::PrintKey => profile::print_key(ctx),
+        Command::Detect(args) => detect::run(&args, ctx),
+        Command::Setup(args) => setup::run(&args, ctx),
+        Command::Remove(args) => setup::remove(&args, ctx),
+        Command::Restore(args) => restore::run(&args, ctx),
         Command::Doctor(args) => doctor::run(&args, ctx),
-        Command::Detect(_)
-        | Command::Setup(_)
-        | Command::Restore(_)
-        | Command::Remove(_)
-        | Command::Demo(_) => Err(UserError::new(
-            "this command is not available yet in this build",
-        )
-        .hint("see README.md for what byok can do today")
-        .into()),
+        Command::Demo(_) => Err(
+            UserError::new("this command is not available yet in this build")
+                .hint("see README.md for what byok can do today")
+                .into(),
+        ),
     }
 }

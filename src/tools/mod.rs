@@ -14,6 +14,12 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod auto_import;
+pub mod claude_code;
+pub mod cline;
+pub mod cursor;
+pub mod kilo_code;
+pub mod roo_code;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
@@ -23,6 +29,14 @@ pub enum ToolId {
     ClaudeCode,
     /// Continue (VS Code / JetBrains extension and the `cn` CLI)
     Continue,
+    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
+    Cline,
+    /// Cursor (the VS Code fork's own OpenAI-key and base-URL settings)
+    Cursor,
+    /// Roo Code (VS Code-family extension)
+    RooCode,
+    /// Kilo Code (VS Code-family extension; the legacy Roo fork is written, 7.x gets steps)
+    KiloCode,
 }
 
 impl ToolId {
@@ -31,6 +45,10 @@ impl ToolId {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
+            Self::Cline => "cline",
+            Self::Cursor => "cursor",
+            Self::RooCode => "roo-code",
+            Self::KiloCode => "kilo-code",
         }
     }
 }
@@ -186,7 +204,13 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[];
+pub const TOOLS: &[&dyn Tool] = &[
+    &claude_code::ClaudeCode,
+    &cursor::Cursor,
+    &roo_code::RooCode,
+    &cline::Cline,
+    &kilo_code::KiloCode,
+];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {

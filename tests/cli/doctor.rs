@@ -100,7 +100,7 @@ Gateway API
   ✓ POST /v1/responses (stream)         5 events response.created … response.completed, first token after [T] ([T])
 
 Tools
-  · Tools  no supported tool detected
+  · Tools  no supported tool detected (`byok detect` lists what byok looks for)
 
 Shell
   · OpenAI variables     not set in this shell (OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY); tools started from it use their own settings
@@ -963,4 +963,54 @@ fn doctor_never_writes() {
     doctor(&t, &[]).success();
     assert_eq!(t.tree(), before);
     assert_eq!(t.read(".config/byok/config.toml"), config);
+}
+
+#[test]
+fn tools_section_follows_setup_and_hand_edits() {
+    let (t, mock) = with_mock(ok_scenario());
+    std::fs::create_dir_all(t.home().join(".claude")).unwrap();
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 0, "a tool not set up yet is a warning");
+    assert_eq!(
+        sev_msg_hint(&v, "tool.claude-code"),
+        (
+            "warn".into(),
+            "installed (config dir ~/.claude) but not set up for this gateway".into(),
+            "`byok setup claude-code` (`--dry-run` shows the change first)".into()
+        )
+    );
+    // Claude Code only uses /v1/messages: chat completions become informational.
+    assert_eq!(check(&v, "messages")["required"], true);
+    assert_eq!(check(&v, "chat")["required"], false);
+
+    t.run(&["setup", "claude-code", "--yes"]).success();
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        sev_msg_hint(&v, "tool.claude-code"),
+        (
+            "ok".into(),
+            "points at this profile's gateway, key and models (config dir ~/.claude)".into(),
+            String::new()
+        )
+    );
+
+    // A hand edit that points Claude Code elsewhere is drift: a required failure.
+    let settings = t.read(".claude/settings.json");
+    t.write(
+        ".claude/settings.json",
+        settings.replace(&mock.url(), "http://elsewhere.example:4000"),
+    );
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 1);
+    let (sev, msg, hint) = sev_msg_hint(&v, "tool.claude-code");
+    assert_eq!(sev, "fail");
+    assert!(
+        msg.starts_with("settings byok wrote were changed by hand: "),
+        "{msg}"
+    );
+    assert_eq!(
+        hint,
+        "`byok setup claude-code --dry-run` shows what byok would put back; add --force to apply it"
+    );
 }

@@ -1,0 +1,482 @@
+//! The setup engine's I/O half: gathering what adapters ask for into a [`Current`],
+//! the drift record of what byok last wrote, and each tool's status.
+//!
+//! Adapters stay pure; this module reads the file system (never launching an editor)
+//! and keeps `<state dir>/owned.json`, the hashes of byok-owned values per tool.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::KeyMode;
+use crate::config_edit::sqlite;
+use crate::env::{Env, Os};
+use crate::fs;
+use crate::profile::Gateway;
+use crate::tools::{Binary, Current, Detection, Inputs, SetupOptions, Tool};
+
+/// Reads everything `inputs` names. Missing files and dirs are recorded as missing.
+pub fn gather(env: &Env, inputs: &Inputs) -> Result<Current> {
+    let mut cur = Current::default();
+    for path in &inputs.files {
+        cur.files.insert(path.clone(), fs::read_optional(path)?);
+    }
+    for dir in &inputs.dirs {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(rd) => {
+                let mut names: Vec<String> = rd
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect();
+                names.sort();
+                Some(names)
+            }
+            Err(_) => None,
+        };
+        cur.dirs.insert(dir.clone(), entries);
+    }
+    for (db, key) in &inputs.sqlite {
+        let value = sqlite::read_item(db, key)
+            .with_context(|| format!("could not read {}", env.tilde(db)))?;
+        cur.sqlite.insert((db.clone(), key.clone()), value);
+    }
+    for name in &inputs.binaries {
+        if let Some(path) = env.find_on_path(name) {
+            let version = binary_version(&path);
+            cur.binaries
+                .insert((*name).to_string(), Binary { path, version });
+        }
+    }
+    if !inputs.processes.is_empty() {
+        let running = running_processes(env.os);
+        for p in &inputs.processes {
+            if running.iter().any(|r| r == p) {
+                cur.running.insert((*p).to_string());
+            }
+        }
+    }
+    Ok(cur)
+}
+
+/// A version for a binary without running it: an npm package.json above it, or a
+/// versioned file name (native installers keep `…/versions/2.1.0`).
+fn binary_version(path: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(path).ok()?;
+    let name = real.file_name()?.to_string_lossy().to_string();
+    if name.starts_with(|c: char| c.is_ascii_digit()) && name.contains('.') {
+        return Some(name);
+    }
+    for dir in real.ancestors().skip(1).take(4) {
+        let manifest = dir.join("package.json");
+        if let Ok(Some(text)) = fs::read_optional(&manifest) {
+            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            return json["version"].as_str().map(str::to_string);
+        }
+    }
+    None
+}
+
+/// Names of running processes. Linux reads /proc; elsewhere the OS's own lister.
+fn running_processes(os: Os) -> Vec<String> {
+    if cfg!(target_os = "linux") {
+        let Ok(rd) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        return rd
+            .filter_map(|e| {
+                let e = e.ok()?;
+                e.file_name().to_str()?.parse::<u32>().ok()?;
+                let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
+                Some(comm.trim_end().to_string())
+            })
+            .collect();
+    }
+    // `ps` and `tasklist` ship with the OS; no editor is launched.
+    let (program, args): (&str, &[&str]) = match os {
+        Os::Windows => ("tasklist", &["/fo", "csv", "/nh"]),
+        _ => ("ps", &["-axco", "comm="]),
+    };
+    let Ok(out) = std::process::Command::new(program).args(args).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .next()
+                .unwrap_or(l)
+                .trim()
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect()
+}
+
+/// What byok last wrote for one tool.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OwnedRecord {
+    /// The profile it was written for.
+    pub profile: String,
+    /// SHA-256 of each owned value (empty string for "absent").
+    pub values: BTreeMap<String, String>,
+    /// Set up with `--key-mode helper`.
+    #[serde(default)]
+    pub helper: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct OwnedFile {
+    #[serde(default)]
+    tools: BTreeMap<String, OwnedRecord>,
+}
+
+fn owned_path(env: &Env) -> PathBuf {
+    env.state_dir.join("owned.json")
+}
+
+fn load_owned(env: &Env) -> Result<OwnedFile> {
+    let path = owned_path(env);
+    Ok(match fs::read_optional(&path)? {
+        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        None => OwnedFile::default(),
+    })
+}
+
+/// The drift record for a tool, if byok has configured it.
+pub fn owned_record(env: &Env, tool: &dyn Tool) -> Result<Option<OwnedRecord>> {
+    Ok(load_owned(env)?.tools.remove(tool.id().as_str()))
+}
+
+fn hash_values(values: &[(String, Option<String>)]) -> BTreeMap<String, String> {
+    values
+        .iter()
+        .map(|(label, v)| {
+            (
+                label.clone(),
+                v.as_deref()
+                    .map(|s| fs::sha256_hex(s.as_bytes()))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Records the owned values after a setup (or forgets them after remove/restore with `None`).
+pub fn record_owned(
+    env: &Env,
+    tool: &dyn Tool,
+    profile: Option<(&str, KeyMode)>,
+    cur: &Current,
+) -> Result<()> {
+    let mut file = load_owned(env)?;
+    match profile {
+        Some((p, mode)) => {
+            let record = OwnedRecord {
+                profile: p.to_string(),
+                values: hash_values(&tool.owned(env, cur)),
+                helper: mode == KeyMode::Helper,
+            };
+            file.tools.insert(tool.id().as_str().to_string(), record);
+        }
+        None => {
+            if file.tools.remove(tool.id().as_str()).is_none() {
+                return Ok(());
+            }
+        }
+    }
+    let text = serde_json::to_string_pretty(&file).context("could not serialise owned.json")?;
+    fs::write_atomic(
+        &owned_path(env),
+        format!("{text}\n").as_bytes(),
+        fs::Mode::Secret,
+    )
+}
+
+/// Labels whose value changed since byok wrote it.
+pub fn drifted(env: &Env, tool: &dyn Tool, record: &OwnedRecord, cur: &Current) -> Vec<String> {
+    let now = hash_values(&tool.owned(env, cur));
+    let mut changed: Vec<String> = record
+        .values
+        .iter()
+        .filter(|(label, hash)| now.get(*label).map_or(!hash.is_empty(), |h| h != *hash))
+        .map(|(label, _)| label.clone())
+        .collect();
+    changed.sort();
+    changed
+}
+
+/// A tool's relation to the active profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolStatus {
+    /// Its settings point at this profile's gateway, key and models.
+    Configured {
+        /// Profile name.
+        profile: String,
+    },
+    /// byok configured it once, for this or another profile, but it is out of date.
+    Outdated {
+        /// The profile byok last wrote.
+        profile: String,
+    },
+    /// Values byok wrote were changed by hand.
+    Drifted {
+        /// What changed.
+        changed: Vec<String>,
+    },
+    /// Not pointing at the gateway, and byok never configured it.
+    NotConfigured,
+    /// byok cannot write its settings; the manual steps of `byok setup` apply.
+    ManualOnly,
+    /// Its files could not be read or parsed.
+    Error(String),
+}
+
+impl ToolStatus {
+    /// A short human label.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Configured { profile } => format!("configured (profile {profile})"),
+            Self::Outdated { profile } => {
+                format!("out of date (last set up for profile {profile})")
+            }
+            Self::Drifted { changed } => {
+                format!("drifted: changed by hand: {}", changed.join(", "))
+            }
+            Self::NotConfigured => "not configured".to_string(),
+            Self::ManualOnly => "manual setup only (see `byok setup`)".to_string(),
+            Self::Error(e) => format!("error: {e}"),
+        }
+    }
+
+    /// A stable machine name for `--json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Configured { .. } => "configured",
+            Self::Outdated { .. } => "outdated",
+            Self::Drifted { .. } => "drifted",
+            Self::NotConfigured => "not-configured",
+            Self::ManualOnly => "manual-only",
+            Self::Error(_) => "error",
+        }
+    }
+}
+
+/// Compares a tool's files with what setup would write for `gw`.
+pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -> ToolStatus {
+    let record = match owned_record(env, tool) {
+        Ok(r) => r,
+        Err(e) => return ToolStatus::Error(format!("{e:#}")),
+    };
+    if let Some(gw) = gw {
+        let helper = record.as_ref().is_some_and(|r| r.helper);
+        let opts = options(
+            env,
+            if helper {
+                KeyMode::Helper
+            } else {
+                KeyMode::Literal
+            },
+            None,
+            false,
+        );
+        match tool.plan(env, gw, &opts, cur) {
+            Ok(plan) if plan.is_up_to_date() => {
+                return ToolStatus::Configured {
+                    profile: gw.name.clone(),
+                };
+            }
+            Ok(_) => {}
+            Err(e) => return ToolStatus::Error(crate::secret::redact(&format!("{e:#}"))),
+        }
+    }
+    match record {
+        Some(r) => {
+            let changed = drifted(env, tool, &r, cur);
+            if changed.is_empty() {
+                ToolStatus::Outdated { profile: r.profile }
+            } else {
+                ToolStatus::Drifted { changed }
+            }
+        }
+        None => ToolStatus::NotConfigured,
+    }
+}
+
+/// The options a setup plan is made with.
+pub fn options(env: &Env, key_mode: KeyMode, host: Option<String>, show_key: bool) -> SetupOptions {
+    SetupOptions {
+        key_mode,
+        host,
+        exe: env.exe_string(),
+        show_key,
+        now: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+    }
+}
+
+/// Gathers and detects one tool.
+pub fn inspect(env: &Env, tool: &dyn Tool) -> Result<(Current, Detection)> {
+    let cur = gather(env, &tool.inputs(env))?;
+    let det = tool.detect(env, &cur);
+    Ok((cur, det))
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures are written directly
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::{Change, Plan};
+    use crate::tools::{Endpoint, ToolId};
+
+    /// A one-file tool: `tool.json` holds the gateway URL byok owns.
+    struct Fake;
+
+    impl Tool for Fake {
+        fn id(&self) -> ToolId {
+            ToolId::ClaudeCode
+        }
+        fn name(&self) -> &'static str {
+            "Fake"
+        }
+        fn inputs(&self, env: &Env) -> Inputs {
+            Inputs {
+                files: vec![env.home.join("tool.json")],
+                binaries: vec!["sh"],
+                ..Inputs::default()
+            }
+        }
+        fn detect(&self, _env: &Env, _cur: &Current) -> Detection {
+            Detection::default()
+        }
+        fn plan(&self, env: &Env, gw: &Gateway, _o: &SetupOptions, cur: &Current) -> Result<Plan> {
+            let path = env.home.join("tool.json");
+            let before = cur.file(&path).map(str::to_string);
+            let after = Some(format!("{}\n", gw.openai_base));
+            Ok(Plan {
+                changes: vec![Change::file(path, before, after, false)],
+                ..Plan::default()
+            })
+        }
+        fn remove(&self, _env: &Env, _o: &SetupOptions, _cur: &Current) -> Result<Plan> {
+            Ok(Plan::default())
+        }
+        fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+            vec![(
+                "url".to_string(),
+                cur.file(&env.home.join("tool.json")).map(str::to_string),
+            )]
+        }
+        fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
+            vec![]
+        }
+    }
+
+    fn env(dir: &Path) -> Env {
+        let mut vars = BTreeMap::new();
+        vars.insert("HOME".to_string(), dir.display().to_string());
+        vars.insert("PATH".to_string(), "/usr/bin:/bin".to_string());
+        Env::from_vars(vars, Os::Linux, dir.to_path_buf(), None)
+    }
+
+    fn gw(url: &str) -> Gateway {
+        let p = crate::profile::Profile {
+            base_url: url.to_string(),
+            ..Default::default()
+        };
+        let key =
+            crate::profile::KeySource::Literal(crate::secret::ApiKey::new("sk-engine-test-000000"));
+        crate::profile::from_profile("p".into(), &p, key).unwrap()
+    }
+
+    #[test]
+    fn status_moves_from_not_configured_to_configured_to_drifted() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env(dir.path());
+        let g = gw("https://gw");
+        let cur = gather(&env, &Fake.inputs(&env)).unwrap();
+        assert!(cur.binaries.contains_key("sh"));
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::NotConfigured
+        );
+
+        let plan = Fake.plan(&env, &g, &SetupOptions::default(), &cur).unwrap();
+        crate::plan::apply(&env, &plan, "fake", "p").unwrap();
+        let cur = gather(&env, &Fake.inputs(&env)).unwrap();
+        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &cur).unwrap();
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::Configured {
+                profile: "p".into()
+            }
+        );
+        // Another profile: out of date, not drifted.
+        assert_eq!(
+            status(&env, &Fake, Some(&gw("https://other")), &cur),
+            ToolStatus::Outdated {
+                profile: "p".into()
+            }
+        );
+
+        std::fs::write(dir.path().join("tool.json"), "https://mine/v1\n").unwrap();
+        let cur = gather(&env, &Fake.inputs(&env)).unwrap();
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::Drifted {
+                changed: vec!["url".into()]
+            }
+        );
+        record_owned(&env, &Fake, None, &cur).unwrap();
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::NotConfigured
+        );
+    }
+
+    #[test]
+    fn gather_records_missing_things() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env(dir.path());
+        std::fs::create_dir_all(dir.path().join("d/b")).unwrap();
+        std::fs::write(dir.path().join("d/a"), "x").unwrap();
+        let inputs = Inputs {
+            files: vec![dir.path().join("nope")],
+            dirs: vec![dir.path().join("d"), dir.path().join("nodir")],
+            sqlite: vec![(dir.path().join("no.vscdb"), "k".into())],
+            binaries: vec!["definitely-not-a-binary"],
+            ..Inputs::default()
+        };
+        let cur = gather(&env, &inputs).unwrap();
+        assert_eq!(cur.files[&dir.path().join("nope")], None);
+        assert_eq!(cur.entries(&dir.path().join("d")), ["a", "b"]);
+        assert!(!cur.exists(&dir.path().join("nodir")));
+        assert_eq!(
+            cur.sqlite[&(dir.path().join("no.vscdb"), "k".to_string())],
+            None
+        );
+        assert!(cur.binaries.is_empty());
+    }
+
+    #[test]
+    fn npm_package_version_is_read_without_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("lib/node_modules/@x/tool");
+        std::fs::create_dir_all(pkg.join("bin")).unwrap();
+        std::fs::write(
+            pkg.join("package.json"),
+            r#"{"name":"@x/tool","version":"2.1.197"}"#,
+        )
+        .unwrap();
+        std::fs::write(pkg.join("bin/cli.js"), "").unwrap();
+        assert_eq!(
+            binary_version(&pkg.join("bin/cli.js")).as_deref(),
+            Some("2.1.197")
+        );
+        let native = dir.path().join("versions/1.0.3");
+        std::fs::create_dir_all(dir.path().join("versions")).unwrap();
+        std::fs::write(&native, "").unwrap();
+        assert_eq!(binary_version(&native).as_deref(), Some("1.0.3"));
+    }
+}
