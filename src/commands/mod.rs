@@ -6,9 +6,10 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::env::Env;
-use crate::error::{ExitStatus, UserError};
+use crate::error::ExitStatus;
 
 mod completions;
+mod demo;
 mod detect;
 mod doctor;
 pub mod engine;
@@ -60,10 +61,6 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Remove(args) => setup::remove(&args, ctx),
         Command::Restore(args) => restore::run(&args, ctx),
         Command::Doctor(args) => doctor::run(&args, ctx),
-        Command::Demo(_) => Err(
-            UserError::new("this command is not available yet in this build")
-                .hint("see README.md for what byok can do today")
-                .into(),
-        ),
+        Command::Demo(args) => demo::run(&args, ctx),
     }
 }

@@ -1014,3 +1014,75 @@ fn tools_section_follows_setup_and_hand_edits() {
         "`byok setup claude-code --dry-run` shows what byok would put back; add --force to apply it"
     );
 }
+
+#[test]
+fn cursor_before_its_first_start_is_not_called_configured() {
+    let (t, _mock) = with_mock(ok_scenario());
+    std::fs::create_dir_all(t.home().join(".cursor/extensions")).unwrap();
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(
+        sev_msg_hint(&v, "tool.cursor"),
+        (
+            "warn".into(),
+            "installed (directory ~/.cursor); byok cannot write its settings yet".into(),
+            "`byok setup cursor` says why and lists the steps to do by hand".into()
+        )
+    );
+    // Cursor's own finding: its servers cannot reach a gateway on 127.0.0.1.
+    assert_eq!(check(&v, "tool.cursor.1")["severity"], "fail");
+    assert_eq!(code, 1);
+}
+
+// ----------------------------------------------------------------------------------
+// byok demo
+// ----------------------------------------------------------------------------------
+
+#[test]
+fn demo_runs_green_offline_and_cleans_up() {
+    let t = TestEnv::new();
+    let out = t.run(&["demo"]).success();
+    let text = &out.stdout;
+    for want in [
+        "── 1. sample installs of the supported tools\n  Claude Code  ~/.claude/settings.json\n",
+        "── 3. byok setup --all --dry-run   (what would change)\nClaude Code\n--- a/~/.claude/settings.json\n",
+        "+    \"ANTHROPIC_AUTH_TOKEN\": \"sk-…b604\",\n",
+        "── 4. byok setup --all --yes\nClaude Code\n  updated ~/.claude/settings.json",
+        "Installed byok's block in ~/.bashrc",
+        "  ✓ Claude Code  points at this profile's gateway, key and models (config dir ~/.claude)\n",
+        "  ✓ Start-up files       byok is loaded by ~/.bashrc\n",
+        "all required checks passed: ",
+        "Removed the demo home (run `byok demo --keep` to look around in it).\n",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert!(!text.contains("sk-byok-demo-7f3a9c2e51d8b604"), "{out}");
+    assert!(
+        !out.stderr.contains("sk-byok-demo-7f3a9c2e51d8b604"),
+        "{out}"
+    );
+    let home_line = text.lines().next().unwrap();
+    let demo_home = home_line.rsplit(" in ").next().unwrap();
+    assert!(
+        !std::path::Path::new(demo_home).exists(),
+        "{demo_home} left behind"
+    );
+    // The user's own home is untouched.
+    assert!(t.tree().is_empty(), "{:?}", t.tree());
+}
+
+#[test]
+fn demo_keep_leaves_the_home_to_look_at() {
+    let t = TestEnv::new();
+    let out = t.run(&["demo", "--keep"]).success();
+    let kept = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Kept the demo home: "))
+        .and_then(|l| l.split(" (").next())
+        .unwrap_or_else(|| panic!("no kept path in:\n{out}"))
+        .to_string();
+    let kept = std::path::PathBuf::from(kept);
+    assert!(kept.join(".config/byok/config.toml").is_file());
+    assert!(kept.join(".claude/settings.json").is_file());
+    std::fs::remove_dir_all(kept.parent().unwrap()).unwrap();
+}
