@@ -7,7 +7,6 @@
 //! every required check passes, 1 when one fails, 2 when the profile or flags are wrong.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -133,18 +132,17 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
         hosts,
     };
 
+    // Drawn from this thread only: the command holds the stderr lock while it runs.
     let spinner = opts.spinner.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        pb.enable_steady_tick(Duration::from_millis(100));
         pb.set_message("checking the gateway…");
         pb
     });
-    let finished = AtomicUsize::new(0);
-    let progress = |name: &str| {
-        let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
+    let progress = |done: usize, total: usize| {
         if let Some(pb) = &spinner {
-            pb.set_message(format!("checking the gateway… {n} done ({name})"));
+            pb.set_message(format!("checking the gateway… {done}/{total}"));
+            pb.tick();
         }
     };
     let local = || {

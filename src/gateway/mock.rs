@@ -428,6 +428,11 @@ enum Route {
 
 fn route(sc: &Scenario, path: &str) -> Option<Route> {
     let path = path.split('?').next().unwrap_or(path);
+    // Absolute form (`GET http://gw/v1/models`): the mock is being used as an HTTP proxy.
+    let path = match path.strip_prefix("http://") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => path,
+    };
     let rest = path.strip_prefix(sc.prefix.as_str())?;
     let rest = if sc.v1 {
         rest.strip_prefix("/v1")?
@@ -808,6 +813,10 @@ mod tests {
         let sc = Scenario::new("k");
         assert_eq!(route(&sc, "/v1/messages?beta=true"), Some(Route::Messages));
         assert_eq!(route(&sc, "/v1/v1/messages"), None);
+        assert_eq!(
+            route(&sc, "http://gw.example:4000/v1/models"),
+            Some(Route::Models)
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! slowest one.
 
 use std::collections::BTreeSet;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
@@ -1589,13 +1590,24 @@ pub fn judge_anthropic_auth(
 // Running everything at once
 // ---------------------------------------------------------------------------------------
 
+/// Reports a finished check when dropped, so a panicking probe is counted too.
+struct Finished(mpsc::Sender<()>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
 /// Runs reachability and the API probes concurrently (one thread each, one shared
-/// client), while `local` runs on the calling thread. `done` is told each finished
-/// check's name (for a spinner). Returns reachability and gateway checks, then `local`'s.
+/// client), while `local` runs on the calling thread. `progress(done, total)` is called
+/// on the calling thread only, as checks finish and every 80 ms (the workers never touch
+/// the terminal: stderr is locked by the command for its whole run). Returns
+/// reachability and gateway checks, then `local`'s.
 pub fn run(
     t: &Target<'_>,
     plan: &Plan,
-    done: &(dyn Fn(&str) + Sync),
+    progress: &dyn Fn(usize, usize),
     local: impl FnOnce() -> Vec<Check>,
 ) -> Vec<Check> {
     let mine = match t.gw.anthropic_auth {
@@ -1606,44 +1618,63 @@ pub fn run(
         Auth::Bearer => Auth::XApiKey,
         Auth::XApiKey => Auth::Bearer,
     };
-    let report = |o: Outcome| {
-        done(&o.check.name);
-        o
-    };
+    let (tx, rx) = mpsc::channel();
+    let total = plan.hosts.len() + if plan.quick { 1 } else { 8 };
     let (reach, mut outcomes, other_verdict, local_checks) = std::thread::scope(|s| {
+        let finished = &tx;
         let reach: Vec<_> = plan
             .hosts
             .iter()
             .enumerate()
             .map(|(i, (host, proxy))| {
                 s.spawn(move || {
+                    let _done = Finished(finished.clone());
                     let suffix = if i == 0 {
                         String::new()
                     } else {
                         format!(".{}", i + 1)
                     };
-                    let checks = net::reachability(host, proxy.as_deref(), t.timeout, &suffix);
-                    done("reachability");
-                    checks
+                    net::reachability(host, proxy.as_deref(), t.timeout, &suffix)
                 })
             })
             .collect();
-        let mut probes = vec![s.spawn(move || report(probe_models(t)))];
+        let spawn = |f: fn(&Target<'_>) -> Outcome| {
+            s.spawn(move || {
+                let _done = Finished(finished.clone());
+                f(t)
+            })
+        };
+        let mut probes = vec![spawn(probe_models)];
         let mut other_handle = None;
         if !plan.quick {
-            probes.push(s.spawn(move || report(probe_chat(t, false))));
-            probes.push(s.spawn(move || report(probe_chat(t, true))));
-            probes.push(s.spawn(move || report(probe_messages(t, mine, false))));
-            probes.push(s.spawn(move || report(probe_messages(t, mine, true))));
-            probes.push(s.spawn(move || report(probe_responses(t, false))));
-            probes.push(s.spawn(move || report(probe_responses(t, true))));
+            probes.push(spawn(|t| probe_chat(t, false)));
+            probes.push(spawn(|t| probe_chat(t, true)));
+            probes.push(s.spawn(move || {
+                let _done = Finished(finished.clone());
+                probe_messages(t, mine, false)
+            }));
+            probes.push(s.spawn(move || {
+                let _done = Finished(finished.clone());
+                probe_messages(t, mine, true)
+            }));
+            probes.push(spawn(|t| probe_responses(t, false)));
+            probes.push(spawn(|t| probe_responses(t, true)));
             other_handle = Some(s.spawn(move || {
-                let o = probe_messages(t, other, false);
-                done("Anthropic key header");
-                o.verdict
+                let _done = Finished(finished.clone());
+                probe_messages(t, other, false).verdict
             }));
         }
         let local_checks = local();
+        let mut n = 0;
+        while n < total {
+            progress(n, total);
+            match rx.recv_timeout(Duration::from_millis(80)) {
+                Ok(()) => n += 1,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        progress(n, total);
         let reach: Vec<Check> = reach
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_else(|_| vec![crashed("reachability")]))

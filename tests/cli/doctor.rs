@@ -1086,3 +1086,36 @@ fn demo_keep_leaves_the_home_to_look_at() {
     assert!(kept.join(".claude/settings.json").is_file());
     std::fs::remove_dir_all(kept.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn proxy_variables_are_shown_and_used() {
+    // The mock doubles as a plain-HTTP proxy, so nothing leaves 127.0.0.1: the gateway's
+    // own name is never looked up, only the proxy is dialled.
+    let mock = MockGateway::start(ok_scenario()).unwrap();
+    let mut t = TestEnv::new();
+    t.init("http://gateway.invalid:4000");
+    let proxy = mock.url();
+    t.set("http_proxy", &proxy)
+        .set("NO_PROXY", "localhost,.corp");
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        sev_msg_hint(&v, "proxy").1,
+        format!(
+            "HTTP_PROXY={proxy}, NO_PROXY=localhost,.corp; gateway.invalid goes through {proxy}"
+        )
+    );
+    assert_eq!(
+        sev_msg_hint(&v, "dns").1,
+        "proxy 127.0.0.1 is an IP address (no lookup)"
+    );
+    assert_eq!(
+        sev_msg_hint(&v, "tls").1,
+        format!("through the proxy {proxy}; the API requests below check it")
+    );
+    let first = &mock.requests()[0];
+    assert!(
+        first.path.starts_with("http://gateway.invalid:4000/v1/"),
+        "{first:?}"
+    );
+}
