@@ -21,8 +21,8 @@ use crate::fs;
 use crate::gateway::mock::{MockGateway, Scenario};
 use crate::secret::ApiKey;
 use crate::shell::Shell;
-use crate::tools::TOOLS;
 use crate::tools::vscode::Host;
+use crate::tools::{TOOLS, ToolId};
 
 /// The demo's key: registered like any key, so it is masked everywhere.
 const DEMO_KEY: &str = "sk-byok-demo-7f3a9c2e51d8b604";
@@ -47,9 +47,12 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     )?;
 
     step(ctx, "1", "sample installs of the supported tools")?;
-    for (tool, what) in sample_installs(&env)? {
+    let (installed, lines) = sample_installs(&env)?;
+    for (tool, what) in lines {
         writeln!(ctx.out, "  {tool:<12} {what}")?;
     }
+    // Named explicitly: a tool detected some other way (a running editor) stays out.
+    let names: Vec<&str> = installed.iter().map(|t| t.as_str()).collect();
 
     let mut status = ExitStatus::Success;
     let mut sub = Ctx {
@@ -85,8 +88,8 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     status = worst(status, init::run(&init_args, &mut sub)?);
 
     let setup_args = |dry_run: bool| SetupArgs {
-        tools: Vec::new(),
-        all: true,
+        tools: installed.clone(),
+        all: false,
         dry_run,
         diff: false,
         yes: !dry_run,
@@ -98,10 +101,17 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     step(
         &mut sub,
         "3",
-        "byok setup --all --dry-run   (what would change)",
+        &format!(
+            "byok setup {} --dry-run   (what would change)",
+            names.join(" ")
+        ),
     )?;
     status = worst(status, setup::run(&setup_args(true), &mut sub)?);
-    step(&mut sub, "4", "byok setup --all --yes")?;
+    step(
+        &mut sub,
+        "4",
+        &format!("byok setup {} --yes", names.join(" ")),
+    )?;
     status = worst(status, setup::run(&setup_args(false), &mut sub)?);
     step(&mut sub, "5", "byok env --install --shell bash")?;
     let env_args = EnvArgs {
@@ -120,6 +130,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         quick: false,
         timeout: Duration::from_secs(10),
         spinner: false,
+        only: Some(installed.clone()),
     };
     let report = doctor::build_report(&env, None, &opts)?;
     let colour = ctx.env.stdout_tty && ctx.env.var("NO_COLOR").is_none();
@@ -189,11 +200,14 @@ fn demo_env(real: &Env, home: &Path) -> Env {
 }
 
 /// Writes what each adapter's detection looks for, as a fresh install leaves it, plus a
-/// user setting or two so the diffs show byok keeping them. Returns (tool, what).
-fn sample_installs(env: &Env) -> Result<Vec<(&'static str, String)>> {
+/// user setting or two so the diffs show byok keeping them. Returns the tools installed
+/// and a (tool, what) line for each file written or tool left out.
+#[allow(clippy::type_complexity)]
+fn sample_installs(env: &Env) -> Result<(Vec<ToolId>, Vec<(&'static str, String)>)> {
     let code = Host::by_id("code").context("VS Code is in the host table")?;
     let ext = |name: &str| code.extensions_dir(env).join(name).join("package.json");
     let mut written = Vec::new();
+    let mut installed = Vec::new();
     for tool in TOOLS {
         // By CLI name, so a tool added later gets the generic sample until it has its own.
         let files: Vec<(PathBuf, String)> = match tool.id().as_str() {
@@ -235,11 +249,15 @@ fn sample_installs(env: &Env) -> Result<Vec<(&'static str, String)>> {
                 Some(d) => {
                     fs::create_dir_all(d)?;
                     written.push((tool.name(), env.tilde(d)));
+                    installed.push(tool.id());
                     Vec::new()
                 }
                 None => Vec::new(),
             },
         };
+        if !files.is_empty() {
+            installed.push(tool.id());
+        }
         for (path, text) in files {
             if fs::read_optional(&path)?.is_none() {
                 if let Some(parent) = path.parent() {
@@ -250,7 +268,7 @@ fn sample_installs(env: &Env) -> Result<Vec<(&'static str, String)>> {
             }
         }
     }
-    Ok(written)
+    Ok((installed, written))
 }
 
 fn vscode_settings(env: &Env, code: &Host) -> Result<(PathBuf, String)> {

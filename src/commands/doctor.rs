@@ -24,7 +24,7 @@ use crate::gateway::report::{Check, Report, Section, Severity};
 use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::shell::{self, Shell, Value as ShellValue};
-use crate::tools::{self, Current, Endpoint, TOOLS, Tool};
+use crate::tools::{self, Current, Endpoint, TOOLS, Tool, ToolId};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -41,6 +41,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Show a spinner on stderr.
     pub spinner: bool,
+    /// Only these tools in the tool section (`byok demo`: the ones it installed).
+    pub only: Option<Vec<ToolId>>,
 }
 
 /// Runs doctor and prints the report.
@@ -61,6 +63,7 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         quick: args.quick,
         timeout: Duration::from_secs_f64(args.timeout),
         spinner: !args.json && ctx.env.stderr_tty && ctx.env.var("NO_COLOR").is_none(),
+        only: None,
     };
     let report = build_report(ctx.env, ctx.profile.as_deref(), &opts)?;
     let home = ctx.env.home.display().to_string();
@@ -106,7 +109,10 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
     ];
 
     // The tool section reads files; it runs on this thread while the probes wait on the network.
-    let tools = detected_tools(env);
+    let mut tools = detected_tools(env);
+    if let Some(only) = &opts.only {
+        tools.retain(|(t, _, _)| only.contains(&t.id()));
+    }
     let mut required: BTreeSet<Endpoint> = BTreeSet::new();
     for (tool, _, _) in &tools {
         required.extend(tool.endpoints(&gw));
