@@ -1417,7 +1417,8 @@ const RESPONSES_EVENTS: EventRules = EventRules {
 fn judge_event_stream(sse: &Sse, ex: &Exchange, rules: &EventRules) -> Judged {
     let mut names = Vec::new();
     let mut first_text = None;
-    for e in &sse.events {
+    // LiteLLM ends Responses streams with the chat-style `data: [DONE]`; clients skip it.
+    for e in sse.events.iter().filter(|e| e.data.trim() != "[DONE]") {
         let v: Value = match serde_json::from_str(&e.data) {
             Ok(v) => v,
             Err(err) => {
@@ -1908,6 +1909,35 @@ mod tests {
             "not found",
             &j(r#"{"detail":"Not Found"}"#)
         ));
+    }
+
+    #[test]
+    fn event_streams_tolerate_a_trailing_done() {
+        let body = "event: response.created\ndata: {\"type\":\"response.created\"}\n\nevent: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"ok\"}\n\nevent: response.completed\ndata: {\"type\":\"response.completed\"}\n\ndata: [DONE]\n\n";
+        let ex = Exchange {
+            body: body.as_bytes().to_vec(),
+            arrivals: vec![(body.len(), Duration::from_millis(5))],
+            content_type: "text/event-stream".into(),
+            ..Exchange::default()
+        };
+        let (sev, msg, ..) = judge_event_stream(&http::parse_sse(&ex.body), &ex, &RESPONSES_EVENTS);
+        assert_eq!(sev, Severity::Ok);
+        assert_eq!(
+            msg,
+            "3 events response.created … response.completed, first token after 5 ms"
+        );
+        // Cut before the end: named as such.
+        let cut = &body[..body.find("event: response.completed").unwrap()];
+        let ex = Exchange {
+            body: cut.as_bytes().to_vec(),
+            ..ex
+        };
+        let (sev, msg, ..) = judge_event_stream(&http::parse_sse(&ex.body), &ex, &RESPONSES_EVENTS);
+        assert_eq!(sev, Severity::Fail);
+        assert!(
+            msg.ends_with("the stream ended before response.completed"),
+            "{msg}"
+        );
     }
 
     #[test]
