@@ -71,7 +71,9 @@ fn to_parse_error(body: &str, e: &serde_yaml_ng::Error) -> ParseError {
 /// libyaml reports a duplicate key without a position: point at the key's second line
 /// at the same indentation.
 fn duplicate_key_position(body: &str, message: &str) -> Option<(usize, usize)> {
-    let key = message.strip_prefix("duplicate entry with key \"")?.strip_suffix('"')?;
+    let key = message
+        .strip_prefix("duplicate entry with key \"")?
+        .strip_suffix('"')?;
     let doc = Doc::new(body);
     let mut seen: Vec<usize> = Vec::new();
     for (i, l) in doc.lines.iter().enumerate() {
@@ -189,8 +191,8 @@ impl OwnedList<'_> {
 
     fn verify(&self, before: &Value, out: &str, want: &[Value]) -> Result<(), ()> {
         let after = parse_body(out).map_err(|_| ())?.ok_or(())?;
-        let same_rest = canonical(&self.without_owned(before))
-            == canonical(&self.without_owned(&after));
+        let same_rest =
+            canonical(&self.without_owned(before)) == canonical(&self.without_owned(&after));
         let same_owned = canonical_all(&self.owned_values(&after)) == canonical_all(want);
         if same_rest && same_owned {
             Ok(())
@@ -284,10 +286,7 @@ impl OwnedList<'_> {
                 }
                 Ok(splice(
                     body,
-                    &[
-                        (kl.start, kl.body_end, new_line),
-                        (kl.end, kl.end, add),
-                    ],
+                    &[(kl.start, kl.body_end, new_line), (kl.end, kl.end, add)],
                 ))
             }
             Shape::Block { items, indent } => {
@@ -325,7 +324,8 @@ impl OwnedList<'_> {
                         edits.push((at, at, add));
                     }
                     Some((first, rest)) => {
-                        let range = |i: &Item| (doc.lines[i.start].start, doc.lines[i.core_end].end);
+                        let range =
+                            |i: &Item| (doc.lines[i.start].start, doc.lines[i.core_end].end);
                         let (a, b) = range(first);
                         edits.push((a, b, rendered));
                         for i in rest {
@@ -510,8 +510,9 @@ impl<'t> Doc<'t> {
                 return Err(ParseError {
                     line: i + 1,
                     column: 1,
-                    message: "content on the `---` line is not supported; start it on the next line"
-                        .to_string(),
+                    message:
+                        "content on the `---` line is not supported; start it on the next line"
+                            .to_string(),
                 });
             }
             return Ok(Some(i));
@@ -682,7 +683,13 @@ fn render_item(out: &mut String, item: &Value, indent: usize, gap: usize, eol: &
 }
 
 fn render_entry(out: &mut String, key: &str, value: &Json, indent: usize, eol: &str) {
-    render_yaml_entry(out, &Value::String(key.to_string()), &to_value(value), indent, eol);
+    render_yaml_entry(
+        out,
+        &Value::String(key.to_string()),
+        &to_value(value),
+        indent,
+        eol,
+    );
 }
 
 /// `key: value` at `indent`; mappings become nested blocks, lists of scalars flow lists.
@@ -741,13 +748,14 @@ fn plain_or_quoted(s: &str, in_flow: bool) -> String {
     };
     // `1.0.0` is a string in both (neither an int nor a float); `1.0` is not.
     let version = s.split('.').count() >= 3
-        && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     let plain = version
         || s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && !s.ends_with([' ', ':'])
-        && s.chars().all(safe_char)
-        && !s.contains(": ")
-        && !RESERVED.contains(&s.to_ascii_lowercase().as_str());
+            && !s.ends_with([' ', ':'])
+            && s.chars().all(safe_char)
+            && !s.contains(": ")
+            && !RESERVED.contains(&s.to_ascii_lowercase().as_str());
     if plain {
         return s.to_string();
     }
@@ -861,7 +869,9 @@ rules:
 
     #[test]
     fn updates_in_place_and_adds_the_second_entry_beside_the_first() {
-        let text = format!("name: a\nversion: 1\nmodels:\n  - name: Mine\n    model: m\n{ENTRIES}  - name: Other\n    model: o\n");
+        let text = format!(
+            "name: a\nversion: 1\nmodels:\n  - name: Mine\n    model: m\n{ENTRIES}  - name: Other\n    model: o\n"
+        );
         let mut changed = openai();
         changed["model"] = json!("new-model");
         let out = LIST.set(&text, &[changed, anthropic()], &[]).unwrap();
@@ -901,7 +911,8 @@ rules:
         let out = LIST.set("name: a\nversion: 1", &[openai()], &[]).unwrap();
         assert_eq!(out, format!("name: a\nversion: 1\nmodels:\n{ENTRIES}"));
 
-        let text = "name: Main Config\nversion: 1.0.0\nschema: v1\nmodels: [] # none\ncontext: []\n";
+        let text =
+            "name: Main Config\nversion: 1.0.0\nschema: v1\nmodels: [] # none\ncontext: []\n";
         let out = LIST.set(text, &[openai()], &[]).unwrap();
         assert_eq!(
             out,
@@ -915,7 +926,10 @@ rules:
         let null_list = "name: a\nmodels:\nrules: []\n";
         let out = LIST.set(null_list, &[openai()], &[]).unwrap();
         assert_eq!(out, format!("name: a\nmodels:\n{ENTRIES}rules: []\n"));
-        assert_eq!(LIST.remove(&out).unwrap(), "name: a\nmodels: []\nrules: []\n");
+        assert_eq!(
+            LIST.remove(&out).unwrap(),
+            "name: a\nmodels: []\nrules: []\n"
+        );
     }
 
     #[test]
@@ -948,7 +962,10 @@ rules:
         let out = LIST.set(text, &[openai()], &[]).unwrap();
         assert_eq!(out, format!("models:\n  - name: Mine\n{ENTRIES}"));
         let ours_last = format!("models:\n  - name: Mine\n{}", ENTRIES.trim_end());
-        assert_eq!(LIST.remove(&ours_last).unwrap(), "models:\n  - name: Mine\n");
+        assert_eq!(
+            LIST.remove(&ours_last).unwrap(),
+            "models:\n  - name: Mine\n"
+        );
     }
 
     #[test]
@@ -1002,7 +1019,8 @@ mcpServers:
 
     #[test]
     fn parse_errors_have_positions_and_never_quote_the_line() {
-        let text = "name: x\nmodels:\n  - name: a\n    provider: openai\n     model: sk-secret-value\n";
+        let text =
+            "name: x\nmodels:\n  - name: a\n    provider: openai\n     model: sk-secret-value\n";
         let e = LIST.set(text, &[openai()], &[]).unwrap_err();
         assert_eq!((e.line, e.column), (5, 11));
         assert_eq!(e.message, "mapping values are not allowed in this context");
@@ -1010,18 +1028,48 @@ mcpServers:
         let e = parse("a: 1\na: 2\n").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         let e = parse("a: [1, 2\n").unwrap_err();
-        assert!(e.message.starts_with("did not find expected ',' or ']'"), "{e}");
+        assert!(
+            e.message.starts_with("did not find expected ',' or ']'"),
+            "{e}"
+        );
         assert!(!e.message.contains("at line 2 column 1"), "{e}");
     }
 
     #[test]
     fn scalars_read_back_as_written() {
         for s in [
-            "gpt-4o", "yes", "No", "on", "null", "~", "1.5", "0x1f", "12:30", "a: b", "a #b",
-            "", " lead", "trail ", "${{ secrets.X }}", "quote\"back\\slash", "tab\tnl\n",
-            "del\u{7f}", "http://h:8080/v1", "1.0.0", "1.0", "1..0", "qwen2.5-coder:1.5b", "-dash", "@at", "é",
+            "gpt-4o",
+            "yes",
+            "No",
+            "on",
+            "null",
+            "~",
+            "1.5",
+            "0x1f",
+            "12:30",
+            "a: b",
+            "a #b",
+            "",
+            " lead",
+            "trail ",
+            "${{ secrets.X }}",
+            "quote\"back\\slash",
+            "tab\tnl\n",
+            "del\u{7f}",
+            "http://h:8080/v1",
+            "1.0.0",
+            "1.0",
+            "1..0",
+            "qwen2.5-coder:1.5b",
+            "-dash",
+            "@at",
+            "é",
         ] {
-            let yaml = format!("k: {}\nl: {}\n", plain_or_quoted(s, false), inline(&Value::Sequence(vec![Value::String(s.into())]), false));
+            let yaml = format!(
+                "k: {}\nl: {}\n",
+                plain_or_quoted(s, false),
+                inline(&Value::Sequence(vec![Value::String(s.into())]), false)
+            );
             let v = parse(&yaml).unwrap().unwrap();
             assert_eq!(v.get("k").and_then(Value::as_str), Some(s), "{yaml}");
             assert_eq!(v["l"][0].as_str(), Some(s), "{yaml}");
@@ -1057,7 +1105,12 @@ mcpServers:
         fn item() -> impl Strategy<Value = Vec<String>> {
             prop_oneof![
                 scalar().prop_map(|s| vec![format!("- {s}")]),
-                (word(), scalar(), proptest::collection::vec(scalar(), 0..3), any::<bool>())
+                (
+                    word(),
+                    scalar(),
+                    proptest::collection::vec(scalar(), 0..3),
+                    any::<bool>()
+                )
                     .prop_map(|(name, v, list, comment)| {
                         let mut l = vec![format!("- name: {}", plain_or_quoted(&name, false))];
                         if comment {
