@@ -14,6 +14,7 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod continue_dev;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
@@ -186,7 +187,7 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[];
+pub const TOOLS: &[&dyn Tool] = &[&continue_dev::Continue];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
