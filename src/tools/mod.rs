@@ -14,6 +14,7 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod cline;
 pub mod continue_dev;
 pub mod vscode;
 
@@ -24,6 +25,8 @@ pub enum ToolId {
     ClaudeCode,
     /// Continue (VS Code / JetBrains extension and the `cn` CLI)
     Continue,
+    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
+    Cline,
 }
 
 impl ToolId {
@@ -32,6 +35,7 @@ impl ToolId {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
+            Self::Cline => "cline",
         }
     }
 }
@@ -187,7 +191,7 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[&continue_dev::Continue];
+pub const TOOLS: &[&dyn Tool] = &[&cline::Cline, &continue_dev::Continue];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
