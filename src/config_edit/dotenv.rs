@@ -39,6 +39,14 @@ pub fn get(text: &str, key: &str) -> Option<String> {
         .map(|a| a.value)
 }
 
+/// Every assignment as dotenv reads it, in file order (keys may repeat).
+pub fn values(text: &str) -> Vec<(String, String)> {
+    assignments(text)
+        .into_iter()
+        .map(|a| (a.key, a.value))
+        .collect()
+}
+
 /// Makes `key` read as `value`: the first assignment is replaced (later ones, which would
 /// win, are removed) or a line is appended. Unchanged when it already reads so from a
 /// single assignment.
@@ -276,6 +284,7 @@ mod tests {
         assert_eq!(get("J").as_deref(), Some("it\\'s"));
         assert_eq!(get("K").as_deref(), Some(" padded "));
         assert_eq!(get("Z"), None);
+        assert_eq!(values("A=1\nB='2'\nA=3").len(), 3);
         assert_eq!(
             super::get(USER, "MULTI").as_deref(),
             Some("line one\nline two")

@@ -16,7 +16,7 @@
 //! - byok's entries are the items of a top-level block list (`models:`) whose identifying
 //!   field (`name`) is one of byok's ids. They are found by scanning lines (indentation,
 //!   `- ` item starts) and cross-checked against the parsed list; they are replaced,
-//!   inserted (after the last entry) or removed as whole lines. Everything else is kept
+//!   inserted (first in the list, or after the last entry) or removed as whole lines. Everything else is kept
 //!   byte for byte, BOM and line endings included.
 //! - Every result is parsed again and compared with the input: all values outside byok's
 //!   entries must be identical (same order too) and byok's entries must read back exactly
@@ -98,6 +98,9 @@ pub struct OwnedList<'a> {
     pub field: &'a str,
     /// Values of `field` that mark byok's entries.
     pub ids: &'a [&'a str],
+    /// New entries go first in the list (where Continue finds its default model)
+    /// rather than after the last entry.
+    pub prepend: bool,
 }
 
 impl OwnedList<'_> {
@@ -313,8 +316,8 @@ impl OwnedList<'_> {
                 match owned.split_first() {
                     None => {
                         let at = match items.last() {
-                            Some(last) => doc.lines[last.core_end].end,
-                            None => kl.end,
+                            Some(last) if !self.prepend => doc.lines[last.core_end].end,
+                            _ => kl.end,
                         };
                         let mut add = String::new();
                         if at == body.len() && !body.ends_with('\n') {
@@ -788,6 +791,11 @@ mod tests {
         key: "models",
         field: "name",
         ids: IDS,
+        prepend: false,
+    };
+    const FIRST: OwnedList<'static> = OwnedList {
+        prepend: true,
+        ..LIST
     };
 
     fn openai() -> Json {
@@ -865,6 +873,28 @@ rules:
         assert_eq!(LIST.set(&out, &[openai()], &header()).unwrap(), out);
         assert_eq!(LIST.remove(&out).unwrap(), text);
         assert_eq!(LIST.owned(&out).unwrap(), vec![to_value(&openai())]);
+    }
+
+    #[test]
+    fn prepends_after_the_key_line() {
+        let text =
+            "models: # mine\n  # local first\n  - name: Local\n    model: llama3\nrules: []\n";
+        let out = FIRST.set(text, &[openai()], &[]).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "models: # mine\n{ENTRIES}  # local first\n  - name: Local\n    model: llama3\nrules: []\n"
+            )
+        );
+        assert_eq!(FIRST.remove(&out).unwrap(), text);
+        // Entries already there stay where the user put them.
+        let moved = format!("models:\n  - name: Local\n{ENTRIES}");
+        assert_eq!(FIRST.set(&moved, &[openai()], &[]).unwrap(), moved);
+        let unterminated = "models:";
+        assert_eq!(
+            FIRST.set(unterminated, &[openai()], &[]).unwrap(),
+            format!("models:\n{ENTRIES}")
+        );
     }
 
     #[test]
@@ -1189,16 +1219,17 @@ mcpServers:
 
         proptest! {
             #[test]
-            fn set_changes_nothing_outside_byoks_entries(text in doc(), two in any::<bool>()) {
+            fn set_changes_nothing_outside_byoks_entries(text in doc(), two in any::<bool>(), first in any::<bool>()) {
+                let list = if first { FIRST } else { LIST };
                 let before = parse(&text).unwrap().unwrap();
                 let items = if two { vec![openai(), anthropic()] } else { vec![openai()] };
-                let out = LIST.set(&text, &items, &header()).unwrap();
+                let out = list.set(&text, &items, &header()).unwrap();
                 let after = parse(&out).unwrap().unwrap();
-                prop_assert_eq!(canonical(&LIST.without_owned(&before)), canonical(&LIST.without_owned(&after)));
+                prop_assert_eq!(canonical(&list.without_owned(&before)), canonical(&list.without_owned(&after)));
                 let want: Vec<Value> = items.iter().map(to_value).collect();
-                prop_assert_eq!(LIST.owned(&out).unwrap(), want);
+                prop_assert_eq!(list.owned(&out).unwrap(), want);
                 // Idempotent, and the BOM and line endings stay.
-                prop_assert_eq!(LIST.set(&out, &items, &header()).unwrap(), out.clone());
+                prop_assert_eq!(list.set(&out, &items, &header()).unwrap(), out.clone());
                 prop_assert_eq!(out.starts_with('\u{feff}'), text.starts_with('\u{feff}'));
                 if text.contains("\r\n") {
                     prop_assert_eq!(out.matches('\n').count(), out.matches("\r\n").count());
@@ -1206,13 +1237,13 @@ mcpServers:
                     prop_assert!(!out.contains('\r'));
                 }
                 // Removing takes out only byok's entries.
-                let removed = LIST.remove(&out).unwrap();
+                let removed = list.remove(&out).unwrap();
                 let gone = parse(&removed).unwrap().unwrap();
-                prop_assert!(LIST.owned(&removed).unwrap().is_empty());
-                prop_assert_eq!(canonical(&LIST.without_owned(&before)), canonical(&LIST.without_owned(&gone)));
+                prop_assert!(list.owned(&removed).unwrap().is_empty());
+                prop_assert_eq!(canonical(&list.without_owned(&before)), canonical(&list.without_owned(&gone)));
                 // A file byok had not touched comes back byte for byte.
                 let had_entries = matches!(before.get("models"), Some(Value::Sequence(s)) if !s.is_empty());
-                if LIST.owned(&text).unwrap().is_empty() && had_entries {
+                if list.owned(&text).unwrap().is_empty() && had_entries {
                     prop_assert_eq!(removed, text);
                 }
             }

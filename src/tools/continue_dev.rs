@@ -71,6 +71,7 @@ const MODELS: OwnedList<'static> = OwnedList {
     key: "models",
     field: "name",
     ids: NAMES,
+    prepend: true,
 };
 /// First line of a config.yaml byok creates.
 const CREATED: &str = "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n";
@@ -212,6 +213,7 @@ impl Tool for Continue {
     fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let p = Paths::new(env);
         let key = gw.require_key()?;
+        register_secrets(&p, cur);
         let mut plan = Plan::default();
         if opts.key_mode == KeyMode::Helper {
             plan.notes.push(format!(
@@ -276,6 +278,7 @@ impl Tool for Continue {
 
     fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let p = Paths::new(env);
+        register_secrets(&p, cur);
         let mut plan = Plan::default();
         if let Some(text) = cur.file(&p.yaml) {
             let after = MODELS
@@ -442,6 +445,68 @@ impl Tool for Continue {
     }
 }
 
+/// Registers the user's own secrets in Continue's files (every `.env` value; string
+/// values under key-, token-, secret- or password-like names in the configs) so that
+/// diffs, which show neighbouring lines, mask them too.
+fn register_secrets(p: &Paths, cur: &Current) {
+    fn register(s: &str) {
+        // `${{ secrets.NAME }}` references are not secrets.
+        if !s.contains("${{") {
+            crate::secret::register(s);
+            let quoted = Json::String(s.to_string()).to_string();
+            crate::secret::register(&quoted[1..quoted.len() - 1]);
+        }
+    }
+    fn secret_name(k: &str) -> bool {
+        let k = k.to_ascii_lowercase();
+        ["key", "token", "secret", "password"]
+            .iter()
+            .any(|w| k.contains(w))
+    }
+    fn walk_json(v: &Json) {
+        match v {
+            Json::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        Json::String(s) if secret_name(k) => register(s),
+                        _ => walk_json(v),
+                    }
+                }
+            }
+            Json::Array(a) => a.iter().for_each(walk_json),
+            _ => {}
+        }
+    }
+    fn walk_yaml(v: &yaml::Value) {
+        match v {
+            yaml::Value::Mapping(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        (Some(k), yaml::Value::String(s)) if secret_name(k) => register(s),
+                        _ => walk_yaml(v),
+                    }
+                }
+            }
+            yaml::Value::Sequence(a) => a.iter().for_each(walk_yaml),
+            yaml::Value::Tagged(t) => walk_yaml(&t.value),
+            _ => {}
+        }
+    }
+    for path in [&p.env, &p.cwd_env, &p.cwd_continue_env] {
+        if let Some(text) = cur.file(path) {
+            for (_, v) in dotenv::values(text) {
+                register(&v);
+            }
+        }
+    }
+    if let Some(Ok(Some(v))) = cur.file(&p.yaml).map(yaml::parse) {
+        walk_yaml(&v);
+    }
+    if let Some(Ok(Some(v))) = cur.file(&p.json).map(jsonc::parse) {
+        walk_json(&v);
+    }
+}
+
 /// JSONC parse options matching VS Code-style files (Continue parses config.json as JSONC).
 fn json_options() -> ParseOptions {
     ParseOptions {
@@ -459,7 +524,8 @@ fn json_options() -> ParseOptions {
 }
 
 /// Makes byok's entries (by `title`) in config.json's `models` array exactly `items`, in
-/// place of the first old one or at the end; other elements, comments and formatting stay.
+/// place of the first old one or first in the list (Continue's default model); other
+/// elements, comments and formatting stay.
 ///
 /// `jsonc` edits object paths only; this is the array counterpart, on the same CST.
 fn json_models_set(text: &str, items: &[Json]) -> Result<String, ParseError> {
@@ -498,7 +564,7 @@ fn json_models_set(text: &str, items: &[Json]) -> Result<String, ParseError> {
             el.remove();
         }
     }
-    let start = insert_at.unwrap_or_else(|| array.elements().len());
+    let start = insert_at.unwrap_or(0);
     for (at, item) in (start..).zip(items) {
         array.insert(at, to_cst(item));
     }
@@ -560,7 +626,8 @@ mod tests {
             cur.files.insert(f, None);
         }
         for (path, text) in files {
-            cur.files.insert(PathBuf::from(path), Some((*text).to_string()));
+            cur.files
+                .insert(PathBuf::from(path), Some((*text).to_string()));
         }
         cur
     }
@@ -569,6 +636,7 @@ mod tests {
         let p = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/continue")
             .join(case)
+            .join("home/.continue")
             .join(file);
         crate::fs::read_optional(&p).unwrap().unwrap()
     }
@@ -580,19 +648,376 @@ mod tests {
             .and_then(|c| c.after.as_deref())
     }
 
-    #[test]
-    fn print_fixture_results() {
-        let e = env();
-        for case in ["full", "crlf", "bom", "empty", "default"] {
-            let text = fixture(case, "config.yaml");
-            let cur = current(&e, &[("/home/u/.continue/config.yaml", &text)]);
-            let plan = Continue.plan(&e, &gw(true), &SetupOptions::default(), &cur).unwrap();
-            println!("===== {case}\n{}", after(&plan, "/home/u/.continue/config.yaml").unwrap());
+    /// The state after applying `plan` to `cur`.
+    fn applied(cur: &Current, plan: &Plan) -> Current {
+        let mut cur = cur.clone();
+        for c in &plan.changes {
+            cur.files.insert(c.path.clone(), c.after.clone());
         }
+        cur
+    }
+
+    const YAML: &str = "/home/u/.continue/config.yaml";
+    const JSON: &str = "/home/u/.continue/config.json";
+    const DOTENV: &str = "/home/u/.continue/.env";
+
+    #[test]
+    fn global_dir_follows_continue_global_dir() {
+        assert_eq!(Paths::new(&env()).dir, Path::new("/home/u/.continue"));
+        let abs = env_with(&[("CONTINUE_GLOBAL_DIR", "/srv/continue")]);
+        assert_eq!(
+            Paths::new(&abs).yaml,
+            Path::new("/srv/continue/config.yaml")
+        );
+        let rel = env_with(&[("CONTINUE_GLOBAL_DIR", "conf/cont")]);
+        assert_eq!(Paths::new(&rel).env, Path::new("/work/proj/conf/cont/.env"));
+        // Same layout on every OS: Continue uses os.homedir()/.continue everywhere.
+        let mut vars = BTreeMap::new();
+        vars.insert("USERPROFILE".to_string(), r"C:\Users\u".to_string());
+        let win = Env::from_vars(vars, Os::Windows, PathBuf::from(r"C:\p"), None);
+        assert_eq!(
+            Paths::new(&win).dir,
+            Path::new(r"C:\Users\u").join(".continue")
+        );
+    }
+
+    #[test]
+    fn fresh_home_gets_a_config_yaml_and_a_private_env() {
+        let e = env();
+        let cur = current(&e, &[]);
+        let plan = Continue
+            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
+            .unwrap();
+        let paths: Vec<(&Path, bool)> = plan
+            .effective()
+            .map(|c| (c.path.as_path(), c.secret))
+            .collect();
+        assert_eq!(paths, [(Path::new(DOTENV), true), (Path::new(YAML), false)]);
+        assert_eq!(
+            after(&plan, DOTENV),
+            Some(format!("BYOK_API_KEY='{KEY}' # managed by byok\n").as_str())
+        );
+        assert_eq!(
+            after(&plan, YAML),
+            Some(concat!(
+                "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n",
+                "name: byok\nversion: 1.0.0\nschema: v1\nmodels:\n",
+                "  - name: byok (OpenAI) # managed by byok\n",
+                "    provider: openai\n    model: gw-model\n    apiBase: http://127.0.0.1:8080/v1\n",
+                "    apiKey: \"${{ secrets.BYOK_API_KEY }}\"\n    roles: [chat, edit, apply]\n",
+            ))
+        );
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        assert_eq!(plan.manual_steps.len(), 1);
+        assert_eq!(Continue.endpoints(&gw(false)), [Endpoint::ChatCompletions]);
+        assert_eq!(
+            Continue.endpoints(&gw(true)),
+            [Endpoint::ChatCompletions, Endpoint::Messages]
+        );
+
+        // Applied: up to date, owned values readable, remove deletes both files again.
+        let done = applied(&cur, &plan);
+        let again = Continue
+            .plan(&e, &gw(false), &SetupOptions::default(), &done)
+            .unwrap();
+        assert!(again.is_up_to_date());
+        assert!(again.manual_steps.is_empty());
+        let owned = Continue.owned(&e, &done);
+        let labels: Vec<&str> = owned.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "config.yaml models/byok (OpenAI)",
+                "config.yaml models/byok (Anthropic)",
+                ".env BYOK_API_KEY"
+            ]
+        );
+        assert!(owned[0].1.as_deref().unwrap().contains("model: gw-model"));
+        assert_eq!(owned[1].1, None);
+        assert_eq!(owned[2].1.as_deref(), Some(KEY));
+        let removed = Continue
+            .remove(&e, &SetupOptions::default(), &done)
+            .unwrap();
+        let gone: Vec<(&Path, Option<&str>)> = removed
+            .effective()
+            .map(|c| (c.path.as_path(), c.after.as_deref()))
+            .collect();
+        assert_eq!(gone, [(Path::new(YAML), None), (Path::new(DOTENV), None)]);
+    }
+
+    #[test]
+    fn legacy_config_json_is_edited_in_place_with_the_key() {
+        let e = env();
         let text = fixture("legacy-json", "config.json");
-        let cur = current(&e, &[("/home/u/.continue/config.json", &text)]);
-        let plan = Continue.plan(&e, &gw(true), &SetupOptions::default(), &cur).unwrap();
-        println!("===== json\n{}", after(&plan, "/home/u/.continue/config.json").unwrap());
-        println!("{:#?}", plan.notes);
+        let cur = current(&e, &[(JSON, &text)]);
+        let plan = Continue
+            .plan(&e, &gw(true), &SetupOptions::default(), &cur)
+            .unwrap();
+        let changed: Vec<(&Path, bool)> = plan
+            .effective()
+            .map(|c| (c.path.as_path(), c.secret))
+            .collect();
+        assert_eq!(changed, [(Path::new(JSON), true)]);
+        let out = after(&plan, JSON).unwrap();
+        let models = jsonc::get(out, &["models"]).unwrap().unwrap();
+        let titles: Vec<&str> = models
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "byok (OpenAI)",
+                "byok (Anthropic)",
+                "GPT-4o",
+                "Ollama Llama"
+            ]
+        );
+        assert_eq!(models[0]["apiKey"], KEY);
+        assert_eq!(models[1]["apiBase"], "http://127.0.0.1:8080/v1");
+        assert!(out.contains("// Legacy Continue config, pre-YAML\n"));
+        assert!(
+            plan.notes[0].contains("config.json is deprecated"),
+            "{:?}",
+            plan.notes
+        );
+        assert!(plan.notes[0].contains("key is written into it"));
+        // Still legacy after applying: no config.yaml appeared, and it is up to date.
+        let done = applied(&cur, &plan);
+        assert!(
+            Continue
+                .plan(&e, &gw(true), &SetupOptions::default(), &done)
+                .unwrap()
+                .is_up_to_date()
+        );
+        assert_eq!(
+            Continue.owned(&e, &done)[0].0,
+            "config.json models/byok (OpenAI)"
+        );
+        let removed = Continue
+            .remove(&e, &SetupOptions::default(), &done)
+            .unwrap();
+        assert_eq!(after(&removed, JSON), Some(text.as_str()));
+        // Detection names config.json as the file byok edits.
+        assert_eq!(
+            Continue.detect(&e, &done).config_files,
+            [PathBuf::from(JSON)]
+        );
+    }
+
+    #[test]
+    fn yaml_wins_over_json_and_the_json_stays_untouched() {
+        let e = env();
+        let json_text = fixture("legacy-json", "config.json");
+        let cur = current(
+            &e,
+            &[
+                (YAML, "name: a\nversion: 1.0.0\nmodels: []\n"),
+                (JSON, &json_text),
+            ],
+        );
+        let plan = Continue
+            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
+            .unwrap();
+        assert!(plan.changes.iter().all(|c| c.path != Path::new(JSON)));
+        assert_eq!(
+            plan.notes,
+            [
+                "~/.continue/config.json is ignored by Continue because ~/.continue/config.yaml exists"
+            ]
+        );
+        let findings = Continue.diagnose(&e, &gw(false), &cur);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Warn);
+        assert!(
+            findings[0]
+                .message
+                .starts_with("~/.continue/config.json is ignored")
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_file_and_line() {
+        let e = env();
+        let cur = current(
+            &e,
+            &[(YAML, "name: a\nmodels:\n  - name: x\n     model: y\n")],
+        );
+        let err = Continue
+            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not parse ~/.continue/config.yaml: line 4, column 11: mapping values are not allowed in this context"
+        );
+        let findings = Continue.diagnose(&e, &gw(false), &cur);
+        assert_eq!(findings[0].severity, Severity::Fail);
+        assert!(Continue.remove(&e, &SetupOptions::default(), &cur).is_err());
+
+        let mut no_model = gw(false);
+        no_model.model = None;
+        let err = Continue
+            .plan(&e, &no_model, &SetupOptions::default(), &current(&e, &[]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "profile `default` has no model, which Continue needs"
+        );
+    }
+
+    #[test]
+    fn key_helper_mode_says_where_the_key_went() {
+        let e = env();
+        let opts = SetupOptions {
+            key_mode: KeyMode::Helper,
+            ..SetupOptions::default()
+        };
+        let plan = Continue
+            .plan(&e, &gw(false), &opts, &current(&e, &[]))
+            .unwrap();
+        assert_eq!(
+            plan.notes,
+            ["Continue can't run a key command; the key is stored in ~/.continue/.env (mode 0600)"]
+        );
+    }
+
+    #[test]
+    fn users_other_secrets_are_masked_in_diffs() {
+        let e = env();
+        let dotenv_text = fixture("full", ".env");
+        let cur = current(
+            &e,
+            &[
+                (DOTENV, &dotenv_text),
+                (
+                    YAML,
+                    "name: a\nversion: 1\nmodels:\n  - name: m\n    apiKey: sk-literal-user-key-42\n",
+                ),
+            ],
+        );
+        let plan = Continue
+            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
+            .unwrap();
+        let diff: String = plan.effective().map(|c| crate::plan::diff(&e, c)).collect();
+        for secret in [
+            "sk-openai-user-0000",
+            "ghp_example token with spaces",
+            "single # not a comment",
+            "sk-literal-user-key-42",
+            KEY,
+        ] {
+            assert!(!diff.contains(secret), "{secret} in {diff}");
+        }
+        assert!(diff.contains("${{ secrets.BYOK_API_KEY }}"), "{diff}");
+    }
+
+    #[test]
+    fn detect_finds_cli_extension_and_dir() {
+        let e = env();
+        let mut cur = current(&e, &[]);
+        assert!(!Continue.detect(&e, &cur).installed);
+        cur.binaries.insert(
+            "cn".into(),
+            Binary {
+                path: "/home/u/.local/bin/cn".into(),
+                version: Some("1.5.47".into()),
+            },
+        );
+        cur.dirs.insert(
+            PathBuf::from("/home/u/.cursor/extensions"),
+            Some(vec![
+                "continue.continue-1.3.40-linux-x64".into(),
+                "other.ext-1.0.0".into(),
+            ]),
+        );
+        cur.dirs
+            .insert(PathBuf::from("/home/u/.continue"), Some(vec![]));
+        let d = Continue.detect(&e, &cur);
+        assert!(d.installed);
+        assert_eq!(
+            d.evidence,
+            [
+                "binary ~/.local/bin/cn (1.5.47)",
+                "extension 1.3.40 in Cursor",
+                "config dir ~/.continue"
+            ]
+        );
+        assert_eq!(d.config_files, [PathBuf::from(YAML), PathBuf::from(DOTENV)]);
+        assert!(
+            Continue
+                .inputs(&e)
+                .dirs
+                .contains(&PathBuf::from("/home/u/.vscode/extensions"))
+        );
+    }
+
+    #[test]
+    fn diagnose_workspace_env_files() {
+        let e = env();
+        let own = format!("BYOK_API_KEY={KEY}\n");
+        // Same key: nothing to say.
+        let cur = current(&e, &[(DOTENV, &own), ("/work/proj/.env", &own)]);
+        assert!(Continue.diagnose(&e, &gw(false), &cur).is_empty());
+        // Another key in ./.env: `cn` would use it.
+        let cur = current(
+            &e,
+            &[
+                (DOTENV, &own),
+                ("/work/proj/.env", "BYOK_API_KEY=sk-stale\n"),
+            ],
+        );
+        let f = Continue.diagnose(&e, &gw(false), &cur);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warn);
+        assert_eq!(
+            f[0].message,
+            "/work/proj/.env sets BYOK_API_KEY to another key; `cn` started in /work/proj loads it and uses it instead of ~/.continue/.env"
+        );
+        // In ./.continue/.env it only matters when ~/.continue/.env lacks the key.
+        let ws = [("/work/proj/.continue/.env", "BYOK_API_KEY=sk-stale\n")];
+        let f = Continue.diagnose(&e, &gw(false), &current(&e, &[ws[0], (DOTENV, &own)]));
+        assert_eq!(f[0].severity, Severity::Info);
+        let f = Continue.diagnose(&e, &gw(false), &current(&e, &ws));
+        assert_eq!(f[0].severity, Severity::Warn);
+        // Legacy config.json with `cn` installed: cn ignores it.
+        let mut cur = current(&e, &[(JSON, "{}")]);
+        cur.binaries.insert(
+            "cn".into(),
+            Binary {
+                path: "/usr/bin/cn".into(),
+                version: None,
+            },
+        );
+        let f = Continue.diagnose(&e, &gw(false), &cur);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .starts_with("the `cn` CLI reads only config.yaml")
+        );
+    }
+
+    #[test]
+    fn json_models_edits_keep_other_elements() {
+        let text = "{\n  \"models\": [\n    // mine\n    {\"title\": \"A\"},\n    {\"title\": \"byok (OpenAI)\", \"model\": \"old\"},\n    {\"title\": \"B\"}\n  ]\n}\n";
+        let items = [json!({"title": "byok (OpenAI)", "model": "new"})];
+        let out = json_models_set(text, &items).unwrap();
+        assert_eq!(
+            out,
+            "{\n  \"models\": [\n    // mine\n    {\"title\": \"A\"},\n    {\n      \"title\": \"byok (OpenAI)\",\n      \"model\": \"new\"\n    },\n    {\"title\": \"B\"}\n  ]\n}\n"
+        );
+        assert_eq!(json_models_set(&out, &items).unwrap(), out);
+        assert_eq!(
+            json_models_set(&out, &[]).unwrap(),
+            "{\n  \"models\": [\n    // mine\n    {\"title\": \"A\"},\n    {\"title\": \"B\"}\n  ]\n}\n"
+        );
+        // No models yet: the list is created.
+        let created = json_models_set("{\"a\": 1}\n", &items).unwrap();
+        assert_eq!(
+            jsonc::get(&created, &["models",]).unwrap().unwrap(),
+            json!(items)
+        );
+        assert!(json_models_set("{\"models\": 3}", &items).is_err());
     }
 }
