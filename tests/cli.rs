@@ -11,3 +11,5 @@ mod env;
 mod init;
 #[path = "cli/setup_cline.rs"]
 mod setup_cline;
+#[path = "cli/setup_continue.rs"]
+mod setup_continue;
