@@ -1154,6 +1154,11 @@ mcpServers:
                     }),
                 Just(vec!["- {name: flow, model: m}".to_string()]),
                 Just(vec![
+                    "- name: aliased".to_string(),
+                    "  defaultCompletionOptions: *fast".to_string(),
+                    "  <<: *base".to_string(),
+                ]),
+                Just(vec![
                     "- name: byok (OpenAI) # managed by byok".to_string(),
                     "  model: old".to_string(),
                 ]),
@@ -1174,6 +1179,9 @@ mcpServers:
                         "# Continue config".to_string(),
                         "name: Generated".to_string(),
                         "version: 0.0.1".to_string(),
+                        "x-shared: &fast {temperature: 0.2}".to_string(),
+                        "x-base: &base".to_string(),
+                        "  provider: openai".to_string(),
                     ];
                     let mut models = vec!["models:   # the list".to_string()];
                     if items.is_empty() && where_models == 0 {
@@ -1185,6 +1193,7 @@ mcpServers:
                         }
                         if blank_between {
                             models.push(String::new());
+                            models.push("# a note at column 0".to_string());
                         }
                     }
                     let rest = vec![

@@ -3,7 +3,8 @@
 //!
 //! Files (the same on Linux, macOS and Windows: Continue uses `os.homedir()/.continue`):
 //! - the global dir `$CONTINUE_GLOBAL_DIR` (relative values resolved against the working
-//!   directory), else `~/.continue` (`core/util/paths.ts`);
+//!   directory), else `~/.continue` (`%USERPROFILE%\.continue` on Windows;
+//!   `core/util/paths.ts`);
 //! - `config.yaml` there wins; `config.json` (deprecated) is read only when there is no
 //!   `config.yaml` (`core/config/profile/doLoadConfig.ts`); with neither, Continue writes a
 //!   default `config.yaml`, and an empty one is rewritten (`getConfigYamlPath`). The `cn`
@@ -18,9 +19,10 @@
 //!   `byok (Anthropic)` (provider `anthropic`, `apiBase` also ending in `/v1`: Continue
 //!   posts to `new URL("messages", apiBase)`, `packages/openai-adapters/src/apis/Anthropic.ts`,
 //!   and sends the key as `x-api-key`). Entries are found by `name` (`title` in
-//!   config.json) and edited as a unit; see `config_edit::yaml` for how the rest of the
-//!   file is kept byte for byte. A config.yaml byok creates gets `name`, `version`,
-//!   `schema: v1`;
+//!   config.json) and edited as a unit; new ones go first in the list, where Continue and
+//!   `cn` take their default chat model from (a model the user picked before stays
+//!   picked); see `config_edit::yaml` for how the rest of the file is kept byte for byte.
+//!   A config.yaml byok creates gets `name`, `version`, `schema: v1`;
 //! - in `.env`: the line `BYOK_API_KEY=…` (mode 0600), referenced from config.yaml as
 //!   `${{ secrets.BYOK_API_KEY }}`. config.json has no secret templates (its only
 //!   substitution is the top-level `env` list, `core/config/load.ts`), so there the key is
@@ -35,9 +37,15 @@
 //! Source: <https://github.com/continuedev/continue> (read at `d0a3c0b6`, 2026-06-18);
 //! docs: <https://docs.continue.dev/reference>.
 //!
-//! Verified against `@continuedev/cli` 1.5.47 (npm), 2026-11-27: with byok's config.yaml
-//! and .env in a throw-away HOME, `cn -p "hi"` sent `POST /v1/chat/completions` to a
-//! loopback stub with `Authorization: Bearer <key>` and the profile's model, streaming.
+//! Verified against `@continuedev/cli` 1.5.47 (npm; bundles dotenv 16.6.1), 2026-11-27,
+//! in a loopback-only network namespace with a throw-away HOME holding byok's files:
+//! `cn -p "hi"` sent `POST /v1/chat/completions` to the stub with
+//! `Authorization: Bearer <key>`, `"model": "gw-model"`, `"stream": true`, and printed the
+//! stub's answer; with only the Anthropic entry it sent `POST /v1/messages` with
+//! `x-api-key: <key>`, `anthropic-version: 2023-06-01` and the Anthropic model. byok's
+//! results for the CRLF, BOM and commented/anchored fixtures loaded and made `byok (OpenAI)`
+//! the default. A `BYOK_API_KEY` in `./.env` replaced the key for `cn`; one in
+//! `./.continue/.env` did not.
 
 use std::path::{Path, PathBuf};
 
@@ -261,14 +269,14 @@ impl Tool for Continue {
                 ));
             }
         }
-        if gw.anthropic_model.is_some()
-            && gw.anthropic_auth == crate::profile::AnthropicAuth::Bearer
-        {
-            plan.notes.push(
-                "Continue's Anthropic provider sends the key as `x-api-key`, not as a bearer token; the gateway must accept that header on /v1/messages".to_string(),
-            );
-        }
         if !plan.is_up_to_date() {
+            if gw.anthropic_model.is_some()
+                && gw.anthropic_auth == crate::profile::AnthropicAuth::Bearer
+            {
+                plan.notes.push(
+                    "Continue's Anthropic provider sends the key as `x-api-key`, not as a bearer token; the gateway must accept that header on /v1/messages".to_string(),
+                );
+            }
             plan.manual_steps.push(format!(
                 "reload Continue in your editor (Command Palette: \"Developer: Reload Window\") and pick the model \"{OPENAI_NAME}\"; `cn` picks it up on its next start"
             ));
