@@ -9,7 +9,11 @@ mod common;
 mod env;
 #[path = "cli/init.rs"]
 mod init;
+#[path = "cli/setup_claude.rs"]
+mod setup_claude;
 #[path = "cli/setup_cline.rs"]
 mod setup_cline;
 #[path = "cli/setup_continue.rs"]
 mod setup_continue;
+#[path = "cli/setup_editors.rs"]
+mod setup_editors;

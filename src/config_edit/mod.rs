@@ -3,7 +3,7 @@
 //! line endings of everything else stay as they were.
 //!
 //! Editors are pure. A text that does not parse yields a [`ParseError`] with its
-//! position, which the command turns into "could not parse <file>:<line>:<column>".
+//! position, which the command turns into "could not parse `<file>`: line `<n>`, column `<m>`".
 
 use std::fmt;
 use std::path::Path;

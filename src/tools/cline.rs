@@ -478,6 +478,7 @@ impl Tool for Cline {
             ));
         }
         if !old.is_empty() && modern.is_empty() && !cur.binaries.contains_key(BINARY) {
+            plan.manual_only = true;
             return Ok(plan);
         }
         if opts.key_mode == KeyMode::Helper {

@@ -14,8 +14,13 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod auto_import;
+pub mod claude_code;
 pub mod cline;
 pub mod continue_dev;
+pub mod cursor;
+pub mod kilo_code;
+pub mod roo_code;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
@@ -27,6 +32,12 @@ pub enum ToolId {
     Continue,
     /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
     Cline,
+    /// Cursor (the VS Code fork's own OpenAI-key and base-URL settings)
+    Cursor,
+    /// Roo Code (VS Code-family extension)
+    RooCode,
+    /// Kilo Code (VS Code-family extension; the legacy Roo fork is written, 7.x gets steps)
+    KiloCode,
 }
 
 impl ToolId {
@@ -36,6 +47,9 @@ impl ToolId {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
             Self::Cline => "cline",
+            Self::Cursor => "cursor",
+            Self::RooCode => "roo-code",
+            Self::KiloCode => "kilo-code",
         }
     }
 }
@@ -191,7 +205,14 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[&cline::Cline, &continue_dev::Continue];
+pub const TOOLS: &[&dyn Tool] = &[
+    &claude_code::ClaudeCode,
+    &cursor::Cursor,
+    &roo_code::RooCode,
+    &cline::Cline,
+    &kilo_code::KiloCode,
+    &continue_dev::Continue,
+];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {

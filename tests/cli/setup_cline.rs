@@ -237,7 +237,7 @@ fn old_extension_gets_manual_steps_and_no_files() {
     assert_eq!(
         out.stdout,
         format!(
-            "Cline\n  up to date\n  note: Cline 3.52.1 in VS Code keeps its settings in the editor's encrypted \
+            "Cline\n  cannot be set up automatically\n  note: Cline 3.52.1 in VS Code keeps its settings in the editor's encrypted \
              storage, which byok cannot write; updating Cline to 3.66.0 or later enables automatic setup\n  \
              still to do by hand:\n    1. In VS Code, open Cline's settings (the gear icon in the Cline panel) \
              and set API Provider \"OpenAI Compatible\", Base URL https://gw.example/v1, API Key {MASKED}, \
