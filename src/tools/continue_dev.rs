@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use jsonc_parser::ParseOptions;
-use jsonc_parser::cst::{CstInputValue, CstRootNode};
+use jsonc_parser::cst::CstRootNode;
 use serde_json::{Value as Json, json};
 
 use super::vscode::{self, HOSTS};
@@ -574,22 +574,9 @@ fn json_models_set(text: &str, items: &[Json]) -> Result<String, ParseError> {
     }
     let start = insert_at.unwrap_or(0);
     for (at, item) in (start..).zip(items) {
-        array.insert(at, to_cst(item));
+        array.insert(at, jsonc::to_input(item));
     }
     Ok(format!("{bom}{root}"))
-}
-
-fn to_cst(v: &Json) -> CstInputValue {
-    match v {
-        Json::Null => CstInputValue::Null,
-        Json::Bool(b) => CstInputValue::Bool(*b),
-        Json::Number(n) => CstInputValue::Number(n.to_string()),
-        Json::String(s) => CstInputValue::String(s.clone()),
-        Json::Array(a) => CstInputValue::Array(a.iter().map(to_cst).collect()),
-        Json::Object(o) => {
-            CstInputValue::Object(o.iter().map(|(k, v)| (k.clone(), to_cst(v))).collect())
-        }
-    }
 }
 
 #[cfg(test)]
