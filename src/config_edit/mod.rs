@@ -13,6 +13,7 @@ use crate::error::UserError;
 
 pub mod jsonc;
 pub mod sqlite;
+pub mod toml_file;
 
 /// Why a file could not be parsed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
