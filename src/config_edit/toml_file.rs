@@ -107,6 +107,34 @@ pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseErr
     Ok(render(bom, body, &doc))
 }
 
+/// Puts `comment` (a `# …` line) above the header of the table at `path`, unless a
+/// comment is already there or the table does not exist.
+pub fn comment_table(text: &str, path: &[&str], comment: &str) -> Result<String, ParseError> {
+    let (bom, body) = split_bom(text);
+    let mut doc = parse(text)?;
+    let mut cur = doc.as_item_mut();
+    for key in path {
+        match cur.as_table_like_mut().and_then(|t| t.get_mut(key)) {
+            Some(next) => cur = next,
+            None => return Ok(text.to_string()),
+        }
+    }
+    let Item::Table(table) = cur else {
+        return Ok(text.to_string());
+    };
+    let prefix = table.decor().prefix().and_then(|p| p.as_str()).unwrap_or("");
+    if prefix.contains('#') {
+        return Ok(text.to_string());
+    }
+    table.decor_mut().set_prefix(format!("\n{comment}\n"));
+    let out = render(bom, body, &doc);
+    // A table that opens the file gets no blank line above its comment.
+    Ok(match out.strip_prefix(&format!("{bom}\n")) {
+        Some(rest) if rest.starts_with(comment) => format!("{bom}{rest}"),
+        _ => out,
+    })
+}
+
 fn render(bom: &str, body: &str, doc: &DocumentMut) -> String {
     let mut out = doc.to_string();
     // toml_edit ends every line it writes with "\n"; a file that used CRLF throughout
@@ -360,6 +388,17 @@ trust_level = "trusted"
         );
         let text = "# the model\nmodel = \"m\"\n\n[t]\na = 1\n";
         assert_eq!(remove(text, &["model"], false).unwrap(), "\n[t]\na = 1\n");
+    }
+
+    #[test]
+    fn comment_table_once() {
+        let text = "a = 1\n\n[t]\nb = 2\n";
+        let out = comment_table(text, &["t"], "# mine").unwrap();
+        assert_eq!(out, "a = 1\n\n# mine\n[t]\nb = 2\n");
+        assert_eq!(comment_table(&out, &["t"], "# other").unwrap(), out);
+        assert_eq!(comment_table(text, &["x"], "# c").unwrap(), text);
+        let first = comment_table("[t]\nb = 2\n", &["t"], "# c").unwrap();
+        assert_eq!(first, "# c\n[t]\nb = 2\n");
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod codex;
+pub mod gemini;
+pub mod opencode;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
@@ -23,6 +26,12 @@ pub enum ToolId {
     ClaudeCode,
     /// Continue (VS Code / JetBrains extension and the `cn` CLI)
     Continue,
+    /// OpenAI Codex CLI
+    Codex,
+    /// OpenCode (terminal agent)
+    Opencode,
+    /// Gemini CLI
+    GeminiCli,
 }
 
 impl ToolId {
@@ -31,6 +40,9 @@ impl ToolId {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
+            Self::Codex => "codex",
+            Self::Opencode => "opencode",
+            Self::GeminiCli => "gemini-cli",
         }
     }
 }
@@ -186,7 +198,7 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[];
+pub const TOOLS: &[&dyn Tool] = &[&codex::Codex, &opencode::Opencode, &gemini::GeminiCli];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
