@@ -316,3 +316,163 @@ pub fn inspect(env: &Env, tool: &dyn Tool) -> Result<(Current, Detection)> {
     let det = tool.detect(env, &cur);
     Ok((cur, det))
 }
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures are written directly
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::{Change, Plan};
+    use crate::tools::{Endpoint, ToolId};
+
+    /// A one-file tool: `tool.json` holds the gateway URL byok owns.
+    struct Fake;
+
+    impl Tool for Fake {
+        fn id(&self) -> ToolId {
+            ToolId::ClaudeCode
+        }
+        fn name(&self) -> &'static str {
+            "Fake"
+        }
+        fn inputs(&self, env: &Env) -> Inputs {
+            Inputs {
+                files: vec![env.home.join("tool.json")],
+                binaries: vec!["sh"],
+                ..Inputs::default()
+            }
+        }
+        fn detect(&self, _env: &Env, _cur: &Current) -> Detection {
+            Detection::default()
+        }
+        fn plan(&self, env: &Env, gw: &Gateway, _o: &SetupOptions, cur: &Current) -> Result<Plan> {
+            let path = env.home.join("tool.json");
+            let before = cur.file(&path).map(str::to_string);
+            let after = Some(format!("{}\n", gw.openai_base));
+            Ok(Plan {
+                changes: vec![Change::file(path, before, after, false)],
+                ..Plan::default()
+            })
+        }
+        fn remove(&self, _env: &Env, _o: &SetupOptions, _cur: &Current) -> Result<Plan> {
+            Ok(Plan::default())
+        }
+        fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+            vec![(
+                "url".to_string(),
+                cur.file(&env.home.join("tool.json")).map(str::to_string),
+            )]
+        }
+        fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
+            vec![]
+        }
+    }
+
+    fn env(dir: &Path) -> Env {
+        let mut vars = BTreeMap::new();
+        vars.insert("HOME".to_string(), dir.display().to_string());
+        vars.insert("PATH".to_string(), "/usr/bin:/bin".to_string());
+        Env::from_vars(vars, Os::Linux, dir.to_path_buf(), None)
+    }
+
+    fn gw(url: &str) -> Gateway {
+        let p = crate::profile::Profile {
+            base_url: url.to_string(),
+            ..Default::default()
+        };
+        let key =
+            crate::profile::KeySource::Literal(crate::secret::ApiKey::new("sk-engine-test-000000"));
+        crate::profile::from_profile("p".into(), &p, key).unwrap()
+    }
+
+    #[test]
+    fn status_moves_from_not_configured_to_configured_to_drifted() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env(dir.path());
+        let g = gw("https://gw");
+        let cur = gather(&env, &Fake.inputs(&env)).unwrap();
+        assert!(cur.binaries.contains_key("sh"));
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::NotConfigured
+        );
+
+        let plan = Fake.plan(&env, &g, &SetupOptions::default(), &cur).unwrap();
+        crate::plan::apply(&env, &plan, "fake", "p").unwrap();
+        let cur = gather(&env, &Fake.inputs(&env)).unwrap();
+        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &cur).unwrap();
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::Configured {
+                profile: "p".into()
+            }
+        );
+        // Another profile: out of date, not drifted.
+        assert_eq!(
+            status(&env, &Fake, Some(&gw("https://other")), &cur),
+            ToolStatus::Outdated {
+                profile: "p".into()
+            }
+        );
+
+        std::fs::write(dir.path().join("tool.json"), "https://mine/v1\n").unwrap();
+        let cur = gather(&env, &Fake.inputs(&env)).unwrap();
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::Drifted {
+                changed: vec!["url".into()]
+            }
+        );
+        record_owned(&env, &Fake, None, &cur).unwrap();
+        assert_eq!(
+            status(&env, &Fake, Some(&g), &cur),
+            ToolStatus::NotConfigured
+        );
+    }
+
+    #[test]
+    fn gather_records_missing_things() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env(dir.path());
+        std::fs::create_dir_all(dir.path().join("d/b")).unwrap();
+        std::fs::write(dir.path().join("d/a"), "x").unwrap();
+        let inputs = Inputs {
+            files: vec![dir.path().join("nope")],
+            dirs: vec![dir.path().join("d"), dir.path().join("nodir")],
+            sqlite: vec![(dir.path().join("no.vscdb"), "k".into())],
+            binaries: vec!["definitely-not-a-binary"],
+            ..Inputs::default()
+        };
+        let cur = gather(&env, &inputs).unwrap();
+        assert_eq!(cur.files[&dir.path().join("nope")], None);
+        assert_eq!(cur.entries(&dir.path().join("d")), ["a", "b"]);
+        assert!(!cur.exists(&dir.path().join("nodir")));
+        assert_eq!(
+            cur.sqlite[&(dir.path().join("no.vscdb"), "k".to_string())],
+            None
+        );
+        assert!(cur.binaries.is_empty());
+    }
+
+    #[test]
+    fn npm_package_version_is_read_without_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("lib/node_modules/@x/tool");
+        std::fs::create_dir_all(pkg.join("bin")).unwrap();
+        std::fs::write(
+            pkg.join("package.json"),
+            r#"{"name":"@x/tool","version":"2.1.197"}"#,
+        )
+        .unwrap();
+        std::fs::write(pkg.join("bin/cli.js"), "").unwrap();
+        assert_eq!(
+            binary_version(&pkg.join("bin/cli.js")).as_deref(),
+            Some("2.1.197")
+        );
+        let native = dir.path().join("versions/1.0.3");
+        std::fs::create_dir_all(dir.path().join("versions")).unwrap();
+        std::fs::write(&native, "").unwrap();
+        assert_eq!(binary_version(&native).as_deref(), Some("1.0.3"));
+    }
+}
