@@ -9,3 +9,5 @@ mod common;
 mod env;
 #[path = "cli/init.rs"]
 mod init;
+#[path = "cli/setup_more.rs"]
+mod setup_more;

@@ -85,7 +85,7 @@ pub fn set(text: &str, path: &[&str], value: impl Into<Value>) -> Result<String,
 /// Removes the value or table at `path`; a missing one leaves the text unchanged.
 /// Tables that the removal leaves empty are removed too when `prune` is true.
 ///
-/// A comment block above a removed first key of the file (a file header) is kept.
+/// Comments above a removed first key of the file (often a file header) are kept.
 pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseError> {
     assert!(!path.is_empty(), "toml_file::remove needs a path");
     let (bom, body) = split_bom(text);
@@ -101,8 +101,7 @@ pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseErr
             .and_then(|p| p.as_str())
             .unwrap_or("")
             .to_string();
-        doc.decor_mut()
-            .set_prefix(format!("{existing}{}", header.trim_end()) + "\n");
+        doc.decor_mut().set_prefix(format!("{existing}{header}"));
     }
     Ok(render(bom, body, &doc))
 }
@@ -122,7 +121,11 @@ pub fn comment_table(text: &str, path: &[&str], comment: &str) -> Result<String,
     let Item::Table(table) = cur else {
         return Ok(text.to_string());
     };
-    let prefix = table.decor().prefix().and_then(|p| p.as_str()).unwrap_or("");
+    let prefix = table
+        .decor()
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or("");
     if prefix.contains('#') {
         return Ok(text.to_string());
     }
@@ -222,14 +225,11 @@ fn remove_in(item: &mut Item, path: &[&str], prune: bool, header: &mut Option<St
     removed
 }
 
-/// The part of a key's leading comments that is separated from it by a blank line
-/// (a file header rather than the key's own comment), if it holds a comment.
+/// A key's leading comment lines, if any: above the first key of a file they are as
+/// likely a file header as the key's own comment, so they are kept.
 fn leading_block(table: &dyn TableLike, key: &str) -> Option<String> {
     let prefix = table.key(key)?.leaf_decor().prefix()?.as_str()?;
-    let normalized = prefix.replace("\r\n", "\n");
-    let end = normalized.rfind("\n\n")? + 1;
-    let block = &normalized[..end];
-    block.contains('#').then(|| block.to_string())
+    prefix.contains('#').then(|| prefix.replace("\r\n", "\n"))
 }
 
 fn with_decor_of(mut value: Value, old: &Value) -> Value {
@@ -248,9 +248,7 @@ fn same(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
         }
         (Value::InlineTable(x), Value::InlineTable(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         _ => a.to_string().trim() == b.to_string().trim(),
     }
@@ -347,8 +345,12 @@ trust_level = "trusted"
 
     #[test]
     fn set_through_a_value_is_an_error() {
-        let e = set("model_providers = \"x\"\n", &["model_providers", "byok", "name"], "b")
-            .unwrap_err();
+        let e = set(
+            "model_providers = \"x\"\n",
+            &["model_providers", "byok", "name"],
+            "b",
+        )
+        .unwrap_err();
         assert_eq!(e.message, "`model_providers` is not a table");
     }
 
@@ -380,14 +382,19 @@ trust_level = "trusted"
     }
 
     #[test]
-    fn remove_first_key_keeps_file_header_but_not_its_own_comment() {
+    fn remove_keeps_comments_above_the_first_key_only() {
         let text = "# header\n\n# the model\nmodel = \"m\"\nother = 1\n";
         assert_eq!(
             remove(text, &["model"], false).unwrap(),
-            "# header\nother = 1\n"
+            "# header\n\n# the model\nother = 1\n"
         );
-        let text = "# the model\nmodel = \"m\"\n\n[t]\na = 1\n";
-        assert_eq!(remove(text, &["model"], false).unwrap(), "\n[t]\na = 1\n");
+        let text = "a = 1\n# the model\nmodel = \"m\"\n\n[t]\nb = 1\n";
+        assert_eq!(
+            remove(text, &["model"], false).unwrap(),
+            "a = 1\n\n[t]\nb = 1\n"
+        );
+        let text = "[t]\n# mine\nx = 1\ny = 2\n";
+        assert_eq!(remove(text, &["t", "x"], false).unwrap(), "[t]\ny = 2\n");
     }
 
     #[test]

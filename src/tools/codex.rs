@@ -34,7 +34,7 @@
 //! `POST /v1/responses` to the gateway with `Authorization: Bearer <key>` and the
 //! profile's model, both with the `.env` key and with the `auth` command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 
@@ -122,7 +122,8 @@ impl Tool for Codex {
         let home = codex_home(env);
         if cur.exists(&home) {
             det.installed = true;
-            det.evidence.push(format!("config dir {}", env.tilde(&home)));
+            det.evidence
+                .push(format!("config dir {}", env.tilde(&home)));
         }
         det
     }
@@ -167,15 +168,19 @@ impl Tool for Codex {
                     base.to_string()
                 };
                 Some(dotenv::set(&base, KEY_VAR, key.expose()).map_err(|m| {
-                    UserError::new(format!("can't write the key to {}: {m}", env.tilde(&dotenv)))
+                    UserError::new(format!(
+                        "can't write the key to {}: {m}",
+                        env.tilde(&dotenv)
+                    ))
                 })?)
             }
             KeyMode::Helper => {
                 t = toml_file::remove(&t, &provider_path("env_key"), false).map_err(bad)?;
                 let auth = |k| ["model_providers", PROVIDER, "auth", k];
                 t = toml_file::set(&t, &auth("command"), opts.exe.as_str()).map_err(bad)?;
-                let args: toml_edit::Array =
-                    ["--profile", gw.name.as_str(), "print-key"].into_iter().collect();
+                let args: toml_edit::Array = ["--profile", gw.name.as_str(), "print-key"]
+                    .into_iter()
+                    .collect();
                 t = toml_file::set(&t, &auth("args"), args).map_err(bad)?;
                 plan.notes.push(
                     "Codex runs `byok print-key` for the key, so no key is written".to_string(),
@@ -212,15 +217,21 @@ impl Tool for Codex {
             let mut t = text.to_string();
             // `model` was set together with byok's provider; with another provider selected
             // both belong to the user.
-            if toml_file::get_str(&t, &["model_provider"]).map_err(bad)?.as_deref()
+            if toml_file::get_str(&t, &["model_provider"])
+                .map_err(bad)?
+                .as_deref()
                 == Some(PROVIDER)
             {
                 t = toml_file::remove(&t, &["model_provider"], false).map_err(bad)?;
                 t = toml_file::remove(&t, &["model"], false).map_err(bad)?;
             }
             t = toml_file::remove(&t, &["model_providers", PROVIDER], true).map_err(bad)?;
-            plan.changes
-                .push(Change::file(path.clone(), Some(text.to_string()), Some(t), false));
+            plan.changes.push(Change::file(
+                path.clone(),
+                Some(text.to_string()),
+                Some(t),
+                false,
+            ));
         }
         let dotenv = dotenv_path(env);
         if let Some(text) = cur.file(&dotenv) {
@@ -237,7 +248,10 @@ impl Tool for Codex {
         let get = |p: &[&str]| toml_file::get_str(text, p).ok().flatten();
         let mut out = vec![
             ("config.toml model".to_string(), get(&["model"])),
-            ("config.toml model_provider".to_string(), get(&["model_provider"])),
+            (
+                "config.toml model_provider".to_string(),
+                get(&["model_provider"]),
+            ),
         ];
         for key in ["base_url", "env_key", "wire_api"] {
             out.push((
@@ -268,7 +282,10 @@ impl Tool for Codex {
         if let Err(e) = toml_file::parse(text) {
             out.push(Finding {
                 severity: Severity::Fail,
-                message: format!("{} does not parse ({e}), so Codex won't start", env.tilde(&path)),
+                message: format!(
+                    "{} does not parse ({e}), so Codex won't start",
+                    env.tilde(&path)
+                ),
                 hint: Some("fix that line by hand".to_string()),
             });
             return out;
@@ -385,16 +402,18 @@ fn is_blank_dotenv(text: &str) -> bool {
 pub(super) mod dotenv {
     /// The value of the last assignment of `key`, unquoted.
     pub fn get(text: &str, key: &str) -> Option<String> {
-        text.lines().filter_map(|l| parse(l, key)).last()
+        text.lines().filter_map(|l| parse(l, key)).next_back()
     }
 
     /// Sets `key` to `value` (single-quoted): the first assignment is replaced, later
     /// duplicates are dropped, a missing one is appended. An equal value keeps the text.
     pub fn set(text: &str, key: &str, value: &str) -> Result<String, String> {
         if value.contains('\'') || value.contains('\n') || value.contains('\r') {
-            return Err("the value holds a quote or a line break, which a .env file can't \
+            return Err(
+                "the value holds a quote or a line break, which a .env file can't \
                         carry single-quoted"
-                .to_string());
+                    .to_string(),
+            );
         }
         if get(text, key).as_deref() == Some(value) {
             return Ok(text.to_string());
@@ -442,7 +461,9 @@ pub(super) mod dotenv {
         }
         let v = v.trim();
         let unquoted = if let Some(rest) = v.strip_prefix('\'') {
-            rest.split_once('\'').map_or(rest, |(inner, _)| inner).to_string()
+            rest.split_once('\'')
+                .map_or(rest, |(inner, _)| inner)
+                .to_string()
         } else if let Some(rest) = v.strip_prefix('"') {
             let inner = rest.rsplit_once('"').map_or(rest, |(inner, _)| inner);
             inner.replace("\\\"", "\"").replace("\\\\", "\\")
@@ -492,6 +513,7 @@ fn paths_for(env: &Env) -> (PathBuf, PathBuf) {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+    use std::path::Path;
 
     use super::*;
     use crate::env::Os;
@@ -667,7 +689,12 @@ mod tests {
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
         assert_eq!(
             sev,
-            [Severity::Fail, Severity::Warn, Severity::Warn, Severity::Info],
+            [
+                Severity::Fail,
+                Severity::Warn,
+                Severity::Warn,
+                Severity::Info
+            ],
             "{found:#?}"
         );
         assert!(found[2].message.contains("~/src/app/.codex/config.toml"));

@@ -185,7 +185,11 @@ impl Tool for Opencode {
         let set = |t: &str, p: &[&str], v: Value| jsonc::set(t, p, &v).map_err(bad);
         t = set(&t, &provider(&["npm"]), json!(NPM))?;
         t = set(&t, &provider(&["name"]), json!("byok"))?;
-        t = set(&t, &provider(&["options", "baseURL"]), json!(gw.openai_base))?;
+        t = set(
+            &t,
+            &provider(&["options", "baseURL"]),
+            json!(gw.openai_base),
+        )?;
         t = set(&t, &provider(&["options", "apiKey"]), json!(key.expose()))?;
         match &gw.model {
             Some(model) => {
@@ -216,8 +220,7 @@ impl Tool for Opencode {
                 env.tilde(&path)
             ));
         }
-        plan.changes
-            .push(Change::file(path, before, Some(t), true));
+        plan.changes.push(Change::file(path, before, Some(t), true));
         Ok(plan)
     }
 
@@ -242,7 +245,16 @@ impl Tool for Opencode {
     }
 
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let text = cur.file(&target(env, cur)).unwrap_or("");
+        // The file that holds byok's provider, so that setting OPENCODE_CONFIG later does
+        // not look like a hand edit of what byok wrote before.
+        let mut candidates = vec![target(env, cur)];
+        candidates.extend(global_files(env).into_iter().rev());
+        let text = candidates
+            .iter()
+            .filter_map(|p| cur.file(p))
+            .find(|t| matches!(jsonc::get(t, &["provider", PROVIDER]), Ok(Some(_))))
+            .or_else(|| cur.file(&candidates[0]))
+            .unwrap_or("");
         let get = |p: &[&str]| {
             jsonc::get(text, p)
                 .ok()
@@ -324,7 +336,10 @@ impl Tool for Opencode {
                     "{} turns the byok provider off (enabled_providers / disabled_providers)",
                     env.tilde(&path)
                 ),
-                hint: Some("add byok to enabled_providers or take it out of disabled_providers".to_string()),
+                hint: Some(
+                    "add byok to enabled_providers or take it out of disabled_providers"
+                        .to_string(),
+                ),
             });
         }
         if env.var("OPENCODE_CONFIG_CONTENT").is_some() {
@@ -457,7 +472,12 @@ mod tests {
         for c in cases {
             let e = env_os(c.os, c.vars);
             let files: Vec<(&Path, &str)> = c.files.iter().map(|f| (Path::new(*f), "{}")).collect();
-            assert_eq!(target(&e, &cur(&files)), PathBuf::from(c.want), "{:?}", c.vars);
+            assert_eq!(
+                target(&e, &cur(&files)),
+                PathBuf::from(c.want),
+                "{:?}",
+                c.vars
+            );
         }
     }
 
@@ -465,7 +485,9 @@ mod tests {
     fn fresh_setup_then_up_to_date_then_remove_deletes_the_file() {
         let e = env(&[]);
         let mut c = cur(&[]);
-        let plan = Opencode.plan(&e, &gw(), &SetupOptions::default(), &c).unwrap();
+        let plan = Opencode
+            .plan(&e, &gw(), &SetupOptions::default(), &c)
+            .unwrap();
         let after = plan.changes[0].after.as_deref().unwrap();
         let v: Value = serde_json::from_str(after).unwrap();
         assert_eq!(
@@ -498,7 +520,9 @@ mod tests {
         let [_, json, _] = global_files(&e);
         let text = "{\n  // mine\n  \"model\": \"anthropic/claude-sonnet-4-5\"\n}\n";
         let c = cur(&[(&json, text)]);
-        let plan = Opencode.plan(&e, &gw(), &SetupOptions::default(), &c).unwrap();
+        let plan = Opencode
+            .plan(&e, &gw(), &SetupOptions::default(), &c)
+            .unwrap();
         assert_eq!(plan.changes[0].path, json);
         let after = plan.changes[0].after.as_deref().unwrap();
         assert!(after.contains("\"model\": \"anthropic/claude-sonnet-4-5\""));
@@ -551,14 +575,20 @@ mod tests {
             "{found:#?}"
         );
         assert!(project_files(&e).contains(&project));
-        assert!(!project_files(&e).iter().any(|p| p.starts_with("/h/opencode.json")));
+        assert!(
+            !project_files(&e)
+                .iter()
+                .any(|p| p.starts_with("/h/opencode.json"))
+        );
     }
 
     #[test]
     fn diagnose_is_quiet_after_setup() {
         let e = env(&[]);
         let mut c = cur(&[]);
-        let plan = Opencode.plan(&e, &gw(), &SetupOptions::default(), &c).unwrap();
+        let plan = Opencode
+            .plan(&e, &gw(), &SetupOptions::default(), &c)
+            .unwrap();
         apply(&mut c, &plan);
         assert_eq!(Opencode.diagnose(&e, &gw(), &c), []);
     }
