@@ -1,4 +1,4 @@
-//! `byok setup|remove|restore` for Codex CLI and OpenCode, on real-looking fixtures.
+//! `byok setup|remove|restore` for Codex CLI, OpenCode and Gemini CLI, on real-looking fixtures.
 
 use std::path::PathBuf;
 
@@ -388,4 +388,102 @@ fn opencode_honours_opencode_config_and_xdg_config_home() {
         t.read("team/oc.json")
             .contains("\"baseURL\": \"https://gw.example/v1\"")
     );
+}
+
+const GEM_SETTINGS: &str = ".gemini/settings.json";
+const GEM_ENV: &str = ".gemini/.env";
+
+#[test]
+fn gemini_real_files_keep_their_content() {
+    let t = setup_env();
+    let settings = fixture("gemini/real/settings.json");
+    let dotenv = fixture("gemini/real/.env");
+    t.write(GEM_SETTINGS, &settings);
+    t.write(GEM_ENV, &dotenv);
+    let out = t.run(&["setup", "gemini-cli", "--yes"]).success();
+    no_key(&out);
+    assert!(
+        out.stdout.contains(
+            "note: Gemini CLI's sign-in method was `oauth-personal`; it is now `gemini-api-key`"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("the gateway must serve https://gw.example/v1beta/models/"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("only in folders you trust"), "{out}");
+    assert_eq!(
+        t.read(GEM_SETTINGS),
+        settings.replace("\"oauth-personal\"", "\"gemini-api-key\"")
+    );
+    assert_eq!(
+        t.read(GEM_ENV),
+        format!(
+            "{dotenv}GOOGLE_GEMINI_BASE_URL='{URL}'\r\nGEMINI_API_KEY='{KEY}'\r\nGEMINI_MODEL='gpt-4o'\r\n"
+        )
+    );
+    assert_eq!(t.mode(GEM_ENV), 0o600);
+    let again = t.run(&["setup", "gemini-cli", "--yes"]).success();
+    assert_eq!(again.stdout, "Gemini CLI\n  up to date\n");
+
+    // remove: byok's lines and its sign-in choice go; the rest stays.
+    no_key(&t.run(&["remove", "gemini-cli", "--yes"]).success());
+    assert_eq!(t.read(GEM_ENV), dotenv);
+    // The sign-in choice byok made goes; the one it replaced is not guessed back.
+    assert_eq!(
+        t.read(GEM_SETTINGS),
+        settings.replace(
+            "    \"auth\": {\n      \"selectedType\": \"oauth-personal\"\n    },\n",
+            ""
+        )
+    );
+
+    t.run(&["setup", "gemini-cli", "--yes"]).success();
+    t.run(&["restore", "--yes"]).success();
+    assert_eq!(t.read(GEM_SETTINGS), settings);
+    assert_eq!(t.read(GEM_ENV), dotenv);
+}
+
+#[test]
+fn gemini_fresh_home_dry_run_then_setup_and_remove() {
+    let mut t = setup_env();
+    let alt = t.home().join("gem-home");
+    t.set("GEMINI_CLI_HOME", alt.display().to_string());
+    let before = t.tree();
+    let out = t.run(&["setup", "gemini-cli", "--dry-run"]).success();
+    no_key(&out);
+    assert_eq!(t.tree(), before);
+    assert!(
+        out.stdout.contains("+++ b/~/gem-home/.gemini/.env\n"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("+GEMINI_API_KEY='sk-…cdef'\n"), "{out}");
+    t.run(&["setup", "gemini-cli", "--yes"]).success();
+    assert!(!t.exists(".gemini"));
+    assert_eq!(
+        t.read("gem-home/.gemini/settings.json"),
+        "{\n  \"security\": {\n    \"auth\": {\n      \"selectedType\": \"gemini-api-key\"\n    }\n  }\n}\n"
+    );
+    assert_eq!(t.mode("gem-home/.gemini/.env"), 0o600);
+    t.run(&["remove", "gemini-cli", "--yes"]).success();
+    assert!(!t.exists("gem-home/.gemini/settings.json"));
+    assert!(!t.exists("gem-home/.gemini/.env"));
+}
+
+#[test]
+fn gemini_malformed_settings_are_left_alone() {
+    let t = setup_env();
+    let original = fixture("gemini/malformed/settings.json");
+    t.write(GEM_SETTINGS, &original);
+    let out = t.run(&["setup", "gemini-cli", "--yes"]).code(2);
+    no_key(&out);
+    assert!(
+        out.stderr
+            .contains("could not parse ~/.gemini/settings.json: line 3"),
+        "{out}"
+    );
+    assert_eq!(t.read(GEM_SETTINGS), original);
+    assert!(!t.exists(GEM_ENV));
 }
