@@ -416,6 +416,80 @@ trust_level = "trusted"
         assert!(e.line >= 1, "{e}");
     }
 
+    mod prop {
+        use std::collections::BTreeMap;
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn scalar() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<i32>().prop_map(|i| i.to_string()),
+                any::<bool>().prop_map(|b| b.to_string()),
+                "[a-zA-Z0-9 ./'#-]{0,12}".prop_map(|s| format!("{s:?}")),
+                "[a-z]{1,5}".prop_map(|s| format!("[\"{s}\", 1]")),
+            ]
+        }
+
+        fn pairs() -> impl Strategy<Value = BTreeMap<String, String>> {
+            proptest::collection::btree_map("[a-z]{1,6}", scalar(), 0..5)
+        }
+
+        fn document() -> impl Strategy<Value = String> {
+            (
+                pairs(),
+                proptest::collection::btree_map("[a-z]{1,6}", pairs(), 0..4),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(root, tables, comments, crlf)| {
+                    let mut out = String::new();
+                    let skip = |k: &str| k.starts_with("model");
+                    for (k, v) in root.iter().filter(|(k, _)| !skip(k)) {
+                        if comments {
+                            out.push_str(&format!("# about {k}\n"));
+                        }
+                        out.push_str(&format!("{k} = {v}\n"));
+                    }
+                    for (name, body) in tables.iter().filter(|(k, _)| !skip(k)) {
+                        out.push_str(&format!("\n[{name}]  # table {name}\n"));
+                        for (k, v) in body {
+                            out.push_str(&format!("{k} = {v}\n"));
+                        }
+                    }
+                    if crlf { out.replace('\n', "\r\n") } else { out }
+                })
+        }
+
+        fn without_byok(text: &str) -> ::toml::Table {
+            let mut t: ::toml::Table = ::toml::from_str(text).expect("valid TOML");
+            t.remove("model");
+            t.remove("model_provider");
+            t.remove("model_providers");
+            t
+        }
+
+        proptest! {
+            #[test]
+            fn byok_edits_change_nothing_else(doc in document()) {
+                let mut out = set(&doc, &["model"], "gw").unwrap();
+                out = set(&out, &["model_provider"], "byok").unwrap();
+                for key in ["name", "base_url", "env_key"] {
+                    out = set(&out, &["model_providers", "byok", key], "v").unwrap();
+                }
+                prop_assert_eq!(without_byok(&out), without_byok(&doc));
+                for line in doc.lines() {
+                    prop_assert!(out.contains(line), "lost line {:?}", line);
+                }
+                let mut back = remove(&out, &["model_providers", "byok"], true).unwrap();
+                back = remove(&back, &["model_provider"], false).unwrap();
+                back = remove(&back, &["model"], false).unwrap();
+                prop_assert_eq!(back, doc);
+            }
+        }
+    }
+
     #[test]
     fn get_reads_nested_values() {
         assert_eq!(

@@ -31,8 +31,11 @@
 //!
 //! Verified against Codex CLI 0.171.0, 2026-11-27: `codex exec --skip-git-repo-check`
 //! with only the files byok writes (clean environment: `PATH` and `HOME`) sent
-//! `POST /v1/responses` to the gateway with `Authorization: Bearer <key>` and the
-//! profile's model, both with the `.env` key and with the `auth` command.
+//! `POST /v1/responses` (streaming) to the gateway with `Authorization: Bearer <key>` and
+//! the profile's model; a different `BYOK_API_KEY` exported in the shell lost to the
+//! `.env` value; with `--key-mode helper` Codex ran `byok print-key` and also called
+//! `GET /v1/models?client_version=…` before the same `POST /v1/responses`. Codex kept a
+//! real-looking config (MCP servers, profiles, projects) byte-for-byte after its run.
 
 use std::path::PathBuf;
 
@@ -577,6 +580,17 @@ mod tests {
         assert_eq!(cfg, PathBuf::from("/h/alt/config.toml"));
         let (cfg, _) = paths_for(&env(&[("CODEX_HOME", "rel")]));
         assert_eq!(cfg, PathBuf::from("/h/src/app/rel/config.toml"));
+        // Codex uses ~/.codex on Windows and macOS too.
+        for os in [Os::Windows, Os::Macos] {
+            let vars = [("USERPROFILE", "/C/Users/u"), ("HOME", "/C/Users/u")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into();
+            let e = Env::from_vars(vars, os, PathBuf::from("/"), None);
+            assert_eq!(
+                paths_for(&e).0,
+                PathBuf::from("/C/Users/u/.codex/config.toml")
+            );
+        }
     }
 
     #[test]

@@ -20,18 +20,22 @@
 //! need the variable exported in every shell OpenCode starts from, and OpenCode has no
 //! `.env` of its own and no key command, so a literal key is what works everywhere.
 //!
-//! Sources: `anomalyco/opencode` `packages/web/src/content/docs/providers.mdx` and
-//! `config.mdx` (custom provider shape, `{env:…}`, precedence),
-//! `packages/opencode/src/global/index.ts` (`xdgConfig`), `sindresorhus/xdg-basedir`
-//! `index.js` (`XDG_CONFIG_HOME || ~/.config` on every OS),
-//! `packages/opencode/src/config/config.ts` (merge order, `OPENCODE_CONFIG[_CONTENT]`).
+//! Sources: `anomalyco/opencode` `packages/web/src/content/docs/providers.mdx` (custom
+//! provider shape, `{env:…}`; via the shared reference), `packages/opencode/src/global/
+//! index.ts` (config dir = `xdgConfig/opencode`), `sindresorhus/xdg-basedir` `index.js`
+//! (`XDG_CONFIG_HOME || ~/.config` on every OS), `packages/opencode/src/config/config.ts`
+//! (merge order, `OPENCODE_CONFIG[_CONTENT]`).
 //!
 //! Verified against OpenCode 1.18.33, 2026-11-27: `opencode debug paths` puts config in
-//! `~/.config/opencode` and honours `XDG_CONFIG_HOME`; the bundled code loads
+//! `~/.config/opencode` and honours `XDG_CONFIG_HOME`; its bundled code loads
 //! `config.json`, `opencode.json`, `opencode.jsonc` in that order and creates
-//! `opencode.jsonc` when none exists; `opencode run "hi"` with only byok's file (clean
-//! environment) sent `POST /v1/chat/completions` to the gateway with
-//! `Authorization: Bearer <key>` and the profile's model.
+//! `opencode.jsonc` when none exists; `opencode run "hi"` with only byok's file, and
+//! again with a commented JSONC holding other providers and MCP servers (clean
+//! environment: `PATH` and `HOME`), sent `POST /v1/chat/completions` twice (title and
+//! answer, streaming) with `Authorization: Bearer <key>` and the profile's model, and
+//! left the file as byok wrote it. Not handled: the managed config that OpenCode reads
+//! from `/etc/opencode`, `/Library/Application Support/opencode` or
+//! `%ProgramData%\opencode`, which can disable other providers.
 
 use std::path::PathBuf;
 
