@@ -1,5 +1,8 @@
 //! The clap command tree: validated input only, no I/O. Doc comments are the help text.
 
+// Help text shows URLs as typed; rustdoc would want them as links.
+#![allow(rustdoc::bare_urls)]
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::profile::AnthropicAuth;

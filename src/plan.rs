@@ -81,6 +81,9 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// Steps byok cannot do, with values filled in (keys masked unless asked).
     pub manual_steps: Vec<String>,
+    /// Nothing here can be written by byok (e.g. a tool version that keeps its settings
+    /// in encrypted editor storage): only the manual steps apply.
+    pub manual_only: bool,
 }
 
 impl Plan {
@@ -89,16 +92,29 @@ impl Plan {
         self.changes.iter().filter(|c| c.is_effective())
     }
 
-    /// True when nothing would be written.
+    /// True when nothing would be written and nothing is left to do by hand for it.
     pub fn is_up_to_date(&self) -> bool {
-        self.effective().next().is_none()
+        !self.manual_only && self.effective().next().is_none()
     }
 }
 
 /// A unified diff of one change, with every known key masked.
 pub fn diff(env: &Env, change: &Change) -> String {
-    let before = change.before.as_deref().unwrap_or("");
-    let after = change.after.as_deref().unwrap_or("");
+    // Database rows hold one-line JSON; pretty-printed, the diff shows what changed.
+    let readable = |text: &Option<String>| -> String {
+        let raw = text.as_deref().unwrap_or("");
+        match (
+            &change.target,
+            serde_json::from_str::<serde_json::Value>(raw),
+        ) {
+            (Target::SqliteItem { .. }, Ok(v)) => serde_json::to_string_pretty(&v)
+                .map(|s| s + "\n")
+                .unwrap_or_else(|_| raw.to_string()),
+            _ => raw.to_string(),
+        }
+    };
+    let (before, after) = (readable(&change.before), readable(&change.after));
+    let (before, after) = (before.as_str(), after.as_str());
     let label = change.label(env);
     let old = if change.before.is_some() {
         format!("a/{label}")

@@ -9,5 +9,13 @@ mod common;
 mod env;
 #[path = "cli/init.rs"]
 mod init;
+#[path = "cli/setup_claude.rs"]
+mod setup_claude;
+#[path = "cli/setup_cline.rs"]
+mod setup_cline;
+#[path = "cli/setup_continue.rs"]
+mod setup_continue;
+#[path = "cli/setup_editors.rs"]
+mod setup_editors;
 #[path = "cli/setup_more.rs"]
 mod setup_more;

@@ -226,6 +226,8 @@ pub enum ToolStatus {
     },
     /// Not pointing at the gateway, and byok never configured it.
     NotConfigured,
+    /// byok cannot write its settings; the manual steps of `byok setup` apply.
+    ManualOnly,
     /// Its files could not be read or parsed.
     Error(String),
 }
@@ -242,6 +244,7 @@ impl ToolStatus {
                 format!("drifted: changed by hand: {}", changed.join(", "))
             }
             Self::NotConfigured => "not configured".to_string(),
+            Self::ManualOnly => "manual setup only (see `byok setup`)".to_string(),
             Self::Error(e) => format!("error: {e}"),
         }
     }
@@ -253,6 +256,7 @@ impl ToolStatus {
             Self::Outdated { .. } => "outdated",
             Self::Drifted { .. } => "drifted",
             Self::NotConfigured => "not-configured",
+            Self::ManualOnly => "manual-only",
             Self::Error(_) => "error",
         }
     }

@@ -136,6 +136,11 @@ fn setup_one(
     let cur = engine::gather(env, &tool.inputs(env))?;
     let plan = tool.plan(env, gw, opts, &cur)?;
     writeln!(ctx.out, "{}", tool.name())?;
+    if plan.manual_only {
+        writeln!(ctx.out, "  cannot be set up automatically")?;
+        print_notes(&plan, ctx)?;
+        return Ok(ExitStatus::Success);
+    }
     if plan.is_up_to_date() {
         writeln!(ctx.out, "  up to date")?;
         print_notes(&plan, ctx)?;

@@ -3,7 +3,7 @@
 //! line endings of everything else stay as they were.
 //!
 //! Editors are pure. A text that does not parse yields a [`ParseError`] with its
-//! position, which the command turns into "could not parse <file>:<line>:<column>".
+//! position, which the command turns into "could not parse `<file>`: line `<n>`, column `<m>`".
 
 use std::fmt;
 use std::path::Path;
@@ -11,9 +11,11 @@ use std::path::Path;
 use crate::env::Env;
 use crate::error::UserError;
 
+pub mod dotenv;
 pub mod jsonc;
 pub mod sqlite;
 pub mod toml_file;
+pub mod yaml;
 
 /// Why a file could not be parsed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -452,7 +452,10 @@ trust_level = "trusted"
                         }
                         out.push_str(&format!("{k} = {v}\n"));
                     }
-                    for (name, body) in tables.iter().filter(|(k, _)| !skip(k)) {
+                    let tables = tables
+                        .iter()
+                        .filter(|(k, _)| !skip(k) && !root.contains_key(*k));
+                    for (name, body) in tables {
                         out.push_str(&format!("\n[{name}]  # table {name}\n"));
                         for (k, v) in body {
                             out.push_str(&format!("{k} = {v}\n"));

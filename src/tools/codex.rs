@@ -8,8 +8,10 @@
 //!   other table (`[mcp_servers.*]`, `[profiles.*]`, `[projects."…"]`) and comment stays.
 //!   With `--key-mode helper` the table gets `[model_providers.byok.auth]` (`command` =
 //!   byok, `args` = `--profile P print-key`) instead of `env_key`, and no key is written.
-//! - `~/.codex/.env`: the line `BYOK_API_KEY='…'` (mode 0600). Codex loads this file at
-//!   start-up, before anything else, and skips only names starting with `CODEX_`.
+//! - `~/.codex/.env`: the line `BYOK_API_KEY='…' # managed by byok` (mode 0600), written
+//!   with [`config_edit::dotenv`]. Codex loads this file at start-up (dotenvy, which
+//!   reads single quotes literally and allows the trailing comment) and skips only names
+//!   starting with `CODEX_`.
 //!
 //! Why not `OPENAI_BASE_URL`: it only moves the built-in `openai` provider, and with a
 //! ChatGPT login or no `auth.json` that provider still goes to OpenAI; a provider table
@@ -43,7 +45,7 @@ use anyhow::Result;
 
 use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 use crate::cli::KeyMode;
-use crate::config_edit::{self, toml_file};
+use crate::config_edit::{self, dotenv, toml_file};
 use crate::env::Env;
 use crate::error::UserError;
 use crate::plan::{Change, Plan};
@@ -56,8 +58,6 @@ pub struct Codex;
 const PROVIDER: &str = "byok";
 /// The variable that carries the key, in `$CODEX_HOME/.env`.
 const KEY_VAR: &str = "BYOK_API_KEY";
-/// The first line of a `.env` that byok creates.
-const DOTENV_HEADER: &str = "# managed by byok: `byok remove codex` takes this out";
 /// The comment above the provider table byok creates.
 const TABLE_COMMENT: &str = "# managed by byok: `byok remove codex` takes this out";
 
@@ -164,15 +164,20 @@ impl Tool for Codex {
                 let key = gw.require_key()?;
                 t = toml_file::set(&t, &provider_path("env_key"), KEY_VAR).map_err(bad)?;
                 t = toml_file::remove(&t, &provider_path("auth"), false).map_err(bad)?;
+                // dotenvy (Codex's reader) takes single quotes literally but has no
+                // backtick quoting, the fallback for a value holding `'`.
+                if key.expose().contains('\'') {
+                    return Err(UserError::new(format!(
+                        "the key holds a single quote, which {} can't carry for Codex",
+                        env.tilde(&dotenv)
+                    ))
+                    .hint("use `--key-mode helper` so Codex asks byok for the key")
+                    .into());
+                }
                 let base = env_before.as_deref().unwrap_or("");
-                let base = if base.is_empty() {
-                    format!("{DOTENV_HEADER}\n")
-                } else {
-                    base.to_string()
-                };
-                Some(dotenv::set(&base, KEY_VAR, key.expose()).map_err(|m| {
+                Some(dotenv::set(base, KEY_VAR, key.expose()).map_err(|e| {
                     UserError::new(format!(
-                        "can't write the key to {}: {m}",
+                        "can't write the key to {}: {e}",
                         env.tilde(&dotenv)
                     ))
                 })?)
@@ -391,120 +396,9 @@ fn remove_key_line(text: &str) -> String {
     dotenv::remove(text, KEY_VAR)
 }
 
-/// True when a `.env` holds nothing but byok's header and blank lines.
+/// True when a `.env` holds nothing but blank lines.
 fn is_blank_dotenv(text: &str) -> bool {
-    text.lines()
-        .all(|l| l.trim().is_empty() || l.trim() == DOTENV_HEADER)
-}
-
-/// A tiny line-based `.env` editor: one `KEY='value'` line set or removed, every other
-/// line and the line endings kept. Enough for Codex's and Gemini CLI's own `.env` files
-/// (dotenvy and npm `dotenv` both read single-quoted values literally).
-///
-/// To be replaced by `config_edit::dotenv` once that lands.
-pub(super) mod dotenv {
-    /// The value of the last assignment of `key`, unquoted.
-    pub fn get(text: &str, key: &str) -> Option<String> {
-        text.lines().filter_map(|l| parse(l, key)).next_back()
-    }
-
-    /// Sets `key` to `value` (single-quoted): the first assignment is replaced, later
-    /// duplicates are dropped, a missing one is appended. An equal value keeps the text.
-    pub fn set(text: &str, key: &str, value: &str) -> Result<String, String> {
-        if value.contains('\'') || value.contains('\n') || value.contains('\r') {
-            return Err(
-                "the value holds a quote or a line break, which a .env file can't \
-                        carry single-quoted"
-                    .to_string(),
-            );
-        }
-        if get(text, key).as_deref() == Some(value) {
-            return Ok(text.to_string());
-        }
-        let eol = crate::config_edit::line_ending(text);
-        let line = format!("{key}='{value}'");
-        let mut out = String::with_capacity(text.len() + line.len() + 2);
-        let mut done = false;
-        for raw in text.split_inclusive('\n') {
-            let body = raw.trim_end_matches(['\n', '\r']);
-            if parse(body, key).is_some() {
-                if !done {
-                    out.push_str(&line);
-                    out.push_str(&raw[body.len()..]);
-                    done = true;
-                }
-                continue;
-            }
-            out.push_str(raw);
-        }
-        if !done {
-            if !out.is_empty() && !out.ends_with('\n') {
-                out.push_str(eol);
-            }
-            out.push_str(&line);
-            out.push_str(eol);
-        }
-        Ok(out)
-    }
-
-    /// Removes every assignment of `key`.
-    pub fn remove(text: &str, key: &str) -> String {
-        text.split_inclusive('\n')
-            .filter(|raw| parse(raw.trim_end_matches(['\n', '\r']), key).is_none())
-            .collect()
-    }
-
-    /// The value if `line` assigns `key` (`KEY=v`, `export KEY=v`, quoted or not).
-    fn parse(line: &str, key: &str) -> Option<String> {
-        let l = line.trim_start();
-        let l = l.strip_prefix("export ").map_or(l, str::trim_start);
-        let (k, v) = l.split_once('=')?;
-        if k.trim_end() != key {
-            return None;
-        }
-        let v = v.trim();
-        let unquoted = if let Some(rest) = v.strip_prefix('\'') {
-            rest.split_once('\'')
-                .map_or(rest, |(inner, _)| inner)
-                .to_string()
-        } else if let Some(rest) = v.strip_prefix('"') {
-            let inner = rest.rsplit_once('"').map_or(rest, |(inner, _)| inner);
-            inner.replace("\\\"", "\"").replace("\\\\", "\\")
-        } else {
-            v.split(" #").next().unwrap_or(v).trim_end().to_string()
-        };
-        Some(unquoted)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn set_appends_replaces_and_keeps_other_lines() {
-            assert_eq!(set("", "K", "v").unwrap(), "K='v'\n");
-            assert_eq!(set("A=1", "K", "v").unwrap(), "A=1\nK='v'\n");
-            assert_eq!(
-                set("# c\r\nK=old\r\nB=2\r\n", "K", "v").unwrap(),
-                "# c\r\nK='v'\r\nB=2\r\n"
-            );
-            assert_eq!(
-                set("export K=\"old\"\nK=dup\n", "K", "v").unwrap(),
-                "K='v'\n"
-            );
-            assert_eq!(set("K=v # same\n", "K", "v").unwrap(), "K=v # same\n");
-            assert!(set("", "K", "it's").is_err());
-        }
-
-        #[test]
-        fn get_and_remove() {
-            let text = "KEY2=x\n export K = 'a b' \nK2=y\n";
-            assert_eq!(get(text, "K").as_deref(), Some("a b"));
-            assert_eq!(get(text, "KEY"), None);
-            assert_eq!(remove(text, "K"), "KEY2=x\nK2=y\n");
-            assert_eq!(get("K=\"q\\\"x\"", "K").as_deref(), Some("q\"x"));
-        }
-    }
+    text.trim().is_empty()
 }
 
 /// Paths shared with tests.
@@ -607,7 +501,7 @@ mod tests {
         );
         assert_eq!(
             plan.changes[1].after.as_deref().unwrap(),
-            format!("{DOTENV_HEADER}\nBYOK_API_KEY='{KEY}'\n")
+            format!("BYOK_API_KEY='{KEY}' # managed by byok\n")
         );
         assert!(plan.changes[1].secret && !plan.changes[0].secret);
         apply(&mut c, &plan);
@@ -634,7 +528,7 @@ mod tests {
         ));
         assert!(!cfg.contains("env_key"));
         assert_eq!(plan.changes[1].after.as_deref(), Some("OTHER=1\n"));
-        let only_ours = cur(&[(&dotenv, &format!("{DOTENV_HEADER}\nBYOK_API_KEY='k'\n"))]);
+        let only_ours = cur(&[(&dotenv, "\nBYOK_API_KEY='k' # managed by byok\n")]);
         let dropped = Codex.plan(&e, &gw(), &o, &only_ours).unwrap();
         assert_eq!(dropped.changes[1].after, None);
         apply(&mut c, &plan);

@@ -7,7 +7,8 @@
 //! directory that holds `.gemini`):
 //! - `~/.gemini/.env` (mode 0600): byok owns `GOOGLE_GEMINI_BASE_URL` (the gateway
 //!   root; the SDK adds `/v1beta/…`), `GEMINI_API_KEY` and, when the profile has a model,
-//!   `GEMINI_MODEL`. Other lines are kept.
+//!   `GEMINI_MODEL`, written with [`config_edit::dotenv`] (Gemini CLI reads the file with
+//!   the same npm `dotenv`). Other lines are kept.
 //! - `~/.gemini/settings.json` (JSON with comments): byok owns
 //!   `security.auth.selectedType = "gemini-api-key"`. Without it Gemini CLI 0.61 sees
 //!   `GOOGLE_GEMINI_BASE_URL`, picks the `gateway` auth type and stops with "Invalid auth
@@ -38,10 +39,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::codex::dotenv;
 use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 use crate::cli::KeyMode;
-use crate::config_edit::{self, jsonc};
+use crate::config_edit::{self, dotenv, jsonc};
 use crate::env::Env;
 use crate::error::UserError;
 use crate::plan::{Change, Plan};
@@ -55,7 +55,6 @@ const KEY_VAR: &str = "GEMINI_API_KEY";
 const MODEL_VAR: &str = "GEMINI_MODEL";
 const AUTH: [&str; 3] = ["security", "auth", "selectedType"];
 const API_KEY_AUTH: &str = "gemini-api-key";
-const DOTENV_HEADER: &str = "# managed by byok: `byok remove gemini-cli` takes this out";
 
 fn gemini_dir(env: &Env) -> PathBuf {
     env.path_var("GEMINI_CLI_HOME")
@@ -149,11 +148,9 @@ impl Tool for GeminiCli {
         }
         let path = dotenv_path(env);
         let e_before = cur.file(&path).map(str::to_string);
-        let mut t = match e_before.as_deref() {
-            Some(text) if !text.is_empty() => text.to_string(),
-            _ => format!("{DOTENV_HEADER}\n"),
-        };
-        let cant = |m: String| UserError::new(format!("can't write {}: {m}", env.tilde(&path)));
+        let mut t = e_before.clone().unwrap_or_default();
+        let cant =
+            |e: anyhow::Error| UserError::new(format!("can't write {}: {e}", env.tilde(&path)));
         t = dotenv::set(&t, BASE_VAR, gw.base.root()).map_err(cant)?;
         t = dotenv::set(&t, KEY_VAR, key.expose()).map_err(cant)?;
         match &gw.model {
@@ -208,9 +205,7 @@ impl Tool for GeminiCli {
             for var in [BASE_VAR, KEY_VAR, MODEL_VAR] {
                 t = dotenv::remove(&t, var);
             }
-            let blank = t
-                .lines()
-                .all(|l| l.trim().is_empty() || l.trim() == DOTENV_HEADER);
+            let blank = t.trim().is_empty();
             plan.changes.push(Change::file(
                 path,
                 Some(text.to_string()),
@@ -399,8 +394,9 @@ mod tests {
         assert_eq!(
             plan.changes[1].after.as_deref().unwrap(),
             format!(
-                "{DOTENV_HEADER}\nGOOGLE_GEMINI_BASE_URL='https://gw.example'\n\
-                 GEMINI_API_KEY='{KEY}'\nGEMINI_MODEL='gemini-2.5-pro'\n"
+                "GOOGLE_GEMINI_BASE_URL='https://gw.example' # managed by byok\n\
+                 GEMINI_API_KEY='{KEY}' # managed by byok\n\
+                 GEMINI_MODEL='gemini-2.5-pro' # managed by byok\n"
             )
         );
         assert!(plan.changes[1].secret && !plan.changes[0].secret);

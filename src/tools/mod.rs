@@ -14,9 +14,16 @@ use crate::env::Env;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod auto_import;
+pub mod claude_code;
+pub mod cline;
 pub mod codex;
+pub mod continue_dev;
+pub mod cursor;
 pub mod gemini;
+pub mod kilo_code;
 pub mod opencode;
+pub mod roo_code;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
@@ -26,6 +33,14 @@ pub enum ToolId {
     ClaudeCode,
     /// Continue (VS Code / JetBrains extension and the `cn` CLI)
     Continue,
+    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
+    Cline,
+    /// Cursor (the VS Code fork's own OpenAI-key and base-URL settings)
+    Cursor,
+    /// Roo Code (VS Code-family extension)
+    RooCode,
+    /// Kilo Code (VS Code-family extension; the legacy Roo fork is written, 7.x gets steps)
+    KiloCode,
     /// OpenAI Codex CLI
     Codex,
     /// OpenCode (terminal agent)
@@ -40,6 +55,10 @@ impl ToolId {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Continue => "continue",
+            Self::Cline => "cline",
+            Self::Cursor => "cursor",
+            Self::RooCode => "roo-code",
+            Self::KiloCode => "kilo-code",
             Self::Codex => "codex",
             Self::Opencode => "opencode",
             Self::GeminiCli => "gemini-cli",
@@ -198,7 +217,17 @@ pub trait Tool: Sync {
 }
 
 /// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[&codex::Codex, &opencode::Opencode, &gemini::GeminiCli];
+pub const TOOLS: &[&dyn Tool] = &[
+    &claude_code::ClaudeCode,
+    &cursor::Cursor,
+    &roo_code::RooCode,
+    &cline::Cline,
+    &kilo_code::KiloCode,
+    &continue_dev::Continue,
+    &codex::Codex,
+    &opencode::Opencode,
+    &gemini::GeminiCli,
+];
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {

@@ -66,7 +66,10 @@ fn codex_real_config_keeps_every_table_and_comment() {
     assert_eq!(t.read(CODEX_CFG), codex_real_after());
     assert_eq!(
         t.read(CODEX_ENV),
-        format!("{}BYOK_API_KEY='{KEY}'\n", fixture("codex/real/.env"))
+        format!(
+            "{}BYOK_API_KEY='{KEY}' # managed by byok\n",
+            fixture("codex/real/.env")
+        )
     );
     assert_eq!(t.mode(CODEX_ENV), 0o600);
 
@@ -106,9 +109,8 @@ fn codex_fresh_home_dry_run_masks_the_key_and_writes_nothing() {
 +env_key = \"BYOK_API_KEY\"
 --- /dev/null
 +++ b/~/.codex/.env
-@@ -0,0 +1,2 @@
-+{MANAGED}
-+BYOK_API_KEY='sk-…cdef'
+@@ -0,0 +1 @@
++BYOK_API_KEY='sk-…cdef' # managed by byok
   note: Codex sends every request to https://gw.example/v1/responses (the Responses API); the gateway must serve it, streaming
 "
         )
@@ -421,7 +423,9 @@ fn gemini_real_files_keep_their_content() {
     assert_eq!(
         t.read(GEM_ENV),
         format!(
-            "{dotenv}GOOGLE_GEMINI_BASE_URL='{URL}'\r\nGEMINI_API_KEY='{KEY}'\r\nGEMINI_MODEL='gpt-4o'\r\n"
+            "{dotenv}GOOGLE_GEMINI_BASE_URL='{URL}' # managed by byok\r\n\
+             GEMINI_API_KEY='{KEY}' # managed by byok\r\n\
+             GEMINI_MODEL='gpt-4o' # managed by byok\r\n"
         )
     );
     assert_eq!(t.mode(GEM_ENV), 0o600);
@@ -459,7 +463,11 @@ fn gemini_fresh_home_dry_run_then_setup_and_remove() {
         out.stdout.contains("+++ b/~/gem-home/.gemini/.env\n"),
         "{out}"
     );
-    assert!(out.stdout.contains("+GEMINI_API_KEY='sk-…cdef'\n"), "{out}");
+    assert!(
+        out.stdout
+            .contains("+GEMINI_API_KEY='sk-…cdef' # managed by byok\n"),
+        "{out}"
+    );
     t.run(&["setup", "gemini-cli", "--yes"]).success();
     assert!(!t.exists(".gemini"));
     assert_eq!(

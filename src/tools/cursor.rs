@@ -1,0 +1,805 @@
+//! Cursor, the closed-source VS Code fork, and its "bring your own OpenAI key" settings.
+//!
+//! Cursor keeps them in one JSON blob, the row
+//! `src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser`
+//! of `ItemTable` in `<user data>/User/globalStorage/state.vscdb` (SQLite):
+//!
+//! - Linux: `~/.config/Cursor/User/globalStorage/state.vscdb`
+//! - macOS: `~/Library/Application Support/Cursor/User/globalStorage/state.vscdb`
+//! - Windows: `%APPDATA%\Cursor\User\globalStorage\state.vscdb`
+//!
+//! byok owns, inside that blob: `openAIBaseUrl` (the gateway's `/v1` URL), `useOpenAIKey`
+//! (`true`), and the model id's entries in `aiSettings.userAddedModels` and
+//! `aiSettings.modelOverrideEnabled` (and its removal from `modelOverrideDisabled`).
+//! Every other field is kept; the blob is machine-written, so it is re-serialised
+//! compactly with the original key order. The row is written only while Cursor is not
+//! running (it keeps this state in memory and writes it back), in one transaction, after
+//! the database and its `-wal`/`-shm` are backed up ([`crate::plan::apply`]).
+//!
+//! The key itself cannot be written: current builds keep it in the row
+//! `secret://cursorAuth/openAIKey`, encrypted with Electron safeStorage (OS keychain).
+//! Some scripts still write a plaintext `cursorAuth/openAIKey` row and expect Cursor to
+//! migrate it; no reliable source confirms current builds read it, so byok prints the
+//! steps to paste the key instead. Cursor calls the gateway from its own servers, so a
+//! loopback, private-network or `.local` URL cannot work.
+//!
+//! Sources: cursor.com/help/models-and-usage/api-keys (official: which providers take a
+//! key, base-URL override for OpenAI only); the blob's field names come from third-party
+//! scripts that agree with each other (see ../shared/reference/tools.md section 1). Not
+//! verified against a running Cursor (closed source, not installable here); written
+//! 2026-11-27.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde_json::{Map, Value};
+
+use super::auto_import::key_for_steps;
+use super::vscode::Host;
+use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use crate::env::{Env, Os};
+use crate::error::UserError;
+use crate::plan::{Change, Plan, Target};
+use crate::profile::Gateway;
+
+/// The `ItemTable` row holding Cursor's settings blob.
+pub const BLOB_KEY: &str = "src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser";
+
+/// Process names of a running Cursor: the app on macOS and in Linux packages that keep
+/// the product name, `Cursor.exe` on Windows, and the lower-case binary of the Linux
+/// AppImage and .deb.
+const PROCESSES: &[&str] = &["Cursor", "Cursor.exe", "cursor"];
+
+/// The Cursor adapter.
+pub struct Cursor;
+
+fn host() -> &'static Host {
+    Host::by_id("cursor").expect("the host table lists Cursor")
+}
+
+fn user_data(env: &Env) -> PathBuf {
+    host()
+        .user_data_dir(env)
+        .expect("Cursor has a user-data dir on every OS")
+}
+
+fn global_storage(env: &Env) -> PathBuf {
+    user_data(env).join("User").join("globalStorage")
+}
+
+/// `state.vscdb`.
+pub fn state_db(env: &Env) -> PathBuf {
+    global_storage(env).join("state.vscdb")
+}
+
+/// The installed app's `package.json` (it holds the version), where the OS has a fixed place.
+fn app_manifest(env: &Env) -> Option<PathBuf> {
+    match env.os {
+        Os::Macos => Some(PathBuf::from(
+            "/Applications/Cursor.app/Contents/Resources/app/package.json",
+        )),
+        Os::Windows => Some(
+            env.local_app_data()
+                .join("Programs")
+                .join("cursor")
+                .join("resources")
+                .join("app")
+                .join("package.json"),
+        ),
+        Os::Linux => None,
+    }
+}
+
+fn is_running(cur: &Current) -> bool {
+    PROCESSES.iter().any(|p| cur.running.contains(*p))
+}
+
+fn running_error(command: &str) -> anyhow::Error {
+    UserError::new("Cursor is running; byok edits its settings database only while Cursor is quit")
+    .hint(format!(
+        "quit Cursor completely (all windows: Cursor → Quit), then run `byok {command} cursor` again; Cursor keeps these settings in memory and would overwrite the change"
+    ))
+    .into()
+}
+
+/// Why Cursor's servers cannot reach a URL's host, if they cannot.
+pub fn unreachable_reason(url: &str) -> Option<&'static str> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V4(v4) if v4.is_loopback() || v4.is_unspecified() => Some("a loopback address"),
+            IpAddr::V4(v4) if v4.is_private() => Some("a private-network address"),
+            IpAddr::V4(v4) if v4.is_link_local() => Some("a link-local address"),
+            // 100.64.0.0/10: carrier-grade NAT, also Tailscale's address range.
+            IpAddr::V4(v4) if v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 => {
+                Some("a shared (CGNAT/Tailscale) address")
+            }
+            IpAddr::V6(v6) if v6.is_loopback() || v6.is_unspecified() => Some("a loopback address"),
+            IpAddr::V6(v6) if (v6.segments()[0] & 0xfe00) == 0xfc00 => {
+                Some("a private-network address")
+            }
+            IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80 => Some("a link-local address"),
+            _ => None,
+        };
+    }
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return Some("a loopback address");
+    }
+    if [".local", ".lan", ".internal", ".home.arpa", ".intranet"]
+        .iter()
+        .any(|s| name.ends_with(s))
+        || !name.contains('.')
+    {
+        return Some("a local network name");
+    }
+    None
+}
+
+/// The manual steps, with the values filled in.
+fn steps(gw: &Gateway, opts: &SetupOptions, wrote_db: bool) -> Vec<String> {
+    let key = key_for_steps(gw, opts);
+    let mut out = vec![format!(
+        "in Cursor: Cursor Settings → Models → API Keys: turn on \"OpenAI API Key\" and paste {key} (byok cannot write it: Cursor encrypts it with the OS keychain)"
+    )];
+    if wrote_db {
+        out.push(format!(
+            "check that \"Override OpenAI Base URL\" is on and reads {} (byok set it), then click \"Verify\"",
+            gw.openai_base
+        ));
+    } else {
+        out.push(format!(
+            "turn on \"Override OpenAI Base URL\", enter {} and click \"Verify\"",
+            gw.openai_base
+        ));
+        if let Some(m) = &gw.model {
+            out.push(format!(
+                "under Models, \"+ Add model\": {m}, and switch it on"
+            ));
+        }
+    }
+    if let Some(m) = &gw.model {
+        out.push(format!(
+            "pick {m} in the chat's model menu (Ask mode works most reliably with your own key; Tab completion always uses Cursor's models)"
+        ));
+    }
+    out
+}
+
+fn blob_error(env: &Env, db: &std::path::Path, what: &str) -> anyhow::Error {
+    UserError::new(format!(
+        "could not read Cursor's settings in {} [{BLOB_KEY}]: {what}",
+        env.tilde(db)
+    ))
+    .hint("byok left the database untouched; start and quit Cursor once so it rewrites its settings, then run the command again")
+    .into()
+}
+
+fn parse_blob(env: &Env, db: &std::path::Path, text: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(blob_error(env, db, "it is not a JSON object")),
+        Err(e) => Err(blob_error(env, db, &format!("it is not valid JSON ({e})"))),
+    }
+}
+
+/// A string array field of `aiSettings`, created when missing.
+fn string_list<'a>(
+    env: &Env,
+    db: &std::path::Path,
+    ai: &'a mut Map<String, Value>,
+    field: &str,
+) -> Result<&'a mut Vec<Value>> {
+    match ai
+        .entry(field.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()))
+    {
+        Value::Array(list) => Ok(list),
+        _ => Err(blob_error(
+            env,
+            db,
+            &format!("aiSettings.{field} is not a list"),
+        )),
+    }
+}
+
+/// The blob with byok's values set; every other field as it was.
+fn configured(
+    env: &Env,
+    db: &std::path::Path,
+    mut blob: Map<String, Value>,
+    gw: &Gateway,
+) -> Result<Map<String, Value>> {
+    blob.insert(
+        "openAIBaseUrl".to_string(),
+        Value::String(gw.openai_base.clone()),
+    );
+    blob.insert("useOpenAIKey".to_string(), Value::Bool(true));
+    let Some(model) = &gw.model else {
+        return Ok(blob);
+    };
+    let model = Value::String(model.clone());
+    let Value::Object(ai) = blob
+        .entry("aiSettings".to_string())
+        .or_insert_with(|| Value::Object(Map::new()))
+    else {
+        return Err(blob_error(env, db, "aiSettings is not an object"));
+    };
+    for field in ["userAddedModels", "modelOverrideEnabled"] {
+        let list = string_list(env, db, ai, field)?;
+        if !list.contains(&model) {
+            list.push(model.clone());
+        }
+    }
+    if let Some(Value::Array(disabled)) = ai.get_mut("modelOverrideDisabled") {
+        disabled.retain(|m| *m != model);
+    }
+    Ok(blob)
+}
+
+/// A change to the blob row, or `None` when nothing differs.
+fn blob_change(
+    db: PathBuf,
+    before: &str,
+    old: &Map<String, Value>,
+    new: Map<String, Value>,
+) -> Change {
+    let after = if *old == new {
+        before.to_string()
+    } else {
+        serde_json::to_string(&Value::Object(new)).expect("a JSON value always serialises")
+    };
+    Change {
+        path: db,
+        target: Target::SqliteItem {
+            key: BLOB_KEY.to_string(),
+        },
+        before: Some(before.to_string()),
+        after: Some(after),
+        secret: false,
+    }
+}
+
+impl Tool for Cursor {
+    fn id(&self) -> ToolId {
+        ToolId::Cursor
+    }
+
+    fn name(&self) -> &'static str {
+        "Cursor"
+    }
+
+    fn inputs(&self, env: &Env) -> Inputs {
+        let mut inputs = Inputs {
+            dirs: vec![
+                user_data(env),
+                global_storage(env),
+                env.home.join(".cursor"),
+            ],
+            sqlite: vec![(state_db(env), BLOB_KEY.to_string())],
+            binaries: vec!["cursor"],
+            processes: PROCESSES.to_vec(),
+            ..Inputs::default()
+        };
+        inputs.files.extend(app_manifest(env));
+        inputs
+    }
+
+    fn detect(&self, env: &Env, cur: &Current) -> Detection {
+        let mut det = Detection::default();
+        if let Some(bin) = cur.binaries.get("cursor") {
+            let version = bin
+                .version
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            det.evidence
+                .push(format!("binary {}{version}", env.tilde(&bin.path)));
+        }
+        if let Some(manifest) = app_manifest(env)
+            && let Some(text) = cur.file(&manifest)
+        {
+            let version = serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v["version"].as_str().map(|s| format!(" ({s})")))
+                .unwrap_or_default();
+            let app = manifest
+                .ancestors()
+                .nth(4)
+                .map_or_else(|| manifest.clone(), std::path::Path::to_path_buf);
+            det.evidence
+                .push(format!("app {}{version}", env.tilde(&app)));
+        }
+        for dir in [user_data(env), env.home.join(".cursor")] {
+            if cur.exists(&dir) {
+                det.evidence.push(format!("directory {}", env.tilde(&dir)));
+            }
+        }
+        if is_running(cur) {
+            det.evidence.push("running now".to_string());
+        }
+        det.installed = !det.evidence.is_empty();
+        det.config_files.push(state_db(env));
+        det
+    }
+
+    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        let db = state_db(env);
+        let mut plan = Plan::default();
+        if let Some(reason) = unreachable_reason(&gw.openai_base) {
+            plan.notes.push(format!(
+                "warning: Cursor calls the gateway from Cursor's servers, and {} is {reason} they cannot reach: give the gateway a public HTTPS URL (a tunnel works) for Cursor",
+                gw.base.host()
+            ));
+        }
+        let Some(before) = cur.sqlite_item(&db, BLOB_KEY) else {
+            let has_db = cur
+                .entries(&global_storage(env))
+                .iter()
+                .any(|e| e == "state.vscdb");
+            plan.notes.push(if has_db {
+                format!(
+                    "{} has no saved Cursor settings yet, so byok wrote nothing: start Cursor once, quit it and run `byok setup cursor` again, or do all steps by hand",
+                    env.tilde(&db)
+                )
+            } else {
+                format!(
+                    "{} does not exist (Cursor has not been started yet), so byok wrote nothing: start Cursor once, quit it and run `byok setup cursor` again, or do all steps by hand",
+                    env.tilde(&db)
+                )
+            });
+            plan.manual_steps = steps(gw, opts, false);
+            return Ok(plan);
+        };
+        let old = parse_blob(env, &db, before)?;
+        let new = configured(env, &db, old.clone(), gw)?;
+        plan.changes.push(blob_change(db, before, &old, new));
+        // Nothing to write is fine while Cursor runs; a write is not.
+        if is_running(cur) && !plan.is_up_to_date() {
+            return Err(running_error("setup"));
+        }
+        plan.manual_steps = steps(gw, opts, true);
+        Ok(plan)
+    }
+
+    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        let db = state_db(env);
+        let mut plan = Plan::default();
+        let Some(before) = cur.sqlite_item(&db, BLOB_KEY) else {
+            return Ok(plan);
+        };
+        let old = parse_blob(env, &db, before)?;
+        let mut new = old.clone();
+        if new.get("openAIBaseUrl").is_some_and(|v| !v.is_null()) {
+            new.insert("openAIBaseUrl".to_string(), Value::Null);
+        }
+        if new.get("useOpenAIKey") == Some(&Value::Bool(true)) {
+            new.insert("useOpenAIKey".to_string(), Value::Bool(false));
+        }
+        plan.changes.push(blob_change(db, before, &old, new));
+        if !plan.is_up_to_date() {
+            if is_running(cur) {
+                return Err(running_error("remove"));
+            }
+            plan.notes.push(
+                "the model ids byok added stay in Cursor's model list; switch them off under Cursor Settings → Models if you like".to_string(),
+            );
+            plan.manual_steps.push(
+                "delete the gateway key under Cursor Settings → Models → API Keys (byok cannot reach it)"
+                    .to_string(),
+            );
+        }
+        Ok(plan)
+    }
+
+    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let db = state_db(env);
+        let blob = cur
+            .sqlite_item(&db, BLOB_KEY)
+            .and_then(|t| serde_json::from_str::<Value>(t).ok());
+        ["openAIBaseUrl", "useOpenAIKey"]
+            .iter()
+            .map(|field| {
+                let value = blob
+                    .as_ref()
+                    .and_then(|b| b.get(*field))
+                    .map(Value::to_string);
+                (format!("{} {field}", env.tilde(&db)), value)
+            })
+            .collect()
+    }
+
+    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
+        vec![Endpoint::Models, Endpoint::ChatCompletions]
+    }
+
+    fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if let Some(reason) = unreachable_reason(&gw.openai_base) {
+            out.push(Finding {
+                severity: Severity::Fail,
+                message: format!(
+                    "Cursor calls the gateway from Cursor's servers, and {} is {reason} they cannot reach",
+                    gw.base.host()
+                ),
+                hint: Some(
+                    "give the gateway a public HTTPS URL (a tunnel works) and use it in a profile for Cursor"
+                        .to_string(),
+                ),
+            });
+        }
+        let db = state_db(env);
+        if let Some(blob) = cur
+            .sqlite_item(&db, BLOB_KEY)
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        {
+            let url = blob.get("openAIBaseUrl").and_then(Value::as_str);
+            if url.is_some_and(|u| u != gw.openai_base) {
+                out.push(Finding {
+                    severity: Severity::Warn,
+                    message: format!(
+                        "Cursor's \"Override OpenAI Base URL\" is {}, not {}",
+                        url.unwrap_or_default(),
+                        gw.openai_base
+                    ),
+                    hint: Some("quit Cursor and run `byok setup cursor`".to_string()),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::profile::{KeySource, Profile, from_profile};
+    use crate::secret::ApiKey;
+
+    fn env(os: Os) -> Env {
+        let home = match os {
+            Os::Windows => "/C/Users/u",
+            Os::Macos => "/Users/u",
+            Os::Linux => "/home/u",
+        };
+        let mut vars = BTreeMap::new();
+        vars.insert("HOME".to_string(), home.to_string());
+        vars.insert("USERPROFILE".to_string(), home.to_string());
+        Env::from_vars(vars, os, PathBuf::from("/"), None)
+    }
+
+    fn gw(url: &str, model: Option<&str>) -> Gateway {
+        let p = Profile {
+            base_url: url.to_string(),
+            model: model.map(str::to_string),
+            ..Profile::default()
+        };
+        from_profile(
+            "p".into(),
+            &p,
+            KeySource::Literal(ApiKey::new("sk-cursor-0123456789abcdef")),
+        )
+        .unwrap()
+    }
+
+    const BLOB: &str = r#"{"cursorCreds":{"websiteUrl":"https://cursor.com"},"openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"modelOverrideEnabled":["claude-4-sonnet"],"modelOverrideDisabled":["gw-model","o3"],"modelConfig":{"composer":{"modelName":"claude-4-sonnet","maxMode":false}}},"composerState":{"yoloCommandAllowlist":["ls"]},"lastUpdated":1732000000000,"ratio":0.5}"#;
+
+    fn with_blob(e: &Env, blob: Option<&str>) -> Current {
+        let mut cur = Current::default();
+        cur.sqlite.insert(
+            (state_db(e), BLOB_KEY.to_string()),
+            blob.map(str::to_string),
+        );
+        cur
+    }
+
+    #[test]
+    fn blob_gets_url_toggle_and_model_everything_else_kept() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let cur = with_blob(&e, Some(BLOB));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        assert_eq!(plan.changes.len(), 1);
+        let c = &plan.changes[0];
+        assert_eq!(
+            c.path,
+            PathBuf::from("/home/u/.config/Cursor/User/globalStorage/state.vscdb")
+        );
+        assert_eq!(
+            c.target,
+            Target::SqliteItem {
+                key: BLOB_KEY.to_string()
+            }
+        );
+        assert!(!c.secret);
+        assert_eq!(
+            c.after.as_deref().unwrap(),
+            r#"{"cursorCreds":{"websiteUrl":"https://cursor.com"},"openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"modelOverrideEnabled":["claude-4-sonnet","gw-model"],"modelOverrideDisabled":["o3"],"modelConfig":{"composer":{"modelName":"claude-4-sonnet","maxMode":false}},"userAddedModels":["gw-model"]},"composerState":{"yoloCommandAllowlist":["ls"]},"lastUpdated":1732000000000,"ratio":0.5}"#
+        );
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        assert_eq!(plan.manual_steps.len(), 3);
+        assert!(
+            plan.manual_steps[0].contains("paste sk-…cdef (shown masked"),
+            "{}",
+            plan.manual_steps[0]
+        );
+        assert!(!plan.manual_steps.join(" ").contains("sk-cursor-0123"));
+        // Applying it again changes nothing, byte for byte.
+        let again = with_blob(&e, c.after.as_deref());
+        let p2 = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &again)
+            .unwrap();
+        assert!(p2.is_up_to_date());
+        // Unchanged values keep the original text even if serde would format it differently.
+        let spaced = r#"{ "openAIBaseUrl": "https://gw.example.com/v1", "useOpenAIKey": true }"#;
+        let g_no_model = gw("https://gw.example.com", None);
+        let p3 = Cursor
+            .plan(
+                &e,
+                &g_no_model,
+                &SetupOptions::default(),
+                &with_blob(&e, Some(spaced)),
+            )
+            .unwrap();
+        assert!(p3.is_up_to_date());
+    }
+
+    #[test]
+    fn show_key_prints_it() {
+        let e = env(Os::Macos);
+        let g = gw("https://gw.example.com", Some("m"));
+        let opts = SetupOptions {
+            show_key: true,
+            ..SetupOptions::default()
+        };
+        let plan = Cursor
+            .plan(&e, &g, &opts, &with_blob(&e, Some("{}")))
+            .unwrap();
+        assert!(plan.manual_steps[0].contains("paste sk-cursor-0123456789abcdef "));
+        assert_eq!(
+            plan.changes[0].after.as_deref(),
+            Some(
+                r#"{"openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"userAddedModels":["m"],"modelOverrideEnabled":["m"]}}"#
+            )
+        );
+        assert_eq!(
+            plan.changes[0].path,
+            PathBuf::from(
+                "/Users/u/Library/Application Support/Cursor/User/globalStorage/state.vscdb"
+            )
+        );
+    }
+
+    #[test]
+    fn running_cursor_blocks_writes_only() {
+        let e = env(Os::Windows);
+        let g = gw("https://gw.example.com", Some("m"));
+        let done = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(BLOB)))
+            .unwrap();
+        let configured = done.changes[0].after.clone();
+        for name in ["Cursor", "Cursor.exe", "cursor"] {
+            let mut cur = with_blob(&e, Some(BLOB));
+            cur.running.insert(name.to_string());
+            let err = Cursor
+                .plan(&e, &g, &SetupOptions::default(), &cur)
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "Cursor is running; byok edits its settings database only while Cursor is quit"
+            );
+            assert!(
+                err.downcast_ref::<UserError>()
+                    .unwrap()
+                    .hint
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("quit Cursor completely")
+            );
+            // Already configured: nothing to write, so a running Cursor is fine.
+            let mut set = with_blob(&e, configured.as_deref());
+            set.running.insert(name.to_string());
+            assert!(
+                Cursor
+                    .plan(&e, &g, &SetupOptions::default(), &set)
+                    .unwrap()
+                    .is_up_to_date()
+            );
+            let err = Cursor
+                .remove(&e, &SetupOptions::default(), &set)
+                .unwrap_err();
+            assert!(err.to_string().starts_with("Cursor is running"));
+            assert!(
+                Cursor
+                    .remove(&e, &SetupOptions::default(), &cur)
+                    .unwrap()
+                    .is_up_to_date()
+            );
+        }
+    }
+
+    #[test]
+    fn missing_row_or_db_gives_steps_only() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let plan = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, None))
+            .unwrap();
+        assert!(plan.changes.is_empty());
+        assert!(plan.notes[0].contains("does not exist"), "{:?}", plan.notes);
+        assert_eq!(
+            plan.manual_steps[1..],
+            [
+                "turn on \"Override OpenAI Base URL\", enter https://gw.example.com/v1 and click \"Verify\"",
+                "under Models, \"+ Add model\": gw-model, and switch it on",
+                "pick gw-model in the chat's model menu (Ask mode works most reliably with your own key; Tab completion always uses Cursor's models)",
+            ]
+        );
+        let mut cur = with_blob(&e, None);
+        cur.dirs
+            .insert(global_storage(&e), Some(vec!["state.vscdb".to_string()]));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        assert!(plan.notes[0].contains("has no saved Cursor settings"));
+    }
+
+    #[test]
+    fn malformed_blob_is_an_error() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("m"));
+        for (blob, why) in [
+            ("{not json", "it is not valid JSON"),
+            ("[1,2]", "it is not a JSON object"),
+            (r#"{"aiSettings":[]}"#, "aiSettings is not an object"),
+            (
+                r#"{"aiSettings":{"userAddedModels":"m"}}"#,
+                "aiSettings.userAddedModels is not a list",
+            ),
+        ] {
+            let err = Cursor
+                .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(blob)))
+                .unwrap_err();
+            assert!(err.to_string().contains(why), "{blob}: {err}");
+            assert!(err.to_string().starts_with(
+                "could not read Cursor's settings in ~/.config/Cursor/User/globalStorage/state.vscdb"
+            ));
+        }
+    }
+
+    #[test]
+    fn remove_turns_the_override_off() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let cur = with_blob(&e, Some(BLOB));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let set = with_blob(&e, plan.changes[0].after.as_deref());
+        let r = Cursor.remove(&e, &SetupOptions::default(), &set).unwrap();
+        let after: Value = serde_json::from_str(r.changes[0].after.as_deref().unwrap()).unwrap();
+        assert_eq!(after["openAIBaseUrl"], Value::Null);
+        assert_eq!(after["useOpenAIKey"], false);
+        assert_eq!(after["composerState"]["yoloCommandAllowlist"][0], "ls");
+        let cleared = with_blob(&e, r.changes[0].after.as_deref());
+        assert!(
+            Cursor
+                .remove(&e, &SetupOptions::default(), &cleared)
+                .unwrap()
+                .is_up_to_date()
+        );
+        assert!(
+            Cursor
+                .remove(&e, &SetupOptions::default(), &with_blob(&e, None))
+                .unwrap()
+                .is_up_to_date()
+        );
+        assert_eq!(
+            Cursor.owned(&e, &set),
+            [
+                (
+                    "~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl".to_string(),
+                    Some("\"https://gw.example.com/v1\"".to_string())
+                ),
+                (
+                    "~/.config/Cursor/User/globalStorage/state.vscdb useOpenAIKey".to_string(),
+                    Some("true".to_string())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn local_gateways_cannot_be_reached_by_cursor() {
+        for (url, want) in [
+            ("http://127.0.0.1:4000/v1", Some("a loopback address")),
+            ("http://localhost:4000/v1", Some("a loopback address")),
+            ("http://[::1]:4000/v1", Some("a loopback address")),
+            ("http://10.1.2.3/v1", Some("a private-network address")),
+            ("http://172.16.0.1/v1", Some("a private-network address")),
+            ("http://172.31.255.1/v1", Some("a private-network address")),
+            (
+                "http://192.168.1.10:8080/v1",
+                Some("a private-network address"),
+            ),
+            ("http://[fd00::1]/v1", Some("a private-network address")),
+            ("http://169.254.10.1/v1", Some("a link-local address")),
+            ("http://[fe80::1]/v1", Some("a link-local address")),
+            (
+                "http://100.101.102.103/v1",
+                Some("a shared (CGNAT/Tailscale) address"),
+            ),
+            ("https://gateway.local/v1", Some("a local network name")),
+            ("https://llm.lan/v1", Some("a local network name")),
+            ("https://gw.corp.internal/v1", Some("a local network name")),
+            ("http://gateway:4000/v1", Some("a local network name")),
+            ("https://gw.example.com/v1", None),
+            ("https://172.32.0.1/v1", None),
+            ("https://100.128.0.1/v1", None),
+            ("https://8.8.8.8/v1", None),
+            ("https://localdev.example.com/v1", None),
+        ] {
+            assert_eq!(unreachable_reason(url), want, "{url}");
+        }
+        let e = env(Os::Linux);
+        let g = gw("http://127.0.0.1:4000", Some("m"));
+        let plan = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some("{}")))
+            .unwrap();
+        assert_eq!(
+            plan.notes,
+            [
+                "warning: Cursor calls the gateway from Cursor's servers, and 127.0.0.1 is a loopback address they cannot reach: give the gateway a public HTTPS URL (a tunnel works) for Cursor"
+            ]
+        );
+        let findings = Cursor.diagnose(&e, &g, &with_blob(&e, Some("{}")));
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Fail);
+        let public = gw("https://gw.example.com", Some("m"));
+        assert!(Cursor.diagnose(&e, &public, &Current::default()).is_empty());
+        let other = with_blob(&e, Some(r#"{"openAIBaseUrl":"https://other.example/v1"}"#));
+        assert_eq!(
+            Cursor.diagnose(&e, &public, &other)[0].severity,
+            Severity::Warn
+        );
+        assert_eq!(
+            Cursor.endpoints(&public),
+            [Endpoint::Models, Endpoint::ChatCompletions]
+        );
+    }
+
+    #[test]
+    fn detection_evidence() {
+        let e = env(Os::Linux);
+        let mut cur = Current::default();
+        assert!(!Cursor.detect(&e, &cur).installed);
+        cur.dirs
+            .insert(e.home.join(".cursor"), Some(vec!["extensions".into()]));
+        cur.binaries.insert(
+            "cursor".into(),
+            crate::tools::Binary {
+                path: PathBuf::from("/usr/bin/cursor"),
+                version: Some("3.1.15".into()),
+            },
+        );
+        let d = Cursor.detect(&e, &cur);
+        assert!(d.installed);
+        assert_eq!(
+            d.evidence,
+            ["binary /usr/bin/cursor (3.1.15)", "directory ~/.cursor"]
+        );
+        let m = env(Os::Macos);
+        let mut cur = Current::default();
+        cur.files.insert(
+            app_manifest(&m).unwrap(),
+            Some(r#"{"name":"cursor","version":"3.1.15"}"#.into()),
+        );
+        assert_eq!(
+            Cursor.detect(&m, &cur).evidence,
+            ["app /Applications/Cursor.app (3.1.15)"]
+        );
+    }
+}
