@@ -220,9 +220,9 @@ pub trait Tool: Sync {
 pub const TOOLS: &[&dyn Tool] = &[
     &claude_code::ClaudeCode,
     &cursor::Cursor,
-    &roo_code::RooCode,
+    &roo_code::FLAVOR,
     &cline::Cline,
-    &kilo_code::KiloCode,
+    &kilo_code::FLAVOR,
     &continue_dev::Continue,
     &codex::Codex,
     &opencode::Opencode,
