@@ -17,3 +17,5 @@ mod setup_cline;
 mod setup_continue;
 #[path = "cli/setup_editors.rs"]
 mod setup_editors;
+#[path = "cli/setup_more.rs"]
+mod setup_more;

@@ -14,6 +14,7 @@ use crate::error::UserError;
 pub mod dotenv;
 pub mod jsonc;
 pub mod sqlite;
+pub mod toml_file;
 pub mod yaml;
 
 /// Why a file could not be parsed, and where.
