@@ -15,5 +15,9 @@ mod init;
 mod setup_claude;
 #[path = "cli/setup_cline.rs"]
 mod setup_cline;
+#[path = "cli/setup_continue.rs"]
+mod setup_continue;
 #[path = "cli/setup_editors.rs"]
 mod setup_editors;
+#[path = "cli/setup_more.rs"]
+mod setup_more;

@@ -82,6 +82,7 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     for tool in chosen {
         match setup_one(tool, &gw, &opts, mode, args.force, ctx) {
             Ok(s) => status = worst(status, s),
+            Err(e) if crate::error::is_broken_pipe(&e) => return Err(e),
             Err(e) => {
                 let (text, s) = crate::error::render(&e);
                 ctx.err.write_all(text.as_bytes())?;

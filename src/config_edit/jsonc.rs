@@ -142,7 +142,7 @@ fn walk_create(obj: &CstObject, keys: &[&str], text: &str) -> Result<CstObject, 
 }
 
 /// Converts a serde value into the CST's input form, keeping key order.
-fn to_input(v: &Value) -> CstInputValue {
+pub fn to_input(v: &Value) -> CstInputValue {
     match v {
         Value::Null => CstInputValue::Null,
         Value::Bool(b) => CstInputValue::Bool(*b),

@@ -11,8 +11,11 @@ use std::path::Path;
 use crate::env::Env;
 use crate::error::UserError;
 
+pub mod dotenv;
 pub mod jsonc;
 pub mod sqlite;
+pub mod toml_file;
+pub mod yaml;
 
 /// Why a file could not be parsed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,7 +29,9 @@ use crate::error::UserError;
 use crate::plan::{Change, Plan};
 use crate::profile::{AnthropicAuth, Gateway, KeySource};
 use crate::tools::vscode::{self, HOSTS, Host, InstalledExtension};
-use crate::tools::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity};
+use crate::tools::{
+    Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId,
+};
 
 /// Name (and id) of the OpenAI-compatible profile byok writes.
 pub const OPENAI_PROFILE: &str = "byok";
@@ -40,6 +42,8 @@ pub const ANTHROPIC_PROFILE: &str = "byok-anthropic";
 /// One extension that reads a Roo-style settings-import file.
 #[derive(Debug)]
 pub struct Flavor {
+    /// The tool's CLI identity.
+    pub id: ToolId,
     /// Display name ("Roo Code").
     pub name: &'static str,
     /// The CLI spelling, for hints ("roo-code").
@@ -89,6 +93,45 @@ pub fn key_for_steps(gw: &Gateway, opts: &SetupOptions) -> String {
         ),
         (None, KeySource::Env { var, .. }) => format!("the value of ${var}"),
         (None, KeySource::Literal(_)) => "your gateway key".to_string(),
+    }
+}
+
+// Each extension that uses the import route is one `Flavor` value; this impl is the adapter.
+impl Tool for Flavor {
+    fn id(&self) -> ToolId {
+        self.id
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn inputs(&self, env: &Env) -> Inputs {
+        inputs(self, env)
+    }
+
+    fn detect(&self, env: &Env, cur: &Current) -> Detection {
+        detect(self, env, cur)
+    }
+
+    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        plan(self, env, gw, opts, cur)
+    }
+
+    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        remove(self, env, opts, cur)
+    }
+
+    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        owned(self, env, cur)
+    }
+
+    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
+        endpoints(gw)
+    }
+
+    fn diagnose(&self, env: &Env, _gw: &Gateway, cur: &Current) -> Vec<Finding> {
+        diagnose(self, env, cur)
     }
 }
 

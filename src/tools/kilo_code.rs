@@ -19,16 +19,13 @@
 //! (`packages/kilo-vscode`, 7.4.x), read 2026-11-27. The exact first version of the new
 //! generation was not found; byok treats 6.0 and later as new.
 
-use anyhow::Result;
-
-use super::auto_import::{self, Flavor, Replacement};
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Tool, ToolId};
-use crate::env::Env;
-use crate::plan::Plan;
+use super::ToolId;
+use super::auto_import::{Flavor, Replacement};
 use crate::profile::Gateway;
 
 /// Kilo Code as a [`Flavor`] of the import route.
 pub static FLAVOR: Flavor = Flavor {
+    id: ToolId::KiloCode,
     name: "Kilo Code",
     cli_id: "kilo-code",
     extension: "kilocode.kilo-code",
@@ -50,57 +47,17 @@ fn new_kilo_steps(gw: &Gateway, key: &str, host: &str, version: &str) -> Vec<Str
     )]
 }
 
-/// The Kilo Code adapter.
-pub struct KiloCode;
-
-impl Tool for KiloCode {
-    fn id(&self) -> ToolId {
-        ToolId::KiloCode
-    }
-
-    fn name(&self) -> &'static str {
-        FLAVOR.name
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
-        auto_import::inputs(&FLAVOR, env)
-    }
-
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        auto_import::detect(&FLAVOR, env, cur)
-    }
-
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        auto_import::plan(&FLAVOR, env, gw, opts, cur)
-    }
-
-    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        auto_import::remove(&FLAVOR, env, opts, cur)
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        auto_import::owned(&FLAVOR, env, cur)
-    }
-
-    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
-        auto_import::endpoints(gw)
-    }
-
-    fn diagnose(&self, env: &Env, _gw: &Gateway, cur: &Current) -> Vec<Finding> {
-        auto_import::diagnose(&FLAVOR, env, cur)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
     use std::path::PathBuf;
 
     use super::*;
-    use crate::env::Os;
+    use crate::env::{Env, Os};
     use crate::profile::{KeySource, Profile, from_profile};
     use crate::secret::ApiKey;
     use crate::tools::vscode::Host;
+    use crate::tools::{Current, SetupOptions, Tool};
 
     fn env() -> Env {
         let mut vars = BTreeMap::new();
@@ -136,7 +93,7 @@ mod tests {
     fn legacy_kilo_uses_its_own_setting_and_file() {
         let e = env();
         let c = cur(&e, &[("vscodium", "kilocode.kilo-code-5.10.4")]);
-        let plan = KiloCode
+        let plan = FLAVOR
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         assert_eq!(
@@ -162,7 +119,7 @@ mod tests {
                 ("vscodium", "kilocode.kilo-code-5.10.4"),
             ],
         );
-        let det = KiloCode.detect(&e, &c);
+        let det = FLAVOR.detect(&e, &c);
         assert_eq!(
             det.evidence,
             [
@@ -170,7 +127,7 @@ mod tests {
                 "extension 5.10.4 in VSCodium (~/.vscode-oss/extensions/kilocode.kilo-code-5.10.4)",
             ]
         );
-        let plan = KiloCode
+        let plan = FLAVOR
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         // VSCodium's legacy Kilo is written; VS Code's new Kilo gets a step.
@@ -187,11 +144,11 @@ mod tests {
             ]
         );
         let only_new = cur(&e, &[("code", "kilocode.kilo-code-7.4.19")]);
-        let plan = KiloCode
+        let plan = FLAVOR
             .plan(&e, &gw(), &SetupOptions::default(), &only_new)
             .unwrap();
         assert!(plan.changes.is_empty());
         assert_eq!(plan.manual_steps.len(), 1);
-        assert_eq!(KiloCode.diagnose(&e, &gw(), &only_new).len(), 1);
+        assert_eq!(FLAVOR.diagnose(&e, &gw(), &only_new).len(), 1);
     }
 }

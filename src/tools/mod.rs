@@ -17,8 +17,12 @@ use crate::profile::Gateway;
 pub mod auto_import;
 pub mod claude_code;
 pub mod cline;
+pub mod codex;
+pub mod continue_dev;
 pub mod cursor;
+pub mod gemini;
 pub mod kilo_code;
+pub mod opencode;
 pub mod roo_code;
 pub mod vscode;
 
@@ -37,6 +41,12 @@ pub enum ToolId {
     RooCode,
     /// Kilo Code (VS Code-family extension; the legacy Roo fork is written, 7.x gets steps)
     KiloCode,
+    /// OpenAI Codex CLI
+    Codex,
+    /// OpenCode (terminal agent)
+    Opencode,
+    /// Gemini CLI
+    GeminiCli,
 }
 
 impl ToolId {
@@ -49,6 +59,9 @@ impl ToolId {
             Self::Cursor => "cursor",
             Self::RooCode => "roo-code",
             Self::KiloCode => "kilo-code",
+            Self::Codex => "codex",
+            Self::Opencode => "opencode",
+            Self::GeminiCli => "gemini-cli",
         }
     }
 }
@@ -207,9 +220,13 @@ pub trait Tool: Sync {
 pub const TOOLS: &[&dyn Tool] = &[
     &claude_code::ClaudeCode,
     &cursor::Cursor,
-    &roo_code::RooCode,
+    &roo_code::FLAVOR,
     &cline::Cline,
-    &kilo_code::KiloCode,
+    &kilo_code::FLAVOR,
+    &continue_dev::Continue,
+    &codex::Codex,
+    &opencode::Opencode,
+    &gemini::GeminiCli,
 ];
 
 /// The adapter for an id.

@@ -23,16 +23,12 @@
 //! `src/api/providers/anthropic.ts`, `src/package.json`); verified against Roo Code
 //! 3.52.1 (commit cb836567), 2026-11-27.
 
-use anyhow::Result;
-
-use super::auto_import::{self, Flavor};
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Tool, ToolId};
-use crate::env::Env;
-use crate::plan::Plan;
-use crate::profile::Gateway;
+use super::ToolId;
+use super::auto_import::Flavor;
 
 /// Roo Code as a [`Flavor`] of the import route.
 pub static FLAVOR: Flavor = Flavor {
+    id: ToolId::RooCode,
     name: "Roo Code",
     cli_id: "roo-code",
     extension: "rooveterinaryinc.roo-cline",
@@ -40,44 +36,3 @@ pub static FLAVOR: Flavor = Flavor {
     file_name: "roo-code-settings.json",
     replaced_from: None,
 };
-
-/// The Roo Code adapter.
-pub struct RooCode;
-
-impl Tool for RooCode {
-    fn id(&self) -> ToolId {
-        ToolId::RooCode
-    }
-
-    fn name(&self) -> &'static str {
-        FLAVOR.name
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
-        auto_import::inputs(&FLAVOR, env)
-    }
-
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        auto_import::detect(&FLAVOR, env, cur)
-    }
-
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        auto_import::plan(&FLAVOR, env, gw, opts, cur)
-    }
-
-    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        auto_import::remove(&FLAVOR, env, opts, cur)
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        auto_import::owned(&FLAVOR, env, cur)
-    }
-
-    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
-        auto_import::endpoints(gw)
-    }
-
-    fn diagnose(&self, env: &Env, _gw: &Gateway, cur: &Current) -> Vec<Finding> {
-        auto_import::diagnose(&FLAVOR, env, cur)
-    }
-}
