@@ -15,7 +15,7 @@ use serde_json::{Map, json};
 use super::Ctx;
 use super::engine::{self, ToolStatus};
 use crate::base_url::BaseUrl;
-use crate::cli::{DoctorArgs, KeyMode};
+use crate::cli::DoctorArgs;
 use crate::env::{self, Env};
 use crate::error::{ExitStatus, UserError};
 use crate::gateway::net;
@@ -303,23 +303,7 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
             )
         };
         let status = engine::status(env, *tool, Some(gw), cur);
-        // A plan with nothing to write but steps by hand (Cursor before its first start)
-        // counts as "up to date" for the engine; the tool is not set up all the same.
-        let manual = matches!(status, ToolStatus::Configured { .. })
-            && tool
-                .plan(
-                    env,
-                    gw,
-                    &engine::options(env, KeyMode::Literal, None, false),
-                    cur,
-                )
-                .is_ok_and(|p| p.changes.is_empty() && !p.manual_steps.is_empty());
         let check = match &status {
-            ToolStatus::Configured { .. } if manual => tool_check(
-                Severity::Warn,
-                format!("installed ({evidence}); byok cannot write its settings yet"),
-            )
-            .hint(format!("`byok setup {id}` says why and lists the steps to do by hand")),
             ToolStatus::Configured { .. } => tool_check(
                 Severity::Ok,
                 format!("points at this profile's gateway, key and models ({evidence})"),
@@ -345,9 +329,10 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
             )
             .hint(format!("`byok setup {id} --dry-run` shows what byok would put back; add --force to apply it")),
             ToolStatus::ManualOnly => tool_check(
-                Severity::Info,
-                format!("byok cannot write its settings (`byok setup {id}` prints the steps to do by hand)"),
-            ),
+                Severity::Warn,
+                format!("installed ({evidence}); byok cannot write its settings here"),
+            )
+            .hint(format!("`byok setup {id}` says why and lists the steps to do by hand")),
             ToolStatus::Error(e) => tool_check(Severity::Fail, e.clone())
                 .hint(format!("fix the file, then run `byok setup {id}`")),
         }

@@ -281,6 +281,7 @@ pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -
             false,
         );
         match tool.plan(env, gw, &opts, cur) {
+            Ok(plan) if plan.manual_only => return ToolStatus::ManualOnly,
             Ok(plan) if plan.is_up_to_date() => {
                 return ToolStatus::Configured {
                     profile: gw.name.clone(),

@@ -354,6 +354,7 @@ impl Tool for Cursor {
                 )
             });
             plan.manual_steps = steps(gw, opts, false);
+            plan.manual_only = true;
             return Ok(plan);
         };
         let old = parse_blob(env, &db, before)?;

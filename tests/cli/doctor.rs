@@ -1024,7 +1024,7 @@ fn cursor_before_its_first_start_is_not_called_configured() {
         sev_msg_hint(&v, "tool.cursor"),
         (
             "warn".into(),
-            "installed (directory ~/.cursor); byok cannot write its settings yet".into(),
+            "installed (directory ~/.cursor); byok cannot write its settings here".into(),
             "`byok setup cursor` says why and lists the steps to do by hand".into()
         )
     );
