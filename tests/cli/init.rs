@@ -310,3 +310,63 @@ fn completions_and_version() {
     let out = t.run(&["--version"]).success();
     assert_eq!(out.stdout, format!("byok {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn check_lists_models_and_refuses_a_bad_key() {
+    use byok::gateway::mock::{MockGateway, Scenario};
+    let mock =
+        MockGateway::start(Scenario::new(KEY).models(&["gpt-4o", "claude-sonnet-4-5"])).unwrap();
+    let t = TestEnv::new();
+    let url = format!("{}/v1", mock.url());
+    let out = t
+        .run(&[
+            "init", "--url", &url, "--key", KEY, "--model", "gpt-4o", "--check",
+        ])
+        .success();
+    assert_eq!(
+        out.stderr,
+        format!("check: {}/v1/models answered with 2 models\n", mock.url())
+    );
+    let req = &mock.requests()[0];
+    assert_eq!(
+        (req.method.as_str(), req.path.as_str()),
+        ("GET", "/v1/models")
+    );
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+
+    let t = TestEnv::new();
+    let out = t
+        .run(&[
+            "init",
+            "--url",
+            &url,
+            "--key",
+            "sk-wrong-0000000000000",
+            "--model",
+            "m",
+            "--check",
+        ])
+        .code(1);
+    assert!(
+        out.stderr.starts_with("byok: error: check failed: GET "),
+        "{out}"
+    );
+    assert!(out.stderr.contains("hint: nothing was saved"), "{out}");
+    assert!(!out.stderr.contains("sk-wrong-0000000000000"), "{out}");
+    assert!(!t.exists(".config/byok/config.toml"));
+    // A model the gateway doesn't list is saved, with a warning.
+    let t = TestEnv::new();
+    let out = t
+        .run(&[
+            "init", "--url", &url, "--key", KEY, "--model", "gpt-5", "--check",
+        ])
+        .success();
+    assert!(
+        out.stderr
+            .contains("warning: the gateway does not list model `gpt-5`"),
+        "{out}"
+    );
+}
