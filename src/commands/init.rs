@@ -230,7 +230,7 @@ fn key_from_env(var: &str, ctx: &mut Ctx<'_>) -> Result<KeySource> {
 
 fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Result<Vec<String>> {
     let gw = profile::from_profile(name.to_string(), draft, key)?;
-    let client = crate::gateway::client(Duration::from_secs(15))?;
+    let client = crate::gateway::client_for(ctx.env, Duration::from_secs(15))?;
     match crate::gateway::list_models(&client, &gw) {
         Ok(models) => {
             ctx.note(&format!("check: {}/models answered with {} models", gw.openai_base, models.len()))?;

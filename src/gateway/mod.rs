@@ -23,20 +23,10 @@ pub mod report;
 /// Largest response body byok reads, so a broken gateway can't exhaust memory.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// Builds the blocking HTTP client: connect and total timeouts, byok's user agent.
-pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
-        .user_agent(concat!("byok/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .context("could not build the HTTP client")
-}
-
-/// Builds the client doctor uses: like [`client`], but with the proxies taken from `env`
-/// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, upper or lower case) rather than
-/// from the process, so what doctor reports as "in effect" is exactly what it uses.
+/// Builds the blocking HTTP client: connect and total timeouts, byok's user agent, no
+/// hidden retries, and the proxies taken from `env` (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`, upper or lower case) rather than from the process, so what
+/// doctor reports as "in effect" is exactly what is used.
 pub fn client_for(env: &Env, timeout: Duration) -> Result<reqwest::blocking::Client> {
     let mut b = reqwest::blocking::Client::builder()
         .user_agent(concat!("byok/", env!("CARGO_PKG_VERSION")))
