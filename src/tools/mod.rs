@@ -237,6 +237,7 @@ pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Plan;
 
     #[test]
     fn ids_are_unique_and_registered() {
@@ -247,6 +248,112 @@ mod tests {
         for id in <ToolId as clap::ValueEnum>::value_variants() {
             let spelled = clap::ValueEnum::to_possible_value(id).unwrap();
             assert_eq!(spelled.get_name(), id.as_str());
+            assert!(get(*id).is_some(), "{id:?} has no adapter in TOOLS");
+        }
+    }
+
+    #[test]
+    fn every_tool_has_fixtures() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for t in TOOLS {
+            let id = t.id().as_str();
+            let dir = [id, id.trim_end_matches("-cli")].map(|n| root.join(n));
+            assert!(dir.iter().any(|d| d.is_dir()), "no tests/fixtures/{id}");
+        }
+    }
+
+    /// A home where every tool is installed: each extension in every host, Cursor's
+    /// settings row present, config dirs present.
+    fn installed_everywhere(env: &Env) -> Current {
+        let mut cur = Current::default();
+        for t in TOOLS {
+            let inputs = t.inputs(env);
+            for f in inputs.files {
+                cur.files.entry(f).or_insert(None);
+            }
+            for d in inputs.dirs {
+                let names = [
+                    "rooveterinaryinc.roo-cline-3.52.1",
+                    "saoudrizwan.claude-dev-4.1.13",
+                    "kilocode.kilo-code-5.10.4",
+                    "continue.continue-1.3.40",
+                    "state.vscdb",
+                ];
+                cur.dirs
+                    .insert(d, Some(names.iter().map(|s| (*s).to_string()).collect()));
+            }
+            for (db, key) in inputs.sqlite {
+                cur.sqlite.insert((db, key), Some("{}".to_string()));
+            }
+        }
+        cur
+    }
+
+    fn apply_to(cur: &mut Current, plan: &Plan) {
+        for c in plan.effective() {
+            match &c.target {
+                crate::plan::Target::File => {
+                    cur.files.insert(c.path.clone(), c.after.clone());
+                }
+                crate::plan::Target::SqliteItem { key } => {
+                    cur.sqlite
+                        .insert((c.path.clone(), key.clone()), c.after.clone());
+                }
+            }
+        }
+    }
+
+    /// Setup then setup again plans nothing; remove then plans nothing more; on every OS layout.
+    #[test]
+    fn setup_is_idempotent_and_remove_is_complete_for_every_tool() {
+        use crate::env::Os;
+        use crate::profile::{KeySource, Profile, from_profile};
+        for os in [Os::Linux, Os::Macos, Os::Windows] {
+            let mut vars = BTreeMap::new();
+            vars.insert("HOME".to_string(), "/h".to_string());
+            vars.insert("USERPROFILE".to_string(), "/h".to_string());
+            let env = Env::from_vars(vars, os, PathBuf::from("/w"), None);
+            let p = Profile {
+                base_url: "https://gw.example.com".into(),
+                model: Some("gpt-4o".into()),
+                anthropic_model: Some("claude-sonnet-4-5".into()),
+                small_model: Some("claude-haiku-4-5".into()),
+                ..Profile::default()
+            };
+            let key = KeySource::Literal(crate::secret::ApiKey::new("sk-registry-0123456789"));
+            let gw = from_profile("p".into(), &p, key).unwrap();
+            let opts = SetupOptions {
+                now: "2026-11-27T00:00:00.000Z".into(),
+                exe: "/bin/byok".into(),
+                ..SetupOptions::default()
+            };
+            for t in TOOLS {
+                let mut cur = installed_everywhere(&env);
+                assert!(t.detect(&env, &cur).installed, "{} on {os:?}", t.name());
+                let plan = t.plan(&env, &gw, &opts, &cur).unwrap();
+                assert!(
+                    plan.effective().next().is_some(),
+                    "{} on {os:?} plans nothing",
+                    t.name()
+                );
+                apply_to(&mut cur, &plan);
+                let again = t.plan(&env, &gw, &opts, &cur).unwrap();
+                assert!(
+                    again.is_up_to_date(),
+                    "{} on {os:?} is not idempotent: {:?}",
+                    t.name(),
+                    again.changes
+                );
+                let removal = t.remove(&env, &opts, &cur).unwrap();
+                apply_to(&mut cur, &removal);
+                let twice = t.remove(&env, &opts, &cur).unwrap();
+                assert!(
+                    twice.is_up_to_date(),
+                    "{} on {os:?}: remove is not complete: {:?}",
+                    t.name(),
+                    twice.changes
+                );
+            }
         }
     }
 }
