@@ -409,59 +409,22 @@ fn paths_for(env: &Env) -> (PathBuf, PathBuf) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::path::Path;
 
     use super::*;
-    use crate::env::Os;
-    use crate::profile::{AnthropicAuth, KeySource};
-    use crate::secret::ApiKey;
-
-    const KEY: &str = "sk-unit-0123456789abcdef";
-
-    fn env(vars: &[(&str, &str)]) -> Env {
-        let mut map: BTreeMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        map.entry("HOME".into()).or_insert_with(|| "/h".into());
-        Env::from_vars(map, Os::Linux, PathBuf::from("/h/src/app"), None)
-    }
+    use crate::tools::testing::{apply, current as cur, env};
 
     fn gw() -> Gateway {
-        Gateway {
-            name: "default".into(),
-            base: crate::base_url::BaseUrl::parse("https://gw.example")
-                .unwrap()
-                .url,
-            openai_base: "https://gw.example/v1".into(),
-            anthropic_base: "https://gw.example".into(),
-            key: KeySource::Literal(ApiKey::new(KEY)),
-            model: Some("gw-model".into()),
-            anthropic_model: None,
-            small_model: None,
-            anthropic_auth: AnthropicAuth::default(),
-        }
+        crate::tools::testing::gateway(KEY, "gw-model")
     }
 
-    fn cur(files: &[(&Path, &str)]) -> Current {
-        let mut c = Current::default();
-        for (p, t) in files {
-            c.files.insert(p.to_path_buf(), Some((*t).to_string()));
-        }
-        c
-    }
+    use crate::env::Os;
+
+    const KEY: &str = "sk-unit-0123456789abcdef";
 
     fn opts() -> SetupOptions {
         SetupOptions {
             exe: "/usr/bin/byok".into(),
             ..SetupOptions::default()
-        }
-    }
-
-    fn apply(c: &mut Current, plan: &Plan) {
-        for ch in &plan.changes {
-            c.files.insert(ch.path.clone(), ch.after.clone());
         }
     }
 

@@ -24,6 +24,8 @@ pub mod gemini;
 pub mod kilo_code;
 pub mod opencode;
 pub mod roo_code;
+#[cfg(test)]
+pub mod testing;
 pub mod vscode;
 
 /// A supported tool, as spelled on the command line.
