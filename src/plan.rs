@@ -131,7 +131,15 @@ pub fn diff(env: &Env, change: &Change) -> String {
         .context_radius(3)
         .header(&old, &new)
         .to_string();
-    let mut text = secret::redact(&text);
+    // Known keys in any escaped form, then values that merely look like secrets (an old
+    // key byok is replacing, a token the user keeps next to byok's settings).
+    let mut text: String = secret::redact(&text)
+        .split_inclusive('\n')
+        .map(|line| {
+            let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            format!("{}{nl}", secret::mask_assignment(body))
+        })
+        .collect();
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }

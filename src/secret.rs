@@ -9,7 +9,8 @@ use std::sync::Mutex;
 
 use anyhow::{Result, bail};
 
-static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Registered secrets in every form they may be printed in, each with its masked text.
+static KNOWN: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
 /// A gateway API key.
 #[derive(Clone, PartialEq, Eq)]
@@ -37,6 +38,11 @@ impl ApiKey {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             bail!("the API key is empty");
+        }
+        if trimmed.chars().count() < MIN_LEN {
+            bail!(
+                "the API key is shorter than {MIN_LEN} characters; if your gateway needs no key, give any placeholder such as `none-needed`"
+            );
         }
         if trimmed.chars().any(|c| c.is_control()) {
             bail!(
@@ -84,20 +90,40 @@ pub fn mask(s: &str) -> String {
     format!("{head}…{tail}")
 }
 
-/// Remembers a secret so that [`redact`] masks it wherever it appears.
+/// Remembers a secret so that [`redact`] masks it wherever it appears: raw, and in the
+/// escaped forms it takes inside JSON/TOML/YAML strings and double-quoted dotenv or shell
+/// values, plus the last-20-character fragment Claude Code stores to approve a key.
 pub fn register(secret: &str) {
-    // Very short values would redact ordinary words; they are masked at the source instead.
-    if secret.len() < 6 {
+    // Shorter values would redact ordinary words; `ApiKey::clean` refuses such keys.
+    if secret.chars().count() < MIN_LEN {
         return;
+    }
+    let masked = mask(secret);
+    let mut forms = vec![secret.to_string()];
+    let json = serde_json::Value::String(secret.to_string()).to_string();
+    forms.push(json[1..json.len() - 1].to_string());
+    let mut dq = String::new();
+    for c in secret.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            dq.push('\\');
+        }
+        dq.push(c);
+    }
+    forms.push(dq);
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() > 24 {
+        forms.push(chars[chars.len() - 20..].iter().collect());
     }
     let mut known = KNOWN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !known.iter().any(|k| k == secret) {
-        known.push(secret.to_string());
-        // Longest first, so a key that contains another is masked whole.
-        known.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    for form in forms {
+        if !known.iter().any(|(k, _)| *k == form) {
+            known.push((form, masked.clone()));
+        }
     }
+    // Longest first, so a key that contains another is masked whole.
+    known.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
 }
 
 /// Replaces every registered secret in `text` with its masked form.
@@ -106,13 +132,54 @@ pub fn redact(text: &str) -> String {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut out = text.to_string();
-    for k in known.iter() {
+    for (k, masked) in known.iter() {
         if out.contains(k.as_str()) {
-            out = out.replace(k.as_str(), &mask(k));
+            out = out.replace(k.as_str(), masked);
         }
     }
     out
 }
+
+/// Masks the value on a line that looks like `<…key|token|secret|password…> = value`
+/// (JSON, TOML, YAML or dotenv), for secrets byok never registered, such as an old key
+/// in a file it is about to replace. References (`${…}`, `{env:…}`) and variable names
+/// are left as they are.
+pub fn mask_assignment(line: &str) -> String {
+    let lower = line.to_ascii_lowercase();
+    if !["key", "token", "secret", "password"]
+        .iter()
+        .any(|n| lower.contains(n))
+        || lower.contains("helper")
+    {
+        return line.to_string();
+    }
+    let Some(sep) = line.find([':', '=']) else {
+        return line.to_string();
+    };
+    let (head, rest) = line.split_at(sep + 1);
+    let value = rest
+        .trim()
+        .trim_end_matches(',')
+        .trim()
+        .trim_matches(['"', '\'']);
+    let is_var_name = value
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if value.chars().count() < MIN_LEN
+        || matches!(value, "true" | "false" | "null")
+        || value.contains("${")
+        || value.starts_with("{env:")
+        || value.contains('…')
+        || value.starts_with(['{', '['])
+        || is_var_name
+    {
+        return line.to_string();
+    }
+    format!("{head}{}", rest.replacen(value, &mask(value), 1))
+}
+
+/// Keys shorter than this are refused: masking them would mangle ordinary text.
+pub const MIN_LEN: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -138,6 +205,52 @@ mod tests {
         assert!(!ApiKey::clean("sk-live-123456789").unwrap().trimmed);
         assert!(ApiKey::clean(" \n ").is_err());
         assert!(ApiKey::clean("sk-a\nb-cdefgh").is_err());
+    }
+
+    #[test]
+    fn escaped_and_short_forms_are_masked() {
+        register(r#"sk-ab"c\d'$x-1234567890"#);
+        let json = r#""ANTHROPIC_AUTH_TOKEN": "sk-ab\"c\\d'$x-1234567890""#;
+        assert_eq!(redact(json), r#""ANTHROPIC_AUTH_TOKEN": "sk-…7890""#);
+        let dotenv = r#"KEY="sk-ab\"c\\d'\$x-1234567890""#;
+        assert_eq!(redact(dotenv), r#"KEY="sk-…7890""#);
+        register("k9Zq7");
+        assert_eq!(redact("Invalid API key: k9Zq7"), "Invalid API key: ***");
+        register("sk-fragment-0123456789abcdefghij");
+        assert_eq!(redact(r#"["0123456789abcdefghij"]"#), r#"["sk-…ghij"]"#);
+        assert!(ApiKey::clean("abc").is_err());
+    }
+
+    #[test]
+    fn assignments_of_unregistered_secrets_are_masked() {
+        for (line, want) in [
+            (
+                r#"-    "ANTHROPIC_AUTH_TOKEN": "sk-old-CLAUDEOLD11","#,
+                r#"-    "ANTHROPIC_AUTH_TOKEN": "sk-…LD11","#,
+            ),
+            (
+                "-OPENAI_API_KEY=sk-old-openai-key-123",
+                "-OPENAI_API_KEY=sk-…-123",
+            ),
+            ("+apiKey: sk-yaml-0123456789", "+apiKey: sk-…6789"),
+            (
+                "-api_key = \"sk-toml-0123456789\"",
+                "-api_key = \"sk-…6789\"",
+            ),
+        ] {
+            assert_eq!(mask_assignment(line), want);
+        }
+        for line in [
+            r#" "useOpenAIKey": true,"#,
+            "+apiKey: ${{ secrets.BYOK_API_KEY }}",
+            r#"+env_key = "BYOK_API_KEY""#,
+            r#" "apiKeyHelper": "/usr/bin/byok print-key --profile p","#,
+            r#"+ "apiKey": "{env:BYOK_API_KEY}""#,
+            r#" "customApiKeyResponses": {"#,
+            r#" "theme": "dark","#,
+        ] {
+            assert_eq!(mask_assignment(line), line);
+        }
     }
 
     #[test]
