@@ -163,7 +163,7 @@ pub enum KeyMode {
     /// Write the key itself (files get mode 0600)
     #[default]
     Literal,
-    /// Have the tool run `byok print-key` (Claude Code's apiKeyHelper)
+    /// Have the tool run `byok print-key` (Claude Code's apiKeyHelper, Codex's auth command)
     Helper,
 }
 

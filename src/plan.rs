@@ -159,39 +159,62 @@ pub struct Applied {
 /// once, then writes atomically (or deletes).
 pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Applied>> {
     let store = BackupStore::new(env);
-    let mut done = Vec::new();
+    let mut done: Vec<Applied> = Vec::new();
     for change in plan.effective() {
-        ensure_unchanged(env, change)?;
-        let entry = store.backup_once(&change.path, tool, profile)?;
-        // SQLite databases keep recent writes in their -wal file; back those up too.
-        if let Target::SqliteItem { .. } = change.target {
-            for ext in ["-wal", "-shm"] {
-                let side = PathBuf::from(format!("{}{ext}", change.path.display()));
-                if side.exists() {
-                    store.backup_once(&side, tool, profile)?;
-                }
+        match apply_one(env, &store, change, tool, profile) {
+            Ok(a) => done.push(a),
+            Err(e) if done.is_empty() => return Err(e),
+            // Some files were written before the failure: say which, and how to undo them.
+            Err(e) => {
+                let written: Vec<&str> = done.iter().map(|a| a.label.as_str()).collect();
+                return Err(UserError::new(format!("{e:#}"))
+                    .hint(format!(
+                        "byok had already changed {}; fix the problem and run the command again, or `byok restore --tool {tool}` to put them back",
+                        written.join(", ")
+                    ))
+                    .into());
             }
         }
-        let mode = if change.secret {
-            Mode::Secret
-        } else {
-            Mode::Keep
-        };
-        match (&change.target, &change.after) {
-            (Target::File, Some(text)) => fs::write_atomic(&change.path, text.as_bytes(), mode)?,
-            (Target::File, None) => fs::remove_file(&change.path)?,
-            (Target::SqliteItem { key }, value) => {
-                crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
-            }
-        }
-        let written = fs::read_bytes_optional(&change.path)?;
-        store.record_written(&change.path, written.as_deref())?;
-        done.push(Applied {
-            label: change.label(env),
-            backup_id: entry.id,
-        });
     }
     Ok(done)
+}
+
+fn apply_one(
+    env: &Env,
+    store: &BackupStore,
+    change: &Change,
+    tool: &str,
+    profile: &str,
+) -> Result<Applied> {
+    ensure_unchanged(env, change)?;
+    let entry = store.backup_once(&change.path, tool, profile)?;
+    // SQLite databases keep recent writes in their -wal file; back those up too.
+    if let Target::SqliteItem { .. } = change.target {
+        for ext in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{ext}", change.path.display()));
+            if side.exists() {
+                store.backup_once(&side, tool, profile)?;
+            }
+        }
+    }
+    let mode = if change.secret {
+        Mode::Secret
+    } else {
+        Mode::Keep
+    };
+    match (&change.target, &change.after) {
+        (Target::File, Some(text)) => fs::write_atomic(&change.path, text.as_bytes(), mode)?,
+        (Target::File, None) => fs::remove_file(&change.path)?,
+        (Target::SqliteItem { key }, value) => {
+            crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
+        }
+    }
+    let written = fs::read_bytes_optional(&change.path)?;
+    store.record_written(&change.path, written.as_deref())?;
+    Ok(Applied {
+        label: change.label(env),
+        backup_id: entry.id,
+    })
 }
 
 fn ensure_unchanged(env: &Env, change: &Change) -> Result<()> {

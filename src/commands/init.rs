@@ -168,7 +168,7 @@ fn missing(flag: &str, what: &str) -> anyhow::Error {
         "{flag} is required: {what} (stdin is not a terminal, so byok can't ask)"
     ))
     .hint(format!(
-        "run `byok init {flag} …` with the other flags, or run `byok init` in a terminal"
+        "pass {flag} (with the other flags) to `byok init`, or run `byok init` in a terminal"
     ))
     .into()
 }

@@ -259,6 +259,7 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     } else {
         Some(fs::Lock::acquire(ctx.env)?)
     };
+    let mut status = ExitStatus::Success;
     for tool in chosen {
         let env = ctx.env;
         let cur = engine::gather(env, &tool.inputs(env))?;
@@ -286,6 +287,7 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                         .interact()?
                     {
                         writeln!(ctx.out, "  skipped")?;
+                        status = ExitStatus::Failure;
                         continue;
                     }
                 }
@@ -301,5 +303,5 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         }
         print_notes(&plan, ctx)?;
     }
-    Ok(ExitStatus::Success)
+    Ok(status)
 }

@@ -56,7 +56,7 @@ fn init_without_a_terminal_names_the_missing_flag() {
     assert_eq!(
         out.stderr,
         "byok: error: --url is required: the gateway URL (stdin is not a terminal, so byok can't ask)\n\
-         hint: run `byok init --url …` with the other flags, or run `byok init` in a terminal\n"
+         hint: pass --url (with the other flags) to `byok init`, or run `byok init` in a terminal\n"
     );
     let out = t
         .run(&["init", "--url", "https://gw", "--model", "m"])
