@@ -282,4 +282,12 @@ mod tests {
     fn cli_is_consistent() {
         super::Cli::command().debug_assert();
     }
+
+    #[test]
+    fn help_lists_every_byok_variable() {
+        for (name, what) in crate::env::BYOK_VARS {
+            let line = format!("  {name:<16} {what}");
+            assert!(super::AFTER_HELP.contains(&line), "--help lacks `{line}`");
+        }
+    }
 }
