@@ -11,6 +11,8 @@ mod doctor;
 mod env;
 #[path = "cli/init.rs"]
 mod init;
+#[path = "cli/restore.rs"]
+mod restore;
 #[path = "cli/setup_claude.rs"]
 mod setup_claude;
 #[path = "cli/setup_cline.rs"]
