@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::{ParseError, split_bom};
 
-fn options() -> ParseOptions {
+/// The JSONC dialect VS Code-style files use: comments and trailing commas, nothing looser.
+pub fn options() -> ParseOptions {
     ParseOptions {
         allow_comments: true,
         allow_trailing_commas: true,

@@ -50,7 +50,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::CstRootNode;
 use serde_json::{Value as Json, json};
 
@@ -515,22 +514,6 @@ fn register_secrets(p: &Paths, cur: &Current) {
     }
 }
 
-/// JSONC parse options matching VS Code-style files (Continue parses config.json as JSONC).
-fn json_options() -> ParseOptions {
-    ParseOptions {
-        allow_comments: true,
-        allow_trailing_commas: true,
-        allow_loose_object_property_names: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
 /// Makes byok's entries (by `title`) in config.json's `models` array exactly `items`, in
 /// place of the first old one or first in the list (Continue's default model); other
 /// elements, comments and formatting stay.
@@ -559,7 +542,7 @@ fn json_models_set(text: &str, items: &[Json]) -> Result<String, ParseError> {
         return Ok(text.to_string());
     }
     let (bom, body) = split_bom(text);
-    let root = CstRootNode::parse(body, &json_options())
+    let root = CstRootNode::parse(body, &jsonc::options())
         .map_err(|e| ParseError::at_offset(body, e.range().start, e.kind().to_string()))?;
     let array = root
         .object_value()

@@ -310,7 +310,6 @@ impl Tool for GeminiCli {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::tools::testing::{apply, current as cur, env};
 

@@ -381,13 +381,12 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::env::Os;
     use crate::tools::testing::{apply, current as cur, env, env_os};
 
     fn gw() -> Gateway {
         crate::tools::testing::gateway(KEY, "gw-model")
     }
-
-    use crate::env::Os;
 
     const KEY: &str = "sk-unit-0123456789abcdef";
 

@@ -36,17 +36,7 @@ fn home() -> TestEnv {
 
 /// Copies `<case>/home/**` into the test home.
 fn with_case(t: &TestEnv, case: &str) {
-    fn copy(src: &Path, rel: &Path, t: &TestEnv) {
-        for e in std::fs::read_dir(src).unwrap().flatten() {
-            let rel = rel.join(e.file_name());
-            if e.path().is_dir() {
-                copy(&e.path(), &rel, t);
-            } else {
-                t.write(rel.to_str().unwrap(), std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    copy(&fixtures().join(case).join("home"), Path::new(""), t);
+    t.copy_tree(&fixtures().join(case).join("home"));
 }
 
 fn expected(case: &str, dir: &str, rel: &str) -> Option<String> {

@@ -68,20 +68,7 @@ fn home() -> TestEnv {
 
 /// Copies `<case>/home/**` (if any) into the test home.
 fn with_case(t: &TestEnv, case: &str) {
-    fn copy(src: &Path, rel: &Path, t: &TestEnv) {
-        for e in std::fs::read_dir(src).unwrap().flatten() {
-            let rel = rel.join(e.file_name());
-            if e.path().is_dir() {
-                copy(&e.path(), &rel, t);
-            } else {
-                t.write(rel.to_str().unwrap(), std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    let dir = fixtures().join(case).join("home");
-    if dir.is_dir() {
-        copy(&dir, Path::new(""), t);
-    }
+    t.copy_tree(&fixtures().join(case).join("home"));
 }
 
 /// A file of `<case>/<dir>/`, or `None` when the case expects it absent.

@@ -143,6 +143,24 @@ impl TestEnv {
         p
     }
 
+    /// Copies every file below `src` into the home, keeping relative paths.
+    pub fn copy_tree(&self, src: &Path) {
+        fn copy(src: &Path, rel: &Path, t: &TestEnv) {
+            let Ok(rd) = std::fs::read_dir(src) else {
+                return;
+            };
+            for e in rd.flatten() {
+                let rel = rel.join(e.file_name());
+                if e.path().is_dir() {
+                    copy(&e.path(), &rel, t);
+                } else {
+                    t.write(rel.to_str().unwrap(), std::fs::read(e.path()).unwrap());
+                }
+            }
+        }
+        copy(src, Path::new(""), self);
+    }
+
     /// Reads a file below the home directory as text.
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.home().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
