@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cli/detect.rs"]
+mod detect;
 #[path = "cli/doctor.rs"]
 mod doctor;
 #[path = "cli/env.rs"]

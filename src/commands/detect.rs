@@ -34,8 +34,9 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                     "id": tool.id().as_str(),
                     "name": tool.name(),
                     "installed": det.installed,
-                    "status": status.kind(),
-                    "status_detail": status.label(),
+                    // An absent tool's files say nothing worth a status.
+                    "status": if det.installed { status.kind() } else { "not-installed" },
+                    "status_detail": if det.installed { status.label() } else { "not installed".to_string() },
                     "evidence": det.evidence,
                     "config_files": det.config_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                 })
