@@ -14,6 +14,23 @@
 //! the only value byok owns in `settings.json`. Because the import re-runs at every
 //! start, `remove` clears the setting and deletes the file.
 //!
+//! VS Code profiles: the setting has no `scope` in Roo's manifest (Roo-Code
+//! `src/package.json`, `contributes.configuration.properties["roo-cline.autoImportSettingsPath"]`
+//! is `{ "type": "string", "default": "" }`, checked at v3.31.1 and a later commit), and
+//! VS Code gives a scope-less extension setting `ConfigurationScope.WINDOW`
+//! (microsoft/vscode `src/vs/workbench/api/common/configurationExtensionPoint.ts`,
+//! `validateProperties`). Window settings are per profile: a non-default profile reads
+//! `User/profiles/<location>/settings.json` (`toUserDataProfile` in
+//! `src/vs/platform/userDataProfile/common/userDataProfile.ts`: `location` =
+//! `<user data>/User/profiles/<id>`, `settingsResource` = `<location>/settings.json`; the
+//! profiles are listed under `userDataProfiles` in `User/globalStorage/storage.json`).
+//! So besides each host's default `User/settings.json`, byok sets the value in the
+//! `settings.json` of every folder under `User/profiles/` (creating the file when the
+//! folder has none), and `remove`/`owned`/`detect` cover the same files. The folder list
+//! comes from [`inputs`]; the files inside are known only after that listing, so they
+//! are read through [`profile_inputs`], and a profile file that was not gathered is left
+//! alone (never written blind). Verified against those sources, 2026-11-27.
+//!
 //! Roo Code and Kilo Code are each a [`Flavor`] (data) plus a thin adapter calling the
 //! functions here.
 
@@ -135,8 +152,8 @@ impl Tool for Flavor {
     }
 }
 
-/// Everything to read: each host's extensions dir and user `settings.json`, and the
-/// import file.
+/// Everything to read: each host's extensions dir, user `settings.json` and profiles
+/// dir, and the import file.
 pub fn inputs(f: &Flavor, env: &Env) -> Inputs {
     let mut inputs = Inputs::default();
     for host in HOSTS {
@@ -144,9 +161,47 @@ pub fn inputs(f: &Flavor, env: &Env) -> Inputs {
         if let Some(settings) = host.settings_json(env) {
             inputs.files.push(settings);
         }
+        if let Some(profiles) = host.profiles_dir(env) {
+            inputs.dirs.push(profiles);
+        }
     }
     inputs.files.push(f.import_file(env));
     inputs
+}
+
+/// The second read, once [`inputs`] is gathered: the `settings.json` of every profile
+/// folder listed under each host's `User/profiles/`.
+pub fn profile_inputs(env: &Env, cur: &Current) -> Inputs {
+    let mut inputs = Inputs::default();
+    for host in HOSTS {
+        if let Some(dir) = host.profiles_dir(env) {
+            inputs.files.extend(
+                cur.entries(&dir)
+                    .iter()
+                    .map(|id| dir.join(id).join("settings.json")),
+            );
+        }
+    }
+    inputs
+}
+
+/// A host's settings files byok edits: the default profile's `User/settings.json`, then
+/// each listed profile's `settings.json` that was gathered (present or missing). Empty
+/// for a host without local user data.
+pub fn settings_files(host: &Host, env: &Env, cur: &Current) -> Vec<PathBuf> {
+    let Some(default) = host.settings_json(env) else {
+        return Vec::new();
+    };
+    let mut out = vec![default];
+    if let Some(dir) = host.profiles_dir(env) {
+        out.extend(
+            cur.entries(&dir)
+                .iter()
+                .map(|id| dir.join(id).join("settings.json"))
+                .filter(|p| cur.files.contains_key(p)),
+        );
+    }
+    out
 }
 
 /// Every host where the extension is installed, in table order.
@@ -180,10 +235,8 @@ pub fn detect(f: &Flavor, env: &Env, cur: &Current) -> Detection {
             line.push_str(&format!(": {}, set up by hand", r.what));
         }
         det.evidence.push(line);
-        if f.reads_setting(&ext.version)
-            && let Some(settings) = ext.host.settings_json(env)
-        {
-            det.config_files.push(settings);
+        if f.reads_setting(&ext.version) {
+            det.config_files.extend(settings_files(ext.host, env, cur));
         }
     }
     if found.iter().any(|e| f.reads_setting(&e.version)) {
@@ -313,33 +366,36 @@ pub fn plan(
             ));
         }
         uses_import = true;
-        let Some(path) = host.settings_json(env) else {
+        let files = settings_files(host, env, cur);
+        if files.is_empty() {
             plan.manual_steps.push(format!(
                 "{}: open the remote window's settings (Command Palette → \"Preferences: Open Remote Settings (JSON)\"), add \"{}\": \"{value}\" and reload the window",
                 host.name, f.setting
             ));
             continue;
-        };
-        let before = cur.file(&path);
-        let text = before.unwrap_or("");
-        let unparsable = |e| config_edit::unparsable(env, &path, &e);
-        if let Some(Value::String(old)) = jsonc::get(text, &[f.setting]).map_err(unparsable)?
-            && !old.trim().is_empty()
-            && resolve(&old, env) != import
-        {
-            plan.notes.push(format!(
-                "{} in {} pointed at {old}; it now points at byok's file (the old file is left as it is, and `byok restore` puts the setting back)",
-                f.setting,
-                env.tilde(&path)
+        }
+        for path in files {
+            let before = cur.file(&path);
+            let text = before.unwrap_or("");
+            let unparsable = |e| config_edit::unparsable(env, &path, &e);
+            if let Some(Value::String(old)) = jsonc::get(text, &[f.setting]).map_err(unparsable)?
+                && !old.trim().is_empty()
+                && resolve(&old, env) != import
+            {
+                plan.notes.push(format!(
+                    "{} in {} pointed at {old}; it now points at byok's file (the old file is left as it is, and `byok restore` puts the setting back)",
+                    f.setting,
+                    env.tilde(&path)
+                ));
+            }
+            let after = jsonc::set(text, &[f.setting], &json!(value)).map_err(unparsable)?;
+            settings_changes.push(Change::file(
+                path.clone(),
+                before.map(str::to_string),
+                Some(after),
+                false,
             ));
         }
-        let after = jsonc::set(text, &[f.setting], &json!(value)).map_err(unparsable)?;
-        settings_changes.push(Change::file(
-            path.clone(),
-            before.map(str::to_string),
-            Some(after),
-            false,
-        ));
         reload.push(host.name);
     }
     if uses_import {
@@ -407,10 +463,10 @@ pub fn remove(f: &Flavor, env: &Env, opts: &SetupOptions, cur: &Current) -> Resu
     let import = f.import_file(env);
     let mut plan = Plan::default();
     let mut still_used = false;
-    for host in HOSTS {
-        let Some(path) = host.settings_json(env) else {
-            continue;
-        };
+    for (host, path) in HOSTS
+        .iter()
+        .flat_map(|h| settings_files(h, env, cur).into_iter().map(move |p| (h, p)))
+    {
         let Some(text) = cur.file(&path) else {
             continue;
         };
@@ -453,11 +509,12 @@ pub fn remove(f: &Flavor, env: &Env, opts: &SetupOptions, cur: &Current) -> Resu
     Ok(plan)
 }
 
-/// The setting in every host's `settings.json` and the import file, for drift detection.
+/// The setting in every host's `settings.json` (default and profiles) and the import
+/// file, for drift detection.
 pub fn owned(f: &Flavor, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = HOSTS
         .iter()
-        .filter_map(|host| host.settings_json(env))
+        .flat_map(|host| settings_files(host, env, cur))
         .map(|path| {
             let value = cur.file(&path).and_then(|t| setting_value(f, t));
             (format!("{} {}", env.tilde(&path), f.setting), value)
@@ -500,24 +557,23 @@ pub fn diagnose(f: &Flavor, env: &Env, cur: &Current) -> Vec<Finding> {
             }
             continue;
         }
-        let Some(path) = ext.host.settings_json(env) else {
-            continue;
-        };
-        let Some(value) = cur.file(&path).and_then(|t| setting_value(f, t)) else {
-            continue;
-        };
-        let target = resolve(&value, env);
-        if target == f.import_file(env) && cur.file(&target).is_none() {
-            out.push(Finding {
-                severity: Severity::Warn,
-                message: format!(
-                    "{} in {} points at {}, which does not exist",
-                    f.setting,
-                    env.tilde(&path),
-                    env.tilde(&target)
-                ),
-                hint: Some(format!("run `byok setup {}` again", f.cli_id)),
-            });
+        for path in settings_files(ext.host, env, cur) {
+            let Some(value) = cur.file(&path).and_then(|t| setting_value(f, t)) else {
+                continue;
+            };
+            let target = resolve(&value, env);
+            if target == f.import_file(env) && cur.file(&target).is_none() {
+                out.push(Finding {
+                    severity: Severity::Warn,
+                    message: format!(
+                        "{} in {} points at {}, which does not exist",
+                        f.setting,
+                        env.tilde(&path),
+                        env.tilde(&target)
+                    ),
+                    hint: Some(format!("run `byok setup {}` again", f.cli_id)),
+                });
+            }
         }
     }
     out
@@ -894,6 +950,101 @@ mod tests {
         );
         assert_eq!(owned[6].0, "~/.local/share/byok/roo-code-settings.json");
         assert!(owned[6].1.as_deref().unwrap().contains(KEY));
+    }
+
+    #[test]
+    fn profiles_get_the_setting_too() {
+        let e = env(Os::Linux);
+        let g = gw(Some("m"), None, AnthropicAuth::Bearer);
+        let mut cur = home(
+            &e,
+            &[("code", "rooveterinaryinc.roo-cline-3.52.1")],
+            Some("{}"),
+        );
+        let profiles = PathBuf::from("/home/u/.config/Code/User/profiles");
+        cur.dirs.insert(
+            profiles.clone(),
+            Some(vec!["-4a5b6c7d".into(), "1f2e3d".into(), "unread".into()]),
+        );
+        // What the second read gathers: one profile with settings, one without.
+        let second = profile_inputs(&e, &cur);
+        assert_eq!(
+            second.files,
+            [
+                profiles.join("-4a5b6c7d/settings.json"),
+                profiles.join("1f2e3d/settings.json"),
+                profiles.join("unread/settings.json"),
+            ]
+        );
+        let with = profiles.join("-4a5b6c7d/settings.json");
+        let without = profiles.join("1f2e3d/settings.json");
+        cur.files.insert(with.clone(), Some(SETTINGS.to_string()));
+        cur.files.insert(without.clone(), None);
+        let p = plan(&ROO, &e, &g, &opts(), &cur).unwrap();
+        let paths: Vec<&Path> = p.changes.iter().map(|c| c.path.as_path()).collect();
+        // The profile whose file was not gathered is left alone.
+        assert_eq!(
+            paths,
+            [
+                ROO.import_file(&e).as_path(),
+                Path::new("/home/u/.config/Code/User/settings.json"),
+                with.as_path(),
+                without.as_path(),
+            ]
+        );
+        assert_eq!(
+            p.changes[2].after.as_deref(),
+            Some(
+                "{\n    // my editor\n    \"editor.fontSize\": 14,\n    \"files.exclude\": {\"**/.git\": true,},\n    \"roo-cline.autoImportSettingsPath\": \"/home/u/.local/share/byok/roo-code-settings.json\",\n}\n"
+            )
+        );
+        assert!(p.changes[3].before.is_none());
+        assert_eq!(
+            p.changes[3].after.as_deref(),
+            Some(
+                "{\n  \"roo-cline.autoImportSettingsPath\": \"/home/u/.local/share/byok/roo-code-settings.json\"\n}\n"
+            )
+        );
+        assert_eq!(
+            detect(&ROO, &e, &cur).config_files,
+            [
+                PathBuf::from("/home/u/.config/Code/User/settings.json"),
+                with.clone(),
+                without.clone(),
+                ROO.import_file(&e),
+            ]
+        );
+        let after = applied(cur, &p);
+        assert!(plan(&ROO, &e, &g, &opts(), &after).unwrap().is_up_to_date());
+        let owned = owned(&ROO, &e, &after);
+        assert_eq!(
+            owned[1],
+            (
+                "~/.config/Code/User/profiles/-4a5b6c7d/settings.json roo-cline.autoImportSettingsPath".to_string(),
+                Some("/home/u/.local/share/byok/roo-code-settings.json".to_string())
+            )
+        );
+        assert_eq!(owned.len(), 9, "six default files, two profiles, the file");
+        // remove takes the setting out of every file, then the import file.
+        let r = remove(&ROO, &e, &opts(), &after).unwrap();
+        let removed: Vec<&Path> = r.changes.iter().map(|c| c.path.as_path()).collect();
+        assert_eq!(
+            removed,
+            [
+                Path::new("/home/u/.config/Code/User/settings.json"),
+                with.as_path(),
+                without.as_path(),
+                ROO.import_file(&e).as_path(),
+            ]
+        );
+        assert_eq!(r.changes[1].after.as_deref(), Some(SETTINGS));
+        let gone = applied(after, &r);
+        assert!(remove(&ROO, &e, &opts(), &gone).unwrap().is_up_to_date());
+        assert!(owned_is_clear(&ROO, &e, &gone));
+    }
+
+    fn owned_is_clear(f: &Flavor, e: &Env, cur: &Current) -> bool {
+        owned(f, e, cur).iter().all(|(_, v)| v.is_none())
     }
 
     #[test]

@@ -89,6 +89,13 @@ impl Host {
             .map(|d| d.join("User").join("settings.json"))
     }
 
+    /// The dir holding one folder per non-default profile (`User/profiles/<location>`,
+    /// each with its own `settings.json`), if the host has user data.
+    pub fn profiles_dir(&self, env: &Env) -> Option<PathBuf> {
+        self.user_data_dir(env)
+            .map(|d| d.join("User").join("profiles"))
+    }
+
     /// The global state database (`state.vscdb`, SQLite).
     pub fn state_db(&self, env: &Env) -> Option<PathBuf> {
         self.user_data_dir(env)
