@@ -59,6 +59,26 @@ pub fn gather(env: &Env, inputs: &Inputs) -> Result<Current> {
     Ok(cur)
 }
 
+/// Reads everything a tool asks for, in two passes: its inputs, then what those revealed.
+pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
+    let mut cur = gather(env, &tool.inputs(env))?;
+    let more = tool.more_inputs(env, &cur);
+    if !(more.files.is_empty() && more.dirs.is_empty() && more.sqlite.is_empty()) {
+        let extra = gather(
+            env,
+            &Inputs {
+                binaries: Vec::new(),
+                processes: Vec::new(),
+                ..more
+            },
+        )?;
+        cur.files.extend(extra.files);
+        cur.dirs.extend(extra.dirs);
+        cur.sqlite.extend(extra.sqlite);
+    }
+    Ok(cur)
+}
+
 /// A version for a binary without running it: an npm package.json above it, or a
 /// versioned file name (native installers keep `…/versions/2.1.0`).
 fn binary_version(path: &Path) -> Option<String> {
@@ -317,7 +337,7 @@ pub fn options(env: &Env, key_mode: KeyMode, host: Option<String>, show_key: boo
 
 /// Gathers and detects one tool.
 pub fn inspect(env: &Env, tool: &dyn Tool) -> Result<(Current, Detection)> {
-    let cur = gather(env, &tool.inputs(env))?;
+    let cur = gather_tool(env, tool)?;
     let det = tool.detect(env, &cur);
     Ok((cur, det))
 }

@@ -157,7 +157,7 @@ pub fn run(args: &RestoreArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             .iter()
             .any(|e| e.tool == tool.id().as_str() || reads(env, *tool, &e.path));
         if restored_here {
-            let cur = engine::gather(env, &tool.inputs(env))?;
+            let cur = engine::gather_tool(env, *tool)?;
             engine::record_owned(env, *tool, None, &cur)?;
         }
     }
@@ -238,8 +238,10 @@ fn has_unsaved_wal(db: &Path) -> bool {
 
 /// Whether `path` is one of the files `tool` reads its settings from.
 fn reads(env: &Env, tool: &dyn Tool, path: &Path) -> bool {
-    let inputs = tool.inputs(env);
-    inputs.files.iter().any(|f| f == path) || inputs.sqlite.iter().any(|(db, _)| db == path)
+    // Both passes: VS Code profile files are only known after the first.
+    engine::gather_tool(env, tool).is_ok_and(|cur| {
+        cur.files.contains_key(path) || cur.sqlite.keys().any(|(db, _)| db == path)
+    })
 }
 
 /// Refuses to restore a file that also holds another configured tool's settings: the

@@ -134,7 +134,7 @@ fn setup_one(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
-    let cur = engine::gather(env, &tool.inputs(env))?;
+    let cur = engine::gather_tool(env, tool)?;
     let plan = tool.plan(env, gw, opts, &cur)?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {
@@ -230,7 +230,7 @@ fn apply(
             a.label, a.backup_id
         )?;
     }
-    let after = engine::gather(env, &tool.inputs(env))?;
+    let after = engine::gather_tool(env, tool)?;
     engine::record_owned(env, tool, Some((&gw.name, opts.key_mode)), &after)?;
     print_notes(plan, ctx)?;
     Ok(ExitStatus::Success)
@@ -262,7 +262,7 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let mut status = ExitStatus::Success;
     for tool in chosen {
         let env = ctx.env;
-        let cur = engine::gather(env, &tool.inputs(env))?;
+        let cur = engine::gather_tool(env, tool)?;
         let plan = tool.remove(env, &opts, &cur)?;
         writeln!(ctx.out, "{}", tool.name())?;
         if plan.is_up_to_date() {

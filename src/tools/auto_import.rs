@@ -127,6 +127,10 @@ impl Tool for Flavor {
         inputs(self, env)
     }
 
+    fn more_inputs(&self, env: &Env, cur: &Current) -> Inputs {
+        profile_inputs(env, cur)
+    }
+
     fn detect(&self, env: &Env, cur: &Current) -> Detection {
         detect(self, env, cur)
     }

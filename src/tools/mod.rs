@@ -201,6 +201,10 @@ pub trait Tool: Sync {
     fn name(&self) -> &'static str;
     /// What to read; pure.
     fn inputs(&self, env: &Env) -> Inputs;
+    /// What else to read once the first read is in (e.g. each VS Code profile found); pure.
+    fn more_inputs(&self, _env: &Env, _cur: &Current) -> Inputs {
+        Inputs::default()
+    }
     /// Whether and where it is installed; pure.
     fn detect(&self, env: &Env, cur: &Current) -> Detection;
     /// The changes that point it at the gateway; pure.

@@ -699,3 +699,32 @@ fn setup_all_configures_each_editor() {
         assert!(out.stdout.contains(line), "{line}\n{out}");
     }
 }
+
+#[test]
+fn roo_code_reaches_vscode_profiles() {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com");
+    t.write(ROO, "{}");
+    let profile = ".config/Code/User/profiles/-4a5b6c7d/settings.json";
+    let original = "{\n  // Work profile\n  \"editor.fontSize\": 15,\n}\n";
+    t.write(profile, original);
+    std::fs::create_dir_all(t.home().join(".config/Code/User/profiles/3f2e1d0c")).unwrap();
+    masked(t.run(&["setup", "roo-code", "--yes"]).success());
+    let import = t.home().join(ROO_IMPORT).display().to_string();
+    assert_eq!(
+        t.read(profile),
+        format!(
+            "{{\n  // Work profile\n  \"editor.fontSize\": 15,\n  \"roo-cline.autoImportSettingsPath\": \"{import}\",\n}}\n"
+        )
+    );
+    assert_eq!(
+        t.read(".config/Code/User/profiles/3f2e1d0c/settings.json"),
+        format!("{{\n  \"roo-cline.autoImportSettingsPath\": \"{import}\"\n}}\n")
+    );
+    assert!(t.read(".config/Code/User/settings.json").contains(&import));
+    let again = t.run(&["setup", "roo-code", "--yes"]).success();
+    assert_eq!(again.stdout, "Roo Code\n  up to date\n");
+    masked(t.run(&["remove", "roo-code", "--yes"]).success());
+    assert_eq!(t.read(profile), original);
+    assert!(!t.exists(ROO_IMPORT));
+}
