@@ -254,11 +254,7 @@ impl Tool for ClaudeCode {
         let p = Paths::new(env);
         let mut evidence = Vec::new();
         if let Some(b) = cur.binaries.get("claude") {
-            let version = b
-                .version
-                .as_deref()
-                .map_or(String::new(), |v| format!(" ({v})"));
-            evidence.push(format!("binary {}{version}", env.tilde(&b.path)));
+            evidence.push(b.describe(env));
         }
         if cur.exists(&p.dir) {
             evidence.push(format!("config dir {}", env.tilde(&p.dir)));

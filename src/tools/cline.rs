@@ -432,12 +432,7 @@ impl Tool for Cline {
         let p = Paths::new(env);
         let mut evidence = Vec::new();
         if let Some(bin) = cur.binaries.get(BINARY) {
-            let version = bin
-                .version
-                .as_deref()
-                .map(|v| format!(" ({v})"))
-                .unwrap_or_default();
-            evidence.push(format!("binary {}{version}", env.tilde(&bin.path)));
+            evidence.push(bin.describe(env));
         }
         if cur.exists(&p.dir) {
             evidence.push(format!("directory {}", env.tilde(&p.dir)));

@@ -115,19 +115,8 @@ impl Tool for Codex {
             config_files: vec![config_path(env), dotenv_path(env)],
             ..Detection::default()
         };
-        if let Some(bin) = cur.binaries.get("codex") {
-            det.installed = true;
-            det.evidence.push(match &bin.version {
-                Some(v) => format!("binary {} ({v})", env.tilde(&bin.path)),
-                None => format!("binary {}", env.tilde(&bin.path)),
-            });
-        }
-        let home = codex_home(env);
-        if cur.exists(&home) {
-            det.installed = true;
-            det.evidence
-                .push(format!("config dir {}", env.tilde(&home)));
-        }
+        det.note_binary(env, cur, "codex");
+        det.note_config_dir(env, cur, &codex_home(env));
         det
     }
 

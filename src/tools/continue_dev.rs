@@ -191,10 +191,7 @@ impl Tool for Continue {
         let p = Paths::new(env);
         let mut evidence = Vec::new();
         if let Some(b) = cur.binaries.get("cn") {
-            evidence.push(match &b.version {
-                Some(v) => format!("binary {} ({v})", env.tilde(&b.path)),
-                None => format!("binary {}", env.tilde(&b.path)),
-            });
+            evidence.push(b.describe(env));
         }
         for host in HOSTS {
             let dir = host.extensions_dir(env);

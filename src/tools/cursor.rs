@@ -293,13 +293,7 @@ impl Tool for Cursor {
     fn detect(&self, env: &Env, cur: &Current) -> Detection {
         let mut det = Detection::default();
         if let Some(bin) = cur.binaries.get("cursor") {
-            let version = bin
-                .version
-                .as_deref()
-                .map(|v| format!(" ({v})"))
-                .unwrap_or_default();
-            det.evidence
-                .push(format!("binary {}{version}", env.tilde(&bin.path)));
+            det.evidence.push(bin.describe(env));
         }
         if let Some(manifest) = app_manifest(env)
             && let Some(text) = cur.file(&manifest)

@@ -109,18 +109,8 @@ impl Tool for GeminiCli {
             config_files: vec![dotenv_path(env), settings_path(env)],
             ..Detection::default()
         };
-        if let Some(bin) = cur.binaries.get("gemini") {
-            det.installed = true;
-            det.evidence.push(match &bin.version {
-                Some(v) => format!("binary {} ({v})", env.tilde(&bin.path)),
-                None => format!("binary {}", env.tilde(&bin.path)),
-            });
-        }
-        let dir = gemini_dir(env);
-        if cur.exists(&dir) {
-            det.installed = true;
-            det.evidence.push(format!("config dir {}", env.tilde(&dir)));
-        }
+        det.note_binary(env, cur, "gemini");
+        det.note_config_dir(env, cur, &gemini_dir(env));
         det
     }
 

@@ -108,6 +108,16 @@ pub struct Binary {
     pub version: Option<String>,
 }
 
+impl Binary {
+    /// Evidence text: `binary ~/.local/bin/claude (2.1.197)`.
+    pub fn describe(&self, env: &Env) -> String {
+        match &self.version {
+            Some(v) => format!("binary {} ({v})", env.tilde(&self.path)),
+            None => format!("binary {}", env.tilde(&self.path)),
+        }
+    }
+}
+
 /// The gathered state of the file system for some [`Inputs`].
 #[derive(Debug, Clone, Default)]
 pub struct Current {
@@ -191,6 +201,24 @@ pub struct Finding {
     pub message: String,
     /// The one command or step that fixes it.
     pub hint: Option<String>,
+}
+
+impl Detection {
+    /// Counts `name` on PATH as evidence of installation.
+    pub fn note_binary(&mut self, env: &Env, cur: &Current, name: &str) {
+        if let Some(bin) = cur.binaries.get(name) {
+            self.installed = true;
+            self.evidence.push(bin.describe(env));
+        }
+    }
+
+    /// Counts an existing config dir as evidence of installation.
+    pub fn note_config_dir(&mut self, env: &Env, cur: &Current, dir: &Path) {
+        if cur.exists(dir) {
+            self.installed = true;
+            self.evidence.push(format!("config dir {}", env.tilde(dir)));
+        }
+    }
 }
 
 /// One supported tool.

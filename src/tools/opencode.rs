@@ -150,18 +150,8 @@ impl Tool for Opencode {
             config_files: vec![target(env, cur)],
             ..Detection::default()
         };
-        if let Some(bin) = cur.binaries.get("opencode") {
-            det.installed = true;
-            det.evidence.push(match &bin.version {
-                Some(v) => format!("binary {} ({v})", env.tilde(&bin.path)),
-                None => format!("binary {}", env.tilde(&bin.path)),
-            });
-        }
-        let dir = config_dir(env);
-        if cur.exists(&dir) {
-            det.installed = true;
-            det.evidence.push(format!("config dir {}", env.tilde(&dir)));
-        }
+        det.note_binary(env, cur, "opencode");
+        det.note_config_dir(env, cur, &config_dir(env));
         det
     }
 
