@@ -585,7 +585,6 @@ pub fn diagnose(f: &Flavor, env: &Env, cur: &Current) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::env::Os;
@@ -597,15 +596,7 @@ mod tests {
     const KEY: &str = "sk-unit-0123456789abcdef";
 
     fn env(os: Os) -> Env {
-        let home = match os {
-            Os::Windows => "/C/Users/u",
-            Os::Macos => "/Users/u",
-            Os::Linux => "/home/u",
-        };
-        let mut vars = BTreeMap::new();
-        vars.insert("HOME".to_string(), home.to_string());
-        vars.insert("USERPROFILE".to_string(), home.to_string());
-        Env::from_vars(vars, os, PathBuf::from("/"), None)
+        crate::tools::testing::native_env(os)
     }
 
     fn gw(model: Option<&str>, anthropic: Option<&str>, auth: AnthropicAuth) -> Gateway {

@@ -22,6 +22,19 @@ pub fn env_os(os: Os, vars: &[(&str, &str)]) -> Env {
     Env::from_vars(map, os, PathBuf::from("/h/src/app"), None)
 }
 
+/// An `Env` with each OS's usual home (`/home/u`, `/Users/u`, `/C/Users/u`), cwd `/`.
+pub fn native_env(os: Os) -> Env {
+    let home = match os {
+        Os::Windows => "/C/Users/u",
+        Os::Macos => "/Users/u",
+        Os::Linux => "/home/u",
+    };
+    let mut vars = BTreeMap::new();
+    vars.insert("HOME".to_string(), home.to_string());
+    vars.insert("USERPROFILE".to_string(), home.to_string());
+    Env::from_vars(vars, os, PathBuf::from("/"), None)
+}
+
 /// A Linux `Env`, see [`env_os`].
 pub fn env(vars: &[(&str, &str)]) -> Env {
     env_os(Os::Linux, vars)

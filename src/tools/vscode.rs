@@ -178,21 +178,12 @@ pub fn version_at_least(v: &str, min: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
     use crate::env::Os;
 
     fn env(os: Os) -> Env {
-        let home = match os {
-            Os::Windows => "/C/Users/u",
-            Os::Macos => "/Users/u",
-            Os::Linux => "/home/u",
-        };
-        let mut vars = BTreeMap::new();
-        vars.insert("HOME".to_string(), home.to_string());
-        vars.insert("USERPROFILE".to_string(), home.to_string());
-        Env::from_vars(vars, os, PathBuf::from("/"), None)
+        crate::tools::testing::native_env(os)
     }
 
     #[test]
