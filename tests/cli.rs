@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cli/continue_yaml.rs"]
+mod continue_yaml;
 #[path = "cli/detect.rs"]
 mod detect;
 #[path = "cli/doctor.rs"]
@@ -13,6 +15,14 @@ mod doctor;
 mod env;
 #[path = "cli/init.rs"]
 mod init;
+#[path = "cli/json_edits.rs"]
+mod json_edits;
+#[path = "cli/masking.rs"]
+mod masking;
+#[path = "cli/prior_values.rs"]
+mod prior_values;
+#[path = "cli/reliability.rs"]
+mod reliability;
 #[path = "cli/restore.rs"]
 mod restore;
 #[path = "cli/setup_claude.rs"]
@@ -25,3 +35,5 @@ mod setup_continue;
 mod setup_editors;
 #[path = "cli/setup_more.rs"]
 mod setup_more;
+#[path = "cli/setup_ux.rs"]
+mod setup_ux;
