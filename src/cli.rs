@@ -202,7 +202,8 @@ pub struct SetupArgs {
 /// `byok restore`
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// Backup id (see --list); all backups when omitted
+    /// Backup id (back to the original), or a write id (back to just before that write);
+    /// see --list. All backups when omitted
     pub backup: Option<String>,
     /// List backups
     #[arg(long, conflicts_with_all = ["backup", "tool"])]
@@ -210,7 +211,7 @@ pub struct RestoreArgs {
     /// Restore every file backed up for this tool
     #[arg(long, value_name = "TOOL", conflicts_with = "backup")]
     pub tool: Option<String>,
-    /// Restore even files changed since byok wrote them
+    /// Restore even files with edits byok did not make (those edits are lost)
     #[arg(long)]
     pub force: bool,
     /// Apply without asking

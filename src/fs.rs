@@ -14,25 +14,76 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::env::Env;
+use crate::error::UserError;
 
 /// Reads a file as UTF-8 text; `None` when it does not exist.
+///
+/// Anything that is not a regular file (a FIFO would block the read forever, a device
+/// could be endless) is refused with an error naming what it is.
 pub fn read_optional(path: &Path) -> Result<Option<String>> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
+    match read_bytes_optional(path)? {
+        None => Ok(None),
+        Some(bytes) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| anyhow::anyhow!("{} is not valid UTF-8 text", path.display())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
     }
 }
 
-/// Reads a file's bytes; `None` when it does not exist.
+/// Reads a file's bytes; `None` when it does not exist. Only regular files are read.
 pub fn read_bytes_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+    if !check_regular(path)? {
+        return Ok(None);
+    }
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
     }
+}
+
+/// Whether `path` (links followed) exists as a regular file: `false` when nothing is
+/// there (a dangling link included), an error for a directory, FIFO, socket or device.
+pub fn check_regular(path: &Path) -> Result<bool> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    if meta.is_file() {
+        return Ok(true);
+    }
+    let via = match fs::read_link(path) {
+        Ok(to) => format!(" (a link to {})", to.display()),
+        Err(_) => String::new(),
+    };
+    Err(UserError::new(format!(
+        "{}{via} is {}, not a regular file; byok reads and writes only regular files",
+        path.display(),
+        describe_kind(&meta)
+    ))
+    .hint("move it aside (or point the link at a regular file) and run the command again")
+    .into())
+}
+
+fn describe_kind(meta: &fs::Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+    }
+    "a special file"
 }
 
 /// How permissions are chosen for a written file.
@@ -46,26 +97,39 @@ pub enum Mode {
 
 /// Replaces `path` atomically: temp file in the same directory, fsync, rename.
 ///
-/// A symlink is followed, so the link (a dotfiles manager's) stays a link.
+/// A symlink is followed to its final target, even a dangling one (the target is
+/// created), so a dotfiles manager's link stays a link. The file keeps its mode, owner
+/// and group; a new file gets what the umask allows (0600 for secrets) and, when byok
+/// runs as root in another user's directory, that directory's owner.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
-    let target = resolve_symlink(path);
+    let target = resolve_link(path)?;
+    check_regular(&target)?;
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)
-        .with_context(|| format!("could not create directory {}", dir.display()))?;
-    let existing = fs::metadata(&target).ok().map(|m| m.permissions());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".byok-")
-        .suffix(".tmp")
+    create_dir_all(dir)?;
+    sweep_stale_temps(dir);
+    let existing = fs::metadata(&target).ok();
+    let mut builder = tempfile::Builder::new();
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
+    #[cfg(unix)]
+    if existing.is_none() && mode == Mode::Keep {
+        use std::os::unix::fs::PermissionsExt;
+        // open(2) applies the umask to this, as for any new file.
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("could not create a temporary file in {}", dir.display()))?;
     tmp.write_all(contents)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("could not write {}", target.display()))?;
-    set_mode(tmp.path(), existing, mode)
+    set_mode(tmp.path(), existing.as_ref(), mode)
         .with_context(|| format!("could not set permissions on {}", target.display()))?;
+    keep_owner(tmp.as_file(), existing.as_ref(), dir)
+        .with_context(|| format!("could not keep the owner of {}", target.display()))?;
     tmp.persist(&target)
         .map_err(|e| e.error)
         .with_context(|| format!("could not replace {}", target.display()))?;
@@ -73,9 +137,13 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
     Ok(())
 }
 
-/// Removes a file; a missing file is fine.
+/// Removes a file (a link's target, keeping the link); a missing file is fine.
 pub fn remove_file(path: &Path) -> Result<()> {
-    match fs::remove_file(resolve_symlink(path)) {
+    let target = resolve_link(path)?;
+    if !check_regular(&target)? {
+        return Ok(());
+    }
+    match fs::remove_file(&target) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("could not remove {}", path.display()))
         }
@@ -83,46 +151,145 @@ pub fn remove_file(path: &Path) -> Result<()> {
     }
 }
 
-/// Creates a directory and its parents.
+/// Creates a directory and its parents. When byok runs as root inside a directory that
+/// belongs to someone else (sudo keeping HOME), the new directories get that owner.
 pub fn create_dir_all(path: &Path) -> Result<()> {
+    let existing_ancestor = path.ancestors().find(|a| a.exists()).map(Path::to_path_buf);
     fs::create_dir_all(path)
-        .with_context(|| format!("could not create directory {}", path.display()))
+        .with_context(|| format!("could not create directory {}", path.display()))?;
+    #[cfg(unix)]
+    if let Some(anc) = existing_ancestor {
+        use std::os::unix::fs::MetadataExt;
+        let (Ok(owner), Ok(made)) = (fs::metadata(&anc), fs::metadata(path)) else {
+            return Ok(());
+        };
+        if made.uid() == 0 && owner.uid() != 0 {
+            for dir in path.ancestors().take_while(|a| *a != anc) {
+                std::os::unix::fs::chown(dir, Some(owner.uid()), Some(owner.gid()))
+                    .with_context(|| format!("could not give {} to its owner", dir.display()))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = existing_ancestor;
+    Ok(())
 }
 
-fn resolve_symlink(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// The final target of a chain of symlinks, even when it does not exist yet; `path`
+/// itself when it is not a link. A loop is an error.
+pub fn resolve_link(path: &Path) -> Result<PathBuf> {
+    let mut cur = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&cur)
+                    .with_context(|| format!("could not read the link {}", cur.display()))?;
+                cur = match cur.parent() {
+                    Some(parent) if to.is_relative() => parent.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(cur),
         }
-        _ => path.to_path_buf(),
+    }
+    Err(UserError::new(format!(
+        "{} is a symlink loop (more than 40 links deep)",
+        path.display()
+    ))
+    .hint("point the link at a regular file and run the command again")
+    .into())
+}
+
+/// Temp files are `.byok-<pid>-<random>.tmp`: the pid tells a live writer's from one a
+/// killed byok left behind.
+const TEMP_PREFIX: &str = ".byok-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Deletes temp files that a killed byok left in `dir` (they may hold a key). A file is
+/// stale when its writer is gone, or where processes can't be looked up, when it is
+/// older than any write takes.
+fn sweep_stale_temps(dir: &Path) {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    let can_see_pids = cfg!(target_os = "linux") && Path::new("/proc/self").exists();
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+        else {
+            continue;
+        };
+        let pid = rest
+            .split_once('-')
+            .and_then(|(p, _)| p.parse::<u32>().ok());
+        let stale = match pid {
+            Some(p) if can_see_pids => !Path::new(&format!("/proc/{p}")).exists(),
+            _ => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(120)),
+        };
+        if stale && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
     }
 }
 
 #[cfg(unix)]
-fn set_mode(tmp: &Path, existing: Option<fs::Permissions>, mode: Mode) -> io::Result<()> {
+fn set_mode(tmp: &Path, existing: Option<&fs::Metadata>, mode: Mode) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let bits = match (existing.map(|p| p.mode() & 0o7777), mode) {
+    let bits = match (existing.map(|m| m.permissions().mode() & 0o7777), mode) {
         (Some(m), Mode::Keep) => m,
         (Some(m), Mode::Secret) => m & 0o700 | 0o600,
         (None, Mode::Secret) => 0o600,
-        // tempfile creates 0600; a new ordinary file should get what the umask allows.
-        (None, Mode::Keep) => 0o666 & !current_umask(),
+        // Created with 0666 minus the umask: already right.
+        (None, Mode::Keep) => return Ok(()),
     };
     fs::set_permissions(tmp, fs::Permissions::from_mode(bits))
 }
 
 #[cfg(not(unix))]
-fn set_mode(tmp: &Path, existing: Option<fs::Permissions>, _mode: Mode) -> io::Result<()> {
-    if let Some(p) = existing {
-        fs::set_permissions(tmp, p)?;
+fn set_mode(tmp: &Path, existing: Option<&fs::Metadata>, _mode: Mode) -> io::Result<()> {
+    if let Some(m) = existing {
+        fs::set_permissions(tmp, m.permissions())?;
     }
     Ok(())
 }
 
+/// Gives the temp file the replaced file's owner and group (or, for a new file written
+/// by root, the directory's), so a rename never hands a user's file to root.
 #[cfg(unix)]
-fn current_umask() -> u32 {
-    // Reading the umask needs a syscall that also sets it; 022 is the near-universal default.
-    0o022
+fn keep_owner(tmp: &File, existing: Option<&fs::Metadata>, dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mine = tmp.metadata()?;
+    let (uid, gid, must) = match existing {
+        Some(m) => (m.uid(), m.gid(), true),
+        None if mine.uid() == 0 => {
+            let d = fs::metadata(dir)?;
+            (d.uid(), d.gid(), false)
+        }
+        None => return Ok(()),
+    };
+    if uid != mine.uid() {
+        let done = std::os::unix::fs::fchown(tmp, Some(uid), Some(gid));
+        if must {
+            done?;
+        }
+    } else if gid != mine.gid() {
+        // Another group of the same user's: best effort (the user may have left it).
+        let _ = std::os::unix::fs::fchown(tmp, None, Some(gid));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_tmp: &File, _existing: Option<&fs::Metadata>, _dir: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 fn sync_dir(dir: &Path) {
@@ -179,7 +346,7 @@ impl Lock {
     }
 }
 
-/// One backed-up original.
+/// One backed-up original, with every write byok made to the file since.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BackupEntry {
     /// Short id used by `byok restore ID`.
@@ -206,13 +373,53 @@ pub struct BackupEntry {
     /// restore can tell whether the user edited the file since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_sha256: Option<String>,
+    /// Every write byok made to the file, oldest first: together they tell each edit
+    /// byok did not make (one write's result differs from the next one's starting point).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<WriteRecord>,
 }
+
+/// One write byok made: the file's content before and after, by hash, with copies kept
+/// in the backups dir's content-addressed `blobs/` (up to [`BLOB_LIMIT`] bytes).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WriteRecord {
+    /// Id for `byok restore ID`: puts the file back as it was just before this write.
+    pub id: String,
+    /// When (RFC 3339, UTC).
+    pub time: String,
+    /// The tool (or `shell`) whose command wrote.
+    pub tool: String,
+    /// SHA-256 of the content before the write (empty: the file did not exist).
+    pub before: String,
+    /// Unix permission bits before the write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_mode: Option<u32>,
+    /// SHA-256 of the content byok left (empty: it deleted the file).
+    pub after: String,
+}
+
+/// Files larger than this (an editor's SQLite database) are tracked by hash only.
+pub const BLOB_LIMIT: usize = 1 << 20;
 
 /// The manifest of all backups that have not been restored.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Manifest {
     /// Entries, oldest first.
     pub entries: Vec<BackupEntry>,
+}
+
+/// A change to a file that byok did not make, found between two of its writes or since
+/// its last one. Contents are `None` where the file was absent or no copy was kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignEdit {
+    /// The write the edit came after (`None`: before byok's first recorded write).
+    pub after_write: Option<String>,
+    /// What byok had left (or the original).
+    pub from: Option<Vec<u8>>,
+    /// What the file held next.
+    pub to: Option<Vec<u8>>,
+    /// Whether both sides could be shown (copies exist or the file was absent).
+    pub shown: bool,
 }
 
 /// Where backups and their manifest live.
@@ -270,13 +477,8 @@ impl BackupStore {
             return Ok(e.clone());
         }
         let original = read_bytes_optional(path)?;
-        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        let stamp: String = now.chars().filter(char::is_ascii_alphanumeric).collect();
-        let id = format!(
-            "{}-{}",
-            stamp.to_lowercase(),
-            &sha256_hex(path.to_string_lossy().as_bytes())[..6]
-        );
+        let now = now_rfc3339();
+        let id = new_id(&now, path);
         let copy = match &original {
             Some(bytes) => {
                 let rel = PathBuf::from("files").join(&id);
@@ -297,13 +499,46 @@ impl BackupStore {
             profile: profile.to_string(),
             copy,
             written_sha256: None,
+            writes: Vec::new(),
         };
         manifest.entries.push(entry.clone());
         self.save(&manifest)?;
         Ok(entry)
     }
 
-    /// Records what byok just wrote to `path` (`None`: it deleted the file).
+    /// Records one write byok made to `path` (`None`: absent before, or deleted),
+    /// keeping copies of both sides; returns the write's id.
+    pub fn record_write(
+        &self,
+        path: &Path,
+        tool: &str,
+        before: Option<&[u8]>,
+        before_mode: Option<u32>,
+        after: Option<&[u8]>,
+    ) -> Result<Option<String>> {
+        let mut manifest = self.load()?;
+        let Some(e) = manifest.entries.iter_mut().find(|e| e.path == path) else {
+            return Ok(None);
+        };
+        let now = now_rfc3339();
+        let id = format!("{}-w{}", new_id(&now, path), e.writes.len() + 1);
+        let before_hash = self.keep_blob(before)?;
+        let after_hash = self.keep_blob(after)?;
+        e.written_sha256 = Some(after_hash.clone());
+        e.writes.push(WriteRecord {
+            id: id.clone(),
+            time: now,
+            tool: tool.to_string(),
+            before: before_hash,
+            before_mode,
+            after: after_hash,
+        });
+        self.save(&manifest)?;
+        Ok(Some(id))
+    }
+
+    /// Records what byok just wrote to `path` (`None`: it deleted the file), without a
+    /// write record (for callers that took no copy of the content before).
     pub fn record_written(&self, path: &Path, contents: Option<&[u8]>) -> Result<()> {
         let mut manifest = self.load()?;
         let Some(e) = manifest.entries.iter_mut().find(|e| e.path == path) else {
@@ -311,6 +546,114 @@ impl BackupStore {
         };
         e.written_sha256 = Some(contents.map(sha256_hex).unwrap_or_default());
         self.save(&manifest)
+    }
+
+    /// Stores `bytes` under its hash (small files only); returns the hash ("" for none).
+    fn keep_blob(&self, bytes: Option<&[u8]>) -> Result<String> {
+        let Some(bytes) = bytes else {
+            return Ok(String::new());
+        };
+        let hash = sha256_hex(bytes);
+        let p = self.dir.join("blobs").join(&hash);
+        if bytes.len() <= BLOB_LIMIT && !p.exists() {
+            write_atomic(&p, bytes, Mode::Secret)?;
+        }
+        Ok(hash)
+    }
+
+    /// The content with this hash: `Some(None)` for "absent" (empty hash), `None` when
+    /// no copy was kept.
+    fn blob(&self, entry: &BackupEntry, hash: &str) -> Result<Option<Option<Vec<u8>>>> {
+        if hash.is_empty() {
+            return Ok(Some(None));
+        }
+        if hash == entry.sha256 {
+            return Ok(Some(self.original(entry)?));
+        }
+        let p = self.dir.join("blobs").join(hash);
+        match read_bytes_optional(&p)? {
+            Some(bytes) if sha256_hex(&bytes) == hash => Ok(Some(Some(bytes))),
+            Some(_) => anyhow::bail!("backup {} does not match its checksum", p.display()),
+            None => Ok(None),
+        }
+    }
+
+    /// Every change to the file that byok did not make, from the state `write` (or,
+    /// with `None`, the original) up to the file as it is now.
+    pub fn foreign_edits(
+        &self,
+        entry: &BackupEntry,
+        from_write: Option<&str>,
+    ) -> Result<Vec<ForeignEdit>> {
+        let now = read_bytes_optional(&entry.path)?;
+        let now_hash = now.as_deref().map(sha256_hex).unwrap_or_default();
+        let start = match from_write {
+            None => 0,
+            Some(id) => entry
+                .writes
+                .iter()
+                .position(|w| w.id == id)
+                .with_context(|| format!("no write `{id}` for {}", entry.path.display()))?,
+        };
+        let mut out = Vec::new();
+        if entry.writes.is_empty() {
+            // A manifest from before write records: only the last write is known.
+            if let Some(written) = &entry.written_sha256
+                && *written != now_hash
+            {
+                out.push(self.edit(entry, None, written, &now_hash, now)?);
+            }
+            return Ok(out);
+        }
+        let mut prev: Option<&WriteRecord> = None;
+        for w in &entry.writes[start..] {
+            if let Some(p) = prev
+                && p.after != w.before
+            {
+                let to = self.blob(entry, &w.before)?;
+                out.push(self.edit_with(entry, Some(&p.id), &p.after, to)?);
+            }
+            prev = Some(w);
+        }
+        if let Some(last) = prev
+            && last.after != now_hash
+        {
+            out.push(self.edit(entry, Some(&last.id), &last.after, &now_hash, now)?);
+        }
+        Ok(out)
+    }
+
+    fn edit(
+        &self,
+        entry: &BackupEntry,
+        after_write: Option<&str>,
+        from_hash: &str,
+        to_hash: &str,
+        to: Option<Vec<u8>>,
+    ) -> Result<ForeignEdit> {
+        let to = if to_hash.is_empty() {
+            Some(None)
+        } else {
+            Some(to)
+        };
+        self.edit_with(entry, after_write, from_hash, to)
+    }
+
+    fn edit_with(
+        &self,
+        entry: &BackupEntry,
+        after_write: Option<&str>,
+        from_hash: &str,
+        to: Option<Option<Vec<u8>>>,
+    ) -> Result<ForeignEdit> {
+        let from = self.blob(entry, from_hash)?;
+        let shown = from.is_some() && to.is_some();
+        Ok(ForeignEdit {
+            after_write: after_write.map(str::to_string),
+            from: from.flatten(),
+            to: to.flatten(),
+            shown,
+        })
     }
 
     /// The original bytes of a backup (`None` when the file did not exist).
@@ -344,7 +687,44 @@ impl BackupStore {
         self.forget(entry)
     }
 
-    /// Drops an entry (and its copy) without restoring it.
+    /// Puts the file back as it was just before write `id` and forgets that write and
+    /// every later one; stepping back over the first write is a full [`Self::restore`].
+    pub fn step_back(&self, entry: &BackupEntry, id: &str) -> Result<()> {
+        let pos = entry
+            .writes
+            .iter()
+            .position(|w| w.id == id)
+            .with_context(|| format!("no write `{id}` for {}", entry.path.display()))?;
+        if pos == 0 {
+            return self.restore(entry);
+        }
+        let w = &entry.writes[pos];
+        let Some(content) = self.blob(entry, &w.before)? else {
+            return Err(UserError::new(format!(
+                "byok kept no copy of {} from before write {id} (the file is larger than {} KiB)",
+                entry.path.display(),
+                BLOB_LIMIT / 1024
+            ))
+            .hint("restore the original instead: `byok restore` with the file's backup id")
+            .into());
+        };
+        match content {
+            Some(bytes) => {
+                write_atomic(&entry.path, &bytes, Mode::Keep)?;
+                restore_mode(&entry.path, w.before_mode)?;
+            }
+            None => remove_file(&entry.path)?,
+        }
+        let mut manifest = self.load()?;
+        if let Some(e) = manifest.entries.iter_mut().find(|e| e.id == entry.id) {
+            e.writes.truncate(pos);
+            e.written_sha256 = e.writes.last().map(|w| w.after.clone());
+        }
+        self.save(&manifest)?;
+        self.collect_garbage(&manifest)
+    }
+
+    /// Drops an entry (and its copies) without restoring it.
     pub fn forget(&self, entry: &BackupEntry) -> Result<()> {
         let mut manifest = self.load()?;
         manifest.entries.retain(|e| e.id != entry.id);
@@ -352,15 +732,48 @@ impl BackupStore {
         if let Some(rel) = &entry.copy {
             remove_file(&self.dir.join(rel))?;
         }
+        self.collect_garbage(&manifest)
+    }
+
+    /// Deletes blobs no write record refers to any more.
+    fn collect_garbage(&self, manifest: &Manifest) -> Result<()> {
+        let used: std::collections::BTreeSet<&str> = manifest
+            .entries
+            .iter()
+            .flat_map(|e| e.writes.iter())
+            .flat_map(|w| [w.before.as_str(), w.after.as_str()])
+            .collect();
+        let Ok(rd) = fs::read_dir(self.dir.join("blobs")) else {
+            return Ok(());
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            if name.to_str().is_some_and(|n| !used.contains(n)) {
+                remove_file(&e.path())?;
+            }
+        }
         Ok(())
     }
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+fn new_id(now: &str, path: &Path) -> String {
+    let stamp: String = now.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!(
+        "{}-{}",
+        stamp.to_lowercase(),
+        &sha256_hex(path.to_string_lossy().as_bytes())[..6]
+    )
 }
 
 fn restore_mode(path: &Path, mode: Option<u32>) -> Result<()> {
     #[cfg(unix)]
     if let Some(bits) = mode {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(resolve_symlink(path), fs::Permissions::from_mode(bits))
+        fs::set_permissions(resolve_link(path)?, fs::Permissions::from_mode(bits))
             .with_context(|| format!("could not set permissions on {}", path.display()))?;
     }
     #[cfg(not(unix))]

@@ -153,11 +153,64 @@ pub struct Applied {
     pub label: String,
     /// The backup id of the original (first change only keeps the original).
     pub backup_id: String,
+    /// Whether the file existed before byok first changed it.
+    pub existed: bool,
+    /// The id of this write, for `byok restore ID` (steps back over just this write).
+    pub write_id: Option<String>,
+}
+
+/// Drops changes that write the same real file twice (two editor hosts whose settings
+/// are one file behind a symlink, or two paths to one file): the same edit is kept
+/// once; two different edits of one file are an error before anything is written.
+pub fn dedupe(env: &Env, plan: &mut Plan) -> Result<()> {
+    let mut seen: Vec<(PathBuf, Target, usize)> = Vec::new();
+    let mut keep = Vec::with_capacity(plan.changes.len());
+    for (i, c) in plan.changes.iter().enumerate() {
+        let real = real_path(&c.path);
+        match seen
+            .iter()
+            .find(|(p, t, _)| *p == real && *t == c.target)
+            .map(|(_, _, j)| *j)
+        {
+            Some(j) if plan.changes[j].after == c.after && plan.changes[j].before == c.before => {
+                keep.push(false);
+            }
+            Some(j) => {
+                return Err(UserError::new(format!(
+                    "{} and {} are the same file, and byok would write it in two different ways",
+                    plan.changes[j].label(env),
+                    c.label(env)
+                ))
+                .hint("nothing was written; set the tool up for one editor with --host")
+                .into());
+            }
+            None => {
+                seen.push((real, c.target.clone(), i));
+                keep.push(true);
+            }
+        }
+    }
+    let mut flags = keep.into_iter();
+    plan.changes.retain(|_| flags.next().unwrap_or(true));
+    Ok(())
+}
+
+/// The file a path finally names: links followed, `.`/`..` resolved where it exists.
+fn real_path(path: &std::path::Path) -> PathBuf {
+    let target = fs::resolve_link(path).unwrap_or_else(|_| path.to_path_buf());
+    match (target.parent(), target.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or(target),
+        _ => target,
+    }
 }
 
 /// Applies the effective changes: checks nothing moved underneath, backs each file up
-/// once, then writes atomically (or deletes).
+/// once, then writes atomically (or deletes), recording each write for `restore`.
 pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Applied>> {
+    let mut plan = plan.clone();
+    dedupe(env, &mut plan)?;
     let store = BackupStore::new(env);
     let mut done: Vec<Applied> = Vec::new();
     for change in plan.effective() {
@@ -187,6 +240,8 @@ fn apply_one(
     profile: &str,
 ) -> Result<Applied> {
     ensure_unchanged(env, change)?;
+    let before = fs::read_bytes_optional(&change.path)?;
+    let before_mode = fs::file_mode(&change.path);
     let entry = store.backup_once(&change.path, tool, profile)?;
     // SQLite databases keep recent writes in their -wal file; back those up too.
     if let Target::SqliteItem { .. } = change.target {
@@ -210,10 +265,18 @@ fn apply_one(
         }
     }
     let written = fs::read_bytes_optional(&change.path)?;
-    store.record_written(&change.path, written.as_deref())?;
+    let write_id = store.record_write(
+        &change.path,
+        tool,
+        before.as_deref(),
+        before_mode,
+        written.as_deref(),
+    )?;
     Ok(Applied {
         label: change.label(env),
         backup_id: entry.id,
+        existed: entry.existed,
+        write_id,
     })
 }
 

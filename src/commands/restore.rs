@@ -20,6 +20,7 @@ use crate::config_edit::sqlite;
 use crate::env::Env;
 use crate::error::{ExitStatus, UserError};
 use crate::fs::{self, BackupEntry, BackupStore, Manifest};
+use crate::plan::{self, Change};
 use crate::tools::{TOOLS, Tool, ToolId};
 
 /// The files beside a SQLite database that hold its recent writes.
@@ -48,8 +49,20 @@ pub fn run(args: &RestoreArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                 env.tilde(&e.path),
                 e.time
             )?;
+            for w in &e.writes {
+                writeln!(ctx.out, "  {}  {:<12} write at {}", w.id, w.tool, w.time)?;
+            }
         }
         return Ok(ExitStatus::Success);
+    }
+    // A write id steps one file back to just before that write.
+    if let Some(id) = &args.backup
+        && let Some(entry) = manifest
+            .entries
+            .iter()
+            .find(|e| e.writes.iter().any(|w| &w.id == id))
+    {
+        return step_back(&store, entry, id, args, ctx);
     }
     let chosen: Vec<BackupEntry> = match (&args.backup, &args.tool) {
         (Some(id), _) => {
@@ -99,35 +112,16 @@ pub fn run(args: &RestoreArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     if !args.force {
         check_not_shared(env, &chosen)?;
     }
-    // A file changed since byok last wrote it holds the user's newer work.
-    let edited: Vec<&BackupEntry> = chosen.iter().filter(|e| changed_since_byok(e)).collect();
-    if !edited.is_empty() && !args.force {
-        let list: Vec<String> = edited.iter().map(|e| env.tilde(&e.path)).collect();
-        return Err(UserError::new(format!(
-            "changed since byok last wrote them: {}",
-            list.join(", ")
-        ))
-        .hint("restoring would lose those edits; rerun with --force to restore anyway")
-        .into());
+    // Edits byok did not make, anywhere between the original and now, would be lost.
+    if !args.force {
+        refuse_foreign_edits(&store, &chosen, None, ctx)?;
     }
-    if !args.yes {
-        if !ctx.interactive {
-            return Err(UserError::new(
-                "`byok restore` changes files and stdin is not a terminal, so it can't ask first",
-            )
-            .hint("pass --yes to restore, or --list to see the backups")
-            .into());
-        }
-        for e in &chosen {
-            writeln!(ctx.out, "  will restore {}", env.tilde(&e.path))?;
-        }
-        if !Confirm::new()
-            .with_prompt("Restore these files?")
-            .default(true)
-            .interact()?
-        {
-            return Ok(ExitStatus::Failure);
-        }
+    let will: Vec<String> = chosen
+        .iter()
+        .map(|e| format!("  will restore {}", env.tilde(&e.path)))
+        .collect();
+    if !confirm(args, ctx, &will, "Restore these files?")? {
+        return Ok(ExitStatus::Failure);
     }
     let _lock = fs::Lock::acquire(env)?;
     for e in &chosen {
@@ -150,17 +144,7 @@ pub fn run(args: &RestoreArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             }
         }
     }
-    // byok no longer owns anything in restored files: forget what it recorded there, for
-    // every tool that reads them (one settings.json can hold two tools' settings).
-    for tool in TOOLS {
-        let restored_here = chosen
-            .iter()
-            .any(|e| e.tool == tool.id().as_str() || reads(env, *tool, &e.path));
-        if restored_here {
-            let cur = engine::gather_tool(env, *tool)?;
-            engine::record_owned(env, *tool, None, &cur)?;
-        }
-    }
+    forget_owned(env, &chosen)?;
     Ok(ExitStatus::Success)
 }
 
@@ -306,11 +290,126 @@ fn has_settings_in(record: &engine::OwnedRecord, file: &str) -> bool {
     here.is_empty() || here.iter().any(|hash| !hash.is_empty())
 }
 
-fn changed_since_byok(e: &BackupEntry) -> bool {
-    let Some(written) = &e.written_sha256 else {
-        return false;
-    };
-    let now = fs::read_bytes_optional(&e.path).ok().flatten();
-    let now_hash = now.as_deref().map(fs::sha256_hex).unwrap_or_default();
-    &now_hash != written
+/// Refuses (naming each file and showing what would be lost, masked) when any chosen
+/// file holds edits byok did not make since `from_write` (or since the original).
+fn refuse_foreign_edits(
+    store: &BackupStore,
+    chosen: &[BackupEntry],
+    from_write: Option<&str>,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
+    let env = ctx.env;
+    let mut files = Vec::new();
+    for e in chosen {
+        // Side files of a database change with every write of its owner.
+        if SIDE_FILES
+            .iter()
+            .any(|s| e.path.to_string_lossy().ends_with(s))
+        {
+            continue;
+        }
+        let edits = store.foreign_edits(e, from_write)?;
+        if edits.is_empty() {
+            continue;
+        }
+        files.push(env.tilde(&e.path));
+        for edit in &edits {
+            let text = |b: &Option<Vec<u8>>| {
+                b.as_ref()
+                    .map(|b| String::from_utf8(b.clone()).map_err(|_| ()))
+                    .transpose()
+            };
+            match (edit.shown, text(&edit.from), text(&edit.to)) {
+                (true, Ok(from), Ok(to)) => {
+                    let change = Change::file(&e.path, from, to, true);
+                    writeln!(
+                        ctx.err,
+                        "edits to {} that byok did not make (they would be lost):",
+                        env.tilde(&e.path)
+                    )?;
+                    ctx.err.write_all(plan::diff(env, &change).as_bytes())?;
+                }
+                _ => writeln!(
+                    ctx.err,
+                    "{} was changed by another program since byok wrote it (no copy to compare)",
+                    env.tilde(&e.path)
+                )?,
+            }
+        }
+    }
+    if files.is_empty() {
+        return Ok(());
+    }
+    Err(UserError::new(format!(
+        "changed since byok wrote them, by you or another program: {}",
+        files.join(", ")
+    ))
+    .hint("restoring would lose those edits (shown above); keep them with `byok remove TOOL`, or rerun with --force to restore anyway")
+    .into())
+}
+
+/// Asks before restoring (after listing `will`), unless `--yes`; never without a terminal.
+fn confirm(args: &RestoreArgs, ctx: &mut Ctx<'_>, will: &[String], prompt: &str) -> Result<bool> {
+    if args.yes {
+        return Ok(true);
+    }
+    if !ctx.interactive {
+        return Err(UserError::new(
+            "`byok restore` changes files and stdin is not a terminal, so it can't ask first",
+        )
+        .hint("pass --yes to restore, or --list to see the backups")
+        .into());
+    }
+    for line in will {
+        writeln!(ctx.out, "{line}")?;
+    }
+    Ok(Confirm::new()
+        .with_prompt(prompt)
+        .default(true)
+        .interact()?)
+}
+
+/// `byok restore WRITE-ID`: one file back to just before that write of byok's.
+fn step_back(
+    store: &BackupStore,
+    entry: &BackupEntry,
+    id: &str,
+    args: &RestoreArgs,
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let env = ctx.env;
+    if !args.force {
+        refuse_foreign_edits(store, std::slice::from_ref(entry), Some(id), ctx)?;
+    }
+    let prompt = format!(
+        "Put {} back as it was before write {id}?",
+        env.tilde(&entry.path)
+    );
+    if !confirm(args, ctx, &[], &prompt)? {
+        return Ok(ExitStatus::Failure);
+    }
+    let _lock = fs::Lock::acquire(env)?;
+    store.step_back(entry, id)?;
+    writeln!(
+        ctx.out,
+        "restored {} to before write {id}",
+        env.tilde(&entry.path)
+    )?;
+    forget_owned(env, std::slice::from_ref(entry))?;
+    Ok(ExitStatus::Success)
+}
+
+/// byok no longer knows what it owns in restored files: forget its records there, for
+/// every tool that reads them (one settings.json can hold two tools' settings).
+fn forget_owned(env: &Env, restored: &[BackupEntry]) -> Result<()> {
+    for tool in TOOLS {
+        let restored_here = restored
+            .iter()
+            .any(|e| e.tool == tool.id().as_str() || reads(env, *tool, &e.path));
+        if restored_here {
+            let cur = engine::gather_tool(env, *tool)?;
+            engine::record_owned(env, *tool, None, &cur)?;
+        }
+    }
+    Ok(())
 }
