@@ -371,3 +371,135 @@ fn one_settings_file_shared_by_two_hosts_is_planned_once() {
     no_keys(t.run(&["remove", "roo-code", "--yes"]).success());
     assert_eq!(t.read(".config/Code/User/settings.json"), settings);
 }
+
+/// One editable tool file for the lifecycle property: where it is, how it starts, how a
+/// user adds a top-level key by hand, and how to read it back.
+struct Subject {
+    tool: &'static str,
+    file: &'static str,
+    original: &'static str,
+    add: fn(&str, &str, &str) -> String,
+    parse: fn(&str) -> serde_json::Value,
+}
+
+fn json_add(text: &str, k: &str, v: &str) -> String {
+    text.replacen('{', &format!("{{\n  \"{k}\": \"{v}\","), 1)
+}
+
+fn json_parse(text: &str) -> serde_json::Value {
+    byok::config_edit::jsonc::parse(text).unwrap().unwrap()
+}
+
+fn toml_add(text: &str, k: &str, v: &str) -> String {
+    format!("{k} = \"{v}\"\n{text}")
+}
+
+fn toml_parse(text: &str) -> serde_json::Value {
+    serde_json::to_value(toml::from_str::<toml::Table>(text).unwrap()).unwrap()
+}
+
+const SUBJECTS: [Subject; 3] = [
+    Subject {
+        tool: "claude-code",
+        file: SETTINGS,
+        original: ORIGINAL,
+        add: json_add,
+        parse: json_parse,
+    },
+    Subject {
+        tool: "codex",
+        file: ".codex/config.toml",
+        original: "# my codex\napproval_policy = \"on-request\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\n",
+        add: toml_add,
+        parse: toml_parse,
+    },
+    Subject {
+        tool: "gemini-cli",
+        file: ".gemini/settings.json",
+        original: "{\n  \"ui\": { \"theme\": \"GitHub\" }\n}\n",
+        add: json_add,
+        parse: json_parse,
+    },
+];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Setup,
+    Remove,
+    Edit,
+    Restore,
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Op::Setup),
+        Just(Op::Remove),
+        Just(Op::Edit),
+        Just(Op::Restore)
+    ]
+}
+
+/// Runs one sequence of setup / hand edit / remove / restore and checks after every step
+/// that each hand edit is still there, or that restore refused (changing nothing).
+fn lifecycle(s: &Subject, ops: &[Op]) {
+    let t = TestEnv::new();
+    t.write(s.file, s.original);
+    t.init(URL);
+    let mut edits: Vec<(String, String)> = Vec::new();
+    let (mut backed_up, mut edited_since_backup) = (false, false);
+    for (i, op) in ops.iter().enumerate() {
+        let before = t.read(s.file);
+        match op {
+            Op::Setup => {
+                no_keys(t.run(&["setup", s.tool, "--yes"]).success());
+                backed_up = true;
+            }
+            Op::Remove => {
+                no_keys(t.run(&["remove", s.tool, "--yes"]).success());
+            }
+            Op::Edit => {
+                let (k, v) = (format!("user_{i}"), format!("value {i}"));
+                t.write(s.file, (s.add)(&before, &k, &v));
+                edits.push((k, v));
+                edited_since_backup |= backed_up;
+            }
+            Op::Restore => {
+                let out = no_keys(t.run(&["restore", "--yes"]));
+                if edited_since_backup {
+                    assert_eq!(out.code, 2, "{ops:?}: restore must refuse:\n{out}");
+                    assert_eq!(t.read(s.file), before, "{ops:?}: a refused restore wrote");
+                } else {
+                    assert_eq!(out.code, 0, "{ops:?}\n{out}");
+                    backed_up = false;
+                }
+            }
+        }
+        let now = (s.parse)(&t.read(s.file));
+        for (k, v) in &edits {
+            assert_eq!(
+                now.get(k).and_then(|x| x.as_str()),
+                Some(v.as_str()),
+                "{}: after {ops:?}[..={i}] the hand edit {k} is gone",
+                s.tool
+            );
+        }
+    }
+    // Whatever happened, a forced restore gives back the very first bytes plus nothing.
+    t.run(&["restore", "--yes", "--force"]).success();
+    if !edited_since_backup && edits.is_empty() {
+        assert_eq!(t.read(s.file), s.original, "{}: {ops:?}", s.tool);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 10, ..Default::default() })]
+    /// Any sequence of setup, hand edit, remove and restore keeps the user's edits or
+    /// refuses, for a JSONC, a TOML and a JSON tool.
+    #[test]
+    fn hand_edits_survive_any_lifecycle(ops in proptest::collection::vec(op(), 1..7)) {
+        for s in &SUBJECTS {
+            lifecycle(s, &ops);
+        }
+    }
+}
