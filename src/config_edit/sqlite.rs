@@ -11,7 +11,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 /// Reads one row's value as text; `None` when the database or the row is missing.
 pub fn read_item(db: &Path, key: &str) -> Result<Option<String>> {
-    if !db.exists() {
+    // A FIFO or device in the database's place would block or mislead SQLite.
+    if !crate::fs::check_regular(db)? {
         return Ok(None);
     }
     let conn = open_read_only(db).with_context(|| format!("could not open {}", db.display()))?;
