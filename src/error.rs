@@ -2,6 +2,7 @@
 //!
 //! Commands return `anyhow::Result<ExitStatus>`; an error that should reach the user
 //! with a hint is a [`UserError`]. `main` downcasts, prints and picks the exit code.
+//! Everything printed as an error, clap's own included, goes through [`sanitize`].
 
 use std::fmt;
 use std::process::ExitCode;
@@ -94,5 +95,11 @@ pub fn render(err: &anyhow::Error) -> (String, ExitStatus) {
         text.push_str(&h);
         text.push('\n');
     }
-    (crate::secret::redact(&text), status)
+    (sanitize(&text), status)
+}
+
+/// Masks what an error may echo: every registered key in any form, then words that look
+/// like keys (a key pasted where a tool, profile or URL belongs is not registered).
+pub fn sanitize(text: &str) -> String {
+    crate::secret::mask_lookalikes(&crate::secret::redact(text))
 }

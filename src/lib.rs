@@ -27,9 +27,17 @@ pub mod tools;
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(c) => c,
-        Err(e) => {
+        // Help and version go to stdout as clap prints them.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        // Usage errors echo what was typed (`invalid value 'sk-…'`): print them masked.
+        Err(e) => {
+            commands::register_known_keys(env);
+            let text = error::sanitize(&e.render().to_string());
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            return ExitCode::from(2);
         }
     };
     let stdout = std::io::stdout();
@@ -51,6 +59,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         Ok(status) => status.into(),
         Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            // `byok env` skips registering keys up front (it runs at every shell start).
+            commands::register_known_keys(env);
             let (text, status) = error::render(&e);
             let _ = err.write_all(text.as_bytes());
             status.into()

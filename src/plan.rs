@@ -131,8 +131,10 @@ pub fn diff(env: &Env, change: &Change) -> String {
         .context_radius(3)
         .header(&old, &new)
         .to_string();
-    // Known keys in any escaped form, then values that merely look like secrets (an old
-    // key byok is replacing, a token the user keeps next to byok's settings).
+    // Registered keys in any escaped or derived form, then the values of settings known
+    // to hold secrets (an old key byok is replacing, a token the user keeps next to
+    // byok's settings). Nothing is masked for merely looking secret: a diff must show
+    // the URLs and names it changes.
     let mut text: String = secret::redact(&text)
         .split_inclusive('\n')
         .map(|line| {

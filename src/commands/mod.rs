@@ -47,9 +47,36 @@ impl Ctx<'_> {
     }
 }
 
+/// Registers the keys of every profile in byok's config, and of `BYOK_API_KEY`, so that
+/// whatever a command prints masks them in every form, even a key of another profile
+/// still written in a tool's file (`byok remove` never resolves a profile). A config that
+/// cannot be read is skipped here; the command itself reports it.
+pub fn register_known_keys(env: &Env) {
+    if let Ok(cfg) = crate::profile::load(env) {
+        for p in cfg.profiles.values() {
+            if let Some(k) = &p.api_key {
+                crate::secret::register(k.trim());
+            }
+            if let Some(k) = p.api_key_env.as_deref().and_then(|var| env.var(var)) {
+                crate::secret::register(k.trim());
+            }
+        }
+    }
+    if let Some(k) = env.var(crate::env::BYOK_API_KEY) {
+        crate::secret::register(k.trim());
+    }
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     ctx.profile = cli.profile.clone();
+    // `byok env` runs at every shell start and prints the key on purpose: no extra work.
+    if !matches!(
+        cli.command,
+        Command::Env(_) | Command::PrintKey | Command::Completions(_)
+    ) {
+        register_known_keys(ctx.env);
+    }
     match cli.command {
         Command::Init(args) => init::run(&args, ctx),
         Command::Profile(cmd) => profile::run(&cmd, ctx),

@@ -355,10 +355,7 @@ fn register_secrets(doc: &Value, all: bool) {
         match v {
             Value::Object(m) => {
                 for (k, v) in m {
-                    let k = k.to_ascii_lowercase();
-                    let named = ["key", "token", "secret", "password"]
-                        .iter()
-                        .any(|w| k.contains(w));
+                    let named = crate::secret::is_secret_name(k);
                     match v {
                         Value::String(s) if all || named => {
                             crate::secret::register(s);

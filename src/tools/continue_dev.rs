@@ -450,7 +450,7 @@ impl Tool for Continue {
 }
 
 /// Registers the user's own secrets in Continue's files (every `.env` value; string
-/// values under key-, token-, secret- or password-like names in the configs) so that
+/// values of known secret settings, [`crate::secret::SECRET_NAMES`], in the configs) so that
 /// diffs, which show neighbouring lines, mask them too.
 fn register_secrets(p: &Paths, cur: &Current) {
     fn register(s: &str) {
@@ -462,10 +462,7 @@ fn register_secrets(p: &Paths, cur: &Current) {
         }
     }
     fn secret_name(k: &str) -> bool {
-        let k = k.to_ascii_lowercase();
-        ["key", "token", "secret", "password"]
-            .iter()
-            .any(|w| k.contains(w))
+        crate::secret::is_secret_name(k)
     }
     fn walk_json(v: &Json) {
         match v {
