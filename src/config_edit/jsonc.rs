@@ -166,7 +166,7 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseErro
                 return Ok(format!(
                     "{bom}{}{}{}",
                     &all[..start],
-                    style.render(value),
+                    style.render_over(value, &old),
                     &all[end..]
                 ));
             }
@@ -330,6 +330,30 @@ impl Style {
             }
             other => other.to_string(),
         }
+    }
+
+    /// `value` replacing the node `old`: a list keeps the text of the items it still
+    /// holds (their escapes and number spellings), so adding or dropping one item leaves
+    /// the others' bytes alone.
+    fn render_over(&self, value: &Value, old: &CstNode) -> String {
+        let (Value::Array(items), Some(array)) = (value, old.as_array()) else {
+            return self.render(value);
+        };
+        let mut kept: Vec<Option<(Value, String)>> = array
+            .elements()
+            .iter()
+            .map(|e| e.to_serde_value().map(|v| (v, e.to_string())))
+            .collect();
+        let items: Vec<String> = items
+            .iter()
+            .map(|item| {
+                kept.iter_mut()
+                    .find(|k| k.as_ref().is_some_and(|(v, _)| v == item))
+                    .and_then(Option::take)
+                    .map_or_else(|| self.render(item), |(_, text)| text)
+            })
+            .collect();
+        format!("[{}]", items.join(&format!(",{}", self.comma)))
     }
 
     fn property(&self, key: &str, value: &Value) -> String {
@@ -623,6 +647,35 @@ mod tests {
         assert_eq!(remove(&added, &["env", "X"], true).unwrap(), before);
         let added = set(before, &["b", "X"], &json!("1")).unwrap();
         assert_eq!(remove(&added, &["b", "X"], true).unwrap(), before);
+        // Items a list keeps keep their bytes when another is added or dropped.
+        let list = r#"{"m":["caf\u00e9",1E2,"x"]}"#;
+        assert_eq!(
+            set(list, &["m"], &json!(["café", 100.0, "y"])).unwrap(),
+            r#"{"m":["caf\u00e9",1E2,"y"]}"#
+        );
+        assert_eq!(
+            set(list, &["m"], &json!(["x", "café"])).unwrap(),
+            r#"{"m":["x","caf\u00e9"]}"#
+        );
+        for (before, path, after) in [
+            (
+                r#"{"env":{"X":"1"},"b":2}"#,
+                &["env", "X"][..],
+                r#"{"b":2}"#,
+            ),
+            (
+                r#"{"a": 1, "x": 2, "b": 3}"#,
+                &["x"][..],
+                r#"{"a": 1, "b": 3}"#,
+            ),
+            (
+                r#"{"a":{"x":1,"y":2}}"#,
+                &["a", "x"][..],
+                r#"{"a":{"y":2}}"#,
+            ),
+        ] {
+            assert_eq!(remove(before, path, true).unwrap(), after, "{before}");
+        }
     }
 
     fn leaf() -> impl Strategy<Value = Value> {

@@ -563,7 +563,7 @@ mod tests {
     fn fields_byok_does_not_own_keep_their_bytes() {
         let e = env(Os::Linux);
         let g = gw("https://gw.example.com", Some("gw-model"));
-        let blob = r#"{"big":12345678901234567890123,"ratio":1.0000000000000002,"neg":-0.0,"exp":1E400,"esc":"caf\u00e9\/x","nested":{"n":[18446744073709551616,2.50]},"openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"modelConfig":{"x":1.10}}}"#;
+        let blob = r#"{"big":12345678901234567890123,"ratio":1.0000000000000002,"neg":-0.0,"exp":1E400,"esc":"caf\u00e9\/x","nested":{"n":[18446744073709551616,2.50]},"openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"userAddedModels":["my-m\u00f6del"],"modelConfig":{"x":1.10}}}"#;
         let plan = Cursor
             .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(blob)))
             .unwrap();
@@ -571,8 +571,8 @@ mod tests {
         assert_eq!(
             after,
             blob.replace(
-                r#""openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"modelConfig":{"x":1.10}}"#,
-                r#""openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"modelConfig":{"x":1.10},"userAddedModels":["gw-model"],"modelOverrideEnabled":["gw-model"]}"#
+                r#""openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"userAddedModels":["my-m\u00f6del"],"modelConfig":{"x":1.10}}"#,
+                r#""openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"userAddedModels":["my-m\u00f6del","gw-model"],"modelConfig":{"x":1.10},"modelOverrideEnabled":["gw-model"]}"#
             )
         );
         let removed = Cursor
