@@ -96,7 +96,8 @@ pub fn parse(text: &str) -> Result<Option<Value>, ParseError> {
     Ok(root.value().and_then(|v| v.to_serde_value()))
 }
 
-/// The value at `path` (object keys from the top), if present.
+/// The value at `path` (object keys from the top), if present; an error if a key on the
+/// path is written twice in its object.
 pub fn get(text: &str, path: &[&str]) -> Result<Option<Value>, ParseError> {
     let (_, body) = split_bom(text);
     let root = parse_root(body)?;
@@ -120,6 +121,8 @@ pub fn get(text: &str, path: &[&str]) -> Result<Option<Value>, ParseError> {
 
 /// Sets `path` to `value`, creating missing parent objects; everything else is kept
 /// byte for byte. Setting a value equal to the current one returns the text unchanged.
+/// New content follows the style of the object it lands in; a key on the path written
+/// twice is an error.
 pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseError> {
     assert!(!path.is_empty(), "jsonc::set needs a path");
     let (bom, body) = split_bom(text);
@@ -181,7 +184,8 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseErro
 }
 
 /// Removes the property at `path`; a missing one leaves the text unchanged. Parent
-/// objects that byok's removal leaves empty are removed too when `prune` is true.
+/// objects that byok's removal leaves empty are removed too when `prune` is true. A key
+/// on the path written twice is an error.
 pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseError> {
     assert!(!path.is_empty(), "jsonc::remove needs a path");
     let (bom, body) = split_bom(text);
