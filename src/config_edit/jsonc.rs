@@ -4,9 +4,22 @@
 //!
 //! Only the JSONC extensions VS Code accepts are allowed; a file with single quotes,
 //! missing commas or other JSON5-isms is reported as unparsable rather than guessed at.
+//! So is a raw control character (U+0000–U+001F) inside a string, which `JSON.parse`
+//! rejects although the CST parser lets it through.
+//!
+//! Duplicate keys: `JSON.parse` (and serde) keep the *last* occurrence of a key, while the
+//! CST finds the first. Rather than guess which one a tool reads, [`get`], [`set`] and
+//! [`remove`] refuse with a [`ParseError`] naming every line when an object on their path
+//! has the key more than once; [`parse`] keeps the last, like the tools.
+//!
+//! New content follows the style of the object it lands in: an object written on one
+//! line (`{"a":1,"b":{"c":2}}`) gets one-line content with the same spacing after `:`
+//! and `,`; a multi-line object gets the CST's pretty printing, in the file's indent unit.
 
 use jsonc_parser::ParseOptions;
-use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
+use jsonc_parser::cst::{
+    CstContainerNode, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode,
+};
 use serde_json::Value;
 
 use super::{ParseError, split_bom};
@@ -28,53 +41,139 @@ pub fn options() -> ParseOptions {
 }
 
 fn parse_root(text: &str) -> Result<CstRootNode, ParseError> {
-    CstRootNode::parse(text, &options())
-        .map_err(|e| ParseError::at_offset(text, e.range().start, e.kind().to_string()))
+    let root = CstRootNode::parse(text, &options())
+        .map_err(|e| ParseError::at_offset(text, e.range().start, e.kind().to_string()))?;
+    check_strings(text)?;
+    Ok(root)
 }
 
-/// Parses a document into a value; an empty (or whitespace-only) text is `None`.
+/// Refuses a raw control character inside a string. `jsonc-parser` accepts one, but
+/// `JSON.parse` (and so every tool) rejects the whole file, and a strict-JSON check
+/// would otherwise blame it on comments. Runs on text the CST parser accepted, so
+/// strings and comments are well formed.
+fn check_strings(text: &str) -> Result<(), ParseError> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    match b[i] {
+                        b'\\' => i += 1,
+                        c if c < 0x20 => {
+                            return Err(ParseError::at_offset(
+                                text,
+                                i,
+                                format!(
+                                    "raw control character U+{c:04X} inside a string; JSON allows it only escaped (\\u{c:04x}), so tools reject the file"
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 1);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Parses a document into a value; an empty (or whitespace-only) text is `None`. A key
+/// that appears twice keeps its last value, as `JSON.parse` does.
 pub fn parse(text: &str) -> Result<Option<Value>, ParseError> {
     let (_, body) = split_bom(text);
     let root = parse_root(body)?;
     Ok(root.value().and_then(|v| v.to_serde_value()))
 }
 
-/// The value at `path` (object keys from the top), if present.
+/// The value at `path` (object keys from the top), if present; an error if a key on the
+/// path is written twice in its object.
 pub fn get(text: &str, path: &[&str]) -> Result<Option<Value>, ParseError> {
-    let Some(mut cur) = parse(text)? else {
+    let (_, body) = split_bom(text);
+    let root = parse_root(body)?;
+    let Some(mut obj) = root.object_value() else {
         return Ok(None);
     };
-    for key in path {
-        cur = match cur {
-            Value::Object(mut m) => match m.remove(*key) {
-                Some(v) => v,
-                None => return Ok(None),
-            },
-            _ => return Ok(None),
+    for i in 0..path.len() {
+        let Some(prop) = unique_prop(&obj, path, i, body)? else {
+            return Ok(None);
         };
+        if i + 1 == path.len() {
+            return Ok(prop.value().and_then(|v| v.to_serde_value()));
+        }
+        let Some(next) = prop.object_value() else {
+            return Ok(None);
+        };
+        obj = next;
     }
-    Ok(Some(cur))
+    Ok(root.value().and_then(|v| v.to_serde_value()))
 }
 
 /// Sets `path` to `value`, creating missing parent objects; everything else is kept
 /// byte for byte. Setting a value equal to the current one returns the text unchanged.
+/// New content follows the style of the object it lands in; a key on the path written
+/// twice is an error.
 pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseError> {
     assert!(!path.is_empty(), "jsonc::set needs a path");
     let (bom, body) = split_bom(text);
     let was_empty = body.trim().is_empty();
     let root = parse_root(if was_empty { "" } else { body })?;
-    let obj = top_object(&root, body)?;
-    let parent = walk_create(&obj, &path[..path.len() - 1], body)?;
-    let last = path[path.len() - 1];
-    match parent.get(last) {
-        Some(prop) => {
-            if prop.value().and_then(|v| v.to_serde_value()).as_ref() == Some(value) {
-                return Ok(text.to_string());
+    let mut obj = top_object(&root, body)?;
+    for i in 0..path.len() {
+        let Some(prop) = unique_prop(&obj, path, i, body)? else {
+            // Missing from here on: one new property holding the rest of the path.
+            if let Some(style) = Style::of(&obj) {
+                return Ok(format!(
+                    "{bom}{}",
+                    style.append(&obj, path[i], &nest(&path[i + 1..], value))
+                ));
             }
-            prop.set_value(to_input(value));
+            let mut parent = obj;
+            for key in &path[i..path.len() - 1] {
+                parent = parent
+                    .object_value_or_create(key)
+                    .expect("a property byok just created holds an object");
+            }
+            parent.append(path[path.len() - 1], to_input(value));
+            break;
+        };
+        if i + 1 < path.len() {
+            obj = prop.object_value().ok_or_else(|| {
+                ParseError::at_offset(
+                    body,
+                    offset_of(&prop.clone().into()),
+                    format!("`{}` is not a JSON object", path[..=i].join(".")),
+                )
+            })?;
+            continue;
         }
-        None => {
-            parent.append(last, to_input(value));
+        let old = prop.value();
+        if old.as_ref().and_then(CstNode::to_serde_value).as_ref() == Some(value) {
+            return Ok(text.to_string());
+        }
+        match (Style::of(&obj), old) {
+            (Some(style), Some(old)) => {
+                let start = offset_of(&old);
+                let end = start + old.to_string().len();
+                let all = root.to_string();
+                return Ok(format!(
+                    "{bom}{}{}{}",
+                    &all[..start],
+                    style.render_over(value, &old),
+                    &all[end..]
+                ));
+            }
+            _ => prop.set_value(to_input(value)),
         }
     }
     let mut out = format!("{bom}{root}");
@@ -85,7 +184,8 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseErro
 }
 
 /// Removes the property at `path`; a missing one leaves the text unchanged. Parent
-/// objects that byok's removal leaves empty are removed too when `prune` is true.
+/// objects that byok's removal leaves empty are removed too when `prune` is true. A key
+/// on the path written twice is an error.
 pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseError> {
     assert!(!path.is_empty(), "jsonc::remove needs a path");
     let (bom, body) = split_bom(text);
@@ -97,14 +197,14 @@ pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseErr
         return Ok(text.to_string());
     };
     let mut chain = vec![];
-    for key in &path[..path.len() - 1] {
-        let Some(next) = obj.object_value(key) else {
+    for i in 0..path.len() - 1 {
+        let Some(next) = unique_prop(&obj, path, i, body)?.and_then(|p| p.object_value()) else {
             return Ok(text.to_string());
         };
-        chain.push((obj.clone(), *key));
+        chain.push((obj.clone(), path[i]));
         obj = next;
     }
-    let Some(prop) = obj.get(path[path.len() - 1]) else {
+    let Some(prop) = unique_prop(&obj, path, path.len() - 1, body)? else {
         return Ok(text.to_string());
     };
     prop.remove();
@@ -123,23 +223,181 @@ pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseErr
     Ok(format!("{bom}{root}"))
 }
 
+/// Property `path[i]` of `obj`, refusing a key written more than once: tools read the
+/// last occurrence, the CST finds the first, so either choice could disagree with the
+/// tool or leave its copy stale. The error names every line so the user can merge them.
+fn unique_prop(
+    obj: &CstObject,
+    path: &[&str],
+    i: usize,
+    text: &str,
+) -> Result<Option<CstObjectProp>, ParseError> {
+    let found: Vec<CstObjectProp> = obj
+        .properties()
+        .into_iter()
+        .filter(|p| p.decoded_name().as_deref() == Some(path[i]))
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        many => {
+            let offsets: Vec<usize> = many.iter().map(|p| offset_of(&p.clone().into())).collect();
+            let lines: Vec<String> = offsets
+                .iter()
+                .map(|o| ParseError::at_offset(text, *o, "").line.to_string())
+                .collect();
+            let (last, rest) = lines.split_last().expect("at least two occurrences");
+            let times = match many.len() {
+                2 => "twice".to_string(),
+                n => format!("{n} times"),
+            };
+            Err(ParseError::at_offset(
+                text,
+                offsets[0],
+                format!(
+                    "`{}` appears {times} (lines {} and {last}); the tool reads only the last one, so merge them into one by hand",
+                    path[..=i].join("."),
+                    rest.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// Byte offset of a node in its tree's text (the sum of everything printed before it).
+fn offset_of(node: &CstNode) -> usize {
+    let mut offset = 0;
+    let mut cur = node.clone();
+    loop {
+        offset += cur
+            .previous_siblings()
+            .map(|s| s.to_string().len())
+            .sum::<usize>();
+        match cur.parent() {
+            Some(parent) => cur = parent.into(),
+            None => return offset,
+        }
+    }
+}
+
+/// `{"a": {"b": value}}` for `path = ["a", "b"]`; `value` itself for an empty path.
+fn nest(path: &[&str], value: &Value) -> Value {
+    path.iter().rev().fold(value.clone(), |v, key| {
+        Value::Object(std::iter::once(((*key).to_string(), v)).collect())
+    })
+}
+
+/// How a one-line object spaces its separators, which new content there copies.
+struct Style {
+    /// Whitespace after `:`.
+    colon: String,
+    /// Whitespace after `,`.
+    comma: String,
+}
+
+impl Style {
+    /// The style for content added to `obj`, or `None` when it is written over several
+    /// lines (then the CST's pretty printing matches it). An empty object takes the
+    /// style of the nearest enclosing object that has properties.
+    fn of(obj: &CstObject) -> Option<Self> {
+        let mut node: CstContainerNode = obj.clone().into();
+        loop {
+            if let Some(o) = node.as_object()
+                && let Some(first) = o.properties().first()
+            {
+                if o.to_string().contains('\n') {
+                    return None;
+                }
+                let colon = whitespace_after(first.children(), ':');
+                let comma = if o.properties().len() > 1 {
+                    whitespace_after(o.children(), ',')
+                } else {
+                    colon.clone()
+                };
+                return Some(Self { colon, comma });
+            }
+            node = node.parent()?;
+        }
+    }
+
+    /// `value` on one line with this style's spacing.
+    fn render(&self, value: &Value) -> String {
+        let sep = format!(",{}", self.comma);
+        match value {
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(|v| self.render(v)).collect();
+                format!("[{}]", items.join(&sep))
+            }
+            Value::Object(map) => {
+                let props: Vec<String> = map.iter().map(|(k, v)| self.property(k, v)).collect();
+                format!("{{{}}}", props.join(&sep))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// `value` replacing the node `old`: a list keeps the text of the items it still
+    /// holds (their escapes and number spellings), so adding or dropping one item leaves
+    /// the others' bytes alone.
+    fn render_over(&self, value: &Value, old: &CstNode) -> String {
+        let (Value::Array(items), Some(array)) = (value, old.as_array()) else {
+            return self.render(value);
+        };
+        let mut kept: Vec<Option<(Value, String)>> = array
+            .elements()
+            .iter()
+            .map(|e| e.to_serde_value().map(|v| (v, e.to_string())))
+            .collect();
+        let items: Vec<String> = items
+            .iter()
+            .map(|item| {
+                kept.iter_mut()
+                    .find(|k| k.as_ref().is_some_and(|(v, _)| v == item))
+                    .and_then(Option::take)
+                    .map_or_else(|| self.render(item), |(_, text)| text)
+            })
+            .collect();
+        format!("[{}]", items.join(&format!(",{}", self.comma)))
+    }
+
+    fn property(&self, key: &str, value: &Value) -> String {
+        format!("{}:{}{}", Value::from(key), self.colon, self.render(value))
+    }
+
+    /// The whole text with `"key": value` added as `obj`'s last property.
+    fn append(&self, obj: &CstObject, key: &str, value: &Value) -> String {
+        let all = obj
+            .root_node()
+            .map_or_else(|| obj.to_string(), |r| r.to_string());
+        let prop = self.property(key, value);
+        let (at, insert) = match obj.properties().last() {
+            Some(last) => {
+                let node: CstNode = last.clone().into();
+                (
+                    offset_of(&node) + node.to_string().len(),
+                    format!(",{}{prop}", self.comma),
+                )
+            }
+            // Just after the `{`.
+            None => (offset_of(&obj.clone().into()) + 1, prop),
+        };
+        format!("{}{insert}{}", &all[..at], &all[at..])
+    }
+}
+
+/// The whitespace right after the first `token` among `children` (empty if none).
+fn whitespace_after(children: Vec<CstNode>, token: char) -> String {
+    children
+        .into_iter()
+        .skip_while(|c| c.token_char() != Some(token))
+        .skip(1)
+        .map_while(|c| c.as_whitespace().map(|w| w.value()))
+        .collect()
+}
+
 fn top_object(root: &CstRootNode, text: &str) -> Result<CstObject, ParseError> {
     root.object_value_or_create()
         .ok_or_else(|| ParseError::at_offset(text, 0, "the top level is not a JSON object"))
-}
-
-fn walk_create(obj: &CstObject, keys: &[&str], text: &str) -> Result<CstObject, ParseError> {
-    let mut cur = obj.clone();
-    for (i, key) in keys.iter().enumerate() {
-        cur = cur.object_value_or_create(key).ok_or_else(|| {
-            ParseError::at_offset(
-                text,
-                0,
-                format!("`{}` is not a JSON object", keys[..=i].join(".")),
-            )
-        })?;
-    }
-    Ok(cur)
 }
 
 /// Converts a serde value into the CST's input form, keeping key order.
@@ -253,6 +511,177 @@ mod tests {
         assert_eq!(get("", &["a"]).unwrap(), None);
     }
 
+    #[test]
+    fn duplicate_keys_on_the_path_are_refused_with_every_line() {
+        let text = "{\n  \"env\": {\"A\": \"1\"},\n  \"x\": 1,\n  \"env\": {\"B\": \"2\"}\n}\n";
+        let want = "line 2, column 3: `env` appears twice (lines 2 and 4); the tool reads only the last one, so merge them into one by hand";
+        assert_eq!(
+            set(text, &["env", "C"], &json!("3"))
+                .unwrap_err()
+                .to_string(),
+            want
+        );
+        assert_eq!(get(text, &["env", "B"]).unwrap_err().to_string(), want);
+        assert_eq!(
+            remove(text, &["env", "A"], true).unwrap_err().to_string(),
+            want
+        );
+        // Off the path, a duplicate is the user's business; `parse` keeps the last, as tools do.
+        assert_eq!(get(text, &["x"]).unwrap(), Some(json!(1)));
+        assert_eq!(
+            set(text, &["y"], &json!(2)).unwrap(),
+            text.replace("\"B\": \"2\"}\n", "\"B\": \"2\"},\n  \"y\": 2\n")
+        );
+        assert_eq!(parse(text).unwrap().unwrap()["env"], json!({"B": "2"}));
+        // Nested, three times, and spelled with an escape.
+        let nested = "{\"p\": {\"k\": 1, \"k\": 2, \"\\u006b\": 3}}";
+        let e = set(nested, &["p", "k"], &json!(4)).unwrap_err();
+        assert_eq!(
+            e.message,
+            "`p.k` appears 3 times (lines 1, 1 and 1); the tool reads only the last one, so merge them into one by hand"
+        );
+        assert_eq!(get(nested, &["p", "other"]).unwrap(), None);
+    }
+
+    #[test]
+    fn raw_control_characters_in_strings_are_refused() {
+        for (text, line, column, code) in [
+            (
+                "{\"a\": \"x\u{0}y\"}",
+                1,
+                9,
+                "U+0000 inside a string; JSON allows it only escaped (\\u0000)",
+            ),
+            ("{\n  \"a\": 1,\n  \"b\u{1f}\": 2\n}", 3, 5, "U+001F"),
+            ("{\"a\": \"tab\there\"}", 1, 11, "U+0009"),
+        ] {
+            for e in [
+                parse(text).unwrap_err(),
+                set(text, &["z"], &json!(1)).unwrap_err(),
+            ] {
+                assert_eq!((e.line, e.column), (line, column), "{text:?}: {e}");
+                assert!(e.message.starts_with("raw control character"), "{e}");
+                assert!(e.message.contains(code), "{e}");
+                assert!(!e.message.contains("comment"), "{e}");
+            }
+        }
+        // Escaped, or inside a comment, they are fine.
+        let ok = "{\n  // a\u{1}comment\n  /* and \u{0} */ \"a\": \"x\\u0000\\t\\\"\"\n}";
+        assert_eq!(parse(ok).unwrap(), Some(json!({"a": "x\u{0}\t\""})));
+    }
+
+    #[test]
+    fn new_content_follows_the_object_s_style() {
+        let v = json!({"k": [1, "two"], "o": {}});
+        for (before, path, after) in [
+            // One-line objects stay on one line, with their own spacing.
+            (
+                r#"{"a":1,"b":{"c":2}}"#,
+                &["b", "d"][..],
+                r#"{"a":1,"b":{"c":2,"d":{"k":[1,"two"],"o":{}}}}"#,
+            ),
+            (
+                r#"{"a":1,"b":{"c":2}}"#,
+                &["x", "y"][..],
+                r#"{"a":1,"b":{"c":2},"x":{"y":{"k":[1,"two"],"o":{}}}}"#,
+            ),
+            (
+                r#"{"a": 1, "b": 2}"#,
+                &["x"][..],
+                r#"{"a": 1, "b": 2, "x": {"k": [1, "two"], "o": {}}}"#,
+            ),
+            (
+                r#"{ "a" : 1 }"#,
+                &["x"][..],
+                r#"{ "a" : 1, "x": {"k": [1, "two"], "o": {}} }"#,
+            ),
+            (
+                r#"{"a":1,"e":{}}"#,
+                &["e", "x"][..],
+                r#"{"a":1,"e":{"x":{"k":[1,"two"],"o":{}}}}"#,
+            ),
+            (
+                r#"{"a":1,}"#,
+                &["x"][..],
+                r#"{"a":1,"x":{"k":[1,"two"],"o":{}},}"#,
+            ),
+            (
+                r#"{"a":1,"x":null}"#,
+                &["x"][..],
+                r#"{"a":1,"x":{"k":[1,"two"],"o":{}}}"#,
+            ),
+            // A one-line object inside a pretty file keeps its line.
+            (
+                "{\n  \"p\": {\"a\": 1}\n}\n",
+                &["p", "x"][..],
+                "{\n  \"p\": {\"a\": 1, \"x\": {\"k\": [1, \"two\"], \"o\": {}}}\n}\n",
+            ),
+            // Pretty files keep their indent unit.
+            (
+                "{\n  \"a\": 1\n}\n",
+                &["x"][..],
+                "{\n  \"a\": 1,\n  \"x\": {\n    \"k\": [1, \"two\"],\n    \"o\": {}\n  }\n}\n",
+            ),
+            (
+                "{\n    \"a\": {\n        \"b\": 1\n    }\n}\n",
+                &["a", "x"][..],
+                "{\n    \"a\": {\n        \"b\": 1,\n        \"x\": {\n            \"k\": [1, \"two\"],\n            \"o\": {}\n        }\n    }\n}\n",
+            ),
+            (
+                "{\n\t\"a\": 1\n}\n",
+                &["x", "y"][..],
+                "{\n\t\"a\": 1,\n\t\"x\": {\n\t\t\"y\": {\n\t\t\t\"k\": [1, \"two\"],\n\t\t\t\"o\": {}\n\t\t}\n\t}\n}\n",
+            ),
+        ] {
+            let out = set(before, path, &v).unwrap();
+            assert_eq!(out, after, "{before} + {path:?}");
+            assert_eq!(
+                parse(&out)
+                    .unwrap()
+                    .unwrap()
+                    .pointer(&format!("/{}", path.join("/"))),
+                Some(&v)
+            );
+            assert_eq!(set(&out, path, &v).unwrap(), out, "second set is a no-op");
+        }
+        // Removing what was added gives the one-line text back byte for byte.
+        let before = r#"{"a":1,"b":{"c":2}}"#;
+        let added = set(before, &["env", "X"], &json!("1")).unwrap();
+        assert_eq!(added, r#"{"a":1,"b":{"c":2},"env":{"X":"1"}}"#);
+        assert_eq!(remove(&added, &["env", "X"], true).unwrap(), before);
+        let added = set(before, &["b", "X"], &json!("1")).unwrap();
+        assert_eq!(remove(&added, &["b", "X"], true).unwrap(), before);
+        // Items a list keeps keep their bytes when another is added or dropped.
+        let list = r#"{"m":["caf\u00e9",1E2,"x"]}"#;
+        assert_eq!(
+            set(list, &["m"], &json!(["café", 100.0, "y"])).unwrap(),
+            r#"{"m":["caf\u00e9",1E2,"y"]}"#
+        );
+        assert_eq!(
+            set(list, &["m"], &json!(["x", "café"])).unwrap(),
+            r#"{"m":["x","caf\u00e9"]}"#
+        );
+        for (before, path, after) in [
+            (
+                r#"{"env":{"X":"1"},"b":2}"#,
+                &["env", "X"][..],
+                r#"{"b":2}"#,
+            ),
+            (
+                r#"{"a": 1, "x": 2, "b": 3}"#,
+                &["x"][..],
+                r#"{"a": 1, "b": 3}"#,
+            ),
+            (
+                r#"{"a":{"x":1,"y":2}}"#,
+                &["a", "x"][..],
+                r#"{"a":{"y":2}}"#,
+            ),
+        ] {
+            assert_eq!(remove(before, path, true).unwrap(), after, "{before}");
+        }
+    }
+
     fn leaf() -> impl Strategy<Value = Value> {
         prop_oneof![
             Just(Value::Null),
@@ -283,6 +712,10 @@ mod tests {
             let base = Value::Object(base.into_iter().collect());
             let text = if pretty { serde_json::to_string_pretty(&base).unwrap() } else { base.to_string() };
             let out = set(&text, &["env", "BYOK"], &v).unwrap_or_else(|_| text.clone());
+            // A one-line document stays on one line.
+            if !pretty && !base.as_object().unwrap().is_empty() {
+                prop_assert!(!out.contains('\n'), "{}", out);
+            }
             let mut got = parse(&out).unwrap().unwrap();
             if base.get("env").is_some_and(Value::is_object) || base.get("env").is_none() {
                 prop_assert_eq!(got.pointer("/env/BYOK"), Some(&v));

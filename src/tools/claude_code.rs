@@ -204,7 +204,10 @@ fn approved_fragment(key: &str) -> String {
 /// Where a text fails strict JSON (what Claude Code's settings loader accepts), if it does.
 fn strict_json_error(text: &str) -> Option<ParseError> {
     let (_, body) = config_edit::split_bom(text);
-    if body.trim().is_empty() {
+    // Text jsonc rejects too (a raw control character in a string) is reported as
+    // unparsable with its own reason; only what jsonc allows and strict JSON does not is
+    // down to comments and trailing commas.
+    if body.trim().is_empty() || jsonc::parse(body).is_err() {
         return None;
     }
     serde_json::from_str::<Value>(body)

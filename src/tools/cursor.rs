@@ -11,8 +11,9 @@
 //! byok owns, inside that blob: `openAIBaseUrl` (the gateway's `/v1` URL), `useOpenAIKey`
 //! (`true`), and the model id's entries in `aiSettings.userAddedModels` and
 //! `aiSettings.modelOverrideEnabled` (and its removal from `modelOverrideDisabled`).
-//! Every other field is kept; the blob is machine-written, so it is re-serialised
-//! compactly with the original key order. The row is written only while Cursor is not
+//! Only those fields are edited, in the blob's text ([`jsonc::set`]): every other byte is
+//! kept as Cursor wrote it (integers beyond 64 bits, float spellings, escapes, order), and
+//! new content stays on the blob's one line. The row is written only while Cursor is not
 //! running (it keeps this state in memory and writes it back), in one transaction, after
 //! the database and its `-wal`/`-shm` are backed up ([`crate::plan::apply`]).
 //!
@@ -38,6 +39,7 @@ use serde_json::{Map, Value};
 use super::auto_import::key_for_steps;
 use super::vscode::Host;
 use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use crate::config_edit::jsonc;
 use crate::env::{Env, Os};
 use crate::error::UserError;
 use crate::plan::{Change, Plan, Target};
@@ -181,79 +183,99 @@ fn blob_error(env: &Env, db: &std::path::Path, what: &str) -> anyhow::Error {
 }
 
 fn parse_blob(env: &Env, db: &std::path::Path, text: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
+    match jsonc::parse(text) {
+        Ok(Some(Value::Object(m))) => Ok(m),
         Ok(_) => Err(blob_error(env, db, "it is not a JSON object")),
         Err(e) => Err(blob_error(env, db, &format!("it is not valid JSON ({e})"))),
     }
 }
 
-/// A string array field of `aiSettings`, created when missing.
-fn string_list<'a>(
-    env: &Env,
-    db: &std::path::Path,
-    ai: &'a mut Map<String, Value>,
-    field: &str,
-) -> Result<&'a mut Vec<Value>> {
-    match ai
-        .entry(field.to_string())
-        .or_insert_with(|| Value::Array(Vec::new()))
-    {
-        Value::Array(list) => Ok(list),
-        _ => Err(blob_error(
-            env,
-            db,
-            &format!("aiSettings.{field} is not a list"),
-        )),
-    }
+/// The blob's settings as JSON readers see them (`None` when missing or unparsable).
+fn read_blob(cur: &Current, db: &std::path::Path) -> Option<Value> {
+    jsonc::parse(cur.sqlite_item(db, BLOB_KEY)?).ok().flatten()
 }
 
-/// The blob with byok's values set; every other field as it was.
-fn configured(
-    env: &Env,
-    db: &std::path::Path,
-    mut blob: Map<String, Value>,
-    gw: &Gateway,
-) -> Result<Map<String, Value>> {
-    blob.insert(
-        "openAIBaseUrl".to_string(),
-        Value::String(gw.openai_base.clone()),
-    );
-    blob.insert("useOpenAIKey".to_string(), Value::Bool(true));
-    let Some(model) = &gw.model else {
-        return Ok(blob);
-    };
-    let model = Value::String(model.clone());
-    let Value::Object(ai) = blob
-        .entry("aiSettings".to_string())
-        .or_insert_with(|| Value::Object(Map::new()))
-    else {
-        return Err(blob_error(env, db, "aiSettings is not an object"));
-    };
-    for field in ["userAddedModels", "modelOverrideEnabled"] {
-        let list = string_list(env, db, ai, field)?;
-        if !list.contains(&model) {
-            list.push(model.clone());
+/// Edits the blob text in place: only the addressed field changes, every other byte of
+/// the blob (number spellings beyond 64 bits, escapes, order) stays as Cursor wrote it.
+struct BlobEdit<'a> {
+    env: &'a Env,
+    db: &'a std::path::Path,
+    text: String,
+}
+
+impl BlobEdit<'_> {
+    fn set(&mut self, path: &[&str], value: &Value) -> Result<()> {
+        self.text = jsonc::set(&self.text, path, value)
+            .map_err(|e| blob_error(self.env, self.db, &e.to_string()))?;
+        Ok(())
+    }
+
+    fn get(&self, path: &[&str]) -> Result<Option<Value>> {
+        jsonc::get(&self.text, path).map_err(|e| blob_error(self.env, self.db, &e.to_string()))
+    }
+
+    /// The string list `aiSettings.<field>`, empty when missing.
+    fn list(&self, field: &str) -> Result<Vec<Value>> {
+        match self.get(&["aiSettings", field])? {
+            None => Ok(Vec::new()),
+            Some(Value::Array(list)) => Ok(list),
+            Some(_) => Err(blob_error(
+                self.env,
+                self.db,
+                &format!("aiSettings.{field} is not a list"),
+            )),
         }
     }
-    if let Some(Value::Array(disabled)) = ai.get_mut("modelOverrideDisabled") {
-        disabled.retain(|m| *m != model);
-    }
-    Ok(blob)
 }
 
-/// A change to the blob row, or `None` when nothing differs.
-fn blob_change(
-    db: PathBuf,
-    before: &str,
-    old: &Map<String, Value>,
-    new: Map<String, Value>,
-) -> Change {
-    let after = if *old == new {
-        before.to_string()
-    } else {
-        serde_json::to_string(&Value::Object(new)).expect("a JSON value always serialises")
+/// The blob text with byok's values set; every other byte as it was.
+fn configured(env: &Env, db: &std::path::Path, before: &str, gw: &Gateway) -> Result<String> {
+    let old = parse_blob(env, db, before)?;
+    let mut blob = BlobEdit {
+        env,
+        db,
+        // `{}` holds nothing of Cursor's to keep: build on an empty text and serialise
+        // the result compactly below, as Cursor writes it.
+        text: if old.is_empty() {
+            String::new()
+        } else {
+            before.to_string()
+        },
     };
+    blob.set(&["openAIBaseUrl"], &Value::String(gw.openai_base.clone()))?;
+    blob.set(&["useOpenAIKey"], &Value::Bool(true))?;
+    if let Some(model) = &gw.model {
+        let model = Value::String(model.clone());
+        if blob.get(&["aiSettings"])?.is_some_and(|v| !v.is_object()) {
+            return Err(blob_error(env, db, "aiSettings is not an object"));
+        }
+        for field in ["userAddedModels", "modelOverrideEnabled"] {
+            let mut list = blob.list(field)?;
+            if !list.contains(&model) {
+                list.push(model.clone());
+                blob.set(&["aiSettings", field], &Value::Array(list))?;
+            }
+        }
+        if let Some(Value::Array(mut disabled)) =
+            blob.get(&["aiSettings", "modelOverrideDisabled"])?
+            && disabled.contains(&model)
+        {
+            disabled.retain(|m| *m != model);
+            blob.set(
+                &["aiSettings", "modelOverrideDisabled"],
+                &Value::Array(disabled),
+            )?;
+        }
+    }
+    if old.is_empty() {
+        let value = jsonc::parse(&blob.text).ok().flatten().unwrap_or_default();
+        return Ok(serde_json::to_string(&value).expect("a JSON value always serialises"));
+    }
+    Ok(blob.text)
+}
+
+/// A change to the blob row (equal texts mean nothing to do).
+fn blob_change(db: PathBuf, before: &str, after: String) -> Change {
     Change {
         path: db,
         target: Target::SqliteItem {
@@ -351,9 +373,8 @@ impl Tool for Cursor {
             plan.manual_only = true;
             return Ok(plan);
         };
-        let old = parse_blob(env, &db, before)?;
-        let new = configured(env, &db, old.clone(), gw)?;
-        plan.changes.push(blob_change(db, before, &old, new));
+        let after = configured(env, &db, before, gw)?;
+        plan.changes.push(blob_change(db, before, after));
         // Nothing to write is fine while Cursor runs; a write is not.
         if is_running(cur) && !plan.is_up_to_date() {
             return Err(running_error("setup"));
@@ -369,14 +390,19 @@ impl Tool for Cursor {
             return Ok(plan);
         };
         let old = parse_blob(env, &db, before)?;
-        let mut new = old.clone();
-        if new.get("openAIBaseUrl").is_some_and(|v| !v.is_null()) {
-            new.insert("openAIBaseUrl".to_string(), Value::Null);
+        let mut blob = BlobEdit {
+            env,
+            db: &db,
+            text: before.to_string(),
+        };
+        if old.get("openAIBaseUrl").is_some_and(|v| !v.is_null()) {
+            blob.set(&["openAIBaseUrl"], &Value::Null)?;
         }
-        if new.get("useOpenAIKey") == Some(&Value::Bool(true)) {
-            new.insert("useOpenAIKey".to_string(), Value::Bool(false));
+        if old.get("useOpenAIKey") == Some(&Value::Bool(true)) {
+            blob.set(&["useOpenAIKey"], &Value::Bool(false))?;
         }
-        plan.changes.push(blob_change(db, before, &old, new));
+        let after = blob.text;
+        plan.changes.push(blob_change(db, before, after));
         if !plan.is_up_to_date() {
             if is_running(cur) {
                 return Err(running_error("remove"));
@@ -394,9 +420,7 @@ impl Tool for Cursor {
 
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
         let db = state_db(env);
-        let blob = cur
-            .sqlite_item(&db, BLOB_KEY)
-            .and_then(|t| serde_json::from_str::<Value>(t).ok());
+        let blob = read_blob(cur, &db);
         ["openAIBaseUrl", "useOpenAIKey"]
             .iter()
             .map(|field| {
@@ -429,10 +453,7 @@ impl Tool for Cursor {
             });
         }
         let db = state_db(env);
-        if let Some(blob) = cur
-            .sqlite_item(&db, BLOB_KEY)
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        {
+        if let Some(blob) = read_blob(cur, &db) {
             let url = blob.get("openAIBaseUrl").and_then(Value::as_str);
             if url.is_some_and(|u| u != gw.openai_base) {
                 out.push(Finding {
@@ -535,6 +556,49 @@ mod tests {
             )
             .unwrap();
         assert!(p3.is_up_to_date());
+    }
+
+    /// Issue 8 item 17: the blob was re-serialised, so integers beyond 64 bits lost digits.
+    #[test]
+    fn fields_byok_does_not_own_keep_their_bytes() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let blob = r#"{"big":12345678901234567890123,"ratio":1.0000000000000002,"neg":-0.0,"exp":1E400,"esc":"caf\u00e9\/x","nested":{"n":[18446744073709551616,2.50]},"openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"userAddedModels":["my-m\u00f6del"],"modelConfig":{"x":1.10}}}"#;
+        let plan = Cursor
+            .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(blob)))
+            .unwrap();
+        let after = plan.changes[0].after.clone().unwrap();
+        assert_eq!(
+            after,
+            blob.replace(
+                r#""openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"userAddedModels":["my-m\u00f6del"],"modelConfig":{"x":1.10}}"#,
+                r#""openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"userAddedModels":["my-m\u00f6del","gw-model"],"modelConfig":{"x":1.10},"modelOverrideEnabled":["gw-model"]}"#
+            )
+        );
+        let removed = Cursor
+            .remove(&e, &SetupOptions::default(), &with_blob(&e, Some(&after)))
+            .unwrap();
+        assert_eq!(
+            removed.changes[0].after.as_deref().unwrap(),
+            after
+                .replace(r#""https://gw.example.com/v1""#, "null")
+                .replace(r#""useOpenAIKey":true"#, r#""useOpenAIKey":false"#)
+        );
+        // A key written twice is refused rather than edited where Cursor would not look.
+        let twice = r#"{"openAIBaseUrl":null,"x":1,"openAIBaseUrl":"https://old/v1"}"#;
+        let err = Cursor
+            .plan(
+                &e,
+                &g,
+                &SetupOptions::default(),
+                &with_blob(&e, Some(twice)),
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`openAIBaseUrl` appears twice (lines 1 and 1)"),
+            "{err}"
+        );
     }
 
     #[test]

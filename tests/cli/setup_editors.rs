@@ -392,7 +392,7 @@ fn kilo_code_legacy_written_new_generation_gets_steps() {
 /// test see a running Cursor), so they run one at a time.
 static CURSOR: Mutex<()> = Mutex::new(());
 
-fn cursor_lock() -> MutexGuard<'static, ()> {
+pub(crate) fn cursor_lock() -> MutexGuard<'static, ()> {
     CURSOR
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
