@@ -1,1 +1,141 @@
-//! Regression tests for issue 8 (see the module doc once filled in).
+//! Issue 8, items 18 (Continue), 19, 21 and 22: `byok remove continue` gives back the
+//! user's shape, valid Continue YAML (flow lists, anchors, aliases) is edited or refused
+//! with the construct, line and fix named, every Continue error names its file and the
+//! next step, and `byok detect` shows the same Warn/Fail findings as `byok doctor`.
+
+use crate::common::{KEY, Output, TestEnv};
+
+const YAML: &str = ".continue/config.yaml";
+
+#[track_caller]
+fn assert_no_key(out: &Output) {
+    assert!(
+        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
+        "{out}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 21: detect shows diagnose's findings
+// ---------------------------------------------------------------------------------------
+
+const CODEX_FAST: &str = "\
+# my codex config
+profile = \"fast\"
+
+[profiles.fast]
+model_provider = \"openai\" # the real OpenAI, for quick questions
+model = \"gpt-5-mini\"
+
+[mcp_servers.docs]
+command = \"docs-mcp\"
+";
+
+const FAST_WARNING: &str = "~/.codex/config.toml makes profile `fast` the default, and it selects model_provider `openai`, which wins over byok's";
+
+/// Issue 8 item 21: Codex set up by byok, but `profile = "fast"` selects another
+/// provider; detect used to say plain "configured (profile default)".
+#[test]
+fn detect_shows_a_shadowing_codex_profile() {
+    let t = TestEnv::new();
+    t.write(".codex/config.toml", CODEX_FAST);
+    // A closed loopback port: doctor below reaches nothing beyond this machine.
+    t.init("http://127.0.0.1:9");
+    t.run(&["setup", "codex", "--yes"]).success();
+
+    let out = t.run(&["detect"]).success();
+    assert_no_key(&out);
+    let want = format!(
+        "\
+Codex CLI      configured (profile default), but:
+               warning: {FAST_WARNING}
+                 hint: remove `model_provider` from [profiles.fast], or `profile = \"fast\"`
+               config dir ~/.codex
+               config ~/.codex/config.toml
+               config ~/.codex/.env
+"
+    );
+    assert!(out.stdout.contains(&want), "{out}");
+    // Tools without findings keep their plain lines.
+    assert!(
+        out.stdout.starts_with("Claude Code    not installed\n"),
+        "{out}"
+    );
+
+    let out = t.run(&["detect", "--json"]).success();
+    assert_no_key(&out);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let codex = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "codex")
+        .unwrap();
+    assert_eq!(codex["status"], "configured-with-warnings");
+    assert_eq!(
+        codex["status_detail"],
+        format!("configured (profile default), but: {FAST_WARNING}")
+    );
+    assert_eq!(
+        codex["findings"],
+        serde_json::json!([{
+            "severity": "warn",
+            "message": FAST_WARNING,
+            "hint": "remove `model_provider` from [profiles.fast], or `profile = \"fast\"`",
+        }])
+    );
+    // Doctor says the same.
+    let doctor = t.run(&["doctor", "--quick", "--timeout", "1"]);
+    assert!(doctor.stdout.contains(FAST_WARNING), "{doctor}");
+
+    // Without the shadowing profile: plain "configured", no findings.
+    let fixed = t
+        .read(".codex/config.toml")
+        .replace("profile = \"fast\"\n", "");
+    t.write(".codex/config.toml", fixed);
+    let out = t.run(&["detect"]).success();
+    assert!(
+        out.stdout
+            .contains("Codex CLI      configured (profile default)\n               config dir"),
+        "{out}"
+    );
+    let out = t.run(&["detect", "--json"]).success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let codex = &v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "codex")
+        .unwrap();
+    assert_eq!(codex["status"], "configured");
+    assert_eq!(codex["findings"], serde_json::json!([]));
+}
+
+/// Issue 8 item 21: a `.env` in the working directory that `cn` loads with another key
+/// (a Continue Warn), and no findings at all without a profile.
+#[test]
+fn detect_shows_continue_findings_and_skips_them_without_a_profile() {
+    let t = TestEnv::new();
+    t.write(YAML, "name: mine\nversion: 1.0.0\nschema: v1\nmodels: []\n");
+    std::fs::write(t.root().join(".env"), "BYOK_API_KEY=sk-stale-other-key\n").unwrap();
+    let out = t.run(&["detect", "--json"]).success();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(
+        v["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["findings"] == serde_json::json!([]))
+    );
+
+    t.init("https://gw.example.com");
+    t.run(&["setup", "continue", "--yes"]).success();
+    let out = t.run(&["detect"]).success();
+    assert_no_key(&out);
+    assert!(
+        out.stdout.contains(
+            "Continue       configured (profile default), but:\n               warning: [ROOT]/.env sets BYOK_API_KEY to another key; `cn` started in [ROOT] loads it and uses it instead of ~/.continue/.env\n                 hint: remove the BYOK_API_KEY line from [ROOT]/.env\n"
+        ),
+        "{out}"
+    );
+}
