@@ -243,7 +243,18 @@ impl Tool for Continue {
                 env_before.as_deref().unwrap_or_default(),
                 SECRET,
                 key.expose(),
-            )?;
+            )
+            .map_err(|e| {
+                UserError::new(format!(
+                    "could not write the key to {}: {e:#}",
+                    env.tilde(&p.env)
+                ))
+                .hint(
+                    "Continue reads secrets only from .env files and can't run a key command; \
+                     ask the gateway for a key without quote characters or line breaks, then \
+                     `byok init` with it and run `byok setup continue` again",
+                )
+            })?;
             plan.changes
                 .push(Change::file(&p.env, env_before, Some(env_after), true));
             let before = cur.file(&p.yaml).map(str::to_string);

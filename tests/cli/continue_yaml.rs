@@ -139,3 +139,41 @@ fn detect_shows_continue_findings_and_skips_them_without_a_profile() {
         "{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 22: every Continue error names the file and the next step
+// ---------------------------------------------------------------------------------------
+
+/// Issue 8 item 22: a key `.env` can't quote used to fail with only
+/// "this value can't be quoted for a .env file", naming no file and no way out.
+#[test]
+fn unquotable_key_names_the_env_file_and_the_way_out() {
+    let t = TestEnv::new();
+    let key = "sk-it's-\"odd\"-`key`-0123456789";
+    t.run(&[
+        "init",
+        "--url",
+        "https://gw.example",
+        "--key",
+        key,
+        "--model",
+        "m",
+        "--yes",
+    ])
+    .success();
+    let yaml = "# mine\nname: mine\nversion: 1.0.0\nschema: v1\nmodels: []\n";
+    t.write(YAML, yaml);
+
+    let out = t.run(&["setup", "continue", "--yes"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: could not write the key to ~/.continue/.env: this value can't be quoted for a .env file (it holds ', \" and ` at once)\n\
+         hint: Continue reads secrets only from .env files and can't run a key command; ask the gateway for a key without quote characters or line breaks, then `byok init` with it and run `byok setup continue` again\n"
+    );
+    assert!(
+        !out.stdout.contains(key) && !out.stderr.contains(key),
+        "{out}"
+    );
+    assert_eq!(t.read(YAML), yaml);
+    assert!(!t.exists(".continue/.env"));
+}
