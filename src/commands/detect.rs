@@ -5,8 +5,8 @@
 //! say success while something else makes the tool ignore those settings (a Codex
 //! `profile` selecting another provider, a `.env` in the working directory overriding
 //! Continue's key). So detect also shows each tool's Warn and Fail findings from
-//! [`Tool::diagnose`], the same ones `byok doctor` lists, and a configured tool with a
-//! finding is reported as "configured, but …".
+//! [`Tool::diagnose`](crate::tools::Tool::diagnose), the same ones `byok doctor` lists, under the status line, and a
+//! configured tool with a Fail finding is reported as "configured, but: …".
 
 use anyhow::Result;
 
@@ -77,7 +77,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             (true, None) => "installed".to_string(),
             // The findings follow on their own lines, right below.
             (true, Some(_)) => match status {
-                ToolStatus::Configured { .. } if !findings.is_empty() => {
+                ToolStatus::Configured { .. } if has_fail(findings) => {
                     format!("{}, but:", status.label())
                 }
                 _ => status.label(),
@@ -134,11 +134,15 @@ fn severity_name(s: Severity) -> &'static str {
     }
 }
 
-/// `--json`'s status detail: a configured tool with findings is not reported as plain
-/// "configured".
+fn has_fail(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Fail)
+}
+
+/// `--json`'s status detail: a configured tool with a Fail finding is not reported as
+/// plain "configured" (warnings are listed, the status stands).
 fn label(status: &ToolStatus, findings: &[Finding]) -> String {
     match (status, findings.first()) {
-        (ToolStatus::Configured { .. }, Some(worst)) => {
+        (ToolStatus::Configured { .. }, Some(worst)) if worst.severity == Severity::Fail => {
             let more = match findings.len() {
                 1 => String::new(),
                 n => format!(" (and {} more below)", n - 1),
@@ -150,11 +154,10 @@ fn label(status: &ToolStatus, findings: &[Finding]) -> String {
 }
 
 /// `--json`'s status: `configured-with-problems` when a Fail finding means the tool
-/// won't use the gateway despite byok's settings, `configured-with-warnings` for Warns.
+/// won't use the gateway despite byok's settings.
 fn kind(status: &ToolStatus, findings: &[Finding]) -> &'static str {
-    match (status, findings.first().map(|f| f.severity)) {
-        (ToolStatus::Configured { .. }, Some(Severity::Fail)) => "configured-with-problems",
-        (ToolStatus::Configured { .. }, Some(_)) => "configured-with-warnings",
+    match status {
+        ToolStatus::Configured { .. } if has_fail(findings) => "configured-with-problems",
         _ => status.kind(),
     }
 }

@@ -101,6 +101,10 @@ pub struct OwnedList<'a> {
     /// New entries go first in the list (where Continue finds its default model)
     /// rather than after the last entry.
     pub prepend: bool,
+    /// The first line of a file byok creates. In such a file the header and the list key
+    /// are byok's without a marker; elsewhere byok marks each one it adds, so that
+    /// removing its entries can take them out again.
+    pub created: Option<&'a str>,
 }
 
 impl OwnedList<'_> {
@@ -116,6 +120,12 @@ impl OwnedList<'_> {
     /// the first of them stood, or adding them after the last entry of the list. An empty
     /// document gets `header` (top-level key/values, e.g. `name`, `version`) first. A text
     /// whose entries already read as `items` is returned unchanged.
+    ///
+    /// What byok adds besides its entries (the list key, the header) is marked unless the
+    /// file is one byok created, and with `items` empty it goes again: the list key when
+    /// the list is left empty, the header when nothing else is left. So removing gives
+    /// back the user's shape: no `models` where there was none, only the comments of a
+    /// comments-only file.
     pub fn set(
         &self,
         text: &str,
@@ -124,6 +134,9 @@ impl OwnedList<'_> {
     ) -> Result<String, ParseError> {
         let (bom, body) = split_bom(text);
         let eol = line_ending(body);
+        let created = self
+            .created
+            .is_some_and(|c| !c.is_empty() && body.starts_with(c));
         let want: Vec<Value> = items.iter().map(to_value).collect();
         let (body, before) = match parse_body(body)? {
             Some(v) => (body.to_string(), v),
@@ -137,24 +150,34 @@ impl OwnedList<'_> {
                 }
                 for (k, v) in header {
                     render_entry(&mut b, k, v, 0, eol);
+                    if !created {
+                        mark_last_line(&mut b, eol);
+                    }
                 }
                 let v = parse_body(&b)?.unwrap_or(Value::Null);
                 (b, v)
             }
             None => return Err(not_a_mapping(body)),
         };
-        let out = self.edit(&body, &before, &want, eol)?;
+        let out = self.edit(&body, &before, &want, eol, created)?;
+        let (out, dropped) = if want.is_empty() {
+            drop_header(&out, header, created)
+        } else {
+            (out, Vec::new())
+        };
         if out == body {
             return Ok(format!("{bom}{body}"));
         }
-        self.verify(&before, &out, &want)
+        self.verify(&before, &out, &want, &dropped)
             .map_err(|_| self.refusal(&body))?;
         Ok(format!("{bom}{out}"))
     }
 
-    /// Takes byok's entries out; a list left empty becomes `[]` (Continue rejects a null list).
-    pub fn remove(&self, text: &str) -> Result<String, ParseError> {
-        self.set(text, &[], &[])
+    /// Takes byok's entries out. A list left empty goes too if byok added its key (marked,
+    /// or in a file byok created), else it becomes `[]` (Continue rejects a null list);
+    /// a header byok added goes when nothing else is left.
+    pub fn remove(&self, text: &str, header: &[(&str, Json)]) -> Result<String, ParseError> {
+        self.set(text, &[], header)
     }
 
     fn is_owned(&self, item: &Value) -> bool {
@@ -192,10 +215,25 @@ impl OwnedList<'_> {
         doc
     }
 
-    fn verify(&self, before: &Value, out: &str, want: &[Value]) -> Result<(), ()> {
-        let after = parse_body(out).map_err(|_| ())?.ok_or(())?;
-        let same_rest =
-            canonical(&self.without_owned(before)) == canonical(&self.without_owned(&after));
+    /// Checks an edit: byok's entries read as `want`, and everything else as before but
+    /// for the header keys in `dropped`.
+    fn verify(
+        &self,
+        before: &Value,
+        out: &str,
+        want: &[Value],
+        dropped: &[String],
+    ) -> Result<(), ()> {
+        let after = parse_body(out)
+            .map_err(|_| ())?
+            .unwrap_or_else(|| Value::Mapping(serde_yaml_ng::Mapping::new()));
+        let mut rest = self.without_owned(before);
+        if let Some(map) = rest.as_mapping_mut() {
+            for k in dropped {
+                map.remove(k.as_str());
+            }
+        }
+        let same_rest = canonical(&rest) == canonical(&self.without_owned(&after));
         let same_owned = canonical_all(&self.owned_values(&after)) == canonical_all(want);
         if same_rest && same_owned {
             Ok(())
@@ -228,6 +266,7 @@ impl OwnedList<'_> {
         parsed: &Value,
         want: &[Value],
         eol: &str,
+        created: bool,
     ) -> Result<String, ParseError> {
         let doc = Doc::new(body);
         let Some(map) = parsed.as_mapping() else {
@@ -258,6 +297,11 @@ impl OwnedList<'_> {
             add.push_str(&" ".repeat(c0));
             add.push_str(&plain_or_quoted(self.key, false));
             add.push(':');
+            if !created {
+                // So that removing byok's entries takes the key out again.
+                add.push_str(" # ");
+                add.push_str(MARKER);
+            }
             add.push_str(eol);
             for item in want {
                 render_item(&mut add, item, c0 + 2, 2, eol);
@@ -335,9 +379,14 @@ impl OwnedList<'_> {
                             let (a, b) = range(i);
                             edits.push((a, b, String::new()));
                         }
+                        let line = doc.line_text(kl);
                         if want.is_empty() && owned.len() == items.len() {
+                            if created || is_marker(&line[colon + 1..]) {
+                                // byok added the key: it goes with the last entry.
+                                edits.push((kl.start, kl.end, String::new()));
+                                return Ok(splice(body, &edits));
+                            }
                             // Continue rejects `models:` with nothing in it: leave `[]`.
-                            let line = doc.line_text(kl);
                             let after = line[colon + 1..].trim_start();
                             let mut new_line = format!("{} []", &line[..=colon]);
                             if !after.is_empty() {
@@ -352,6 +401,54 @@ impl OwnedList<'_> {
             }
         }
     }
+}
+
+/// True when `rest` (what follows a key's `:`) is only byok's marker comment.
+fn is_marker(rest: &str) -> bool {
+    rest.trim()
+        .strip_prefix('#')
+        .is_some_and(|c| c.trim() == MARKER)
+}
+
+/// Puts byok's marker at the end of the last line of `out` (which ends with `eol`).
+fn mark_last_line(out: &mut String, eol: &str) {
+    let at = out.len() - eol.len();
+    out.insert_str(at, &format!(" # {MARKER}"));
+}
+
+/// Takes out the header byok added when it is all that is left of the document: every
+/// content line must be a top-level `key: value` of `header` with byok's value, marked
+/// (or in a file byok created). Returns the text and the keys taken out.
+fn drop_header(text: &str, header: &[(&str, Json)], created: bool) -> (String, Vec<String>) {
+    let doc = Doc::new(text);
+    let mut edits = Vec::new();
+    let mut keys = Vec::new();
+    for l in doc.lines.iter().filter(|l| l.kind == Kind::Content) {
+        let t = doc.line_text(l);
+        if is_marker_line(t) {
+            continue;
+        }
+        let ours = header.iter().find(|(k, v)| {
+            l.indent == 0
+                && key_colon(t, k).is_some_and(|c| {
+                    let rest = &t[c + 1..];
+                    let (value, marked) = match rest.rfind(" # ") {
+                        Some(i) if is_marker(&rest[i..]) => (&rest[..i], true),
+                        _ => (rest, false),
+                    };
+                    (marked || created)
+                        && parse_body(value).ok().flatten().as_ref() == Some(&to_value(v))
+                })
+        });
+        match ours {
+            Some((k, _)) => {
+                edits.push((l.start, l.end, String::new()));
+                keys.push((*k).to_string());
+            }
+            None => return (text.to_string(), Vec::new()),
+        }
+    }
+    (splice(text, &edits), keys)
 }
 
 /// Applies non-overlapping `(start, end, replacement)` edits.
@@ -396,12 +493,16 @@ fn unsupported(key: &str, line: usize, column: usize) -> ParseError {
 
 /// True when a text holds no YAML node: blank lines, comments, directives, markers.
 fn is_empty_document(body: &str) -> bool {
-    Doc::new(body).lines.iter().all(|l| {
-        l.kind != Kind::Content || {
-            let t = body[l.start..l.body_end].trim();
-            t == "---" || t == "..." || t.starts_with('%')
-        }
-    })
+    Doc::new(body)
+        .lines
+        .iter()
+        .all(|l| l.kind != Kind::Content || is_marker_line(&body[l.start..l.body_end]))
+}
+
+/// A document marker (`---`, `...`) or directive (`%YAML`) line.
+fn is_marker_line(line: &str) -> bool {
+    let t = line.trim();
+    t == "---" || t == "..." || t.starts_with('%')
 }
 
 fn canonical(v: &Value) -> String {
@@ -792,6 +893,7 @@ mod tests {
         field: "name",
         ids: IDS,
         prepend: false,
+        created: Some("# created by byok"),
     };
     const FIRST: OwnedList<'static> = OwnedList {
         prepend: true,
@@ -871,7 +973,7 @@ rules:
         assert_eq!(out, want);
         // Again: unchanged. Removing gives the original bytes back.
         assert_eq!(LIST.set(&out, &[openai()], &header()).unwrap(), out);
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
         assert_eq!(LIST.owned(&out).unwrap(), vec![to_value(&openai())]);
     }
 
@@ -886,7 +988,7 @@ rules:
                 "models: # mine\n{ENTRIES}  # local first\n  - name: Local\n    model: llama3\nrules: []\n"
             )
         );
-        assert_eq!(FIRST.remove(&out).unwrap(), text);
+        assert_eq!(FIRST.remove(&out, &header()).unwrap(), text);
         // Entries already there stay where the user put them.
         let moved = format!("models:\n  - name: Local\n{ENTRIES}");
         assert_eq!(FIRST.set(&moved, &[openai()], &[]).unwrap(), moved);
@@ -922,24 +1024,80 @@ rules:
         assert_eq!(back, text);
     }
 
+    /// Issue 8 item 18: what byok adds to an empty document is marked, and removing
+    /// gives back exactly the comments that were there.
     #[test]
-    fn empty_documents_get_a_header() {
-        for text in ["", "\n", "# just a comment\n", "---\n"] {
+    fn empty_documents_get_a_marked_header_that_remove_takes_out() {
+        for text in ["", "\n", "# just a comment\n# and another\n", "---\n"] {
             let out = LIST.set(text, &[openai()], &header()).unwrap();
             assert_eq!(
                 out,
-                format!("{text}name: byok\nversion: 1.0.0\nschema: v1\nmodels:\n{ENTRIES}")
+                format!(
+                    "{text}name: byok # managed by byok\nversion: 1.0.0 # managed by byok\nschema: v1 # managed by byok\nmodels: # managed by byok\n{ENTRIES}"
+                )
             );
-            assert_eq!(LIST.remove(text).unwrap(), text);
+            assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
+            assert_eq!(LIST.remove(text, &header()).unwrap(), text);
         }
         let out = LIST.set("# no newline", &[openai()], &header()).unwrap();
-        assert!(out.starts_with("# no newline\nname: byok\n"), "{out}");
+        assert!(
+            out.starts_with("# no newline\nname: byok # managed by byok\n"),
+            "{out}"
+        );
+
+        // The user added something: the header stays (Continue needs name and version).
+        let out = LIST.set("# mine\n", &[openai()], &header()).unwrap();
+        let edited = format!("{out}rules:\n  - Be brief\n");
+        assert_eq!(
+            LIST.remove(&edited, &header()).unwrap(),
+            "# mine\nname: byok # managed by byok\nversion: 1.0.0 # managed by byok\nschema: v1 # managed by byok\nrules:\n  - Be brief\n"
+        );
+        // A header the user changed is theirs.
+        let renamed = out.replace("name: byok #", "name: Mine #");
+        assert!(
+            LIST.remove(&renamed, &header())
+                .unwrap()
+                .contains("name: Mine")
+        );
+    }
+
+    /// In a file byok created (its first line says so) nothing is marked, and removing
+    /// leaves only that first line, which the caller deletes.
+    #[test]
+    fn created_files_are_unmarked_and_emptied_to_their_first_line() {
+        let created = "# created by byok\n";
+        let out = LIST.set(created, &[openai()], &header()).unwrap();
+        assert_eq!(
+            out,
+            format!("{created}name: byok\nversion: 1.0.0\nschema: v1\nmodels:\n{ENTRIES}")
+        );
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), created);
+        // With the user's rules added, the key byok created still goes; the header stays.
+        let edited = format!("{out}rules:\n  - Be brief\n");
+        assert_eq!(
+            LIST.remove(&edited, &header()).unwrap(),
+            format!("{created}name: byok\nversion: 1.0.0\nschema: v1\nrules:\n  - Be brief\n")
+        );
     }
 
     #[test]
     fn missing_list_is_appended_and_empty_flow_list_becomes_block() {
+        // Issue 8 item 18: a key byok adds is marked and goes again with byok's entries.
+        let text = "name: a\nversion: 1\nrules:\n  - Be brief # mine\n";
+        let out = LIST.set(text, &[openai()], &[]).unwrap();
+        assert_eq!(out, format!("{text}models: # managed by byok\n{ENTRIES}"));
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
+        // Entries the user added under byok's key keep it.
+        let shared = format!("{out}  - name: Mine\n");
+        assert_eq!(
+            LIST.remove(&shared, &header()).unwrap(),
+            format!("{text}models: # managed by byok\n  - name: Mine\n")
+        );
         let out = LIST.set("name: a\nversion: 1", &[openai()], &[]).unwrap();
-        assert_eq!(out, format!("name: a\nversion: 1\nmodels:\n{ENTRIES}"));
+        assert_eq!(
+            out,
+            format!("name: a\nversion: 1\nmodels: # managed by byok\n{ENTRIES}")
+        );
 
         let text =
             "name: Main Config\nversion: 1.0.0\nschema: v1\nmodels: [] # none\ncontext: []\n";
@@ -951,13 +1109,13 @@ rules:
             )
         );
         // Removing the only entries leaves `[]` again, comment kept.
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
 
         let null_list = "name: a\nmodels:\nrules: []\n";
         let out = LIST.set(null_list, &[openai()], &[]).unwrap();
         assert_eq!(out, format!("name: a\nmodels:\n{ENTRIES}rules: []\n"));
         assert_eq!(
-            LIST.remove(&out).unwrap(),
+            LIST.remove(&out, &header()).unwrap(),
             "name: a\nmodels: []\nrules: []\n"
         );
     }
@@ -975,7 +1133,7 @@ rules:
                 "rules:\r\n- x\r\n"
             )
         );
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
 
         let wide = "models:\n    -   name: Mine\n        model: m\n";
         let out = LIST.set(wide, &[anthropic()], &[]).unwrap();
@@ -983,7 +1141,7 @@ rules:
             out.starts_with("models:\n    -   name: Mine\n        model: m\n    -   name: byok (Anthropic) # managed by byok\n        provider: anthropic\n"),
             "{out}"
         );
-        assert_eq!(LIST.remove(&out).unwrap(), wide);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), wide);
     }
 
     #[test]
@@ -993,7 +1151,7 @@ rules:
         assert_eq!(out, format!("models:\n  - name: Mine\n{ENTRIES}"));
         let ours_last = format!("models:\n  - name: Mine\n{}", ENTRIES.trim_end());
         assert_eq!(
-            LIST.remove(&ours_last).unwrap(),
+            LIST.remove(&ours_last, &header()).unwrap(),
             "models:\n  - name: Mine\n"
         );
     }
@@ -1019,7 +1177,7 @@ mcpServers:
                 &format!("  - {{name: B, provider: ollama}}\n{ENTRIES}")
             )
         );
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
     }
 
     #[test]
@@ -1246,13 +1404,15 @@ mcpServers:
                     prop_assert!(!out.contains('\r'));
                 }
                 // Removing takes out only byok's entries.
-                let removed = list.remove(&out).unwrap();
+                let removed = list.remove(&out, &header()).unwrap();
                 let gone = parse(&removed).unwrap().unwrap();
                 prop_assert!(list.owned(&removed).unwrap().is_empty());
                 prop_assert_eq!(canonical(&list.without_owned(&before)), canonical(&list.without_owned(&gone)));
                 // A file byok had not touched comes back byte for byte.
+                // So does one without a `models` key (byok's marked key goes again).
                 let had_entries = matches!(before.get("models"), Some(Value::Sequence(s)) if !s.is_empty());
-                if list.owned(&text).unwrap().is_empty() && had_entries {
+                let had_no_list = before.get("models").is_none();
+                if list.owned(&text).unwrap().is_empty() && (had_entries || had_no_list) {
                     prop_assert_eq!(removed, text);
                 }
             }

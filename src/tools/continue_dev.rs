@@ -79,6 +79,7 @@ const MODELS: OwnedList<'static> = OwnedList {
     field: "name",
     ids: NAMES,
     prepend: true,
+    created: Some("# Continue config created by byok."),
 };
 /// First line of a config.yaml byok creates.
 const CREATED: &str = "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n";
@@ -155,11 +156,6 @@ fn header() -> Vec<(&'static str, Json)> {
         ("version", json!("1.0.0")),
         ("schema", json!("v1")),
     ]
-}
-
-/// What a config.yaml byok created looks like once byok's entries are gone.
-fn created_and_emptied() -> String {
-    format!("{CREATED}name: byok\nversion: 1.0.0\nschema: v1\nmodels: []\n")
 }
 
 fn secret_ref() -> String {
@@ -297,9 +293,10 @@ impl Tool for Continue {
         let mut plan = Plan::default();
         if let Some(text) = cur.file(&p.yaml) {
             let after = MODELS
-                .remove(text)
+                .remove(text, &header())
                 .map_err(|e| config_edit::unparsable(env, &p.yaml, &e))?;
-            let after = (after != created_and_emptied()).then_some(after);
+            // A config.yaml byok created, with nothing of the user's in it, goes entirely.
+            let after = (after != CREATED).then_some(after);
             plan.changes
                 .push(Change::file(&p.yaml, Some(text.to_string()), after, false));
         }
