@@ -22,9 +22,17 @@
 //!   entries must be identical (same order too) and byok's entries must read back exactly
 //!   as intended. If not, the edit is refused rather than written.
 //!
-//! A flow-style list with entries (`models: [{...}]`), an anchored or aliased list, or a
-//! top level that is not a block mapping is refused with its position; `models: []` (what
-//! Continue itself writes) becomes a block list.
+//! - What byok adds besides its entries (the list key, a header in an empty document)
+//!   carries the same marker, unless the file is one byok created ([`OwnedList::created`]),
+//!   so that removing the entries takes those out again and gives back the user's shape.
+//!
+//! An anchored list (`models: &m`) is edited like any other while nothing reuses it. Valid
+//! YAML byok can't edit without changing more than its entries is refused, naming the
+//! construct, its line and what to write instead: a flow list with entries
+//! (`models: [{...}]`: byok edits block lists only), an alias (`models: *m`) or an
+//! anchored list reused elsewhere (an edit would change the other place too), a tag, a
+//! top level that is not a block mapping. `models: []` (what Continue itself writes)
+//! becomes a block list.
 
 use serde_json::Value as Json;
 pub use serde_yaml_ng::Value;
@@ -272,13 +280,15 @@ impl OwnedList<'_> {
         let Some(map) = parsed.as_mapping() else {
             return Err(not_a_mapping(body));
         };
-        let c0 = doc.top_indent()?;
-        let located = doc.find_key(self.key)?;
-        let parsed_list = map.get(self.key);
+        // Nothing to change (a remove where byok wrote nothing): no need to edit, so no
+        // refusal of a shape byok can't edit either.
         let have: Vec<Value> = self.owned_values(parsed);
         if canonical_all(&have) == canonical_all(want) {
             return Ok(body.to_string());
         }
+        let c0 = doc.top_indent()?;
+        let located = doc.find_key(self.key)?;
+        let parsed_list = map.get(self.key);
         let Some((key_line, colon, shape)) = located else {
             if parsed_list.is_some() {
                 return Err(unsupported(self.key, 1, 1));
@@ -386,9 +396,16 @@ impl OwnedList<'_> {
                                 edits.push((kl.start, kl.end, String::new()));
                                 return Ok(splice(body, &edits));
                             }
-                            // Continue rejects `models:` with nothing in it: leave `[]`.
-                            let after = line[colon + 1..].trim_start();
-                            let mut new_line = format!("{} []", &line[..=colon]);
+                            // Continue rejects `models:` with nothing in it: leave `[]`
+                            // (after the list's anchor, if it has one).
+                            let mut after = line[colon + 1..].trim_start();
+                            let mut new_line = line[..=colon].to_string();
+                            if let Some(anchor) = after.strip_prefix('&') {
+                                let name = node_name(anchor);
+                                new_line.push_str(&format!(" &{name}"));
+                                after = anchor[name.len()..].trim_start();
+                            }
+                            new_line.push_str(" []");
                             if !after.is_empty() {
                                 new_line.push(' ');
                                 new_line.push_str(after);
@@ -657,7 +674,23 @@ impl<'t> Doc<'t> {
             let Some(colon) = key_colon(&t[c0..], key).map(|c| c + c0) else {
                 continue;
             };
-            let value = t[colon + 1..].trim_start_matches([' ', '\t']);
+            let mut value = t[colon + 1..].trim_start_matches([' ', '\t']);
+            // An anchored list (`models: &m`) is edited like any other unless something
+            // reuses it: an edit would then change that place too.
+            if let Some(anchor) = value.strip_prefix('&') {
+                let name = node_name(anchor);
+                if let Some(use_line) = self.alias_line(name) {
+                    return Err(ParseError {
+                        line: i + 1,
+                        column: t.len() - value.len() + 1,
+                        message: format!(
+                            "`{key}` is anchored as `&{name}` and reused as `*{name}` on line {}, so byok's change would change that place too; copy the list there instead of `*{name}`, or remove the anchor",
+                            use_line + 1
+                        ),
+                    });
+                }
+                value = anchor[name.len()..].trim_start_matches([' ', '\t']);
+            }
             if value.is_empty() || value.starts_with('#') {
                 return Ok(Some((i, colon, self.block_items(i, c0))));
             }
@@ -668,9 +701,60 @@ impl<'t> Doc<'t> {
                     return Ok(Some((i, colon, Shape::EmptyFlow { open })));
                 }
             }
-            return Err(unsupported(key, i + 1, c0 + 1));
+            let column = t.len() - value.len() + 1;
+            let message = if let Some(alias) = value.strip_prefix('*') {
+                let name = node_name(alias);
+                let anchored = self
+                    .anchor_line(name)
+                    .map_or(String::new(), |l| format!(" on line {}", l + 1));
+                format!(
+                    "`{key}` is the alias `*{name}` of the list anchored{anchored}; byok would have to change that list and every other place that reuses it: write the list out under `{key}` (one `- ` item per model)"
+                )
+            } else if value.starts_with('[') {
+                format!(
+                    "`{key}` is a flow list `[...]`; byok edits block lists only: write each entry of `{key}` as a `- ` item on its own line"
+                )
+            } else if value.starts_with('!') {
+                format!(
+                    "`{key}` has a tag byok does not edit through; write it as a plain list of `- ` items"
+                )
+            } else {
+                format!("`{key}` is not a list; it must be a list of `- ` items")
+            };
+            return Err(ParseError {
+                line: i + 1,
+                column,
+                message,
+            });
         }
         Ok(None)
+    }
+
+    /// The first content line that uses `*name` as an alias.
+    fn alias_line(&self, name: &str) -> Option<usize> {
+        self.node_token_line('*', name)
+    }
+
+    /// The first content line that defines `&name`.
+    fn anchor_line(&self, name: &str) -> Option<usize> {
+        self.node_token_line('&', name)
+    }
+
+    fn node_token_line(&self, sigil: char, name: &str) -> Option<usize> {
+        let token = format!("{sigil}{name}");
+        self.lines.iter().position(|l| {
+            l.kind == Kind::Content && {
+                let t = self.line_text(l);
+                t.match_indices(&token).any(|(at, _)| {
+                    let before_ok = t[..at]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| matches!(c, ' ' | '\t' | '[' | '{' | ',' | ':' | '-'));
+                    let after = &t[at + token.len()..];
+                    before_ok && node_name(after).is_empty()
+                })
+            }
+        })
     }
 
     fn is_item(&self, l: &Line) -> bool {
@@ -738,6 +822,14 @@ impl<'t> Doc<'t> {
             .collect();
         Shape::Block { items, indent }
     }
+}
+
+/// The anchor or alias name at the start of `t` (after its `&` or `*`).
+fn node_name(t: &str) -> &str {
+    let end = t
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .unwrap_or(t.len());
+    &t[..end]
 }
 
 /// The offset of the `:` after `key` at the start of `t` (plain or quoted), if it is that key.
@@ -1190,11 +1282,9 @@ mcpServers:
     #[test]
     fn refuses_what_it_cannot_edit_safely() {
         let cases = [
-            ("models: [{name: a}]\n", 1, "not a plain block list"),
-            ("models: &m\n  - name: a\n", 1, "not a plain block list"),
             ("- a\n- b\n", 1, "top level is not a block mapping"),
             ("{models: []}\n", 1, "top level is not a block mapping"),
-            ("name: x\nmodels: {a: 1}\n", 2, "not a plain block list"),
+            ("name: x\nmodels:\n  a: 1\n", 2, "not a plain block list"),
             ("--- {a: 1}\n", 1, "`---`"),
             ("just a string\n", 1, "top level is not a block mapping"),
         ];
@@ -1203,6 +1293,82 @@ mcpServers:
             assert_eq!(e.line, line, "{text}: {e}");
             assert!(e.message.contains(msg), "{text}: {e}");
         }
+    }
+
+    /// Issue 8 item 19: valid YAML byok can't edit is refused with the construct, its
+    /// line and what to write instead (it was "could not parse … fix that line").
+    #[test]
+    fn refusals_name_the_construct_its_line_and_the_fix() {
+        let cases = [
+            (
+                "name: x\n# mine\nmodels: [{name: a, provider: ollama}]\n",
+                (3, 9),
+                "`models` is a flow list `[...]`; byok edits block lists only: write each entry of `models` as a `- ` item on its own line",
+            ),
+            (
+                "x-base: &m\n  - name: a\nmodels: *m\n",
+                (3, 9),
+                "`models` is the alias `*m` of the list anchored on line 1; byok would have to change that list and every other place that reuses it: write the list out under `models` (one `- ` item per model)",
+            ),
+            (
+                "models: &m # shared\n  - name: a\nbackup: *m\n",
+                (1, 9),
+                "`models` is anchored as `&m` and reused as `*m` on line 3, so byok's change would change that place too; copy the list there instead of `*m`, or remove the anchor",
+            ),
+            (
+                "models: &m [{name: a}]\n",
+                (1, 12),
+                "`models` is a flow list `[...]`; byok edits block lists only: write each entry of `models` as a `- ` item on its own line",
+            ),
+            (
+                "models: {a: 1}\n",
+                (1, 9),
+                "`models` is not a list; it must be a list of `- ` items",
+            ),
+            (
+                "models: !!seq\n  - a\n",
+                (1, 9),
+                "`models` has a tag byok does not edit through; write it as a plain list of `- ` items",
+            ),
+        ];
+        for (text, (line, column), message) in cases {
+            assert_eq!(LIST.remove(text, &header()).unwrap(), text);
+            {
+                let e = LIST.set(text, &[openai()], &[]).unwrap_err();
+                assert_eq!(
+                    e,
+                    ParseError {
+                        line,
+                        column,
+                        message: message.to_string()
+                    },
+                    "{text}"
+                );
+                assert!(parse(text).is_ok(), "{text} is valid YAML");
+            }
+        }
+    }
+
+    /// Issue 8 item 19: an anchored list nothing reuses is edited like any other; the
+    /// anchor stays on the key line.
+    #[test]
+    fn anchored_list_without_aliases_is_edited() {
+        let text = "models: &mine # my models\n  - &local\n    name: Local\n    model: llama3\nautocomplete: *local\n";
+        let out = FIRST.set(text, &[openai()], &[]).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "models: &mine # my models\n{ENTRIES}  - &local\n    name: Local\n    model: llama3\nautocomplete: *local\n"
+            )
+        );
+        assert_eq!(FIRST.set(&out, &[openai()], &[]).unwrap(), out);
+        assert_eq!(FIRST.remove(&out, &header()).unwrap(), text);
+        // Only byok's entries present and the list anchored: `[]` keeps the anchor.
+        let only = format!("models: &mine\n{ENTRIES}rules: []\n");
+        assert_eq!(
+            FIRST.remove(&only, &header()).unwrap(),
+            "models: &mine []\nrules: []\n"
+        );
     }
 
     #[test]
@@ -1331,57 +1497,66 @@ mcpServers:
                 any::<bool>(),
                 any::<bool>(),
                 0..3u8,
+                any::<bool>(),
             )
-                .prop_map(|(items, indent, crlf, bom, blank_between, where_models)| {
-                    let mut lines = vec![
-                        "# Continue config".to_string(),
-                        "name: Generated".to_string(),
-                        "version: 0.0.1".to_string(),
-                        "x-shared: &fast {temperature: 0.2}".to_string(),
-                        "x-base: &base".to_string(),
-                        "  provider: openai".to_string(),
-                    ];
-                    let mut models = vec!["models:   # the list".to_string()];
-                    if items.is_empty() && where_models == 0 {
-                        models = vec!["models: []".to_string()];
-                    }
-                    for it in &items {
-                        for l in it {
-                            models.push(format!("{}{l}", " ".repeat(indent)));
+                .prop_map(
+                    |(items, indent, crlf, bom, blank_between, where_models, anchored)| {
+                        let mut lines = vec![
+                            "# Continue config".to_string(),
+                            "name: Generated".to_string(),
+                            "version: 0.0.1".to_string(),
+                            "x-shared: &fast {temperature: 0.2}".to_string(),
+                            "x-base: &base".to_string(),
+                            "  provider: openai".to_string(),
+                        ];
+                        // An anchored list nothing reuses is edited like any other.
+                        let key = if anchored {
+                            "models: &list   # the list"
+                        } else {
+                            "models:   # the list"
+                        };
+                        let mut models = vec![key.to_string()];
+                        if items.is_empty() && where_models == 0 {
+                            models = vec!["models: []".to_string()];
                         }
-                        if blank_between {
-                            models.push(String::new());
-                            models.push("# a note at column 0".to_string());
-                        }
-                    }
-                    let rest = vec![
-                        "rules:".to_string(),
-                        "  - Always test".to_string(),
-                        "mcpServers:".to_string(),
-                        "  - name: fs".to_string(),
-                        "    args: [\"-y\", x]".to_string(),
-                        "# trailing".to_string(),
-                    ];
-                    match where_models {
-                        0 | 1 => {
-                            lines.extend(models);
-                            lines.extend(rest);
-                        }
-                        _ => {
-                            lines.extend(rest);
-                            if !items.is_empty() {
-                                lines.extend(models);
+                        for it in &items {
+                            for l in it {
+                                models.push(format!("{}{l}", " ".repeat(indent)));
+                            }
+                            if blank_between {
+                                models.push(String::new());
+                                models.push("# a note at column 0".to_string());
                             }
                         }
-                    }
-                    let eol = if crlf { "\r\n" } else { "\n" };
-                    let mut text = lines.join(eol);
-                    text.push_str(eol);
-                    if bom {
-                        text.insert(0, '\u{feff}');
-                    }
-                    text
-                })
+                        let rest = vec![
+                            "rules:".to_string(),
+                            "  - Always test".to_string(),
+                            "mcpServers:".to_string(),
+                            "  - name: fs".to_string(),
+                            "    args: [\"-y\", x]".to_string(),
+                            "# trailing".to_string(),
+                        ];
+                        match where_models {
+                            0 | 1 => {
+                                lines.extend(models);
+                                lines.extend(rest);
+                            }
+                            _ => {
+                                lines.extend(rest);
+                                if !items.is_empty() {
+                                    lines.extend(models);
+                                }
+                            }
+                        }
+                        let eol = if crlf { "\r\n" } else { "\n" };
+                        let mut text = lines.join(eol);
+                        text.push_str(eol);
+                        if bom {
+                            text.insert(0, '\u{feff}');
+                        }
+                        text
+                    },
+                )
         }
 
         proptest! {

@@ -261,7 +261,7 @@ impl Tool for Continue {
             let items = entries(gw, "name", &secret_ref())?;
             let after = MODELS
                 .set(&start, &items, &header())
-                .map_err(|e| config_edit::unparsable(env, &p.yaml, &e))?;
+                .map_err(|e| yaml_error(env, &p.yaml, text_of(cur, &p.yaml), &e))?;
             plan.changes
                 .push(Change::file(&p.yaml, before, Some(after), false));
             if cur.file(&p.json).is_some() {
@@ -294,7 +294,7 @@ impl Tool for Continue {
         if let Some(text) = cur.file(&p.yaml) {
             let after = MODELS
                 .remove(text, &header())
-                .map_err(|e| config_edit::unparsable(env, &p.yaml, &e))?;
+                .map_err(|e| yaml_error(env, &p.yaml, text_of(cur, &p.yaml), &e))?;
             // A config.yaml byok created, with nothing of the user's in it, goes entirely.
             let after = (after != CREATED).then_some(after);
             plan.changes
@@ -455,6 +455,21 @@ impl Tool for Continue {
         }
         out
     }
+}
+
+/// The error for a config.yaml byok can't change: "could not parse" only when it does
+/// not parse; valid YAML byok won't edit says so, with the construct and the fix.
+fn yaml_error(env: &Env, path: &Path, text: &str, e: &ParseError) -> anyhow::Error {
+    if yaml::parse(text).is_err() {
+        return config_edit::unparsable(env, path, e);
+    }
+    UserError::new(format!("byok can't edit {}: {e}", env.tilde(path)))
+        .hint("byok left the file untouched; make that change by hand and run the command again")
+        .into()
+}
+
+fn text_of<'a>(cur: &'a Current, path: &Path) -> &'a str {
+    cur.file(path).unwrap_or_default()
 }
 
 /// Registers the user's own secrets in Continue's files (every `.env` value; string

@@ -307,3 +307,87 @@ fn remove_deletes_a_created_config_only_when_nothing_else_is_in_it() {
         "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\nname: byok\nversion: 1.0.0\nschema: v1\nrules:\n  - Be brief\n"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 19: valid YAML is edited, or refused with the construct, line and fix
+// ---------------------------------------------------------------------------------------
+
+/// Issue 8 item 19: `models: &local_models` (with anchors and merge keys inside) used to
+/// be refused with "could not parse"; nothing reuses the list, so byok edits it.
+#[test]
+fn anchored_models_list_is_edited_and_removed_exactly() {
+    let t = TestEnv::new();
+    let original = fixture("anchored");
+    t.write(YAML, &original);
+    t.init("https://gw.example.com");
+    let out = t.run(&["setup", "continue", "--yes"]).success();
+    assert_no_key(&out);
+    assert_eq!(
+        t.read(YAML),
+        original.replace(
+            "models: &local_models   # local first\n",
+            &format!("models: &local_models   # local first\n{}", entries())
+        )
+    );
+    let again = t.run(&["setup", "continue", "--yes"]).success();
+    assert!(again.stdout.contains("up to date"), "{again}");
+    t.run(&["remove", "continue", "--yes"]).success();
+    assert_eq!(t.read(YAML), original);
+}
+
+/// Issue 8 item 19: a flow list was "could not parse … fix that line by hand"; now the
+/// error says what byok can't edit, where, and what to write instead.
+#[test]
+fn flow_list_is_refused_with_the_construct_line_and_fix() {
+    let t = TestEnv::new();
+    let original = fixture("flow-list");
+    t.write(YAML, &original);
+    t.init("https://gw.example.com");
+    let out = t.run(&["setup", "continue", "--yes"]).code(2);
+    assert_no_key(&out);
+    assert_eq!(
+        out.stderr,
+        "byok: error: byok can't edit ~/.continue/config.yaml: line 7, column 9: `models` is a flow list `[...]`; byok edits block lists only: write each entry of `models` as a `- ` item on its own line\n\
+         hint: byok left the file untouched; make that change by hand and run the command again\n"
+    );
+    assert_eq!(t.read(YAML), original);
+    assert!(!t.exists(".continue/.env"));
+
+    // Written as a block list, the same models are edited.
+    let block = original.replace(
+        "models: [{name: Llama, provider: ollama, model: \"llama3.1:8b\"}]\n",
+        "models:\n  - {name: Llama, provider: ollama, model: \"llama3.1:8b\"}\n",
+    );
+    t.write(YAML, &block);
+    t.run(&["setup", "continue", "--yes"]).success();
+    t.run(&["remove", "continue", "--yes"]).success();
+    assert_eq!(t.read(YAML), block);
+}
+
+/// Issue 8 item 19: editing through an alias, or an anchored list reused elsewhere, would
+/// change the other place too: refused with both lines named.
+#[test]
+fn aliased_models_are_refused_with_both_places_named() {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com");
+    let aliased = "name: A\nversion: 1.0.0\nx-team: &team\n  - name: Llama\n    provider: ollama\n    model: llama3\nmodels: *team\n";
+    t.write(YAML, aliased);
+    let out = t.run(&["setup", "continue", "--yes"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: byok can't edit ~/.continue/config.yaml: line 7, column 9: `models` is the alias `*team` of the list anchored on line 3; byok would have to change that list and every other place that reuses it: write the list out under `models` (one `- ` item per model)\n\
+         hint: byok left the file untouched; make that change by hand and run the command again\n"
+    );
+    assert_eq!(t.read(YAML), aliased);
+
+    let reused = "name: A\nversion: 1.0.0\nmodels: &team\n  - name: Llama\n    model: llama3\nx-copy: *team\n";
+    t.write(YAML, reused);
+    let out = t.run(&["setup", "continue", "--yes"]).code(2);
+    assert!(
+        out.stderr.starts_with("byok: error: byok can't edit ~/.continue/config.yaml: line 3, column 9: `models` is anchored as `&team` and reused as `*team` on line 6, so byok's change would change that place too; copy the list there instead of `*team`, or remove the anchor\n"),
+        "{out}"
+    );
+    // Nothing of byok's in it: remove has nothing to do and says so.
+    t.run(&["remove", "continue", "--yes"]).success();
+    assert_eq!(t.read(YAML), reused);
+}
