@@ -1,14 +1,21 @@
 //! `byok detect`: every supported tool, whether it is installed, where its settings
 //! live and whether they point at the active profile. Reads the file system only.
+//!
+//! "Configured" compares the tool's files with what setup would write; that alone can
+//! say success while something else makes the tool ignore those settings (a Codex
+//! `profile` selecting another provider, a `.env` in the working directory overriding
+//! Continue's key). So detect also shows each tool's Warn and Fail findings from
+//! [`Tool::diagnose`](crate::tools::Tool::diagnose), the same ones `byok doctor` lists, under the status line, and a
+//! configured tool with a Fail finding is reported as "configured, but: …".
 
 use anyhow::Result;
 
 use super::Ctx;
-use super::engine;
+use super::engine::{self, ToolStatus};
 use crate::cli::DetectArgs;
 use crate::error::ExitStatus;
 use crate::profile;
-use crate::tools::TOOLS;
+use crate::tools::{Finding, Severity, TOOLS};
 
 /// Prints the detection table (or JSON).
 pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
@@ -24,21 +31,32 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     for tool in TOOLS {
         let (cur, det) = engine::inspect(env, *tool)?;
         let status = engine::status(env, *tool, gw.as_ref(), &cur);
-        rows.push((tool, det, status));
+        // Findings need a gateway to compare with and say nothing about an absent tool.
+        let findings = match &gw {
+            Some(gw) if det.installed => problems(tool.diagnose(env, gw, &cur)),
+            _ => Vec::new(),
+        };
+        rows.push((tool, det, status, findings));
     }
     if args.json {
         let list: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(tool, det, status)| {
+            .map(|(tool, det, status, findings)| {
                 serde_json::json!({
                     "id": tool.id().as_str(),
                     "name": tool.name(),
                     "installed": det.installed,
                     // An absent tool's files say nothing worth a status.
-                    "status": if det.installed { status.kind() } else { "not-installed" },
-                    "status_detail": if det.installed { status.label() } else { "not installed".to_string() },
+                    "status": if det.installed { kind(status, findings) } else { "not-installed" },
+                    "status_detail": if det.installed { label(status, findings) } else { "not installed".to_string() },
                     "evidence": det.evidence,
                     "config_files": det.config_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                    "findings": findings.iter().map(|f| serde_json::json!({
+                        // The names doctor's --json uses.
+                        "severity": if f.severity == Severity::Fail { "fail" } else { "warn" },
+                        "message": f.message,
+                        "hint": f.hint,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -53,13 +71,31 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             "no gateway profile yet, so no status is shown; run `byok init`"
         )?;
     }
-    for (tool, det, status) in &rows {
+    for (tool, det, status, findings) in &rows {
         let state = match (det.installed, &gw) {
             (false, _) => "not installed".to_string(),
             (true, None) => "installed".to_string(),
-            (true, Some(_)) => status.label(),
+            // The findings follow on their own lines, right below.
+            (true, Some(_)) => match status {
+                ToolStatus::Configured { .. } if has_fail(findings) => {
+                    format!("{}, but:", status.label())
+                }
+                _ => status.label(),
+            },
         };
         writeln!(ctx.out, "{:<14} {state}", tool.name())?;
+        for f in findings {
+            writeln!(
+                ctx.out,
+                "{:<14} {}: {}",
+                "",
+                severity_name(f.severity),
+                f.message
+            )?;
+            if let Some(hint) = &f.hint {
+                writeln!(ctx.out, "{:<14}   hint: {hint}", "")?;
+            }
+        }
         for e in &det.evidence {
             writeln!(ctx.out, "{:<14} {e}", "")?;
         }
@@ -71,4 +107,57 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The findings worth showing in detect (Warn and Fail), worst first, key values masked.
+fn problems(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| f.severity >= Severity::Warn)
+        .map(|f| Finding {
+            message: crate::secret::redact(&f.message),
+            hint: f.hint.map(|h| crate::secret::redact(&h)),
+            ..f
+        })
+        .collect();
+    // Stable: a tool's own order stays within each severity.
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
+}
+
+/// How the table names a finding's severity.
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "note",
+        Severity::Warn => "warning",
+        Severity::Fail => "problem",
+    }
+}
+
+fn has_fail(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Fail)
+}
+
+/// `--json`'s status detail: a configured tool with a Fail finding is not reported as
+/// plain "configured" (warnings are listed, the status stands).
+fn label(status: &ToolStatus, findings: &[Finding]) -> String {
+    match (status, findings.first()) {
+        (ToolStatus::Configured { .. }, Some(worst)) if worst.severity == Severity::Fail => {
+            let more = match findings.len() {
+                1 => String::new(),
+                n => format!(" (and {} more below)", n - 1),
+            };
+            format!("{}, but: {}{more}", status.label(), worst.message)
+        }
+        _ => status.label(),
+    }
+}
+
+/// `--json`'s status: `configured-with-problems` when a Fail finding means the tool
+/// won't use the gateway despite byok's settings.
+fn kind(status: &ToolStatus, findings: &[Finding]) -> &'static str {
+    match status {
+        ToolStatus::Configured { .. } if has_fail(findings) => "configured-with-problems",
+        _ => status.kind(),
+    }
 }

@@ -22,9 +22,17 @@
 //!   entries must be identical (same order too) and byok's entries must read back exactly
 //!   as intended. If not, the edit is refused rather than written.
 //!
-//! A flow-style list with entries (`models: [{...}]`), an anchored or aliased list, or a
-//! top level that is not a block mapping is refused with its position; `models: []` (what
-//! Continue itself writes) becomes a block list.
+//! - What byok adds besides its entries (the list key, a header in an empty document)
+//!   carries the same marker, unless the file is one byok created ([`OwnedList::created`]),
+//!   so that removing the entries takes those out again and gives back the user's shape.
+//!
+//! An anchored list (`models: &m`) is edited like any other while nothing reuses it. Valid
+//! YAML byok can't edit without changing more than its entries is refused, naming the
+//! construct, its line and what to write instead: a flow list with entries
+//! (`models: [{...}]`: byok edits block lists only), an alias (`models: *m`) or an
+//! anchored list reused elsewhere (an edit would change the other place too), a tag, a
+//! top level that is not a block mapping. `models: []` (what Continue itself writes)
+//! becomes a block list.
 
 use serde_json::Value as Json;
 pub use serde_yaml_ng::Value;
@@ -101,6 +109,10 @@ pub struct OwnedList<'a> {
     /// New entries go first in the list (where Continue finds its default model)
     /// rather than after the last entry.
     pub prepend: bool,
+    /// The first line of a file byok creates. In such a file the header and the list key
+    /// are byok's without a marker; elsewhere byok marks each one it adds, so that
+    /// removing its entries can take them out again.
+    pub created: Option<&'a str>,
 }
 
 impl OwnedList<'_> {
@@ -116,6 +128,12 @@ impl OwnedList<'_> {
     /// the first of them stood, or adding them after the last entry of the list. An empty
     /// document gets `header` (top-level key/values, e.g. `name`, `version`) first. A text
     /// whose entries already read as `items` is returned unchanged.
+    ///
+    /// What byok adds besides its entries (the list key, the header) is marked unless the
+    /// file is one byok created, and with `items` empty it goes again: the list key when
+    /// the list is left empty, the header when nothing else is left. So removing gives
+    /// back the user's shape: no `models` where there was none, only the comments of a
+    /// comments-only file.
     pub fn set(
         &self,
         text: &str,
@@ -124,6 +142,9 @@ impl OwnedList<'_> {
     ) -> Result<String, ParseError> {
         let (bom, body) = split_bom(text);
         let eol = line_ending(body);
+        let created = self
+            .created
+            .is_some_and(|c| !c.is_empty() && body.starts_with(c));
         let want: Vec<Value> = items.iter().map(to_value).collect();
         let (body, before) = match parse_body(body)? {
             Some(v) => (body.to_string(), v),
@@ -137,24 +158,34 @@ impl OwnedList<'_> {
                 }
                 for (k, v) in header {
                     render_entry(&mut b, k, v, 0, eol);
+                    if !created {
+                        mark_last_line(&mut b, eol);
+                    }
                 }
                 let v = parse_body(&b)?.unwrap_or(Value::Null);
                 (b, v)
             }
             None => return Err(not_a_mapping(body)),
         };
-        let out = self.edit(&body, &before, &want, eol)?;
+        let out = self.edit(&body, &before, &want, eol, created)?;
+        let (out, dropped) = if want.is_empty() {
+            drop_header(&out, header, created)
+        } else {
+            (out, Vec::new())
+        };
         if out == body {
             return Ok(format!("{bom}{body}"));
         }
-        self.verify(&before, &out, &want)
+        self.verify(&before, &out, &want, &dropped)
             .map_err(|_| self.refusal(&body))?;
         Ok(format!("{bom}{out}"))
     }
 
-    /// Takes byok's entries out; a list left empty becomes `[]` (Continue rejects a null list).
-    pub fn remove(&self, text: &str) -> Result<String, ParseError> {
-        self.set(text, &[], &[])
+    /// Takes byok's entries out. A list left empty goes too if byok added its key (marked,
+    /// or in a file byok created), else it becomes `[]` (Continue rejects a null list);
+    /// a header byok added goes when nothing else is left.
+    pub fn remove(&self, text: &str, header: &[(&str, Json)]) -> Result<String, ParseError> {
+        self.set(text, &[], header)
     }
 
     fn is_owned(&self, item: &Value) -> bool {
@@ -192,10 +223,25 @@ impl OwnedList<'_> {
         doc
     }
 
-    fn verify(&self, before: &Value, out: &str, want: &[Value]) -> Result<(), ()> {
-        let after = parse_body(out).map_err(|_| ())?.ok_or(())?;
-        let same_rest =
-            canonical(&self.without_owned(before)) == canonical(&self.without_owned(&after));
+    /// Checks an edit: byok's entries read as `want`, and everything else as before but
+    /// for the header keys in `dropped`.
+    fn verify(
+        &self,
+        before: &Value,
+        out: &str,
+        want: &[Value],
+        dropped: &[String],
+    ) -> Result<(), ()> {
+        let after = parse_body(out)
+            .map_err(|_| ())?
+            .unwrap_or_else(|| Value::Mapping(serde_yaml_ng::Mapping::new()));
+        let mut rest = self.without_owned(before);
+        if let Some(map) = rest.as_mapping_mut() {
+            for k in dropped {
+                map.remove(k.as_str());
+            }
+        }
+        let same_rest = canonical(&rest) == canonical(&self.without_owned(&after));
         let same_owned = canonical_all(&self.owned_values(&after)) == canonical_all(want);
         if same_rest && same_owned {
             Ok(())
@@ -228,18 +274,21 @@ impl OwnedList<'_> {
         parsed: &Value,
         want: &[Value],
         eol: &str,
+        created: bool,
     ) -> Result<String, ParseError> {
         let doc = Doc::new(body);
         let Some(map) = parsed.as_mapping() else {
             return Err(not_a_mapping(body));
         };
-        let c0 = doc.top_indent()?;
-        let located = doc.find_key(self.key)?;
-        let parsed_list = map.get(self.key);
+        // Nothing to change (a remove where byok wrote nothing): no need to edit, so no
+        // refusal of a shape byok can't edit either.
         let have: Vec<Value> = self.owned_values(parsed);
         if canonical_all(&have) == canonical_all(want) {
             return Ok(body.to_string());
         }
+        let c0 = doc.top_indent()?;
+        let located = doc.find_key(self.key)?;
+        let parsed_list = map.get(self.key);
         let Some((key_line, colon, shape)) = located else {
             if parsed_list.is_some() {
                 return Err(unsupported(self.key, 1, 1));
@@ -258,6 +307,11 @@ impl OwnedList<'_> {
             add.push_str(&" ".repeat(c0));
             add.push_str(&plain_or_quoted(self.key, false));
             add.push(':');
+            if !created {
+                // So that removing byok's entries takes the key out again.
+                add.push_str(" # ");
+                add.push_str(MARKER);
+            }
             add.push_str(eol);
             for item in want {
                 render_item(&mut add, item, c0 + 2, 2, eol);
@@ -335,11 +389,23 @@ impl OwnedList<'_> {
                             let (a, b) = range(i);
                             edits.push((a, b, String::new()));
                         }
+                        let line = doc.line_text(kl);
                         if want.is_empty() && owned.len() == items.len() {
-                            // Continue rejects `models:` with nothing in it: leave `[]`.
-                            let line = doc.line_text(kl);
-                            let after = line[colon + 1..].trim_start();
-                            let mut new_line = format!("{} []", &line[..=colon]);
+                            if created || is_marker(&line[colon + 1..]) {
+                                // byok added the key: it goes with the last entry.
+                                edits.push((kl.start, kl.end, String::new()));
+                                return Ok(splice(body, &edits));
+                            }
+                            // Continue rejects `models:` with nothing in it: leave `[]`
+                            // (after the list's anchor, if it has one).
+                            let mut after = line[colon + 1..].trim_start();
+                            let mut new_line = line[..=colon].to_string();
+                            if let Some(anchor) = after.strip_prefix('&') {
+                                let name = node_name(anchor);
+                                new_line.push_str(&format!(" &{name}"));
+                                after = anchor[name.len()..].trim_start();
+                            }
+                            new_line.push_str(" []");
                             if !after.is_empty() {
                                 new_line.push(' ');
                                 new_line.push_str(after);
@@ -352,6 +418,54 @@ impl OwnedList<'_> {
             }
         }
     }
+}
+
+/// True when `rest` (what follows a key's `:`) is only byok's marker comment.
+fn is_marker(rest: &str) -> bool {
+    rest.trim()
+        .strip_prefix('#')
+        .is_some_and(|c| c.trim() == MARKER)
+}
+
+/// Puts byok's marker at the end of the last line of `out` (which ends with `eol`).
+fn mark_last_line(out: &mut String, eol: &str) {
+    let at = out.len() - eol.len();
+    out.insert_str(at, &format!(" # {MARKER}"));
+}
+
+/// Takes out the header byok added when it is all that is left of the document: every
+/// content line must be a top-level `key: value` of `header` with byok's value, marked
+/// (or in a file byok created). Returns the text and the keys taken out.
+fn drop_header(text: &str, header: &[(&str, Json)], created: bool) -> (String, Vec<String>) {
+    let doc = Doc::new(text);
+    let mut edits = Vec::new();
+    let mut keys = Vec::new();
+    for l in doc.lines.iter().filter(|l| l.kind == Kind::Content) {
+        let t = doc.line_text(l);
+        if is_marker_line(t) {
+            continue;
+        }
+        let ours = header.iter().find(|(k, v)| {
+            l.indent == 0
+                && key_colon(t, k).is_some_and(|c| {
+                    let rest = &t[c + 1..];
+                    let (value, marked) = match rest.rfind(" # ") {
+                        Some(i) if is_marker(&rest[i..]) => (&rest[..i], true),
+                        _ => (rest, false),
+                    };
+                    (marked || created)
+                        && parse_body(value).ok().flatten().as_ref() == Some(&to_value(v))
+                })
+        });
+        match ours {
+            Some((k, _)) => {
+                edits.push((l.start, l.end, String::new()));
+                keys.push((*k).to_string());
+            }
+            None => return (text.to_string(), Vec::new()),
+        }
+    }
+    (splice(text, &edits), keys)
 }
 
 /// Applies non-overlapping `(start, end, replacement)` edits.
@@ -396,12 +510,16 @@ fn unsupported(key: &str, line: usize, column: usize) -> ParseError {
 
 /// True when a text holds no YAML node: blank lines, comments, directives, markers.
 fn is_empty_document(body: &str) -> bool {
-    Doc::new(body).lines.iter().all(|l| {
-        l.kind != Kind::Content || {
-            let t = body[l.start..l.body_end].trim();
-            t == "---" || t == "..." || t.starts_with('%')
-        }
-    })
+    Doc::new(body)
+        .lines
+        .iter()
+        .all(|l| l.kind != Kind::Content || is_marker_line(&body[l.start..l.body_end]))
+}
+
+/// A document marker (`---`, `...`) or directive (`%YAML`) line.
+fn is_marker_line(line: &str) -> bool {
+    let t = line.trim();
+    t == "---" || t == "..." || t.starts_with('%')
 }
 
 fn canonical(v: &Value) -> String {
@@ -556,7 +674,23 @@ impl<'t> Doc<'t> {
             let Some(colon) = key_colon(&t[c0..], key).map(|c| c + c0) else {
                 continue;
             };
-            let value = t[colon + 1..].trim_start_matches([' ', '\t']);
+            let mut value = t[colon + 1..].trim_start_matches([' ', '\t']);
+            // An anchored list (`models: &m`) is edited like any other unless something
+            // reuses it: an edit would then change that place too.
+            if let Some(anchor) = value.strip_prefix('&') {
+                let name = node_name(anchor);
+                if let Some(use_line) = self.alias_line(name) {
+                    return Err(ParseError {
+                        line: i + 1,
+                        column: t.len() - value.len() + 1,
+                        message: format!(
+                            "`{key}` is anchored as `&{name}` and reused as `*{name}` on line {}, so byok's change would change that place too; copy the list there instead of `*{name}`, or remove the anchor",
+                            use_line + 1
+                        ),
+                    });
+                }
+                value = anchor[name.len()..].trim_start_matches([' ', '\t']);
+            }
             if value.is_empty() || value.starts_with('#') {
                 return Ok(Some((i, colon, self.block_items(i, c0))));
             }
@@ -567,9 +701,60 @@ impl<'t> Doc<'t> {
                     return Ok(Some((i, colon, Shape::EmptyFlow { open })));
                 }
             }
-            return Err(unsupported(key, i + 1, c0 + 1));
+            let column = t.len() - value.len() + 1;
+            let message = if let Some(alias) = value.strip_prefix('*') {
+                let name = node_name(alias);
+                let anchored = self
+                    .anchor_line(name)
+                    .map_or(String::new(), |l| format!(" on line {}", l + 1));
+                format!(
+                    "`{key}` is the alias `*{name}` of the list anchored{anchored}; byok would have to change that list and every other place that reuses it: write the list out under `{key}` (one `- ` item per model)"
+                )
+            } else if value.starts_with('[') {
+                format!(
+                    "`{key}` is a flow list `[...]`; byok edits block lists only: write each entry of `{key}` as a `- ` item on its own line"
+                )
+            } else if value.starts_with('!') {
+                format!(
+                    "`{key}` has a tag byok does not edit through; write it as a plain list of `- ` items"
+                )
+            } else {
+                format!("`{key}` is not a list; it must be a list of `- ` items")
+            };
+            return Err(ParseError {
+                line: i + 1,
+                column,
+                message,
+            });
         }
         Ok(None)
+    }
+
+    /// The first content line that uses `*name` as an alias.
+    fn alias_line(&self, name: &str) -> Option<usize> {
+        self.node_token_line('*', name)
+    }
+
+    /// The first content line that defines `&name`.
+    fn anchor_line(&self, name: &str) -> Option<usize> {
+        self.node_token_line('&', name)
+    }
+
+    fn node_token_line(&self, sigil: char, name: &str) -> Option<usize> {
+        let token = format!("{sigil}{name}");
+        self.lines.iter().position(|l| {
+            l.kind == Kind::Content && {
+                let t = self.line_text(l);
+                t.match_indices(&token).any(|(at, _)| {
+                    let before_ok = t[..at]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| matches!(c, ' ' | '\t' | '[' | '{' | ',' | ':' | '-'));
+                    let after = &t[at + token.len()..];
+                    before_ok && node_name(after).is_empty()
+                })
+            }
+        })
     }
 
     fn is_item(&self, l: &Line) -> bool {
@@ -637,6 +822,14 @@ impl<'t> Doc<'t> {
             .collect();
         Shape::Block { items, indent }
     }
+}
+
+/// The anchor or alias name at the start of `t` (after its `&` or `*`).
+fn node_name(t: &str) -> &str {
+    let end = t
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .unwrap_or(t.len());
+    &t[..end]
 }
 
 /// The offset of the `:` after `key` at the start of `t` (plain or quoted), if it is that key.
@@ -792,6 +985,7 @@ mod tests {
         field: "name",
         ids: IDS,
         prepend: false,
+        created: Some("# created by byok"),
     };
     const FIRST: OwnedList<'static> = OwnedList {
         prepend: true,
@@ -871,7 +1065,7 @@ rules:
         assert_eq!(out, want);
         // Again: unchanged. Removing gives the original bytes back.
         assert_eq!(LIST.set(&out, &[openai()], &header()).unwrap(), out);
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
         assert_eq!(LIST.owned(&out).unwrap(), vec![to_value(&openai())]);
     }
 
@@ -886,7 +1080,7 @@ rules:
                 "models: # mine\n{ENTRIES}  # local first\n  - name: Local\n    model: llama3\nrules: []\n"
             )
         );
-        assert_eq!(FIRST.remove(&out).unwrap(), text);
+        assert_eq!(FIRST.remove(&out, &header()).unwrap(), text);
         // Entries already there stay where the user put them.
         let moved = format!("models:\n  - name: Local\n{ENTRIES}");
         assert_eq!(FIRST.set(&moved, &[openai()], &[]).unwrap(), moved);
@@ -922,24 +1116,80 @@ rules:
         assert_eq!(back, text);
     }
 
+    /// Issue 8 item 18: what byok adds to an empty document is marked, and removing
+    /// gives back exactly the comments that were there.
     #[test]
-    fn empty_documents_get_a_header() {
-        for text in ["", "\n", "# just a comment\n", "---\n"] {
+    fn empty_documents_get_a_marked_header_that_remove_takes_out() {
+        for text in ["", "\n", "# just a comment\n# and another\n", "---\n"] {
             let out = LIST.set(text, &[openai()], &header()).unwrap();
             assert_eq!(
                 out,
-                format!("{text}name: byok\nversion: 1.0.0\nschema: v1\nmodels:\n{ENTRIES}")
+                format!(
+                    "{text}name: byok # managed by byok\nversion: 1.0.0 # managed by byok\nschema: v1 # managed by byok\nmodels: # managed by byok\n{ENTRIES}"
+                )
             );
-            assert_eq!(LIST.remove(text).unwrap(), text);
+            assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
+            assert_eq!(LIST.remove(text, &header()).unwrap(), text);
         }
         let out = LIST.set("# no newline", &[openai()], &header()).unwrap();
-        assert!(out.starts_with("# no newline\nname: byok\n"), "{out}");
+        assert!(
+            out.starts_with("# no newline\nname: byok # managed by byok\n"),
+            "{out}"
+        );
+
+        // The user added something: the header stays (Continue needs name and version).
+        let out = LIST.set("# mine\n", &[openai()], &header()).unwrap();
+        let edited = format!("{out}rules:\n  - Be brief\n");
+        assert_eq!(
+            LIST.remove(&edited, &header()).unwrap(),
+            "# mine\nname: byok # managed by byok\nversion: 1.0.0 # managed by byok\nschema: v1 # managed by byok\nrules:\n  - Be brief\n"
+        );
+        // A header the user changed is theirs.
+        let renamed = out.replace("name: byok #", "name: Mine #");
+        assert!(
+            LIST.remove(&renamed, &header())
+                .unwrap()
+                .contains("name: Mine")
+        );
+    }
+
+    /// In a file byok created (its first line says so) nothing is marked, and removing
+    /// leaves only that first line, which the caller deletes.
+    #[test]
+    fn created_files_are_unmarked_and_emptied_to_their_first_line() {
+        let created = "# created by byok\n";
+        let out = LIST.set(created, &[openai()], &header()).unwrap();
+        assert_eq!(
+            out,
+            format!("{created}name: byok\nversion: 1.0.0\nschema: v1\nmodels:\n{ENTRIES}")
+        );
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), created);
+        // With the user's rules added, the key byok created still goes; the header stays.
+        let edited = format!("{out}rules:\n  - Be brief\n");
+        assert_eq!(
+            LIST.remove(&edited, &header()).unwrap(),
+            format!("{created}name: byok\nversion: 1.0.0\nschema: v1\nrules:\n  - Be brief\n")
+        );
     }
 
     #[test]
     fn missing_list_is_appended_and_empty_flow_list_becomes_block() {
+        // Issue 8 item 18: a key byok adds is marked and goes again with byok's entries.
+        let text = "name: a\nversion: 1\nrules:\n  - Be brief # mine\n";
+        let out = LIST.set(text, &[openai()], &[]).unwrap();
+        assert_eq!(out, format!("{text}models: # managed by byok\n{ENTRIES}"));
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
+        // Entries the user added under byok's key keep it.
+        let shared = format!("{out}  - name: Mine\n");
+        assert_eq!(
+            LIST.remove(&shared, &header()).unwrap(),
+            format!("{text}models: # managed by byok\n  - name: Mine\n")
+        );
         let out = LIST.set("name: a\nversion: 1", &[openai()], &[]).unwrap();
-        assert_eq!(out, format!("name: a\nversion: 1\nmodels:\n{ENTRIES}"));
+        assert_eq!(
+            out,
+            format!("name: a\nversion: 1\nmodels: # managed by byok\n{ENTRIES}")
+        );
 
         let text =
             "name: Main Config\nversion: 1.0.0\nschema: v1\nmodels: [] # none\ncontext: []\n";
@@ -951,13 +1201,13 @@ rules:
             )
         );
         // Removing the only entries leaves `[]` again, comment kept.
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
 
         let null_list = "name: a\nmodels:\nrules: []\n";
         let out = LIST.set(null_list, &[openai()], &[]).unwrap();
         assert_eq!(out, format!("name: a\nmodels:\n{ENTRIES}rules: []\n"));
         assert_eq!(
-            LIST.remove(&out).unwrap(),
+            LIST.remove(&out, &header()).unwrap(),
             "name: a\nmodels: []\nrules: []\n"
         );
     }
@@ -975,7 +1225,7 @@ rules:
                 "rules:\r\n- x\r\n"
             )
         );
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
 
         let wide = "models:\n    -   name: Mine\n        model: m\n";
         let out = LIST.set(wide, &[anthropic()], &[]).unwrap();
@@ -983,7 +1233,7 @@ rules:
             out.starts_with("models:\n    -   name: Mine\n        model: m\n    -   name: byok (Anthropic) # managed by byok\n        provider: anthropic\n"),
             "{out}"
         );
-        assert_eq!(LIST.remove(&out).unwrap(), wide);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), wide);
     }
 
     #[test]
@@ -993,7 +1243,7 @@ rules:
         assert_eq!(out, format!("models:\n  - name: Mine\n{ENTRIES}"));
         let ours_last = format!("models:\n  - name: Mine\n{}", ENTRIES.trim_end());
         assert_eq!(
-            LIST.remove(&ours_last).unwrap(),
+            LIST.remove(&ours_last, &header()).unwrap(),
             "models:\n  - name: Mine\n"
         );
     }
@@ -1019,7 +1269,7 @@ mcpServers:
                 &format!("  - {{name: B, provider: ollama}}\n{ENTRIES}")
             )
         );
-        assert_eq!(LIST.remove(&out).unwrap(), text);
+        assert_eq!(LIST.remove(&out, &header()).unwrap(), text);
     }
 
     #[test]
@@ -1032,11 +1282,9 @@ mcpServers:
     #[test]
     fn refuses_what_it_cannot_edit_safely() {
         let cases = [
-            ("models: [{name: a}]\n", 1, "not a plain block list"),
-            ("models: &m\n  - name: a\n", 1, "not a plain block list"),
             ("- a\n- b\n", 1, "top level is not a block mapping"),
             ("{models: []}\n", 1, "top level is not a block mapping"),
-            ("name: x\nmodels: {a: 1}\n", 2, "not a plain block list"),
+            ("name: x\nmodels:\n  a: 1\n", 2, "not a plain block list"),
             ("--- {a: 1}\n", 1, "`---`"),
             ("just a string\n", 1, "top level is not a block mapping"),
         ];
@@ -1045,6 +1293,82 @@ mcpServers:
             assert_eq!(e.line, line, "{text}: {e}");
             assert!(e.message.contains(msg), "{text}: {e}");
         }
+    }
+
+    /// Issue 8 item 19: valid YAML byok can't edit is refused with the construct, its
+    /// line and what to write instead (it was "could not parse … fix that line").
+    #[test]
+    fn refusals_name_the_construct_its_line_and_the_fix() {
+        let cases = [
+            (
+                "name: x\n# mine\nmodels: [{name: a, provider: ollama}]\n",
+                (3, 9),
+                "`models` is a flow list `[...]`; byok edits block lists only: write each entry of `models` as a `- ` item on its own line",
+            ),
+            (
+                "x-base: &m\n  - name: a\nmodels: *m\n",
+                (3, 9),
+                "`models` is the alias `*m` of the list anchored on line 1; byok would have to change that list and every other place that reuses it: write the list out under `models` (one `- ` item per model)",
+            ),
+            (
+                "models: &m # shared\n  - name: a\nbackup: *m\n",
+                (1, 9),
+                "`models` is anchored as `&m` and reused as `*m` on line 3, so byok's change would change that place too; copy the list there instead of `*m`, or remove the anchor",
+            ),
+            (
+                "models: &m [{name: a}]\n",
+                (1, 12),
+                "`models` is a flow list `[...]`; byok edits block lists only: write each entry of `models` as a `- ` item on its own line",
+            ),
+            (
+                "models: {a: 1}\n",
+                (1, 9),
+                "`models` is not a list; it must be a list of `- ` items",
+            ),
+            (
+                "models: !!seq\n  - a\n",
+                (1, 9),
+                "`models` has a tag byok does not edit through; write it as a plain list of `- ` items",
+            ),
+        ];
+        for (text, (line, column), message) in cases {
+            assert_eq!(LIST.remove(text, &header()).unwrap(), text);
+            {
+                let e = LIST.set(text, &[openai()], &[]).unwrap_err();
+                assert_eq!(
+                    e,
+                    ParseError {
+                        line,
+                        column,
+                        message: message.to_string()
+                    },
+                    "{text}"
+                );
+                assert!(parse(text).is_ok(), "{text} is valid YAML");
+            }
+        }
+    }
+
+    /// Issue 8 item 19: an anchored list nothing reuses is edited like any other; the
+    /// anchor stays on the key line.
+    #[test]
+    fn anchored_list_without_aliases_is_edited() {
+        let text = "models: &mine # my models\n  - &local\n    name: Local\n    model: llama3\nautocomplete: *local\n";
+        let out = FIRST.set(text, &[openai()], &[]).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "models: &mine # my models\n{ENTRIES}  - &local\n    name: Local\n    model: llama3\nautocomplete: *local\n"
+            )
+        );
+        assert_eq!(FIRST.set(&out, &[openai()], &[]).unwrap(), out);
+        assert_eq!(FIRST.remove(&out, &header()).unwrap(), text);
+        // Only byok's entries present and the list anchored: `[]` keeps the anchor.
+        let only = format!("models: &mine\n{ENTRIES}rules: []\n");
+        assert_eq!(
+            FIRST.remove(&only, &header()).unwrap(),
+            "models: &mine []\nrules: []\n"
+        );
     }
 
     #[test]
@@ -1173,57 +1497,66 @@ mcpServers:
                 any::<bool>(),
                 any::<bool>(),
                 0..3u8,
+                any::<bool>(),
             )
-                .prop_map(|(items, indent, crlf, bom, blank_between, where_models)| {
-                    let mut lines = vec![
-                        "# Continue config".to_string(),
-                        "name: Generated".to_string(),
-                        "version: 0.0.1".to_string(),
-                        "x-shared: &fast {temperature: 0.2}".to_string(),
-                        "x-base: &base".to_string(),
-                        "  provider: openai".to_string(),
-                    ];
-                    let mut models = vec!["models:   # the list".to_string()];
-                    if items.is_empty() && where_models == 0 {
-                        models = vec!["models: []".to_string()];
-                    }
-                    for it in &items {
-                        for l in it {
-                            models.push(format!("{}{l}", " ".repeat(indent)));
+                .prop_map(
+                    |(items, indent, crlf, bom, blank_between, where_models, anchored)| {
+                        let mut lines = vec![
+                            "# Continue config".to_string(),
+                            "name: Generated".to_string(),
+                            "version: 0.0.1".to_string(),
+                            "x-shared: &fast {temperature: 0.2}".to_string(),
+                            "x-base: &base".to_string(),
+                            "  provider: openai".to_string(),
+                        ];
+                        // An anchored list nothing reuses is edited like any other.
+                        let key = if anchored {
+                            "models: &list   # the list"
+                        } else {
+                            "models:   # the list"
+                        };
+                        let mut models = vec![key.to_string()];
+                        if items.is_empty() && where_models == 0 {
+                            models = vec!["models: []".to_string()];
                         }
-                        if blank_between {
-                            models.push(String::new());
-                            models.push("# a note at column 0".to_string());
-                        }
-                    }
-                    let rest = vec![
-                        "rules:".to_string(),
-                        "  - Always test".to_string(),
-                        "mcpServers:".to_string(),
-                        "  - name: fs".to_string(),
-                        "    args: [\"-y\", x]".to_string(),
-                        "# trailing".to_string(),
-                    ];
-                    match where_models {
-                        0 | 1 => {
-                            lines.extend(models);
-                            lines.extend(rest);
-                        }
-                        _ => {
-                            lines.extend(rest);
-                            if !items.is_empty() {
-                                lines.extend(models);
+                        for it in &items {
+                            for l in it {
+                                models.push(format!("{}{l}", " ".repeat(indent)));
+                            }
+                            if blank_between {
+                                models.push(String::new());
+                                models.push("# a note at column 0".to_string());
                             }
                         }
-                    }
-                    let eol = if crlf { "\r\n" } else { "\n" };
-                    let mut text = lines.join(eol);
-                    text.push_str(eol);
-                    if bom {
-                        text.insert(0, '\u{feff}');
-                    }
-                    text
-                })
+                        let rest = vec![
+                            "rules:".to_string(),
+                            "  - Always test".to_string(),
+                            "mcpServers:".to_string(),
+                            "  - name: fs".to_string(),
+                            "    args: [\"-y\", x]".to_string(),
+                            "# trailing".to_string(),
+                        ];
+                        match where_models {
+                            0 | 1 => {
+                                lines.extend(models);
+                                lines.extend(rest);
+                            }
+                            _ => {
+                                lines.extend(rest);
+                                if !items.is_empty() {
+                                    lines.extend(models);
+                                }
+                            }
+                        }
+                        let eol = if crlf { "\r\n" } else { "\n" };
+                        let mut text = lines.join(eol);
+                        text.push_str(eol);
+                        if bom {
+                            text.insert(0, '\u{feff}');
+                        }
+                        text
+                    },
+                )
         }
 
         proptest! {
@@ -1246,13 +1579,15 @@ mcpServers:
                     prop_assert!(!out.contains('\r'));
                 }
                 // Removing takes out only byok's entries.
-                let removed = list.remove(&out).unwrap();
+                let removed = list.remove(&out, &header()).unwrap();
                 let gone = parse(&removed).unwrap().unwrap();
                 prop_assert!(list.owned(&removed).unwrap().is_empty());
                 prop_assert_eq!(canonical(&list.without_owned(&before)), canonical(&list.without_owned(&gone)));
                 // A file byok had not touched comes back byte for byte.
+                // So does one without a `models` key (byok's marked key goes again).
                 let had_entries = matches!(before.get("models"), Some(Value::Sequence(s)) if !s.is_empty());
-                if list.owned(&text).unwrap().is_empty() && had_entries {
+                let had_no_list = before.get("models").is_none();
+                if list.owned(&text).unwrap().is_empty() && (had_entries || had_no_list) {
                     prop_assert_eq!(removed, text);
                 }
             }

@@ -79,6 +79,7 @@ const MODELS: OwnedList<'static> = OwnedList {
     field: "name",
     ids: NAMES,
     prepend: true,
+    created: Some("# Continue config created by byok."),
 };
 /// First line of a config.yaml byok creates.
 const CREATED: &str = "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n";
@@ -155,11 +156,6 @@ fn header() -> Vec<(&'static str, Json)> {
         ("version", json!("1.0.0")),
         ("schema", json!("v1")),
     ]
-}
-
-/// What a config.yaml byok created looks like once byok's entries are gone.
-fn created_and_emptied() -> String {
-    format!("{CREATED}name: byok\nversion: 1.0.0\nschema: v1\nmodels: []\n")
 }
 
 fn secret_ref() -> String {
@@ -243,7 +239,18 @@ impl Tool for Continue {
                 env_before.as_deref().unwrap_or_default(),
                 SECRET,
                 key.expose(),
-            )?;
+            )
+            .map_err(|e| {
+                UserError::new(format!(
+                    "could not write the key to {}: {e:#}",
+                    env.tilde(&p.env)
+                ))
+                .hint(
+                    "Continue reads secrets only from .env files and can't run a key command; \
+                     ask the gateway for a key without quote characters or line breaks, then \
+                     `byok init` with it and run `byok setup continue` again",
+                )
+            })?;
             plan.changes
                 .push(Change::file(&p.env, env_before, Some(env_after), true));
             let before = cur.file(&p.yaml).map(str::to_string);
@@ -254,7 +261,7 @@ impl Tool for Continue {
             let items = entries(gw, "name", &secret_ref())?;
             let after = MODELS
                 .set(&start, &items, &header())
-                .map_err(|e| config_edit::unparsable(env, &p.yaml, &e))?;
+                .map_err(|e| yaml_error(env, &p.yaml, text_of(cur, &p.yaml), &e))?;
             plan.changes
                 .push(Change::file(&p.yaml, before, Some(after), false));
             if cur.file(&p.json).is_some() {
@@ -286,9 +293,10 @@ impl Tool for Continue {
         let mut plan = Plan::default();
         if let Some(text) = cur.file(&p.yaml) {
             let after = MODELS
-                .remove(text)
-                .map_err(|e| config_edit::unparsable(env, &p.yaml, &e))?;
-            let after = (after != created_and_emptied()).then_some(after);
+                .remove(text, &header())
+                .map_err(|e| yaml_error(env, &p.yaml, text_of(cur, &p.yaml), &e))?;
+            // A config.yaml byok created, with nothing of the user's in it, goes entirely.
+            let after = (after != CREATED).then_some(after);
             plan.changes
                 .push(Change::file(&p.yaml, Some(text.to_string()), after, false));
         }
@@ -447,6 +455,21 @@ impl Tool for Continue {
         }
         out
     }
+}
+
+/// The error for a config.yaml byok can't change: "could not parse" only when it does
+/// not parse; valid YAML byok won't edit says so, with the construct and the fix.
+fn yaml_error(env: &Env, path: &Path, text: &str, e: &ParseError) -> anyhow::Error {
+    if yaml::parse(text).is_err() {
+        return config_edit::unparsable(env, path, e);
+    }
+    UserError::new(format!("byok can't edit {}: {e}", env.tilde(path)))
+        .hint("byok left the file untouched; make that change by hand and run the command again")
+        .into()
+}
+
+fn text_of<'a>(cur: &'a Current, path: &Path) -> &'a str {
+    cur.file(path).unwrap_or_default()
 }
 
 /// Registers the user's own secrets in Continue's files (every `.env` value; string
