@@ -15,7 +15,7 @@ use super::engine::{self, ToolStatus};
 use crate::cli::DetectArgs;
 use crate::error::ExitStatus;
 use crate::profile;
-use crate::tools::{Finding, Severity, TOOLS};
+use crate::tools::{Current, Detection, Finding, Severity, TOOLS};
 
 /// Prints the detection table (or JSON).
 pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
@@ -29,8 +29,21 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     };
     let mut rows = Vec::new();
     for tool in TOOLS {
-        let (cur, det) = engine::inspect(env, *tool)?;
-        let status = engine::status(env, *tool, gw.as_ref(), &cur);
+        // A file that can't be read (a FIFO, a bad link) is that tool's error, not detect's.
+        let (cur, det, status) = match engine::inspect(env, *tool) {
+            Ok((cur, det)) => {
+                let status = engine::status(env, *tool, gw.as_ref(), &cur);
+                (cur, det, status)
+            }
+            Err(e) => (
+                Current::default(),
+                Detection {
+                    installed: true,
+                    ..Detection::default()
+                },
+                ToolStatus::Error(crate::error::sanitize(&format!("{e:#}"))),
+            ),
+        };
         // Findings need a gateway to compare with and say nothing about an absent tool.
         let findings = match &gw {
             Some(gw) if det.installed => problems(tool.diagnose(env, gw, &cur)),

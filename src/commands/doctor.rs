@@ -111,10 +111,10 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
     // The tool section reads files; it runs on this thread while the probes wait on the network.
     let mut tools = detected_tools(env);
     if let Some(only) = &opts.only {
-        tools.retain(|(t, _, _)| only.contains(&t.id()));
+        tools.retain(|(t, ..)| only.contains(&t.id()));
     }
     let mut required: BTreeSet<Endpoint> = BTreeSet::new();
-    for (tool, _, _) in &tools {
+    for (tool, ..) in &tools {
         required.extend(tool.endpoints(&gw));
     }
     if tools.is_empty() {
@@ -265,15 +265,28 @@ fn resolve(env: &Env, flag: Option<&str>, opts: &Options) -> Result<(Gateway, Ke
 // Tools
 // ---------------------------------------------------------------------------------------
 
-type Detected = (&'static dyn Tool, Current, tools::Detection);
+/// A detected tool: what was read, what detection found, and why reading failed.
+type Detected = (
+    &'static dyn Tool,
+    Current,
+    tools::Detection,
+    Option<String>,
+);
 
 fn detected_tools(env: &Env) -> Vec<Detected> {
     TOOLS
         .iter()
         .filter_map(|tool| {
-            // A tool whose files can't be read is still reported, by its status.
-            let (cur, det) = engine::inspect(env, *tool).ok()?;
-            det.installed.then_some((*tool, cur, det))
+            // A tool whose files can't be read is still reported: its status says why.
+            match engine::inspect(env, *tool) {
+                Ok((cur, det)) => det.installed.then_some((*tool, cur, det, None)),
+                Err(e) => Some((
+                    *tool,
+                    Current::default(),
+                    tools::Detection::default(),
+                    Some(format!("{e:#}")),
+                )),
+            }
         })
         .collect()
 }
@@ -290,8 +303,21 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         )];
     }
     let mut checks = Vec::new();
-    for (tool, cur, det) in tools {
+    for (tool, cur, det, unreadable) in tools {
         let id = tool.id().as_str();
+        if let Some(e) = unreadable {
+            checks.push(
+                Check::new(
+                    Section::Tools,
+                    format!("tool.{id}"),
+                    tool.name(),
+                    Severity::Fail,
+                    format!("could not read its settings: {e}"),
+                )
+                .hint("fix the file named above, then run `byok doctor` again"),
+            );
+            continue;
+        }
         let evidence = det.evidence.first().cloned().unwrap_or_default();
         let tool_check = |severity, message: String| {
             Check::new(
