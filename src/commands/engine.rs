@@ -607,6 +607,44 @@ mod tests {
     }
 
     #[test]
+    fn priors_are_the_users_values_and_survive_a_second_setup() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env(dir.path());
+        std::fs::write(dir.path().join("tool.json"), "https://corp/v1\n").unwrap();
+        let cur = gather_tool(&env, &Fake).unwrap();
+        let plan = Fake
+            .plan(&env, &gw("https://gw"), &SetupOptions::default(), &cur)
+            .unwrap();
+        let after = project(&cur, &plan);
+        let r = replaced(&env, &Fake, None, &cur, &after);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].label, "url");
+        assert_eq!(r[0].value, "https://corp/v1\n");
+        assert!(r[0].changed);
+
+        crate::plan::apply(&env, &plan, "fake", "p").unwrap();
+        let now = gather_tool(&env, &Fake).unwrap();
+        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &now).unwrap();
+        // Fake has no restorable values: nothing is kept, but the record says what setup created.
+        keep_priors(&env, &Fake, &r, &[dir.path().join("new")], &[]).unwrap();
+        let mut with_value = r.clone();
+        with_value[0].restorable = Some("\"https://corp/v1\"".into());
+        keep_priors(&env, &Fake, &with_value, &[], &[]).unwrap();
+
+        // A second setup: byok's own value is not the user's, and the prior stays.
+        let record = owned_record(&env, &Fake).unwrap().unwrap();
+        let plan = Fake
+            .plan(&env, &gw("https://gw2"), &SetupOptions::default(), &now)
+            .unwrap();
+        assert!(replaced(&env, &Fake, Some(&record), &now, &project(&now, &plan)).is_empty());
+        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &now).unwrap();
+        let cur = gather_tool(&env, &Fake).unwrap();
+        assert_eq!(cur.prior("url"), Some("\"https://corp/v1\""));
+        assert!(cur.may_delete(&dir.path().join("new")));
+        assert!(!cur.may_delete(&dir.path().join("tool.json")));
+    }
+
+    #[test]
     fn gather_records_missing_things() {
         let dir = tempfile::tempdir().unwrap();
         let env = env(dir.path());

@@ -117,25 +117,33 @@ fn check_literal_keys(
         return Ok(());
     }
     let names: Vec<&str> = literal.iter().map(|t| t.name()).collect();
+    let files = if names.len() == 1 {
+        "its files"
+    } else {
+        "their files"
+    };
     if accepted {
         writeln!(
             ctx.out,
-            "note: {} can't run a key command, so the key itself is written into their files (mode 0600)",
+            "note: {} can't run a key command, so the key itself is written into {files} (mode 0600)",
             names.join(", ")
         )?;
         return Ok(());
     }
     let ids: Vec<&str> = helper.iter().map(|t| t.id().as_str()).collect();
     let hint = if ids.is_empty() {
-        "pass --allow-literal-keys to write the key into their files anyway, or use the default --key-mode literal".to_string()
+        format!(
+            "pass --allow-literal-keys to write the key into {files} anyway, or use the default --key-mode literal"
+        )
     } else {
         format!(
-            "pass --allow-literal-keys to write the key into their files anyway, or leave them out: `byok setup {} --key-mode helper`",
+            "pass --allow-literal-keys to write the key into {files} anyway, or leave {} out: `byok setup {} --key-mode helper`",
+            if names.len() == 1 { "it" } else { "them" },
             ids.join(" ")
         )
     };
     Err(UserError::new(format!(
-        "{} can't run a key command: with --key-mode helper byok would still write the key itself into their files",
+        "{} can't run a key command: with --key-mode helper byok would still write the key itself into {files}",
         names.join(", ")
     ))
     .hint(hint)
@@ -334,9 +342,8 @@ fn apply(
             // There was no original to keep: say what takes the new file away again.
             writeln!(
                 ctx.out,
-                "  created {} (a new file: `byok remove {}` deletes it)",
-                a.label,
-                tool.id().as_str()
+                "  created {} (a new file, so no backup: `byok restore` deletes it)",
+                a.label
             )?;
         } else {
             writeln!(

@@ -21,6 +21,10 @@
 //!   ISO-8601 UTC time (`z.string().datetime()`), which byok changes only when its entry
 //!   changes.
 //!
+//! `remove` puts back the values the user had before setup (kept in the drift record:
+//! another provider, their own OpenAI-compatible gateway and key), and deletes only files
+//! byok created.
+//!
 //! The extension reads the provider from `globalState.json`/`secrets.json` and falls back
 //! to `providers.json` only when no provider is set there; the CLI reads `providers.json`
 //! (importing the other two only for providers it does not have yet), so byok writes

@@ -13,6 +13,9 @@
 //!   reads single quotes literally and allows the trailing comment) and skips only names
 //!   starting with `CODEX_`.
 //!
+//! `remove` puts back the user's own `model` and `model_provider` from before setup
+//! (kept in the drift record) and deletes `.env` only when byok created it.
+//!
 //! Why not `OPENAI_BASE_URL`: it only moves the built-in `openai` provider, and with a
 //! ChatGPT login or no `auth.json` that provider still goes to OpenAI; a provider table
 //! in config.toml is what Codex documents for gateways. `wire_api = "chat"` is rejected

@@ -14,6 +14,10 @@
 //!   `GOOGLE_GEMINI_BASE_URL`, picks the `gateway` auth type and stops with "Invalid auth
 //!   method selected." (exit 41).
 //!
+//! `remove` takes byok's lines and sign-in choice out and puts back what the user had
+//! before setup (their own key line, their sign-in method, kept in the drift record);
+//! a `settings.json` or `.env` the user had stays, even as `{}` or blank.
+//!
 //! Limits, printed as notes and found by `diagnose`:
 //! - Gemini CLI loads `~/.gemini/.env` only when the working folder is trusted (folder
 //!   trust is on by default); in an untrusted folder it ignores the file and asks for

@@ -352,6 +352,19 @@ mod tests {
     }
 
     #[test]
+    fn dotenv_put_back_restores_the_users_line() {
+        let text = "A=1\r\nK='gw' # managed by byok\r\nB=2\r\n";
+        assert_eq!(
+            dotenv_put_back(text, "K", "AIza-own_key.1").unwrap(),
+            "A=1\r\nK=AIza-own_key.1\r\nB=2\r\n"
+        );
+        assert_eq!(
+            dotenv_put_back(text, "K", "two words").unwrap(),
+            "A=1\r\nK='two words'\r\nB=2\r\n"
+        );
+    }
+
+    #[test]
     fn every_tool_has_fixtures() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         for t in TOOLS {
