@@ -177,6 +177,9 @@ pub struct SetupArgs {
     #[arg(long, conflicts_with = "tools")]
     pub all: bool,
     /// Show the diff and write nothing
+    ///
+    /// Exits 1 when setup would refuse: values byok wrote were changed by hand since
+    /// (they are named; `--force` overwrites them).
     #[arg(long, short = 'n')]
     pub dry_run: bool,
     /// Show the diff before asking
@@ -189,8 +192,14 @@ pub struct SetupArgs {
     #[arg(long)]
     pub force: bool,
     /// How to hand the key to tools that support a key command
+    ///
+    /// With `helper`, setup stops (exit 2) if a chosen tool cannot run a key command,
+    /// unless `--allow-literal-keys` accepts the key being written into its files.
     #[arg(long, value_enum, default_value_t)]
     pub key_mode: KeyMode,
+    /// With `--key-mode helper`, write the key itself into tools that can't run a key command
+    #[arg(long)]
+    pub allow_literal_keys: bool,
     /// Only this VS Code-family host (code, cursor, vscodium, ...)
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,

@@ -95,6 +95,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         yes: !dry_run,
         force: false,
         key_mode: KeyMode::Literal,
+        allow_literal_keys: false,
         host: None,
         show_key: false,
     };

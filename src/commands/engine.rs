@@ -2,9 +2,12 @@
 //! the drift record of what byok last wrote, and each tool's status.
 //!
 //! Adapters stay pure; this module reads the file system (never launching an editor)
-//! and keeps `<state dir>/owned.json`, the hashes of byok-owned values per tool.
+//! and keeps `<state dir>/owned.json`, the hashes of byok-owned values per tool, plus
+//! what byok must give back on `remove`: the user's own values it replaced (their
+//! "priors") and the files it created. Both reach the pure adapters through
+//! [`Current::prior`] and [`Current::created`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -14,6 +17,7 @@ use crate::cli::KeyMode;
 use crate::config_edit::sqlite;
 use crate::env::{Env, Os};
 use crate::fs;
+use crate::plan::{Plan, Target};
 use crate::profile::Gateway;
 use crate::tools::{Binary, Current, Detection, Inputs, SetupOptions, Tool};
 
@@ -76,7 +80,35 @@ pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
         cur.dirs.extend(extra.dirs);
         cur.sqlite.extend(extra.sqlite);
     }
+    if let Some(record) = owned_record(env, tool)? {
+        cur.prior = record.prior;
+        // A blank file held nothing of the user's: like a created one, it may go, and
+        // the remove command writes its bytes back.
+        cur.created = record.created.map(|c| {
+            c.into_iter()
+                .chain(record.blank.into_keys())
+                .map(PathBuf::from)
+                .collect()
+        });
+    }
     Ok(cur)
+}
+
+/// `cur` as it will be once `plan` is applied (nothing is written).
+pub fn project(cur: &Current, plan: &Plan) -> Current {
+    let mut out = cur.clone();
+    for c in plan.effective() {
+        match &c.target {
+            Target::File => {
+                out.files.insert(c.path.clone(), c.after.clone());
+            }
+            Target::SqliteItem { key } => {
+                out.sqlite
+                    .insert((c.path.clone(), key.clone()), c.after.clone());
+            }
+        }
+    }
+    out
 }
 
 /// A version for a binary without running it: an npm package.json above it, or a
@@ -143,6 +175,20 @@ pub struct OwnedRecord {
     /// Set up with `--key-mode helper`.
     #[serde(default)]
     pub helper: bool,
+    /// The user's own values setup replaced, by label, as [`Tool::restorable`] read them
+    /// before byok's first write; `remove` puts them back. May hold secrets (the file is
+    /// 0600): shown only masked.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prior: BTreeMap<String, String>,
+    /// Files setup created; `remove` deletes no other file. `None` in records written
+    /// before byok kept this list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<BTreeSet<String>>,
+    /// Files the user had but that were blank (whitespace only) before setup, with their
+    /// bytes: `remove` may empty them of byok's settings, and then gives those bytes back
+    /// rather than deleting a file the user had.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blank: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -192,10 +238,15 @@ pub fn record_owned(
     let mut file = load_owned(env)?;
     match profile {
         Some((p, mode)) => {
+            // What must be given back on remove outlives each setup's new hashes.
+            let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
             let record = OwnedRecord {
                 profile: p.to_string(),
                 values: hash_values(&tool.owned(env, cur)),
                 helper: mode == KeyMode::Helper,
+                prior: old.prior,
+                created: Some(old.created.unwrap_or_default()),
+                blank: old.blank,
             };
             file.tools.insert(tool.id().as_str().to_string(), record);
         }
@@ -205,12 +256,111 @@ pub fn record_owned(
             }
         }
     }
-    let text = serde_json::to_string_pretty(&file).context("could not serialise owned.json")?;
+    save_owned(env, &file)
+}
+
+fn save_owned(env: &Env, file: &OwnedFile) -> Result<()> {
+    let text = serde_json::to_string_pretty(file).context("could not serialise owned.json")?;
     fs::write_atomic(
         &owned_path(env),
         format!("{text}\n").as_bytes(),
         fs::Mode::Secret,
     )
+}
+
+/// Adds to a tool's record (written by [`record_owned`]) the user's values a setup
+/// replaced and the files it created. A label already kept is never overwritten: after
+/// the first setup the value there is byok's own, not the user's.
+pub fn keep_priors(
+    env: &Env,
+    tool: &dyn Tool,
+    replaced: &[Replaced],
+    created: &[PathBuf],
+    blank: &[(PathBuf, String)],
+) -> Result<()> {
+    let mut file = load_owned(env)?;
+    let Some(record) = file.tools.get_mut(tool.id().as_str()) else {
+        return Ok(());
+    };
+    for r in replaced {
+        if let Some(v) = &r.restorable {
+            record
+                .prior
+                .entry(r.label.clone())
+                .or_insert_with(|| v.clone());
+        }
+    }
+    let list = record.created.get_or_insert_with(BTreeSet::new);
+    list.extend(created.iter().map(|p| p.display().to_string()));
+    for (path, text) in blank {
+        let key = path.display().to_string();
+        if !list.contains(&key) {
+            record.blank.entry(key).or_insert_with(|| text.clone());
+        }
+    }
+    save_owned(env, &file)
+}
+
+/// A value of the user's that a setup plan takes over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// Its [`Tool::owned`] label.
+    pub label: String,
+    /// The value as [`Tool::owned`] reads it (may be a secret).
+    pub value: String,
+    /// The form `remove` writes back; `None` when this tool cannot put it back.
+    pub restorable: Option<String>,
+    /// Whether the plan changes it (else byok keeps it as it is, but owns it from now on).
+    pub changed: bool,
+}
+
+/// The user's own values in `before` that byok takes over going to `after`: present,
+/// not byok's (no record, or not what byok last wrote), and not already kept.
+pub fn replaced(
+    env: &Env,
+    tool: &dyn Tool,
+    record: Option<&OwnedRecord>,
+    before: &Current,
+    after: &Current,
+) -> Vec<Replaced> {
+    let now: BTreeMap<String, Option<String>> = tool.owned(env, after).into_iter().collect();
+    let restorable: BTreeMap<String, Option<String>> =
+        tool.restorable(env, before).into_iter().collect();
+    tool.owned(env, before)
+        .into_iter()
+        .filter_map(|(label, value)| {
+            let value = value?;
+            let byoks = record.is_some_and(|r| {
+                r.prior.contains_key(&label)
+                    || r.values.get(&label) == Some(&fs::sha256_hex(value.as_bytes()))
+            });
+            if byoks {
+                return None;
+            }
+            let changed = now.get(&label) != Some(&Some(value.clone()));
+            Some(Replaced {
+                restorable: restorable.get(&label).cloned().flatten(),
+                changed,
+                label,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// How a user's value reads in messages: masked when it may be a secret.
+pub fn shown_value(label: &str, value: &str) -> String {
+    let l = label.to_ascii_lowercase();
+    let secret = (l.contains("key") && !l.contains("helper"))
+        || l.contains("token")
+        || l.contains("secret")
+        || l.contains("password")
+        || value.starts_with("sha256:");
+    if secret {
+        crate::secret::mask(value)
+    } else {
+        crate::secret::redact(value)
+    }
 }
 
 /// Labels whose value changed since byok wrote it.
@@ -454,6 +604,44 @@ mod tests {
             status(&env, &Fake, Some(&g), &cur),
             ToolStatus::NotConfigured
         );
+    }
+
+    #[test]
+    fn priors_are_the_users_values_and_survive_a_second_setup() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env(dir.path());
+        std::fs::write(dir.path().join("tool.json"), "https://corp/v1\n").unwrap();
+        let cur = gather_tool(&env, &Fake).unwrap();
+        let plan = Fake
+            .plan(&env, &gw("https://gw"), &SetupOptions::default(), &cur)
+            .unwrap();
+        let after = project(&cur, &plan);
+        let r = replaced(&env, &Fake, None, &cur, &after);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].label, "url");
+        assert_eq!(r[0].value, "https://corp/v1\n");
+        assert!(r[0].changed);
+
+        crate::plan::apply(&env, &plan, "fake", "p").unwrap();
+        let now = gather_tool(&env, &Fake).unwrap();
+        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &now).unwrap();
+        // Fake has no restorable values: nothing is kept, but the record says what setup created.
+        keep_priors(&env, &Fake, &r, &[dir.path().join("new")], &[]).unwrap();
+        let mut with_value = r.clone();
+        with_value[0].restorable = Some("\"https://corp/v1\"".into());
+        keep_priors(&env, &Fake, &with_value, &[], &[]).unwrap();
+
+        // A second setup: byok's own value is not the user's, and the prior stays.
+        let record = owned_record(&env, &Fake).unwrap().unwrap();
+        let plan = Fake
+            .plan(&env, &gw("https://gw2"), &SetupOptions::default(), &now)
+            .unwrap();
+        assert!(replaced(&env, &Fake, Some(&record), &now, &project(&now, &plan)).is_empty());
+        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &now).unwrap();
+        let cur = gather_tool(&env, &Fake).unwrap();
+        assert_eq!(cur.prior("url"), Some("\"https://corp/v1\""));
+        assert!(cur.may_delete(&dir.path().join("new")));
+        assert!(!cur.may_delete(&dir.path().join("tool.json")));
     }
 
     #[test]

@@ -2,7 +2,14 @@
 //!
 //! Every write goes through [`plan::apply`]: the original is backed up once, the new
 //! content replaces it atomically. Values changed by hand since byok wrote them are not
-//! overwritten without `--force` (or a yes on a terminal).
+//! overwritten without `--force` (or a yes on a terminal); a dry run that would be
+//! refused for that shows the diff, names the values and exits 1.
+//!
+//! Setup says which of the user's own values it replaces and keeps them in the drift
+//! record ([`engine::keep_priors`]); `remove` hands them to the tool through
+//! [`crate::tools::Current::prior`] and says which it puts back.
+
+use std::path::PathBuf;
 
 use anyhow::Result;
 use dialoguer::Confirm;
@@ -64,6 +71,9 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Success);
     }
+    if args.key_mode == KeyMode::Helper {
+        check_literal_keys(&chosen, args.allow_literal_keys, ctx)?;
+    }
     if let Some(h) = &args.host
         && tools::vscode::Host::by_id(h).is_none()
     {
@@ -91,6 +101,53 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         }
     }
     Ok(status)
+}
+
+/// `--key-mode helper` promises no key in the tools' files; tools that cannot run a key
+/// command break that promise, so say so before anything is written and go on only
+/// when the user accepted it.
+fn check_literal_keys(
+    chosen: &[&'static dyn Tool],
+    accepted: bool,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
+    let (helper, literal): (Vec<&dyn Tool>, Vec<&dyn Tool>) =
+        chosen.iter().partition(|t| t.runs_key_command());
+    if literal.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = literal.iter().map(|t| t.name()).collect();
+    let files = if names.len() == 1 {
+        "its files"
+    } else {
+        "their files"
+    };
+    if accepted {
+        writeln!(
+            ctx.out,
+            "note: {} can't run a key command, so the key itself is written into {files} (mode 0600)",
+            names.join(", ")
+        )?;
+        return Ok(());
+    }
+    let ids: Vec<&str> = helper.iter().map(|t| t.id().as_str()).collect();
+    let hint = if ids.is_empty() {
+        format!(
+            "pass --allow-literal-keys to write the key into {files} anyway, or use the default --key-mode literal"
+        )
+    } else {
+        format!(
+            "pass --allow-literal-keys to write the key into {files} anyway, or leave {} out: `byok setup {} --key-mode helper`",
+            if names.len() == 1 { "it" } else { "them" },
+            ids.join(" ")
+        )
+    };
+    Err(UserError::new(format!(
+        "{} can't run a key command: with --key-mode helper byok would still write the key itself into {files}",
+        names.join(", ")
+    ))
+    .hint(hint)
+    .into())
 }
 
 fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
@@ -135,7 +192,7 @@ fn setup_one(
 ) -> Result<ExitStatus> {
     let env = ctx.env;
     let cur = engine::gather_tool(env, tool)?;
-    let plan = tool.plan(env, gw, opts, &cur)?;
+    let mut plan = tool.plan(env, gw, opts, &cur)?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {
         writeln!(ctx.out, "  cannot be set up automatically")?;
@@ -147,11 +204,33 @@ fn setup_one(
         print_notes(&plan, ctx)?;
         return Ok(ExitStatus::Success);
     }
+    let record = engine::owned_record(env, tool)?;
+    let replaced = engine::replaced(
+        env,
+        tool,
+        record.as_ref(),
+        &cur,
+        &engine::project(&cur, &plan),
+    );
+    let notes = replaced_notes(tool, &replaced);
+    plan.notes.splice(0..0, notes);
     // Values the user changed by hand since byok wrote them are not silently replaced.
     if let ToolStatus::Drifted { changed } = engine::status(env, tool, None, &cur)
         && !force
-        && mode != Mode::DryRun
     {
+        if mode == Mode::DryRun {
+            // Show what --force would do, and that without it setup would refuse.
+            for change in plan.effective() {
+                ctx.out.write_all(plan::diff(env, change).as_bytes())?;
+            }
+            print_notes(&plan, ctx)?;
+            writeln!(
+                ctx.out,
+                "  changed by hand since byok wrote them: {}; `--force` needed to overwrite",
+                changed.join(", ")
+            )?;
+            return Ok(ExitStatus::Failure);
+        }
         let ask = matches!(mode, Mode::Ask { .. });
         writeln!(
             ctx.out,
@@ -199,10 +278,33 @@ fn setup_one(
                 writeln!(ctx.out, "  skipped")?;
                 return Ok(ExitStatus::Failure);
             }
-            apply(tool, gw, opts, &plan, ctx)
+            apply(tool, gw, opts, &plan, &replaced, ctx)
         }
-        Mode::Apply => apply(tool, gw, opts, &plan, ctx),
+        Mode::Apply => apply(tool, gw, opts, &plan, &replaced, ctx),
     }
+}
+
+/// "replaces your …" for each of the user's values the plan changes.
+fn replaced_notes(tool: &dyn Tool, replaced: &[engine::Replaced]) -> Vec<String> {
+    replaced
+        .iter()
+        .filter(|r| r.changed)
+        .map(|r| {
+            let shown = engine::shown_value(&r.label, &r.value);
+            if r.restorable.is_some() {
+                format!(
+                    "replaces your {} ({shown}); `byok remove {}` puts it back",
+                    r.label,
+                    tool.id().as_str()
+                )
+            } else {
+                format!(
+                    "replaces your {} ({shown}); `byok restore` brings back the file it was in",
+                    r.label
+                )
+            }
+        })
+        .collect()
 }
 
 fn verb(change: &plan::Change) -> &'static str {
@@ -218,20 +320,42 @@ fn apply(
     gw: &Gateway,
     opts: &SetupOptions,
     plan: &Plan,
+    replaced: &[engine::Replaced],
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
     let verbs: Vec<&str> = plan.effective().map(verb).collect();
+    let files = || plan.effective().filter(|c| c.target == plan::Target::File);
+    let created: Vec<PathBuf> = files()
+        .filter(|c| c.before.is_none())
+        .map(|c| c.path.clone())
+        .collect();
+    let blank: Vec<(PathBuf, String)> = files()
+        .filter_map(|c| {
+            let b = c.before.as_ref()?;
+            b.trim().is_empty().then(|| (c.path.clone(), b.clone()))
+        })
+        .collect();
     let applied = plan::apply(env, plan, tool.id().as_str(), &gw.name)?;
     for (a, v) in applied.iter().zip(verbs) {
-        writeln!(
-            ctx.out,
-            "  {v}d {} (original kept as backup {})",
-            a.label, a.backup_id
-        )?;
+        if v == "create" {
+            // There was no original to keep: say what takes the new file away again.
+            writeln!(
+                ctx.out,
+                "  created {} (a new file, so no backup: `byok restore` deletes it)",
+                a.label
+            )?;
+        } else {
+            writeln!(
+                ctx.out,
+                "  {v}d {} (original kept as backup {})",
+                a.label, a.backup_id
+            )?;
+        }
     }
     let after = engine::gather_tool(env, tool)?;
     engine::record_owned(env, tool, Some((&gw.name, opts.key_mode)), &after)?;
+    engine::keep_priors(env, tool, replaced, &created, &blank)?;
     print_notes(plan, ctx)?;
     Ok(ExitStatus::Success)
 }
@@ -263,7 +387,15 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     for tool in chosen {
         let env = ctx.env;
         let cur = engine::gather_tool(env, tool)?;
-        let plan = tool.remove(env, &opts, &cur)?;
+        // Without a record byok never set the tool up (or already removed or restored
+        // it): what looks like byok's settings is the user's own, so nothing goes.
+        let mut plan = tool.remove(env, &opts, &cur)?;
+        match engine::owned_record(env, tool)? {
+            None => plan = Plan::default(),
+            Some(record) => give_back_blank_files(&mut plan, &record),
+        }
+        let notes = given_back_notes(env, tool, &cur, &plan);
+        plan.notes.splice(0..0, notes);
         writeln!(ctx.out, "{}", tool.name())?;
         if plan.is_up_to_date() {
             writeln!(ctx.out, "  nothing of byok's to remove")?;
@@ -304,4 +436,49 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         print_notes(&plan, ctx)?;
     }
     Ok(status)
+}
+
+/// A file the user had blank is emptied of byok's settings, not deleted: its bytes come
+/// back as they were.
+fn give_back_blank_files(plan: &mut Plan, record: &engine::OwnedRecord) {
+    for c in &mut plan.changes {
+        if c.target == plan::Target::File
+            && c.after.is_none()
+            && let Some(text) = record.blank.get(&c.path.display().to_string())
+        {
+            c.after = Some(text.clone());
+        }
+    }
+}
+
+/// "puts back your earlier …" for each recorded user value the removal writes back.
+fn given_back_notes(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    cur: &tools::Current,
+    plan: &Plan,
+) -> Vec<String> {
+    if cur.prior.is_empty() {
+        return Vec::new();
+    }
+    type Values = std::collections::BTreeMap<String, Option<String>>;
+    let after = engine::project(cur, plan);
+    let was: Values = tool.restorable(env, cur).into_iter().collect();
+    let now: Values = tool.restorable(env, &after).into_iter().collect();
+    let owned: Values = tool.owned(env, &after).into_iter().collect();
+    // Only values the removal changes back; one byok kept as it was needs no mention.
+    cur.prior
+        .iter()
+        .filter(|(label, v)| {
+            let v = Some((*v).clone());
+            now.get(*label) == Some(&v) && was.get(*label) != Some(&v)
+        })
+        .map(|(label, _)| {
+            let value = owned.get(label).cloned().flatten().unwrap_or_default();
+            format!(
+                "puts back your earlier {label} ({})",
+                engine::shown_value(label, &value)
+            )
+        })
+        .collect()
 }

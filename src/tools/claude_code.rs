@@ -22,7 +22,9 @@
 //! `hasCompletedOnboarding: true`, and with `x-api-key` the key's last 20 characters in
 //! `customApiKeyResponses.approved`. `remove` takes out those env entries, an
 //! `apiKeyHelper` only when it is byok's command, and the approval of the key it finds in
-//! `env`; `hasCompletedOnboarding` stays (it only skips first-run screens).
+//! `env`; `hasCompletedOnboarding` stays (it only skips first-run screens). Where the user
+//! had a value of their own before setup (a corporate `ANTHROPIC_BASE_URL`, their own
+//! `apiKeyHelper`), setup's drift record keeps it and `remove` writes it back instead.
 //!
 //! Models: `ANTHROPIC_MODEL` and the Opus and Sonnet aliases get the profile's Anthropic
 //! model (else its chat model); the Haiku alias and `ANTHROPIC_SMALL_FAST_MODEL` get the
@@ -366,11 +368,19 @@ impl Tool for ClaudeCode {
             if let Some(Value::String(k)) = edit_get(env, &p.settings, &text, &["env", API_KEY])? {
                 written_key = Some(k).filter(|k| !k.is_empty());
             }
+            // The user's own values from before setup go back; byok's go.
+            let file = env.tilde(&p.settings);
             for k in OWNED_ENV {
-                text = edit(env, &p.settings, jsonc::remove(&text, &["env", k], true))?;
+                text = match prior_json(cur, &format!("{file} env.{k}")) {
+                    Some(v) => edit(env, &p.settings, jsonc::set(&text, &["env", k], &v))?,
+                    None => edit(env, &p.settings, jsonc::remove(&text, &["env", k], true))?,
+                };
             }
             if edit_get(env, &p.settings, &text, &[HELPER])?.is_some_and(|v| is_byok_helper(&v)) {
-                text = edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?;
+                text = match prior_json(cur, &format!("{file} {HELPER}")) {
+                    Some(v) => edit(env, &p.settings, jsonc::set(&text, &[HELPER], &v))?,
+                    None => edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?,
+                };
             }
             plan.changes.push(Change::file(
                 &p.settings,
@@ -429,6 +439,27 @@ impl Tool for ClaudeCode {
             .collect();
         out.push((format!("{file} {HELPER}"), get(&[HELPER])));
         out
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let p = Paths::new(env);
+        let text = cur.file(&p.settings);
+        // JSON text, so `remove` writes back the same type (a string stays a string).
+        let get = |path: &[&str]| {
+            text.and_then(|t| jsonc::get(t, path).ok().flatten())
+                .map(|v| v.to_string())
+        };
+        let file = env.tilde(&p.settings);
+        let mut out: Vec<(String, Option<String>)> = OWNED_ENV
+            .iter()
+            .map(|k| (format!("{file} env.{k}"), get(&["env", k])))
+            .collect();
+        out.push((format!("{file} {HELPER}"), get(&[HELPER])));
+        out
+    }
+
+    fn runs_key_command(&self) -> bool {
+        true
     }
 
     fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
@@ -599,6 +630,11 @@ impl Tool for ClaudeCode {
         }
         out
     }
+}
+
+/// The user's value recorded under `label` at setup, as JSON.
+fn prior_json(cur: &Current, label: &str) -> Option<Value> {
+    cur.prior(label).and_then(|t| serde_json::from_str(t).ok())
 }
 
 /// `jsonc::get` with the file named on a parse error.

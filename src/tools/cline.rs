@@ -21,6 +21,10 @@
 //!   ISO-8601 UTC time (`z.string().datetime()`), which byok changes only when its entry
 //!   changes.
 //!
+//! `remove` puts back the values the user had before setup (kept in the drift record:
+//! another provider, their own OpenAI-compatible gateway and key), and deletes only files
+//! byok created.
+//!
 //! The extension reads the provider from `globalState.json`/`secrets.json` and falls back
 //! to `providers.json` only when no provider is set there; the CLI reads `providers.json`
 //! (importing the other two only for providers it does not have yet), so byok writes
@@ -92,6 +96,8 @@ const VALUE_KEYS: [&str; 3] = [
     "actModeOpenAiModelId",
     "planModeOpenAiModelId",
 ];
+/// The fields of byok's `providers.json` entry's `settings` that it sets.
+const ENTRY_FIELDS: [&str; 4] = ["provider", "model", "baseUrl", "apiKey"];
 /// The `secrets.json` key byok owns.
 const SECRET_KEY: &str = "openAiApiKey";
 
@@ -391,13 +397,36 @@ fn fingerprint(v: Option<&Value>) -> Option<String> {
     text_of(v).map(|s| format!("sha256:{}", crate::fs::sha256_hex(s.as_bytes())))
 }
 
+/// The user's value of a top-level key from before setup, recorded under its label.
+fn prior(env: &Env, cur: &Current, path: &Path, key: &str) -> Option<Value> {
+    cur.prior(&format!("{} {key}", env.tilde(path)))
+        .and_then(|t| serde_json::from_str(t).ok())
+}
+
+/// Writes back the user's earlier value of a top-level key, or removes the key.
+fn put_back_or_remove(text: &str, key: &str, prior: Option<Value>) -> Result<String, ParseError> {
+    match prior {
+        Some(v) => jsonc::set(text, &[key], &v),
+        None => remove_key(text, key),
+    }
+}
+
 /// Removes a top-level key (a missing one leaves the text as it is).
 fn remove_key(text: &str, key: &str) -> Result<String, ParseError> {
     jsonc::remove(text, &[key], false)
 }
 
-/// `None` (delete the file) when a flat state file is left as an empty object.
-fn drop_if_empty(text: String, empty: impl Fn(&Value) -> bool) -> Option<String> {
+/// `None` (delete the file) when a state file byok created is left as an empty object;
+/// a file the user had stays.
+fn drop_if_empty(
+    cur: &Current,
+    path: &Path,
+    text: String,
+    empty: impl Fn(&Value) -> bool,
+) -> Option<String> {
+    if !cur.may_delete(path) {
+        return Some(text);
+    }
     match jsonc::parse(&text) {
         Ok(Some(v)) if empty(&v) => None,
         _ => Some(text),
@@ -537,21 +566,29 @@ impl Tool for Cline {
                     .and_then(Value::as_str)
                     .is_some_and(|v| v == PROVIDER || v == SDK_PROVIDER);
                 if ours {
-                    out = remove_key(&out, key).map_err(&err)?;
+                    out = put_back_or_remove(&out, key, prior(env, cur, &p.global_state, key))
+                        .map_err(&err)?;
                 }
             }
             for key in VALUE_KEYS {
-                out = remove_key(&out, key).map_err(&err)?;
+                out = put_back_or_remove(&out, key, prior(env, cur, &p.global_state, key))
+                    .map_err(&err)?;
             }
-            let after = drop_if_empty(out, |v| v.as_object().is_some_and(|m| m.is_empty()));
+            let after = drop_if_empty(cur, &p.global_state, out, |v| {
+                v.as_object().is_some_and(|m| m.is_empty())
+            });
             plan.changes
                 .extend(change(&p.global_state, Some(before), after, false));
         }
 
         if let Some(before) = cur.file(&p.secrets) {
             register_secrets(&parse(env, &p.secrets, Some(before))?, true);
-            let out = remove_key(before, SECRET_KEY).map_err(parse_error(env, &p.secrets))?;
-            let after = drop_if_empty(out, |v| v.as_object().is_some_and(|m| m.is_empty()));
+            let out =
+                put_back_or_remove(before, SECRET_KEY, prior(env, cur, &p.secrets, SECRET_KEY))
+                    .map_err(parse_error(env, &p.secrets))?;
+            let after = drop_if_empty(cur, &p.secrets, out, |v| {
+                v.as_object().is_some_and(|m| m.is_empty())
+            });
             plan.changes
                 .extend(change(&p.secrets, Some(before), after, true));
         }
@@ -561,13 +598,32 @@ impl Tool for Cline {
             register_secrets(&doc, false);
             let err = parse_error(env, &p.providers);
             // `providers` itself is required by Cline's schema: never prune it.
-            let mut out =
-                jsonc::remove(before, &["providers", SDK_PROVIDER], false).map_err(&err)?;
+            // A provider entry the user had gets its settings back; byok's own goes.
+            let entry = |field: &str| format!("providers.{SDK_PROVIDER}.settings.{field}");
+            let priors: Vec<(&str, Option<Value>)> = ENTRY_FIELDS
+                .iter()
+                .map(|f| (*f, prior(env, cur, &p.providers, &entry(f))))
+                .collect();
+            let mut out = if priors.iter().all(|(_, v)| v.is_none()) {
+                jsonc::remove(before, &["providers", SDK_PROVIDER], false).map_err(&err)?
+            } else {
+                let mut out = before.to_string();
+                for (field, v) in priors {
+                    let path = ["providers", SDK_PROVIDER, "settings", field];
+                    out = match v {
+                        Some(v) => jsonc::set(&out, &path, &v),
+                        None => jsonc::remove(&out, &path, false),
+                    }
+                    .map_err(&err)?;
+                }
+                out
+            };
             if doc.get("lastUsedProvider").and_then(Value::as_str) == Some(SDK_PROVIDER) {
-                out = remove_key(&out, "lastUsedProvider").map_err(&err)?;
+                let last = prior(env, cur, &p.providers, "lastUsedProvider");
+                out = put_back_or_remove(&out, "lastUsedProvider", last).map_err(&err)?;
             }
             // What is left of a file byok created: nothing Cline would miss.
-            let after = drop_if_empty(out, |v| {
+            let after = drop_if_empty(cur, &p.providers, out, |v| {
                 let Some(m) = v.as_object() else {
                     return false;
                 };
@@ -589,6 +645,44 @@ impl Tool for Cline {
             plan.manual_steps.push(restart_step(&modern));
         }
         Ok(plan)
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let p = Paths::new(env);
+        // JSON text (the key itself for the secret: owned.json is 0600), so `remove`
+        // writes back exactly what the user had.
+        let top = |path: &Path, key: &str| {
+            let doc = cur
+                .file(path)
+                .and_then(|t| jsonc::parse(t).ok().flatten())
+                .unwrap_or(Value::Null);
+            (
+                format!("{} {key}", env.tilde(path)),
+                doc.get(key).map(Value::to_string),
+            )
+        };
+        let mut out: Vec<(String, Option<String>)> = PROVIDER_KEYS
+            .iter()
+            .chain(VALUE_KEYS.iter())
+            .map(|k| top(&p.global_state, k))
+            .collect();
+        out.push(top(&p.secrets, SECRET_KEY));
+        out.push(top(&p.providers, "lastUsedProvider"));
+        let prov = cur
+            .file(&p.providers)
+            .and_then(|t| jsonc::parse(t).ok().flatten())
+            .unwrap_or(Value::Null);
+        let settings = prov.pointer(&format!("/providers/{SDK_PROVIDER}/settings"));
+        for field in ENTRY_FIELDS {
+            out.push((
+                format!(
+                    "{} providers.{SDK_PROVIDER}.settings.{field}",
+                    env.tilde(&p.providers)
+                ),
+                settings.and_then(|s| s.get(field)).map(Value::to_string),
+            ));
+        }
+        out
     }
 
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
@@ -1080,7 +1174,21 @@ mod tests {
         for case in ["existing", "elsewhere", "empty"] {
             let cur = fixture(case);
             let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
-            let set = applied(&cur, &plan);
+            let mut set = applied(&cur, &plan);
+            // What the engine records at setup: the user's values, the files that held
+            // nothing of theirs.
+            set.prior = Cline
+                .restorable(&e, &cur)
+                .into_iter()
+                .filter_map(|(l, v)| Some((l, v?)))
+                .collect();
+            set.created = Some(
+                cur.files
+                    .iter()
+                    .filter(|(_, t)| t.as_deref().is_none_or(|t| t.trim().is_empty()))
+                    .map(|(p, _)| p.clone())
+                    .collect(),
+            );
             let rm = Cline.remove(&e, &opts(), &set).unwrap();
             for (path, rel) in [
                 (&p.global_state, "globalState.json"),
@@ -1095,7 +1203,9 @@ mod tests {
                         .join(rel),
                 )
                 .ok();
-                assert_eq!(after(&rm, path), want, "{case} {rel}");
+                // A blank file the command gives back its bytes (here: none).
+                let got = after(&rm, path).or_else(|| cur.file(path).map(str::to_string));
+                assert_eq!(got, want, "{case} {rel}");
             }
             let again = Cline.remove(&e, &opts(), &applied(&set, &rm)).unwrap();
             assert!(again.changes.is_empty(), "{case}: {:#?}", again.changes);

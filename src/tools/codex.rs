@@ -13,6 +13,9 @@
 //!   reads single quotes literally and allows the trailing comment) and skips only names
 //!   starting with `CODEX_`.
 //!
+//! `remove` puts back the user's own `model` and `model_provider` from before setup
+//! (kept in the drift record) and deletes `.env` only when byok created it.
+//!
 //! Why not `OPENAI_BASE_URL`: it only moves the built-in `openai` provider, and with a
 //! ChatGPT login or no `auth.json` that provider still goes to OpenAI; a provider table
 //! in config.toml is what Codex documents for gateways. `wire_api = "chat"` is rejected
@@ -219,8 +222,16 @@ impl Tool for Codex {
                 .as_deref()
                 == Some(PROVIDER)
             {
-                t = toml_file::remove(&t, &["model_provider"], false).map_err(bad)?;
-                t = toml_file::remove(&t, &["model"], false).map_err(bad)?;
+                // The user's own values from before setup go back; byok's go.
+                for key in ["model_provider", "model"] {
+                    let prior = cur
+                        .prior(&format!("config.toml {key}"))
+                        .and_then(|v| v.parse::<toml_edit::Value>().ok());
+                    t = match prior {
+                        Some(v) => toml_file::set(&t, &[key], v).map_err(bad)?,
+                        None => toml_file::remove(&t, &[key], false).map_err(bad)?,
+                    };
+                }
             }
             t = toml_file::remove(&t, &["model_providers", PROVIDER], true).map_err(bad)?;
             plan.changes.push(Change::file(
@@ -232,8 +243,12 @@ impl Tool for Codex {
         }
         let dotenv = dotenv_path(env);
         if let Some(text) = cur.file(&dotenv) {
-            let after = remove_key_line(text);
-            let after = (!is_blank_dotenv(&after)).then_some(after);
+            let after = match cur.prior(&format!(".env {KEY_VAR}")) {
+                Some(v) => super::dotenv_put_back(text, KEY_VAR, v)?,
+                None => remove_key_line(text),
+            };
+            // A blank .env the user had stays; only byok's own goes.
+            let after = (!is_blank_dotenv(&after) || !cur.may_delete(&dotenv)).then_some(after);
             plan.changes
                 .push(Change::file(dotenv, Some(text.to_string()), after, true));
         }
@@ -265,6 +280,33 @@ impl Tool for Codex {
             .and_then(|t| dotenv::get(t, KEY_VAR));
         out.push((format!(".env {KEY_VAR}"), key));
         out
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let text = cur.file(&config_path(env)).unwrap_or("");
+        // TOML value text, so `remove` writes back the same type.
+        let get = |key: &str| {
+            toml_file::get(text, &[key]).ok().flatten().and_then(|i| {
+                let mut v = i.as_value()?.clone();
+                v.decor_mut().clear();
+                Some(v.to_string())
+            })
+        };
+        let key = cur
+            .file(&dotenv_path(env))
+            .and_then(|t| dotenv::get(t, KEY_VAR));
+        vec![
+            ("config.toml model".to_string(), get("model")),
+            (
+                "config.toml model_provider".to_string(),
+                get("model_provider"),
+            ),
+            (format!(".env {KEY_VAR}"), key),
+        ]
+    }
+
+    fn runs_key_command(&self) -> bool {
+        true
     }
 
     fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {

@@ -14,6 +14,10 @@
 //!   `GOOGLE_GEMINI_BASE_URL`, picks the `gateway` auth type and stops with "Invalid auth
 //!   method selected." (exit 41).
 //!
+//! `remove` takes byok's lines and sign-in choice out and puts back what the user had
+//! before setup (their own key line, their sign-in method, kept in the drift record);
+//! a `settings.json` or `.env` the user had stays, even as `{}` or blank.
+//!
 //! Limits, printed as notes and found by `diagnose`:
 //! - Gemini CLI loads `~/.gemini/.env` only when the working folder is trusted (folder
 //!   trust is on by default); in an untrusted folder it ignores the file and asks for
@@ -55,6 +59,8 @@ const KEY_VAR: &str = "GEMINI_API_KEY";
 const MODEL_VAR: &str = "GEMINI_MODEL";
 const AUTH: [&str; 3] = ["security", "auth", "selectedType"];
 const API_KEY_AUTH: &str = "gemini-api-key";
+/// The drift label of the sign-in method.
+const AUTH_LABEL: &str = "settings.json security.auth.selectedType";
 
 fn gemini_dir(env: &Env) -> PathBuf {
     env.path_var("GEMINI_CLI_HOME")
@@ -120,14 +126,9 @@ impl Tool for GeminiCli {
         let s_before = cur.file(&settings).map(str::to_string);
         let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &settings, &e);
         let s_text = s_before.as_deref().unwrap_or("");
-        let previous = jsonc::get(s_text, &AUTH).map_err(bad)?;
+        // A sign-in method of the user's is kept in the drift record: setup says it
+        // replaces it and `remove` puts it back.
         let s_after = jsonc::set(s_text, &AUTH, &json!(API_KEY_AUTH)).map_err(bad)?;
-        if let Some(Value::String(p)) = previous.filter(|p| p != API_KEY_AUTH) {
-            plan.notes.push(format!(
-                "Gemini CLI's sign-in method was `{p}`; it is now `{API_KEY_AUTH}` (the gateway \
-                 key); `byok remove gemini-cli` does not bring `{p}` back, `byok restore` does"
-            ));
-        }
 
         let key = gw.require_key()?;
         if opts.key_mode == KeyMode::Helper {
@@ -173,15 +174,22 @@ impl Tool for GeminiCli {
         let settings = settings_path(env);
         if let Some(text) = cur.file(&settings) {
             let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &settings, &e);
-            let after = if jsonc::get(text, &AUTH).map_err(bad)? == Some(json!(API_KEY_AUTH)) {
-                jsonc::remove(text, &AUTH, true).map_err(bad)?
-            } else {
-                text.to_string()
+            let prior = cur
+                .prior(AUTH_LABEL)
+                .and_then(|t| serde_json::from_str::<Value>(t).ok());
+            let after = match prior {
+                _ if jsonc::get(text, &AUTH).map_err(bad)? != Some(json!(API_KEY_AUTH)) => {
+                    text.to_string()
+                }
+                Some(v) => jsonc::set(text, &AUTH, &v).map_err(bad)?,
+                None => jsonc::remove(text, &AUTH, true).map_err(bad)?,
             };
-            // An empty object without comments is what byok's own file shrinks to.
+            // An empty object without comments is what byok's own file shrinks to; a file
+            // the user had stays, even as `{}`.
             let empty = jsonc::parse(&after).map_err(bad)? == Some(json!({}))
                 && !after.contains("//")
-                && !after.contains("/*");
+                && !after.contains("/*")
+                && cur.may_delete(&settings);
             plan.changes.push(Change::file(
                 settings,
                 Some(text.to_string()),
@@ -193,9 +201,12 @@ impl Tool for GeminiCli {
         if let Some(text) = cur.file(&path) {
             let mut t = text.to_string();
             for var in [BASE_VAR, KEY_VAR, MODEL_VAR] {
-                t = dotenv::remove(&t, var);
+                t = match cur.prior(&format!(".env {var}")) {
+                    Some(v) => super::dotenv_put_back(&t, var, v)?,
+                    None => dotenv::remove(&t, var),
+                };
             }
-            let blank = t.trim().is_empty();
+            let blank = t.trim().is_empty() && cur.may_delete(&path);
             plan.changes.push(Change::file(
                 path,
                 Some(text.to_string()),
@@ -214,11 +225,29 @@ impl Tool for GeminiCli {
             .map(|v| (format!(".env {v}"), dotenv::get(dot, v)))
             .collect();
         out.push((
-            "settings.json security.auth.selectedType".to_string(),
+            AUTH_LABEL.to_string(),
             jsonc::get(settings, &AUTH)
                 .ok()
                 .flatten()
                 .and_then(|v| v.as_str().map(str::to_string)),
+        ));
+        out
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let dot = cur.file(&dotenv_path(env)).unwrap_or("");
+        let settings = cur.file(&settings_path(env)).unwrap_or("");
+        let mut out: Vec<(String, Option<String>)> = [BASE_VAR, KEY_VAR, MODEL_VAR]
+            .iter()
+            .map(|v| (format!(".env {v}"), dotenv::get(dot, v)))
+            .collect();
+        // JSON text, so `remove` writes back the same type.
+        out.push((
+            AUTH_LABEL.to_string(),
+            jsonc::get(settings, &AUTH)
+                .ok()
+                .flatten()
+                .map(|v| v.to_string()),
         ));
         out
     }
@@ -379,11 +408,6 @@ mod tests {
                     .as_str()
             )
         );
-        assert!(
-            plan.notes[0].contains("was `oauth-personal`"),
-            "{:?}",
-            plan.notes
-        );
         let mut c2 = c.clone();
         apply(&mut c2, &plan);
         let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c2).unwrap();
@@ -391,6 +415,36 @@ mod tests {
             removed.changes[0].after.as_deref(),
             Some("{\n  // mine\n  \"ui\": { \"theme\": \"GitHub\" }\n}\n")
         );
+        assert_eq!(removed.changes[1].after.as_deref(), Some(dot));
+
+        // With the sign-in method recorded at setup, remove gives it back byte for byte.
+        c2.prior = GeminiCli
+            .restorable(&e, &c)
+            .into_iter()
+            .filter_map(|(l, v)| Some((l, v?)))
+            .collect();
+        let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c2).unwrap();
+        assert_eq!(removed.changes[0].after.as_deref(), Some(settings));
+    }
+
+    #[test]
+    fn remove_puts_back_dotenv_lines_and_keeps_files_the_user_had() {
+        let e = env(&[]);
+        let dot = "# mine\nGEMINI_API_KEY=AIzaUserOwnKey0123456789\nGEMINI_MODEL='gemini 2.5'\n";
+        let c = cur(&[(&settings_path(&e), "{}"), (&dotenv_path(&e), dot)]);
+        let plan = GeminiCli
+            .plan(&e, &gw(), &SetupOptions::default(), &c)
+            .unwrap();
+        let mut c2 = c.clone();
+        apply(&mut c2, &plan);
+        c2.prior = GeminiCli
+            .restorable(&e, &c)
+            .into_iter()
+            .filter_map(|(l, v)| Some((l, v?)))
+            .collect();
+        c2.created = Some(Default::default());
+        let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c2).unwrap();
+        assert_eq!(removed.changes[0].after.as_deref(), Some("{}"));
         assert_eq!(removed.changes[1].after.as_deref(), Some(dot));
     }
 

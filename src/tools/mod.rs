@@ -131,6 +131,15 @@ pub struct Current {
     pub binaries: BTreeMap<String, Binary>,
     /// Names of the requested processes that are running.
     pub running: BTreeSet<String>,
+    /// The user's own values that byok's setup replaced, by [`Tool::owned`] label, in
+    /// the form [`Tool::restorable`] reads them; filled from the drift record so the pure
+    /// `remove` can put them back. May hold secrets: never print them unmasked.
+    pub prior: BTreeMap<String, String>,
+    /// The files that held nothing of the user's before byok's setup (missing, or
+    /// blank), from the drift record; `None` when unknown (no record, or one written by
+    /// an older byok). `remove` deletes no other file; the command gives a blank one its
+    /// bytes back.
+    pub created: Option<BTreeSet<PathBuf>>,
 }
 
 impl Current {
@@ -147,6 +156,18 @@ impl Current {
     /// A gathered directory's entries (empty when missing).
     pub fn entries(&self, dir: &Path) -> &[String] {
         self.dirs.get(dir).and_then(Option::as_deref).unwrap_or(&[])
+    }
+
+    /// The user's value that setup replaced under an [`Tool::owned`] label, if recorded.
+    pub fn prior(&self, label: &str) -> Option<&str> {
+        self.prior.get(label).map(String::as_str)
+    }
+
+    /// Whether `remove` may delete `path` once nothing of the user's is left in it: only
+    /// a file byok created, so a file the user had (even `{}` or a blank `.env`) stays.
+    /// Without a record, the old rule holds (a file reduced to nothing goes).
+    pub fn may_delete(&self, path: &Path) -> bool {
+        self.created.as_ref().is_none_or(|c| c.contains(path))
     }
 
     /// A gathered SQLite row.
@@ -241,6 +262,17 @@ pub trait Tool: Sync {
     fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan>;
     /// The current values of the settings byok owns, labelled, for drift detection; pure.
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)>;
+    /// The owned values `remove` can put back, labelled as in [`Tool::owned`] and in the
+    /// form `remove` writes them back from [`Current::prior`] (e.g. JSON text, so a
+    /// number stays a number); empty when `remove` restores nothing; pure.
+    fn restorable(&self, _env: &Env, _cur: &Current) -> Vec<(String, Option<String>)> {
+        Vec::new()
+    }
+    /// Whether the tool can run a command for its key (`--key-mode helper`); the others
+    /// get the key itself written into their files.
+    fn runs_key_command(&self) -> bool {
+        false
+    }
     /// The gateway endpoints this tool calls as byok configures it.
     fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint>;
     /// Tool-specific problems for `byok doctor`: settings shadowed by a shell variable or
@@ -248,6 +280,39 @@ pub trait Tool: Sync {
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
         Vec::new()
     }
+}
+
+/// `text` with `key` reading `value` again, as the user's own line: like
+/// [`crate::config_edit::dotenv::set`], but without byok's marker, and unquoted when the
+/// value needs no quotes (the usual hand-written `KEY=value`, so a line byok took over
+/// comes back byte for byte).
+pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
+    use crate::config_edit::dotenv;
+    let set = dotenv::set(text, key, value)?;
+    if value.contains('\'') {
+        return Ok(set);
+    }
+    let written = format!("{key}='{value}' # {}", dotenv::MARKER);
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@+".contains(c));
+    let own = if plain {
+        format!("{key}={value}")
+    } else {
+        format!("{key}='{value}'")
+    };
+    Ok(set
+        .split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches(['\r', '\n']);
+            if body == written {
+                format!("{own}{}", &line[body.len()..])
+            } else {
+                line.to_string()
+            }
+        })
+        .collect())
 }
 
 /// Every supported tool, in display order.
@@ -284,6 +349,19 @@ mod tests {
             assert_eq!(spelled.get_name(), id.as_str());
             assert!(get(*id).is_some(), "{id:?} has no adapter in TOOLS");
         }
+    }
+
+    #[test]
+    fn dotenv_put_back_restores_the_users_line() {
+        let text = "A=1\r\nK='gw' # managed by byok\r\nB=2\r\n";
+        assert_eq!(
+            dotenv_put_back(text, "K", "AIza-own_key.1").unwrap(),
+            "A=1\r\nK=AIza-own_key.1\r\nB=2\r\n"
+        );
+        assert_eq!(
+            dotenv_put_back(text, "K", "two words").unwrap(),
+            "A=1\r\nK='two words'\r\nB=2\r\n"
+        );
     }
 
     #[test]

@@ -231,8 +231,10 @@ impl Tool for Opencode {
         {
             t = jsonc::remove(&t, &["model"], false).map_err(bad)?;
         }
-        // A file that holds nothing but what byok created goes away again.
-        let after = (config_edit::split_bom(&t).1 != skeleton()).then_some(t);
+        // A file that holds nothing but what byok created goes away again; a file the
+        // user had keeps the skeleton (a blank one gets its bytes back from the command).
+        let skeleton_only = config_edit::split_bom(&t).1 == skeleton();
+        let after = (!skeleton_only || !cur.may_delete(&path)).then_some(t);
         plan.changes
             .push(Change::file(path, Some(text.to_string()), after, true));
         Ok(plan)
