@@ -46,7 +46,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         };
         // Findings need a gateway to compare with and say nothing about an absent tool.
         let findings = match &gw {
-            Some(gw) if det.installed => problems(tool.diagnose(env, gw, &cur)),
+            Some(gw) if det.installed => engine::problems(tool.diagnose(env, gw, &cur)),
             _ => Vec::new(),
         };
         rows.push((tool, det, status, findings));
@@ -102,7 +102,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                 ctx.out,
                 "{:<14} {}: {}",
                 "",
-                severity_name(f.severity),
+                engine::severity_name(f.severity),
                 f.message
             )?;
             if let Some(hint) = &f.hint {
@@ -120,31 +120,6 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
-}
-
-/// The findings worth showing in detect (Warn and Fail), worst first, key values masked.
-fn problems(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = findings
-        .into_iter()
-        .filter(|f| f.severity >= Severity::Warn)
-        .map(|f| Finding {
-            message: crate::secret::redact(&f.message),
-            hint: f.hint.map(|h| crate::secret::redact(&h)),
-            ..f
-        })
-        .collect();
-    // Stable: a tool's own order stays within each severity.
-    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    out
-}
-
-/// How the table names a finding's severity.
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Info => "note",
-        Severity::Warn => "warning",
-        Severity::Fail => "problem",
-    }
 }
 
 fn has_fail(findings: &[Finding]) -> bool {

@@ -266,12 +266,7 @@ fn resolve(env: &Env, flag: Option<&str>, opts: &Options) -> Result<(Gateway, Ke
 // ---------------------------------------------------------------------------------------
 
 /// A detected tool: what was read, what detection found, and why reading failed.
-type Detected = (
-    &'static dyn Tool,
-    Current,
-    tools::Detection,
-    Option<String>,
-);
+type Detected = (&'static dyn Tool, Current, tools::Detection, Option<String>);
 
 fn detected_tools(env: &Env) -> Vec<Detected> {
     TOOLS

@@ -19,7 +19,7 @@ use crate::env::{Env, Os};
 use crate::fs;
 use crate::plan::{Plan, Target};
 use crate::profile::Gateway;
-use crate::tools::{Binary, Current, Detection, Inputs, SetupOptions, Tool};
+use crate::tools::{Binary, Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool};
 
 /// Reads everything `inputs` names. Missing files and dirs are recorded as missing.
 pub fn gather(env: &Env, inputs: &Inputs) -> Result<Current> {
@@ -471,6 +471,31 @@ pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -
             }
         }
         None => ToolStatus::NotConfigured,
+    }
+}
+
+/// The findings worth showing outside doctor (Warn and Fail), worst first, key values masked.
+pub fn problems(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| f.severity >= Severity::Warn)
+        .map(|f| Finding {
+            message: crate::secret::redact(&f.message),
+            hint: f.hint.map(|h| crate::secret::redact(&h)),
+            ..f
+        })
+        .collect();
+    // Stable: a tool's own order stays within each severity.
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
+}
+
+/// How the table names a finding's severity.
+pub fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "note",
+        Severity::Warn => "warning",
+        Severity::Fail => "problem",
     }
 }
 

@@ -174,10 +174,11 @@ fn choose(all: bool, ids: &[ToolId], ctx: &mut Ctx<'_>) -> Result<Vec<&'static d
     }
     let mut out = Vec::new();
     for tool in TOOLS {
-        let (_, det) = engine::inspect(ctx.env, *tool)?;
-        if det.installed {
-            out.push(*tool);
+        // A tool whose files can't be read is kept: its own error is reported below.
+        if engine::inspect(ctx.env, *tool).is_ok_and(|(_, det)| !det.installed) {
+            continue;
         }
+        out.push(*tool);
     }
     Ok(out)
 }
@@ -193,6 +194,7 @@ fn setup_one(
     let env = ctx.env;
     let cur = engine::gather_tool(env, tool)?;
     let mut plan = tool.plan(env, gw, opts, &cur)?;
+    plan::dedupe(env, &mut plan)?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {
         writeln!(ctx.out, "  cannot be set up automatically")?;
@@ -202,7 +204,7 @@ fn setup_one(
     if plan.is_up_to_date() {
         writeln!(ctx.out, "  up to date")?;
         print_notes(&plan, ctx)?;
-        return Ok(ExitStatus::Success);
+        return print_problems(tool, gw, &cur, ctx);
     }
     let record = engine::owned_record(env, tool)?;
     let replaced = engine::replaced(
@@ -357,6 +359,32 @@ fn apply(
     engine::record_owned(env, tool, Some((&gw.name, opts.key_mode)), &after)?;
     engine::keep_priors(env, tool, replaced, &created, &blank)?;
     print_notes(plan, ctx)?;
+    print_problems(tool, gw, &after, ctx)
+}
+
+/// What still keeps the tool from using the gateway although its files are right (a Codex
+/// profile selecting another provider): the Fail findings detect and doctor show, so a
+/// setup never reads as plain success then. The files were written, so it is not an error.
+fn print_problems(
+    tool: &dyn Tool,
+    gw: &Gateway,
+    cur: &tools::Current,
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let fails = engine::problems(tool.diagnose(ctx.env, gw, cur))
+        .into_iter()
+        .filter(|f| f.severity == tools::Severity::Fail);
+    for f in fails {
+        writeln!(
+            ctx.out,
+            "  {}: {}",
+            engine::severity_name(f.severity),
+            f.message
+        )?;
+        if let Some(hint) = &f.hint {
+            writeln!(ctx.out, "    hint: {hint}")?;
+        }
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -390,6 +418,7 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         // Without a record byok never set the tool up (or already removed or restored
         // it): what looks like byok's settings is the user's own, so nothing goes.
         let mut plan = tool.remove(env, &opts, &cur)?;
+        plan::dedupe(env, &mut plan)?;
         match engine::owned_record(env, tool)? {
             None => plan = Plan::default(),
             Some(record) => give_back_blank_files(&mut plan, &record),

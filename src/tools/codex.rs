@@ -346,8 +346,9 @@ impl Tool for Codex {
             && let Some(p) = get(&["profiles", &profile, "model_provider"])
             && p != PROVIDER
         {
+            // Codex always starts with the default profile: byok's provider is never used.
             out.push(Finding {
-                severity: Severity::Warn,
+                severity: Severity::Fail,
                 message: format!(
                     "{} makes profile `{profile}` the default, and it selects model_provider \
                      `{p}`, which wins over byok's",
@@ -593,7 +594,7 @@ mod tests {
             sev,
             [
                 Severity::Fail,
-                Severity::Warn,
+                Severity::Fail,
                 Severity::Warn,
                 Severity::Info
             ],

@@ -41,14 +41,19 @@ fn detect_shows_a_shadowing_codex_profile() {
     t.write(".codex/config.toml", CODEX_FAST);
     // A closed loopback port: doctor below reaches nothing beyond this machine.
     t.init("http://127.0.0.1:9");
-    t.run(&["setup", "codex", "--yes"]).success();
+    // Setup writes the files but does not read as plain success: it names the problem.
+    let out = t.run(&["setup", "codex", "--yes"]).success();
+    assert!(
+        out.stdout.contains(&format!("  problem: {FAST_WARNING}\n")),
+        "{out}"
+    );
 
     let out = t.run(&["detect"]).success();
     assert_no_key(&out);
     let want = format!(
         "\
-Codex CLI      configured (profile default)
-               warning: {FAST_WARNING}
+Codex CLI      configured (profile default), but:
+               problem: {FAST_WARNING}
                  hint: remove `model_provider` from [profiles.fast], or `profile = \"fast\"`
                config dir ~/.codex
                config ~/.codex/config.toml
@@ -71,13 +76,16 @@ Codex CLI      configured (profile default)
         .iter()
         .find(|x| x["id"] == "codex")
         .unwrap();
-    // A warning is listed; the status stands (only a Fail changes it, see below).
-    assert_eq!(codex["status"], "configured");
-    assert_eq!(codex["status_detail"], "configured (profile default)");
+    // Codex always starts with the default profile: byok's provider is never used.
+    assert_eq!(codex["status"], "configured-with-problems");
+    assert_eq!(
+        codex["status_detail"],
+        format!("configured (profile default), but: {FAST_WARNING}")
+    );
     assert_eq!(
         codex["findings"],
         serde_json::json!([{
-            "severity": "warn",
+            "severity": "fail",
             "message": FAST_WARNING,
             "hint": "remove `model_provider` from [profiles.fast], or `profile = \"fast\"`",
         }])

@@ -217,7 +217,7 @@ fn a_link_to_a_device_is_refused_and_left_alone() {
 #[test]
 fn a_fifo_config_is_refused_without_hanging() {
     let t = TestEnv::new();
-    t.init(URL);
+    t.init("http://127.0.0.1:9");
     std::fs::create_dir_all(t.home().join(".claude")).unwrap();
     let fifo = t.home().join(SETTINGS);
     let made = std::process::Command::new("mkfifo")
@@ -225,9 +225,38 @@ fn a_fifo_config_is_refused_without_hanging() {
         .status()
         .unwrap();
     assert!(made.success());
+    let out = run_bounded(&t, &["setup", "claude-code", "--yes"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr
+            .contains("settings.json is a named pipe (FIFO), not a regular file"),
+        "{out}"
+    );
+    // detect and doctor name it as that tool's error and go on with the others.
+    let out = run_bounded(&t, &["detect"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.starts_with(
+            "Claude Code    error: [HOME]/.claude/settings.json is a named pipe (FIFO), not a regular file"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("\nCodex CLI      not installed\n"),
+        "{out}"
+    );
+    let out = run_bounded(&t, &["doctor", "--quick", "--timeout", "1"]);
+    assert!(
+        out.stdout.contains("could not read its settings: "),
+        "{out}"
+    );
+}
+
+/// Runs byok, failing the test instead of hanging when byok blocks.
+fn run_bounded(t: &TestEnv, args: &[&str]) -> Output {
     let mut child = t
         .command()
-        .args(["setup", "claude-code", "--yes"])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -236,17 +265,16 @@ fn a_fifo_config_is_refused_without_hanging() {
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > std::time::Duration::from_secs(20) {
             child.kill().unwrap();
-            panic!("byok hung on a FIFO");
+            panic!("byok {args:?} hung");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("settings.json is a named pipe (FIFO), not a regular file"),
-        "{stderr}"
-    );
+    Output {
+        stdout: t.normalize(&String::from_utf8_lossy(&out.stdout)),
+        stderr: t.normalize(&String::from_utf8_lossy(&out.stderr)),
+        code: out.status.code().unwrap_or(-1),
+    }
 }
 
 fn uid(p: &Path) -> u32 {
