@@ -18,7 +18,8 @@ use crate::secret::ApiKey;
 pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let cfg = profile::load(ctx.env)?;
     let ask = ctx.interactive;
-    let name = match (&args.name, ask) {
+    // `byok init --profile work` names the profile it creates, as `--name work` does.
+    let name = match (args.name.as_ref().or(ctx.profile.as_ref()), ask) {
         (Some(n), _) => n.clone(),
         (None, true) => Input::new()
             .with_prompt("Profile name")
@@ -142,8 +143,11 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         };
     }
 
-    let make_default = !args.no_default || cfg.profiles.is_empty();
-    profile::save_profile(ctx.env, &name, &draft, make_default)?;
+    let opts = profile::SaveOptions {
+        replace: exists,
+        make_default: !args.no_default,
+    };
+    let make_default = profile::save_profile(ctx.env, &name, &draft, opts)?;
     let path = ctx.env.tilde(&profile::config_path(ctx.env));
     let key_text = match &key {
         KeySource::Literal(k) => k.masked(),

@@ -439,3 +439,99 @@ fn diffs_mask_escaped_short_and_old_keys() {
     let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
     assert!(!out.stdout.contains("k9Zq7"), "{out}");
 }
+
+/// Issue 8, item 8: ten `byok init`s at once each keep their profile, because every
+/// command that writes config.toml takes the lock before it reads the file.
+#[test]
+fn concurrent_inits_keep_every_profile() {
+    for round in 0..3 {
+        let t = TestEnv::new();
+        let children: Vec<_> = (0..10)
+            .map(|i| {
+                let mut cmd = t.command();
+                // Half name the profile with --name, half with the global --profile.
+                let flag = if i % 2 == 0 { "--name" } else { "--profile" };
+                cmd.args([
+                    "init",
+                    flag,
+                    &format!("p{i}"),
+                    "--url",
+                    &format!("https://gw{i}.example.com"),
+                    "--key",
+                    KEY,
+                    "--model",
+                    "gpt-4o",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+                cmd.spawn().expect("spawn byok")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {out:?}");
+        }
+        let text = t.read(".config/byok/config.toml");
+        for i in 0..10 {
+            assert!(
+                text.contains(&format!(
+                    "[profiles.p{i}]\nbase_url = \"https://gw{i}.example.com\"\n"
+                )),
+                "round {round}: p{i} lost:\n{text}"
+            );
+        }
+        // The header is written once, by whichever init created the file.
+        assert_eq!(text.matches("# byok gateway profiles").count(), 1, "{text}");
+        let out = t.run(&["profile", "list"]).success();
+        assert_eq!(out.stdout.lines().count(), 10, "{out}");
+        // Concurrent `profile remove`s likewise each take effect.
+        let children: Vec<_> = (0..5)
+            .map(|i| {
+                let mut cmd = t.command();
+                cmd.args(["profile", "remove", &format!("p{i}")])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
+                cmd.spawn().expect("spawn byok")
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().unwrap().success());
+        }
+        let out = t.run(&["profile", "list"]).success();
+        let names: Vec<&str> = out
+            .stdout
+            .lines()
+            .map(|l| l[2..].split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(names, ["p5", "p6", "p7", "p8", "p9"], "{out}");
+    }
+}
+
+/// Issue 8: the comments that open config.toml sit on its first line's key, so removing
+/// or re-pointing the default profile used to delete them.
+#[test]
+fn opening_comments_survive_profile_use_and_remove() {
+    let t = TestEnv::new();
+    let header = "# My gateways: work is the corporate one.\n# Ask #infra for a key.\n";
+    let profiles = format!(
+        "[profiles.work]  # corp\nbase_url = \"https://gw.work.example\"\napi_key = \"{KEY}\"\n\n[profiles.home]\nbase_url = \"https://openrouter.ai/api\"\napi_key_env = \"OR_KEY\"\n"
+    );
+    t.write(
+        ".config/byok/config.toml",
+        format!("{header}default = \"work\"\n\n{profiles}"),
+    );
+    t.run(&["profile", "use", "home"]).success();
+    assert_eq!(
+        t.read(".config/byok/config.toml"),
+        format!("{header}default = \"home\"\n\n{profiles}")
+    );
+    t.run(&["profile", "remove", "home"]).success();
+    assert_eq!(
+        t.read(".config/byok/config.toml"),
+        format!(
+            "{header}\n[profiles.work]  # corp\nbase_url = \"https://gw.work.example\"\napi_key = \"{KEY}\"\n"
+        )
+    );
+    t.run(&["profile", "remove", "work"]).success();
+    assert_eq!(t.read(".config/byok/config.toml"), header);
+}
