@@ -433,6 +433,31 @@ pub fn validate_env_name(name: &str) -> Result<()> {
     }
 }
 
+/// Checks a model id wherever it comes from: not empty or blank (an empty id becomes
+/// `model = ""` and `byok/` ids in tools' settings) and no control characters.
+/// Returns the id without surrounding whitespace, or why it is unusable.
+pub fn check_model(value: &str) -> std::result::Result<&str, &'static str> {
+    let id = value.trim();
+    if id.is_empty() {
+        Err("is empty")
+    } else if id.chars().any(char::is_control) {
+        Err("holds a line break or another control character")
+    } else {
+        Ok(id)
+    }
+}
+
+/// [`check_model`] for a command-line flag (or variable) named `source`, as a usage error.
+pub fn model_arg(source: &str, value: &str) -> Result<String> {
+    check_model(value).map(str::to_string).map_err(|why| {
+        UserError::new(format!("{source} {why}: it must name a model the gateway serves"))
+            .hint(format!(
+                "pass a model id, e.g. {source} gpt-4o (`byok init --check` lists the gateway's models), or leave {source} out"
+            ))
+            .into()
+    })
+}
+
 /// Which profile name is active: flag, then `BYOK_PROFILE`, then the default, then the only one.
 pub fn active_name(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Option<String> {
     flag.map(str::to_string)
@@ -486,7 +511,7 @@ pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gatewa
         p.base_url = u.to_string();
     }
     if let Some(m) = env.var(env::BYOK_MODEL) {
-        p.model = Some(m.to_string());
+        p.model = Some(model_arg(env::BYOK_MODEL, m)?);
     }
     let key = match env.var(env::BYOK_API_KEY) {
         Some(k) => KeySource::Literal(ApiKey::clean(k)?.key),
@@ -534,15 +559,30 @@ pub fn from_profile(name: String, p: &Profile, key: KeySource) -> Result<Gateway
         })?,
         None => base.root().to_string(),
     };
+    let stored_model = |key: &str, value: &Option<String>| -> Result<Option<String>> {
+        let Some(v) = value else { return Ok(None) };
+        match check_model(v) {
+            Ok(id) => Ok(Some(id.to_string())),
+            Err(why) => Err(UserError::new(format!("`{key}` in profile `{name}` {why}"))
+                .hint(format!(
+                    "run `byok init --name {name} --yes …` with --{}, or delete that line from config.toml",
+                    key.replace('_', "-")
+                ))
+                .into()),
+        }
+    };
+    let model = stored_model("model", &p.model)?;
+    let anthropic_model = stored_model("anthropic_model", &p.anthropic_model)?;
+    let small_model = stored_model("small_model", &p.small_model)?;
     Ok(Gateway {
         name,
         base,
         openai_base,
         anthropic_base,
         key,
-        model: p.model.clone(),
-        anthropic_model: p.anthropic_model.clone(),
-        small_model: p.small_model.clone(),
+        model,
+        anthropic_model,
+        small_model,
         anthropic_auth: p.anthropic_auth,
     })
 }

@@ -535,3 +535,82 @@ fn opening_comments_survive_profile_use_and_remove() {
     t.run(&["profile", "remove", "work"]).success();
     assert_eq!(t.read(".config/byok/config.toml"), header);
 }
+
+/// Issue 8, item 16: an empty or blank model id is refused for every model flag (it
+/// used to be saved as `model = ""` and turn into `byok/` ids in tools' settings).
+#[test]
+fn empty_model_ids_are_refused() {
+    let t = TestEnv::new();
+    for (flag, value) in [
+        ("--model", ""),
+        ("--model", "   "),
+        ("--anthropic-model", ""),
+        ("--small-model", " \t"),
+        ("--small-model", "gpt\n4o"),
+    ] {
+        let mut args = vec!["init", "--url", "https://gw.example.com", "--key", KEY];
+        if flag != "--model" {
+            args.extend(["--model", "gpt-4o"]);
+        }
+        args.extend([flag, value]);
+        let out = t.run(&args).code(2);
+        let why = if value.contains('\n') {
+            "holds a line break or another control character"
+        } else {
+            "is empty"
+        };
+        assert_eq!(
+            out.stderr,
+            format!(
+                "byok: error: {flag} {why}: it must name a model the gateway serves\n\
+                 hint: pass a model id, e.g. {flag} gpt-4o (`byok init --check` lists the gateway's models), or leave {flag} out\n"
+            ),
+            "{flag} {value:?}"
+        );
+        assert!(!out.stderr.contains(KEY));
+        assert!(!t.exists(".config/byok/config.toml"));
+    }
+    // Surrounding whitespace is a paste slip, not part of the id.
+    t.run(&[
+        "init",
+        "--url",
+        "https://gw.example.com",
+        "--key",
+        KEY,
+        "--model",
+        " gpt-4o ",
+    ])
+    .success();
+    assert!(
+        t.read(".config/byok/config.toml")
+            .contains("model = \"gpt-4o\"\n")
+    );
+    // A blank BYOK_MODEL is refused too, naming the variable.
+    let mut t2 = TestEnv::new();
+    t2.init("https://gw.example.com");
+    t2.set("BYOK_MODEL", "  ");
+    let out = t2.run(&["env", "--shell", "bash"]).code(2);
+    assert!(
+        out.stderr.starts_with("byok: error: BYOK_MODEL is empty"),
+        "{out}"
+    );
+}
+
+/// Issue 8, item 16: a `model = ""` written by hand is reported with its profile and key
+/// instead of reaching tools' settings.
+#[test]
+fn empty_stored_model_is_reported() {
+    let t = TestEnv::new();
+    t.write(
+        ".config/byok/config.toml",
+        format!(
+            "[profiles.work]\nbase_url = \"https://gw.example.com\"\napi_key = \"{KEY}\"\nmodel = \"gpt-4o\"\nsmall_model = \"\"\n"
+        ),
+    );
+    let out = t.run(&["env", "--shell", "bash"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: `small_model` in profile `work` is empty\n\
+         hint: run `byok init --name work --yes …` with --small-model, or delete that line from config.toml\n"
+    );
+}
