@@ -470,13 +470,38 @@ pub fn active_name(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Option<St
         })
 }
 
+/// The variables that override a stored profile's values for one shell (or one run).
+pub const OVERRIDES: &[&str] = &[env::BYOK_BASE_URL, env::BYOK_API_KEY, env::BYOK_MODEL];
+
 /// Resolves the active profile with `BYOK_*` overrides applied.
 pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gateway> {
+    resolve_with(env, cfg, flag, true)
+}
+
+/// Resolves the active profile as stored, ignoring the [`OVERRIDES`] (for `profile show`).
+pub fn resolve_stored(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gateway> {
+    resolve_with(env, cfg, flag, false)
+}
+
+fn resolve_with(
+    env: &Env,
+    cfg: &ConfigFile,
+    flag: Option<&str>,
+    overrides: bool,
+) -> Result<Gateway> {
+    // With overrides off, the snapshot simply lacks them.
+    let var = |k: &str| {
+        if !overrides && OVERRIDES.contains(&k) {
+            None
+        } else {
+            env.var(k)
+        }
+    };
     let name = active_name(env, cfg, flag);
     let stored = match &name {
         Some(n) => match cfg.profiles.get(n) {
             Some(p) => Some(p.clone()),
-            None if env.var(env::BYOK_BASE_URL).is_some() && flag.is_none() => None,
+            None if var(env::BYOK_BASE_URL).is_some() && flag.is_none() => None,
             None => {
                 let known: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
                 let hint = if known.is_empty() {
@@ -496,7 +521,7 @@ pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gatewa
     };
     let mut p = match stored {
         Some(p) => p,
-        None if env.var(env::BYOK_BASE_URL).is_some() => Profile::default(),
+        None if var(env::BYOK_BASE_URL).is_some() => Profile::default(),
         None => {
             return Err(UserError::new(format!(
                 "no gateway profile yet ({} does not exist or has none)",
@@ -507,13 +532,13 @@ pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gatewa
         }
     };
     let name = name.unwrap_or_else(|| "env".to_string());
-    if let Some(u) = env.var(env::BYOK_BASE_URL) {
+    if let Some(u) = var(env::BYOK_BASE_URL) {
         p.base_url = u.to_string();
     }
-    if let Some(m) = env.var(env::BYOK_MODEL) {
+    if let Some(m) = var(env::BYOK_MODEL) {
         p.model = Some(model_arg(env::BYOK_MODEL, m)?);
     }
-    let key = match env.var(env::BYOK_API_KEY) {
+    let key = match var(env::BYOK_API_KEY) {
         Some(k) => KeySource::Literal(ApiKey::clean(k)?.key),
         None => match (&p.api_key, &p.api_key_env) {
             (Some(k), _) => KeySource::Literal(ApiKey::new(k.clone())),

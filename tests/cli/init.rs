@@ -614,3 +614,48 @@ fn empty_stored_model_is_reported() {
          hint: run `byok init --name work --yes …` with --small-model, or delete that line from config.toml\n"
     );
 }
+
+/// Issue 8, item 23: `profile show` prints what the profile stores and lists `BYOK_*`
+/// overrides apart, instead of passing a one-shell override off as the stored value.
+#[test]
+fn profile_show_keeps_overrides_apart() {
+    let mut t = TestEnv::new();
+    t.init("https://gw.example.com");
+    let override_key = "sk-override-9876543210fedcba";
+    t.set("BYOK_MODEL", "other-model")
+        .set("BYOK_API_KEY", override_key)
+        .set("BYOK_BASE_URL", "http://127.0.0.1:9/v1");
+    let out = t.run(&["profile", "show"]).success();
+    assert_eq!(
+        out.to_string(),
+        "profile          default
+base_url         https://gw.example.com (overridden by BYOK_BASE_URL for this shell)
+openai           https://gw.example.com/v1
+anthropic        https://gw.example.com
+key              sk-…cdef (overridden by BYOK_API_KEY for this shell)
+model            gpt-4o (overridden by BYOK_MODEL for this shell)
+anthropic_model  claude-sonnet-4-5
+small_model      -
+anthropic_auth   bearer
+
+overrides in this shell (byok uses these instead of the stored values):
+  BYOK_BASE_URL  http://127.0.0.1:9/v1
+  BYOK_API_KEY   sk-…dcba
+  BYOK_MODEL     other-model
+----- exit 0 -----
+[EOF]"
+    );
+    assert!(!out.stdout.contains(KEY) && !out.stdout.contains(override_key));
+    // Without a stored profile the variables are all there is, and show says so.
+    let mut t = TestEnv::new();
+    t.set("BYOK_BASE_URL", "http://127.0.0.1:9")
+        .set("BYOK_API_KEY", override_key);
+    let out = t.run(&["profile", "show"]).success();
+    assert!(
+        out.stdout
+            .starts_with("profile          env (not stored: made from BYOK_* variables)\nbase_url         http://127.0.0.1:9\n"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("overrides in this shell"), "{out}");
+    assert!(!out.stdout.contains(override_key), "{out}");
+}
