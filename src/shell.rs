@@ -4,6 +4,9 @@
 //! Every literal is single-quoted in the shell's own rules, so a key or URL holding
 //! `'`, `"`, `$`, backticks, `;` or spaces can never run a command. Keys read from
 //! another variable are referenced by name (validated), never expanded by byok.
+//! `--shell dotenv` is not a shell: it uses the `.env` grammar of
+//! [`crate::config_edit::dotenv`], shared with the `.env` files byok edits, and refuses
+//! a value no `.env` quoting carries intact.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -163,7 +163,9 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     }
 
     let opts = profile::SaveOptions {
-        replace: exists,
+        // Replacing was agreed to above (or by --yes); a profile of this name that
+        // appeared since (another init running) is not replaced without that.
+        replace: exists || args.yes,
         make_default: !args.no_default,
     };
     let make_default = profile::save_profile(ctx.env, &name, &draft, opts)?;
