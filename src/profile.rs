@@ -199,10 +199,32 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Saves one profile (and optionally makes it the default), keeping the rest of the file.
-pub fn save_profile(env: &Env, name: &str, profile: &Profile, make_default: bool) -> Result<()> {
+/// How [`save_profile`] treats what it finds in the file when it saves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveOptions {
+    /// Replace a profile of the same name (else saving it is an error).
+    pub replace: bool,
+    /// Make it the default; when false it still becomes the default if it is the first.
+    pub make_default: bool,
+}
+
+/// Saves one profile, keeping the rest of the file; returns whether it is now the default.
+///
+/// The existence and default checks run on the file as it is under the lock, not on an
+/// earlier read, so a concurrent `byok init` of the same name is never silently replaced.
+pub fn save_profile(env: &Env, name: &str, profile: &Profile, opts: SaveOptions) -> Result<bool> {
+    let mut is_default = false;
     edit_config(env, |doc| {
         let table = profile_table(profile);
+        let stored = doc.get("profiles").and_then(toml_edit::Item::as_table_like);
+        let exists = stored.is_some_and(|p| p.contains_key(name));
+        let first = stored.is_none_or(|p| p.is_empty());
+        if exists && !opts.replace {
+            return Err(UserError::new(format!("profile `{name}` already exists"))
+                .hint("pass --yes to replace it, or --name to create another")
+                .into());
+        }
+        is_default = opts.make_default || first;
         if !doc.contains_key("profiles") {
             let mut t = toml_edit::Table::new();
             t.set_implicit(true);
@@ -244,11 +266,12 @@ pub fn save_profile(env: &Env, name: &str, profile: &Profile, make_default: bool
                 profiles.insert(name, toml_edit::Item::Table(table));
             }
         }
-        if make_default {
-            doc.insert("default", toml_edit::value(name));
+        if is_default {
+            put_default(doc, name);
         }
         Ok(())
-    })
+    })?;
+    Ok(is_default)
 }
 
 /// Removes a profile; clears `default` if it named it.
@@ -270,12 +293,36 @@ pub fn remove_profile(env: &Env, name: &str) -> Result<()> {
 /// Makes `name` the default profile.
 pub fn set_default(env: &Env, name: &str) -> Result<()> {
     edit_config(env, |doc| {
-        doc.insert("default", toml_edit::value(name));
+        put_default(doc, name);
         Ok(())
     })
 }
 
+/// Sets `default = "name"`, keeping the comments around an existing `default` line
+/// (the file's header sits in that key's decor, and `insert` would drop it).
+fn put_default(doc: &mut toml_edit::DocumentMut, name: &str) {
+    match doc
+        .get_mut("default")
+        .and_then(toml_edit::Item::as_value_mut)
+    {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = toml_edit::Value::from(name);
+            *old.decor_mut() = decor;
+        }
+        None => {
+            doc.insert("default", toml_edit::value(name));
+        }
+    }
+}
+
+/// Applies one command's change to `config.toml`: lock, re-read, change, atomic write.
+///
+/// The lock is taken before reading so that concurrent commands (ten `byok init`s
+/// started by a provisioning script) each apply their change to the other's result
+/// instead of writing back a stale copy; issue 8 saw 8 of 10 profiles lost that way.
 fn edit_config(env: &Env, f: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<()>) -> Result<()> {
+    let _lock = fs::Lock::acquire(env)?;
     let path = config_path(env);
     let text = fs::read_optional(&path)?;
     // Validate with the same parser that `load` uses, so a bad file is never overwritten.
@@ -290,9 +337,42 @@ fn edit_config(env: &Env, f: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<
         None => toml_edit::DocumentMut::new(),
     };
     f(&mut doc)?;
-    let header = if text.is_none() { HEADER } else { "" };
-    let _lock = fs::Lock::acquire(env)?;
-    fs::write_atomic(&path, format!("{header}{doc}").as_bytes(), fs::Mode::Secret)
+    let after = match &text {
+        None => format!("{HEADER}{doc}"),
+        Some(before) => keep_leading_comments(before, &doc.to_string()),
+    };
+    fs::write_atomic(&path, after.as_bytes(), fs::Mode::Secret)
+}
+
+/// `after`, with the comment block that opened `before` put back if the edit dropped it.
+///
+/// `toml_edit` keeps a file's opening comments in the decor of its first item, so they
+/// vanish with that item (removing the default profile removes `default = …` and the
+/// header above it). Comments are the user's edits too.
+fn keep_leading_comments(before: &str, after: &str) -> String {
+    let mut lead_len = 0;
+    for line in before.split_inclusive('\n') {
+        let t = line.trim();
+        if !(t.is_empty() || t.starts_with('#')) {
+            break;
+        }
+        lead_len += line.len();
+    }
+    let lead = &before[..lead_len];
+    if !lead.contains('#') || after.starts_with(lead.trim_end()) {
+        return after.to_string();
+    }
+    let rest = after.trim_start_matches(['\n', '\r']);
+    let eol = if before.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    if rest.is_empty() {
+        return format!("{}{eol}", lead.trim_end());
+    }
+    let sep = if rest.starts_with('[') { eol } else { "" };
+    format!("{}{eol}{sep}{rest}", lead.trim_end())
 }
 
 const HEADER: &str = "# byok gateway profiles, managed by byok (`byok init`, `byok profile`).\n# Comments you add here are kept.\n";
@@ -353,6 +433,31 @@ pub fn validate_env_name(name: &str) -> Result<()> {
     }
 }
 
+/// Checks a model id wherever it comes from: not empty or blank (an empty id becomes
+/// `model = ""` and `byok/` ids in tools' settings) and no control characters.
+/// Returns the id without surrounding whitespace, or why it is unusable.
+pub fn check_model(value: &str) -> std::result::Result<&str, &'static str> {
+    let id = value.trim();
+    if id.is_empty() {
+        Err("is empty")
+    } else if id.chars().any(char::is_control) {
+        Err("holds a line break or another control character")
+    } else {
+        Ok(id)
+    }
+}
+
+/// [`check_model`] for a command-line flag (or variable) named `source`, as a usage error.
+pub fn model_arg(source: &str, value: &str) -> Result<String> {
+    check_model(value).map(str::to_string).map_err(|why| {
+        UserError::new(format!("{source} {why}: it must name a model the gateway serves"))
+            .hint(format!(
+                "pass a model id, e.g. {source} gpt-4o (`byok init --check` lists the gateway's models), or leave {source} out"
+            ))
+            .into()
+    })
+}
+
 /// Which profile name is active: flag, then `BYOK_PROFILE`, then the default, then the only one.
 pub fn active_name(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Option<String> {
     flag.map(str::to_string)
@@ -365,13 +470,38 @@ pub fn active_name(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Option<St
         })
 }
 
+/// The variables that override a stored profile's values for one shell (or one run).
+pub const OVERRIDES: &[&str] = &[env::BYOK_BASE_URL, env::BYOK_API_KEY, env::BYOK_MODEL];
+
 /// Resolves the active profile with `BYOK_*` overrides applied.
 pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gateway> {
+    resolve_with(env, cfg, flag, true)
+}
+
+/// Resolves the active profile as stored, ignoring the [`OVERRIDES`] (for `profile show`).
+pub fn resolve_stored(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gateway> {
+    resolve_with(env, cfg, flag, false)
+}
+
+fn resolve_with(
+    env: &Env,
+    cfg: &ConfigFile,
+    flag: Option<&str>,
+    overrides: bool,
+) -> Result<Gateway> {
+    // With overrides off, the snapshot simply lacks them.
+    let var = |k: &str| {
+        if !overrides && OVERRIDES.contains(&k) {
+            None
+        } else {
+            env.var(k)
+        }
+    };
     let name = active_name(env, cfg, flag);
     let stored = match &name {
         Some(n) => match cfg.profiles.get(n) {
             Some(p) => Some(p.clone()),
-            None if env.var(env::BYOK_BASE_URL).is_some() && flag.is_none() => None,
+            None if var(env::BYOK_BASE_URL).is_some() && flag.is_none() => None,
             None => {
                 let known: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
                 let hint = if known.is_empty() {
@@ -391,7 +521,7 @@ pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gatewa
     };
     let mut p = match stored {
         Some(p) => p,
-        None if env.var(env::BYOK_BASE_URL).is_some() => Profile::default(),
+        None if var(env::BYOK_BASE_URL).is_some() => Profile::default(),
         None => {
             return Err(UserError::new(format!(
                 "no gateway profile yet ({} does not exist or has none)",
@@ -402,13 +532,13 @@ pub fn resolve(env: &Env, cfg: &ConfigFile, flag: Option<&str>) -> Result<Gatewa
         }
     };
     let name = name.unwrap_or_else(|| "env".to_string());
-    if let Some(u) = env.var(env::BYOK_BASE_URL) {
+    if let Some(u) = var(env::BYOK_BASE_URL) {
         p.base_url = u.to_string();
     }
-    if let Some(m) = env.var(env::BYOK_MODEL) {
-        p.model = Some(m.to_string());
+    if let Some(m) = var(env::BYOK_MODEL) {
+        p.model = Some(model_arg(env::BYOK_MODEL, m)?);
     }
-    let key = match env.var(env::BYOK_API_KEY) {
+    let key = match var(env::BYOK_API_KEY) {
         Some(k) => KeySource::Literal(ApiKey::clean(k)?.key),
         None => match (&p.api_key, &p.api_key_env) {
             (Some(k), _) => KeySource::Literal(ApiKey::new(k.clone())),
@@ -454,15 +584,30 @@ pub fn from_profile(name: String, p: &Profile, key: KeySource) -> Result<Gateway
         })?,
         None => base.root().to_string(),
     };
+    let stored_model = |key: &str, value: &Option<String>| -> Result<Option<String>> {
+        let Some(v) = value else { return Ok(None) };
+        match check_model(v) {
+            Ok(id) => Ok(Some(id.to_string())),
+            Err(why) => Err(UserError::new(format!("`{key}` in profile `{name}` {why}"))
+                .hint(format!(
+                    "run `byok init --name {name} --yes …` with --{}, or delete that line from config.toml",
+                    key.replace('_', "-")
+                ))
+                .into()),
+        }
+    };
+    let model = stored_model("model", &p.model)?;
+    let anthropic_model = stored_model("anthropic_model", &p.anthropic_model)?;
+    let small_model = stored_model("small_model", &p.small_model)?;
     Ok(Gateway {
         name,
         base,
         openai_base,
         anthropic_base,
         key,
-        model: p.model.clone(),
-        anthropic_model: p.anthropic_model.clone(),
-        small_model: p.small_model.clone(),
+        model,
+        anthropic_model,
+        small_model,
         anthropic_auth: p.anthropic_auth,
     })
 }
@@ -577,6 +722,27 @@ openai_base_url = "https://openrouter.ai/api/v1"
         let err = parse("[profiles.a]\nbase_url = \"x\"\napi_key = sk-secret-value\n").unwrap_err();
         assert!(err.starts_with("line 3, column 11"), "{err}");
         assert!(!err.contains("sk-secret"), "{err}");
+    }
+
+    #[test]
+    fn leading_comments_are_put_back() {
+        let before = "# mine\n\ndefault = \"a\"\n\n[profiles.a]\nx = 1\n";
+        assert_eq!(
+            keep_leading_comments(before, "\n[profiles.a]\nx = 1\n"),
+            "# mine\n\n[profiles.a]\nx = 1\n"
+        );
+        assert_eq!(keep_leading_comments(before, ""), "# mine\n");
+        assert_eq!(
+            keep_leading_comments(before, "default = \"b\"\n"),
+            "# mine\ndefault = \"b\"\n"
+        );
+        // Still there, or nothing to keep: unchanged.
+        assert_eq!(keep_leading_comments(before, before), before);
+        assert_eq!(keep_leading_comments("a = 1\n", "b = 2\n"), "b = 2\n");
+        assert_eq!(
+            keep_leading_comments("# w\r\na = 1\r\n", "[t]\r\n"),
+            "# w\r\n\r\n[t]\r\n"
+        );
     }
 
     #[test]

@@ -4,12 +4,16 @@
 //! Every literal is single-quoted in the shell's own rules, so a key or URL holding
 //! `'`, `"`, `$`, backticks, `;` or spaces can never run a command. Keys read from
 //! another variable are referenced by name (validated), never expanded by byok.
+//! `--shell dotenv` is not a shell: it uses the `.env` grammar of
+//! [`crate::config_edit::dotenv`], shared with the `.env` files byok edits, and refuses
+//! a value no `.env` quoting carries intact.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::config_edit::dotenv;
 use crate::env::{Env, Os};
 use crate::error::UserError;
 use crate::profile::{Gateway, KeySource};
@@ -169,27 +173,10 @@ impl Shell {
                 let h = "#".repeat(hashes);
                 format!("r{h}'{s}'{h}")
             }
-            Self::Dotenv => {
-                if s.contains('\'') || s.contains('\n') {
-                    // Double quotes with the characters a POSIX shell would expand escaped,
-                    // so `source .env` stays safe too.
-                    let mut out = String::from("\"");
-                    for c in s.chars() {
-                        match c {
-                            '\\' | '"' | '$' | '`' => {
-                                out.push('\\');
-                                out.push(c);
-                            }
-                            '\n' => out.push_str("\\n"),
-                            _ => out.push(c),
-                        }
-                    }
-                    out.push('"');
-                    out
-                } else {
-                    format!("'{s}'")
-                }
-            }
+            // One grammar for every .env file byok writes (config_edit::dotenv). `render`
+            // refuses a value without a dotenv form before it gets here; the POSIX
+            // fallback only keeps this function total.
+            Self::Dotenv => dotenv::quote(s).unwrap_or_else(|_| Self::Sh.quote(s)),
             Self::Json => serde_json::Value::String(s.to_string()).to_string(),
         }
     }
@@ -230,13 +217,30 @@ impl Shell {
     /// Renders the marked block (or the JSON object) for these variables.
     ///
     /// `resolve` looks up a variable's current value, for formats that cannot
-    /// reference one (dotenv, JSON).
+    /// reference one (dotenv, JSON). Fails only for dotenv, on a value that no .env
+    /// quoting carries intact (see [`dotenv::quote`]); the error names the variable.
     pub fn render(
         self,
         vars: &[(&str, Value)],
         comment: &str,
         resolve: &dyn Fn(&str) -> Option<String>,
-    ) -> String {
+    ) -> Result<String> {
+        if self == Self::Dotenv {
+            for (name, value) in vars {
+                let v = match value {
+                    Value::Literal(s) => Some(s.clone()),
+                    Value::FromVar(var) => resolve(var),
+                    Value::Unset => None,
+                };
+                if let Some(Err(why)) = v.as_deref().map(dotenv::quote) {
+                    return Err(UserError::new(format!(
+                        "can't write {name} as a .env line: its value {why}"
+                    ))
+                    .hint("use a shell format instead (e.g. --shell bash or --shell json), which carries any value")
+                    .into());
+                }
+            }
+        }
         if self == Self::Json {
             let mut map = serde_json::Map::new();
             for (name, value) in vars {
@@ -249,7 +253,7 @@ impl Shell {
                     map.insert((*name).to_string(), serde_json::Value::String(v));
                 }
             }
-            return format!("{}\n", serde_json::Value::Object(map));
+            return Ok(format!("{}\n", serde_json::Value::Object(map)));
         }
         let mut out = String::new();
         let _ = writeln!(out, "{BEGIN}");
@@ -262,7 +266,7 @@ impl Shell {
             }
         }
         let _ = writeln!(out, "{END}");
-        out
+        Ok(out)
     }
 
     /// Renders the commands that remove every variable byok may set.
@@ -467,9 +471,18 @@ mod tests {
     }
 
     #[test]
-    fn dotenv_quoting() {
+    fn dotenv_quoting_is_the_dotenv_files_grammar() {
         assert_eq!(Shell::Dotenv.quote("sk-1"), "'sk-1'");
-        assert_eq!(Shell::Dotenv.quote("a'$b\"`\\"), r#""a'\$b\"\`\\""#);
+        assert_eq!(Shell::Dotenv.quote("a$b\"`\\c"), "'a$b\"`\\c'");
+        assert_eq!(Shell::Dotenv.quote("it's"), "\"it's\"");
+        let vars = [("OPENAI_API_KEY", Value::Literal("sk-it's$HOME".into()))];
+        let err = Shell::Dotenv.render(&vars, "c", &|_| None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "can't write OPENAI_API_KEY as a .env line: its value holds ' together with \", $, ` or \\, which npm dotenv, python-dotenv and shells read differently in every quoting"
+        );
+        // Shells carry the same value.
+        assert!(Shell::Bash.render(&vars, "c", &|_| None).is_ok());
     }
 
     #[test]

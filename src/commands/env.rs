@@ -41,7 +41,7 @@ pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let env = ctx.env;
     let text = sh.render(&shell::exports(&gw), &comment, &|var| {
         env.var(var).map(str::to_string)
-    });
+    })?;
     ctx.out.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
 }

@@ -1,13 +1,13 @@
 //! `byok init`: save a gateway profile, from flags or by asking on a terminal.
 //!
 //! Nothing is written until every answer is in, so Ctrl-C leaves no half-written file.
+//! Flags are checked before the first question, so a bad one costs no typing.
 
 use std::time::Duration;
 
 use anyhow::Result;
-use dialoguer::{Confirm, FuzzySelect, Input, Password, Select};
 
-use super::Ctx;
+use super::{Ctx, prompt};
 use crate::base_url::{self, BaseUrl};
 use crate::cli::InitArgs;
 use crate::error::{ExitStatus, UserError};
@@ -16,24 +16,43 @@ use crate::secret::ApiKey;
 
 /// Creates or replaces a profile.
 pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let model_flag = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|m| profile::model_arg(flag, m))
+            .transpose()
+    };
+    let model = model_flag("--model", &args.model)?;
+    let anthropic_model = model_flag("--anthropic-model", &args.anthropic_model)?;
+    let small_model = model_flag("--small-model", &args.small_model)?;
+    let openai_base_url = args
+        .openai_url
+        .as_deref()
+        .map(base_url::parse_override)
+        .transpose()?;
+    let anthropic_base_url = args
+        .anthropic_url
+        .as_deref()
+        .map(base_url::parse_anthropic_override)
+        .transpose()?;
     let cfg = profile::load(ctx.env)?;
     let ask = ctx.interactive;
-    let name = match (&args.name, ask) {
+    // `byok init --profile work` names the profile it creates, as `--name work` does.
+    let name = match (args.name.as_ref().or(ctx.profile.as_ref()), ask) {
         (Some(n), _) => n.clone(),
-        (None, true) => Input::new()
-            .with_prompt("Profile name")
-            .default("default".to_string())
-            .interact_text()?,
+        (None, true) => prompt::input_checked(ctx.env, "Profile name", Some("default"), &|n| {
+            profile::validate_name(n).map_err(|e| explain(&e))
+        })?,
         (None, false) => "default".to_string(),
     };
     profile::validate_name(&name)?;
     let exists = cfg.profiles.contains_key(&name);
     if exists && !args.yes {
         let replace = ask
-            && Confirm::new()
-                .with_prompt(format!("Profile `{name}` exists. Replace it?"))
-                .default(false)
-                .interact()?;
+            && prompt::confirm(
+                ctx.env,
+                &format!("Profile `{name}` exists. Replace it?"),
+                false,
+            )?;
         if !replace {
             let err = UserError::new(format!("profile `{name}` already exists"))
                 .hint("pass --yes to replace it, or --name to create another");
@@ -44,9 +63,12 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 
     let raw_url = match (&args.url, ask) {
         (Some(u), _) => u.clone(),
-        (None, true) => Input::new()
-            .with_prompt("Gateway URL (e.g. https://gw.example.com)")
-            .interact_text()?,
+        (None, true) => prompt::input_checked(
+            ctx.env,
+            "Gateway URL (e.g. https://gw.example.com)",
+            None,
+            &|u| BaseUrl::parse(u).map(|_| ()).map_err(|e| format!("{e:#}")),
+        )?,
         (None, false) => return Err(missing("--url", "the gateway URL")),
     };
     let normalized = BaseUrl::parse(&raw_url).map_err(|e| {
@@ -64,16 +86,6 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     }
 
     let key = read_key(args, ctx)?;
-    let openai_base_url = args
-        .openai_url
-        .as_deref()
-        .map(base_url::parse_override)
-        .transpose()?;
-    let anthropic_base_url = args
-        .anthropic_url
-        .as_deref()
-        .map(base_url::parse_anthropic_override)
-        .transpose()?;
 
     let mut draft = Profile {
         base_url: url.root().to_string(),
@@ -96,9 +108,14 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     } else {
         Vec::new()
     };
-    draft.model = match (&args.model, ask) {
-        (Some(m), _) => Some(m.clone()),
-        (None, true) => Some(pick_model(&models, "Chat model (OpenAI format)", None)?),
+    draft.model = match (model, ask) {
+        (Some(m), _) => Some(m),
+        (None, true) => Some(pick_model(
+            ctx,
+            &models,
+            "Chat model (OpenAI format)",
+            false,
+        )?),
         (None, false) => return Err(missing("--model", "the default chat model")),
     };
     if let Some(m) = &draft.model
@@ -107,21 +124,23 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     {
         ctx.warn(&format!("the gateway does not list model `{m}`"))?;
     }
-    draft.anthropic_model = match (&args.anthropic_model, ask) {
-        (Some(m), _) => Some(m.clone()),
+    draft.anthropic_model = match (anthropic_model, ask) {
+        (Some(m), _) => Some(m),
         (None, true) => optional(pick_model(
+            ctx,
             &models,
             "Anthropic-format model (for Claude Code; empty to skip)",
-            Some(""),
+            true,
         )?),
         (None, false) => None,
     };
-    draft.small_model = match (&args.small_model, ask) {
-        (Some(m), _) => Some(m.clone()),
+    draft.small_model = match (small_model, ask) {
+        (Some(m), _) => Some(m),
         (None, true) => optional(pick_model(
+            ctx,
             &models,
             "Small/fast model (empty to skip)",
-            Some(""),
+            true,
         )?),
         (None, false) => None,
     };
@@ -130,11 +149,12 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             "Authorization: Bearer (ANTHROPIC_AUTH_TOKEN; most gateways)",
             "x-api-key (ANTHROPIC_API_KEY)",
         ];
-        let i = Select::new()
-            .with_prompt("How should Anthropic-style clients send the key?")
-            .items(styles)
-            .default(0)
-            .interact()?;
+        let i = prompt::select(
+            ctx.env,
+            "How should Anthropic-style clients send the key?",
+            &styles,
+            0,
+        )?;
         draft.anthropic_auth = if i == 0 {
             AnthropicAuth::Bearer
         } else {
@@ -142,8 +162,13 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         };
     }
 
-    let make_default = !args.no_default || cfg.profiles.is_empty();
-    profile::save_profile(ctx.env, &name, &draft, make_default)?;
+    let opts = profile::SaveOptions {
+        // Replacing was agreed to above (or by --yes); a profile of this name that
+        // appeared since (another init running) is not replaced without that.
+        replace: exists || args.yes,
+        make_default: !args.no_default,
+    };
+    let make_default = profile::save_profile(ctx.env, &name, &draft, opts)?;
     let path = ctx.env.tilde(&profile::config_path(ctx.env));
     let key_text = match &key {
         KeySource::Literal(k) => k.masked(),
@@ -177,37 +202,60 @@ fn read_key(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<KeySource> {
     if let Some(var) = &args.key_env {
         return key_from_env(var, ctx);
     }
-    let raw = match (&args.key, ctx.interactive) {
-        (Some(k), _) => k.clone(),
-        (None, true) => {
-            let choices = [
-                "Paste the key (stored in byok's config, mode 0600)",
-                "Read it from an environment variable",
-            ];
-            if Select::new()
-                .with_prompt("API key")
-                .items(choices)
-                .default(0)
-                .interact()?
-                == 1
-            {
-                let var: String = Input::new().with_prompt("Variable name").interact_text()?;
-                return key_from_env(&var, ctx);
-            }
-            Password::new().with_prompt("API key (hidden)").interact()?
+    match (&args.key, ctx.interactive) {
+        (Some(k), _) => literal_key(k, ctx),
+        (None, true) => ask_key(ctx),
+        (None, false) => Err(missing(
+            "--key or --key-env",
+            "the API key, or the name of a variable holding it",
+        )),
+    }
+}
+
+/// Asks for the key as a hidden answer first, so a pasted key is always taken as the
+/// key (a menu here turned a paste into a menu choice and aborted init); an empty
+/// answer offers the alternative, a variable that holds it. A key that is unusable
+/// (too short, a line break inside) is asked for again.
+fn ask_key(ctx: &mut Ctx<'_>) -> Result<KeySource> {
+    loop {
+        let raw = prompt::password(
+            ctx.env,
+            "API key (hidden; stored in byok's config, mode 0600; Enter alone to read it from an environment variable instead)",
+        )?;
+        if raw.trim().is_empty() {
+            let var = prompt::input_checked(
+                ctx.env,
+                "Name of the environment variable that holds the key",
+                None,
+                &|v| profile::validate_env_name(v).map_err(|e| explain(&e)),
+            )?;
+            return key_from_env(&var, ctx);
         }
-        (None, false) => {
-            return Err(missing(
-                "--key or --key-env",
-                "the API key, or the name of a variable holding it",
-            ));
+        match literal_key(&raw, ctx) {
+            Ok(k) => return Ok(k),
+            Err(e) => ctx.note(&format!("{e:#}; try again"))?,
         }
-    };
-    let cleaned = ApiKey::clean(&raw).map_err(|e| UserError::new(format!("{e:#}")))?;
+    }
+}
+
+fn literal_key(raw: &str, ctx: &mut Ctx<'_>) -> Result<KeySource> {
+    let cleaned = ApiKey::clean(raw).map_err(|e| UserError::new(format!("{e:#}")))?;
     if cleaned.trimmed {
         ctx.warn("removed whitespace or a line break around the key (a common copy-paste slip)")?;
     }
     Ok(KeySource::Literal(cleaned.key))
+}
+
+/// An error and its hint on one line, for a prompt that asks again.
+fn explain(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<UserError>() {
+        Some(UserError {
+            message,
+            hint: Some(h),
+            ..
+        }) => format!("{message} ({h})"),
+        _ => format!("{e:#}"),
+    }
 }
 
 fn key_from_env(var: &str, ctx: &mut Ctx<'_>) -> Result<KeySource> {
@@ -243,27 +291,27 @@ fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Resu
     }
 }
 
-fn pick_model(models: &[String], prompt: &str, default: Option<&str>) -> Result<String> {
+/// Asks for a model: from the gateway's list when `--check` fetched one, else typed.
+/// A required model is asked for again until it passes [`profile::check_model`].
+fn pick_model(ctx: &Ctx<'_>, models: &[String], question: &str, skippable: bool) -> Result<String> {
     if models.is_empty() {
-        let mut input = Input::<String>::new().with_prompt(prompt);
-        if let Some(d) = default {
-            input = input
-                .default(d.to_string())
-                .show_default(false)
-                .allow_empty(true);
-        }
-        return Ok(input.interact_text()?);
+        let check = |m: &str| -> std::result::Result<(), String> {
+            if skippable && m.trim().is_empty() {
+                return Ok(());
+            }
+            profile::check_model(m)
+                .map(|_| ())
+                .map_err(|why| format!("the model id {why}"))
+        };
+        let default = skippable.then_some("");
+        return prompt::input_checked(ctx.env, question, default, &check);
     }
     let mut items: Vec<&str> = models.iter().map(String::as_str).collect();
-    if default.is_some() {
+    if skippable {
         items.insert(0, "(none)");
     }
-    let i = FuzzySelect::new()
-        .with_prompt(prompt)
-        .items(&items)
-        .default(0)
-        .interact()?;
-    Ok(if default.is_some() && i == 0 {
+    let i = prompt::fuzzy_select(ctx.env, question, &items, 0)?;
+    Ok(if skippable && i == 0 {
         String::new()
     } else {
         items[i].to_string()

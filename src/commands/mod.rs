@@ -16,6 +16,7 @@ pub mod engine;
 mod env;
 mod init;
 mod profile;
+mod prompt;
 mod restore;
 mod setup;
 

@@ -2,19 +2,37 @@
 //! get, set and remove one `KEY=value` assignment, keeping every other line, comment and
 //! line ending byte for byte.
 //!
-//! dotenv's grammar (`lib/main.js`, `LINE`): optional `export `, a key of `[\w.-]`, `=`
-//! (or `: `), then a value that is single-, double- or backtick-quoted (quotes may span
-//! lines; inside double quotes `\n` and `\r` are expanded; nothing else is unescaped) or
-//! unquoted (up to `#` or the end of the line, trimmed). A later assignment of the same
-//! key wins. byok writes single quotes, which dotenv returns verbatim, so the value it
-//! reads is exactly the one written; backticks or double quotes serve values holding `'`.
+//! dotenv's grammar (`lib/main.js`, `LINE`): line breaks are `\n`, `\r\n` or a lone `\r`
+//! (old Mac files); optional `export `, a key of `[\w.-]`, `=` (or `: `), then a value
+//! that is single-, double- or backtick-quoted (quotes may span lines; inside double
+//! quotes `\n` and `\r` are expanded; nothing else is unescaped) or unquoted (up to `#`
+//! or the end of the line, trimmed). A later assignment of the same key wins. Lines
+//! byok adds end the way most of the file's lines do.
+//!
+//! # How byok writes a value ([`quote`])
+//!
+//! The files byok writes are read by npm `dotenv` (Continue, Gemini CLI), by
+//! python-dotenv (Python tools, people's own scripts) and sometimes by a shell
+//! (`set -a; . ./.env`). The readers disagree on escapes, so byok writes only forms
+//! that npm dotenv 16.6.1 and python-dotenv 1.2.4 were both checked to read back byte
+//! for byte (a table of hostile values through both; see the tests here and in
+//! `tests/cli/env.rs`), and that a POSIX shell sourcing the file reads as a literal:
+//!
+//! | form    | used when the value has                  | other values, because |
+//! |---------|------------------------------------------|-----------------------|
+//! | `'v'`   | no `'`, no `\\`, no trailing `\`         | python-dotenv reads `\\` as `\` and `\'` as `'`; npm keeps both |
+//! | `"v"`   | a `'` but no `"`, `\`, `$` or backtick   | python-dotenv decodes `\t`, `\\`, ...; npm only `\n`, `\r`; a shell expands `$`, backticks, `\` |
+//! | refused | anything else, a line break, or `${…}`   | no form reads back the same everywhere |
+//!
+//! `${…}` is refused in any form: python-dotenv expands it even inside single quotes.
+//! Backticks never quote: python-dotenv does not know them. A bare (unquoted) value would
+//! carry some refused values through both readers, but a shell sourcing the file would
+//! run whatever follows a `;` in it. Errors name the variable, never the value.
 //!
 //! Simplification: dotenv's regex may skip line breaks between `=` and an opening quote;
 //! this reader treats such an assignment as empty. byok never writes that form.
 
 use anyhow::{Result, bail};
-
-use super::line_ending;
 
 /// The comment byok puts after the assignments it writes.
 pub const MARKER: &str = "managed by byok";
@@ -51,7 +69,11 @@ pub fn values(text: &str) -> Vec<(String, String)> {
 /// win, are removed) or a line is appended. Unchanged when it already reads so from a
 /// single assignment.
 pub fn set(text: &str, key: &str, value: &str) -> Result<String> {
-    let line = format!("{key}={} # {MARKER}", quote(value)?);
+    let quoted = match quote(value) {
+        Ok(q) => q,
+        Err(why) => bail!("can't write {key} to a .env file: its value {why}"),
+    };
+    let line = format!("{key}={quoted} # {MARKER}");
     let found: Vec<Assignment> = assignments(text)
         .into_iter()
         .filter(|a| a.key == key)
@@ -66,7 +88,7 @@ pub fn set(text: &str, key: &str, value: &str) -> Result<String> {
     match found.split_first() {
         None => {
             out.push_str(text);
-            if !text.is_empty() && !text.ends_with('\n') {
+            if !text.is_empty() && !text.ends_with(['\n', '\r']) {
                 out.push_str(eol);
             }
             out.push_str(&line);
@@ -104,26 +126,53 @@ fn line_break(s: &str) -> &'static str {
         "\r\n"
     } else if s.ends_with('\n') {
         "\n"
+    } else if s.ends_with('\r') {
+        "\r"
     } else {
         ""
     }
 }
 
-/// A value quoted so that dotenv reads back exactly `value`.
-fn quote(value: &str) -> Result<String> {
-    if value.contains(['\n', '\r']) {
-        bail!("a value with a line break can't be written to a .env file");
+/// The line ending most of a text's lines use (`\r\n`, `\n` or a lone `\r`).
+///
+/// Local rather than `config_edit::line_ending`, which knows only `\r\n` and `\n`:
+/// dotenv and python-dotenv both accept a lone `\r`, so old Mac `.env` files work, and
+/// a line added with `\n` would merge into the last line for other readers.
+fn line_ending(text: &str) -> &'static str {
+    let crlf = text.matches("\r\n").count();
+    let lf = text.matches('\n').count() - crlf;
+    let cr = text.matches('\r').count() - crlf;
+    if crlf > 0 && crlf >= lf && crlf >= cr {
+        "\r\n"
+    } else if cr > lf {
+        "\r"
+    } else {
+        "\n"
     }
-    if !value.contains('\'') {
+}
+
+/// The form in which `value` reads back exactly in npm dotenv and python-dotenv and
+/// stays a literal for a shell (see the module doc), or why there is none.
+pub fn quote(value: &str) -> std::result::Result<String, &'static str> {
+    if value.contains(['\n', '\r']) {
+        return Err("holds a line break");
+    }
+    if let Some(at) = value.find("${")
+        && value[at..].contains('}')
+    {
+        return Err("holds `${…}`, which python-dotenv expands even inside quotes");
+    }
+    if !value.contains('\'') && !value.contains("\\\\") && !value.ends_with('\\') {
         return Ok(format!("'{value}'"));
     }
-    if !value.contains('`') {
-        return Ok(format!("`{value}`"));
-    }
-    if !value.contains('"') && !value.contains("\\n") && !value.contains("\\r") {
+    if value.contains('\'') && !value.contains(['"', '\\', '$', '`']) {
         return Ok(format!("\"{value}\""));
     }
-    bail!("this value can't be quoted for a .env file (it holds ', \" and ` at once)")
+    Err(if value.contains('\'') {
+        "holds ' together with \", $, ` or \\, which npm dotenv, python-dotenv and shells read differently in every quoting"
+    } else {
+        "holds \\\\ or ends in \\, which npm dotenv and python-dotenv read differently"
+    })
 }
 
 fn is_key_char(c: char) -> bool {
@@ -147,19 +196,20 @@ fn assignments(text: &str) -> Vec<Assignment> {
     out
 }
 
-/// The offset after the line break of the line starting at `at` (or the text's end).
+/// The offset after the line break (`\n`, `\r\n` or a lone `\r`) of the line starting
+/// at `at`, or the text's end.
 fn next_line(text: &str, at: usize) -> usize {
-    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+    let end = content_end(text, at);
+    match text.as_bytes().get(end) {
+        Some(b'\r') if text.as_bytes().get(end + 1) == Some(&b'\n') => end + 2,
+        Some(_) => end + 1,
+        None => end,
+    }
 }
 
-/// The end of the line's content (before `\r\n` or `\n`).
+/// The end of the line's content (before `\r\n`, `\n` or `\r`).
 fn content_end(text: &str, at: usize) -> usize {
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    if end > at && text.as_bytes()[end - 1] == b'\r' {
-        end - 1
-    } else {
-        end
-    }
+    text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i)
 }
 
 fn assignment_at(text: &str, start: usize) -> Option<Assignment> {
@@ -222,7 +272,8 @@ fn value_at_offset(text: &str, at: usize, line_end: usize) -> (String, usize) {
             let rest = text[close + 1..rest_end].trim_start_matches([' ', '\t']);
             if rest.is_empty() || rest.starts_with('#') {
                 let inner = &text[open + 1..close];
-                let inner = inner.replace("\r\n", "\n");
+                // dotenv turns every line break into `\n` before parsing.
+                let inner = inner.replace("\r\n", "\n").replace('\r', "\n");
                 let value = if q == '"' {
                     inner.replace("\\n", "\n").replace("\\r", "\r")
                 } else {
@@ -340,24 +391,119 @@ mod tests {
         );
     }
 
+    /// Hostile values and the line byok writes for each (`None`: refused). Every
+    /// accepted form was read back byte for byte by npm dotenv 16.6.1 and python-dotenv
+    /// 1.2.4 (`tests/cli/env.rs` repeats that when both are installed).
+    const HOSTILE: &[(&str, Option<&str>)] = &[
+        ("sk-abc", Some("'sk-abc'")),
+        ("", Some("''")),
+        ("with space", Some("'with space'")),
+        (" padded ", Some("' padded '")),
+        ("has#hash", Some("'has#hash'")),
+        ("a #b", Some("'a #b'")),
+        ("dq\"x", Some("'dq\"x'")),
+        ("$HOME", Some("'$HOME'")),
+        ("$(id)", Some("'$(id)'")),
+        ("`id`", Some("'`id`'")),
+        ("back\\slash", Some("'back\\slash'")),
+        ("\\n", Some("'\\n'")),
+        ("\\t\\\"", Some("'\\t\\\"'")),
+        ("all\"$`#\\x", Some("'all\"$`#\\x'")),
+        ("it's", Some("\"it's\"")),
+        ("it's #1", Some("\"it's #1\"")),
+        ("'", Some("\"'\"")),
+        ("it's$x", None),
+        ("it's`id`", None),
+        ("it's\\x", None),
+        ("it's\"", None),
+        ("a'b\"c\\d", None),
+        ("double\\\\", None),
+        ("trailing\\", None),
+        ("${HOME}", None),
+        ("x${A:-b}y", None),
+        ("line\nbreak", None),
+        ("cr\rx", None),
+    ];
+
     #[test]
-    fn values_round_trip() {
-        for v in [
-            "sk-abc",
-            "with space",
-            "has#hash",
-            "it's",
-            "a'b`c",
-            "$HOME",
-            "\\n",
-            "",
-            " x ",
-        ] {
-            let text = set("X=1\n", "K", v).unwrap();
-            assert_eq!(get(&text, "K").as_deref(), Some(v), "{text}");
-            assert_eq!(get(&text, "X").as_deref(), Some("1"));
+    fn hostile_values_get_a_form_every_reader_agrees_on() {
+        for (value, want) in HOSTILE {
+            match (quote(value), want) {
+                (Ok(got), Some(w)) => assert_eq!(&got, w, "{value:?}"),
+                (Err(_), None) => {}
+                (got, _) => panic!("{value:?}: got {got:?}, want {want:?}"),
+            }
+            let text = set("X=1\n", "K", value);
+            match want {
+                Some(w) => {
+                    let text = text.unwrap();
+                    assert_eq!(text, format!("X=1\nK={w} # managed by byok\n"));
+                    // byok's own reader (npm's grammar) agrees.
+                    assert_eq!(get(&text, "K").as_deref(), Some(*value), "{text}");
+                    assert_eq!(get(&text, "X").as_deref(), Some("1"));
+                }
+                None => {
+                    let err = text.unwrap_err().to_string();
+                    assert!(
+                        err.starts_with("can't write K to a .env file: its value "),
+                        "{err}"
+                    );
+                    // The refusal never quotes the value (it is usually a key).
+                    if value.len() > 2 {
+                        assert!(!err.contains(value), "{err}");
+                    }
+                }
+            }
         }
-        assert!(set("", "K", "a'b`c\"d").is_err());
-        assert!(set("", "K", "line\nbreak").is_err());
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        assert_eq!(
+            quote("it's$x").unwrap_err(),
+            "holds ' together with \", $, ` or \\, which npm dotenv, python-dotenv and shells read differently in every quoting"
+        );
+        assert_eq!(
+            quote("a\\\\b").unwrap_err(),
+            "holds \\\\ or ends in \\, which npm dotenv and python-dotenv read differently"
+        );
+        assert_eq!(
+            quote("${X}").unwrap_err(),
+            "holds `${…}`, which python-dotenv expands even inside quotes"
+        );
+    }
+
+    /// Issue 8, item 23: a CR-only (old Mac) file gets `\r` lines, not a stray `\n`.
+    #[test]
+    fn new_lines_use_the_files_own_line_ending() {
+        let mac = "# old mac\rA=1\rB='two'\r";
+        assert_eq!(get(mac, "A").as_deref(), Some("1"));
+        assert_eq!(get(mac, "B").as_deref(), Some("two"));
+        let out = set(mac, "K", "v").unwrap();
+        assert_eq!(out, format!("{mac}K='v' # managed by byok\r"));
+        // Replacing in place keeps that line's own ending; removing leaves the rest.
+        let out2 = set(&out, "A", "9").unwrap();
+        assert_eq!(
+            out2,
+            "# old mac\rA='9' # managed by byok\rB='two'\rK='v' # managed by byok\r"
+        );
+        assert_eq!(remove(&out, "K"), mac);
+        // No final line break: the file's own one goes before the new line.
+        assert_eq!(
+            set("A=1\rB=2", "K", "v").unwrap(),
+            "A=1\rB=2\rK='v' # managed by byok\r"
+        );
+        assert_eq!(
+            set("A=1\r\nB=2", "K", "v").unwrap(),
+            "A=1\r\nB=2\r\nK='v' # managed by byok\r\n"
+        );
+        // Mixed files follow the majority.
+        assert_eq!(line_ending("a\rb\rc\n"), "\r");
+        assert_eq!(line_ending("a\r\nb\nc\r\n"), "\r\n");
+        assert_eq!(line_ending("a\nb\rc\n"), "\n");
+        assert_eq!(line_ending(""), "\n");
+        // A multi-line value with lone CRs reads as dotenv does (breaks become `\n`).
+        assert_eq!(get("M=\"a\rb\"\rN=1", "M").as_deref(), Some("a\nb"));
+        assert_eq!(get("M=\"a\rb\"\rN=1", "N").as_deref(), Some("1"));
     }
 }

@@ -401,3 +401,188 @@ fn install_collapses_blocks_appended_twice() {
     );
     assert!(text.ends_with("# <<< byok <<<\nbindkey -e\n"), "{text}");
 }
+
+/// Hostile keys for `env --shell dotenv`, with the `OPENAI_API_KEY` line byok prints
+/// (`None`: refused, exit 2). The forms are the ones npm dotenv and python-dotenv both
+/// read back exactly (issue 8, item 10).
+const HOSTILE_KEYS: &[(&str, Option<&str>)] = &[
+    ("sk-plain-0123456789", Some("'sk-plain-0123456789'")),
+    ("sk-with space-0123", Some("'sk-with space-0123'")),
+    ("sk-hash#0123456789", Some("'sk-hash#0123456789'")),
+    ("sk-dq\"0123456789", Some("'sk-dq\"0123456789'")),
+    ("sk-$HOME-$(id)-`id`", Some("'sk-$HOME-$(id)-`id`'")),
+    ("sk-back\\slash\\n\\t", Some("'sk-back\\slash\\n\\t'")),
+    ("sk-all\"$`#\\x-0123", Some("'sk-all\"$`#\\x-0123'")),
+    ("sk-it's-0123456789", Some("\"sk-it's-0123456789\"")),
+    ("sk-it's #1-0123456", Some("\"sk-it's #1-0123456\"")),
+    ("sk-it's$HOME-01234", None),
+    ("sk-it's`id`-012345", None),
+    ("sk-it's\\x-0123456", None),
+    ("sk-it's\"-01234567", None),
+    ("sk-a'b\"c\\d-012345", None),
+    ("sk-double\\\\-01234", None),
+    ("sk-trailing-01234\\", None),
+    ("sk-${HOME}-0123456", None),
+];
+
+/// Issue 8, item 10: values holding `'` with `$`, backticks, `\` or `"` were
+/// double-quoted with shell escapes that npm dotenv and python-dotenv read back wrong.
+#[test]
+fn dotenv_output_uses_a_form_every_reader_agrees_on() {
+    for (key, want) in HOSTILE_KEYS {
+        let t = TestEnv::new();
+        t.run(&[
+            "init",
+            "--url",
+            "https://gw.example.com",
+            "--key",
+            key,
+            "--model",
+            "gpt-4o",
+        ])
+        .success();
+        let out = t.run(&["env", "--shell", "dotenv"]);
+        match want {
+            Some(line) => {
+                let out = out.success();
+                assert_eq!(
+                    out.stdout,
+                    format!(
+                        "# >>> byok >>>\n# Gateway settings for byok profile `default`.\n\
+                         OPENAI_BASE_URL='https://gw.example.com/v1'\n\
+                         OPENAI_API_BASE='https://gw.example.com/v1'\n\
+                         OPENAI_API_KEY={line}\n\
+                         ANTHROPIC_BASE_URL='https://gw.example.com'\n\
+                         ANTHROPIC_AUTH_TOKEN={line}\n\
+                         # <<< byok <<<\n"
+                    ),
+                    "{key:?}"
+                );
+                assert_eq!(out.stderr, "", "{key:?}");
+            }
+            None => {
+                let out = out.code(2);
+                assert_eq!(out.stdout, "", "{key:?}");
+                assert!(
+                    out.stderr.starts_with(
+                        "byok: error: can't write OPENAI_API_KEY as a .env line: its value holds "
+                    ),
+                    "{key:?}: {out}"
+                );
+                assert!(
+                    out.stderr.ends_with(
+                        "hint: use a shell format instead (e.g. --shell bash or --shell json), which carries any value\n"
+                    ),
+                    "{out}"
+                );
+                assert!(!out.stderr.contains(key), "{out}");
+                // The same key still reaches shells intact.
+                t.run(&["env", "--shell", "bash"]).success();
+            }
+        }
+    }
+}
+
+/// True when `program` runs `args` successfully (a reader library is installed).
+fn runs(program: &str, args: &[&str]) -> bool {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Issue 8, item 10: every accepted `env --shell dotenv` output reads back byte for byte
+/// in npm dotenv, python-dotenv and a POSIX shell sourcing it. Skipped where a reader is
+/// missing (`npm i dotenv@16` with NODE_PATH, and `pip install python-dotenv`).
+#[test]
+fn dotenv_output_round_trips_through_real_readers() {
+    let node = runs("node", &["-e", "require('dotenv')"]);
+    let python = runs("python3", &["-c", "import dotenv"]);
+    if !node || !python {
+        eprintln!("skipped: needs node with `dotenv` and python3 with `python-dotenv`");
+        return;
+    }
+    for (key, want) in HOSTILE_KEYS {
+        if want.is_none() {
+            continue;
+        }
+        let t = TestEnv::new();
+        t.run(&[
+            "init",
+            "--url",
+            "https://gw.example.com",
+            "--key",
+            key,
+            "--model",
+            "gpt-4o",
+        ])
+        .success();
+        let text = t.run(&["env", "--shell", "dotenv"]).success().stdout;
+        let file = t.write("out.env", &text);
+        let file = file.to_str().unwrap();
+        let read = |program: &str, args: &[&str]| {
+            let out = std::process::Command::new(program)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{program}: {out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let npm = read(
+            "node",
+            &[
+                "-e",
+                "const p = require('dotenv').parse(require('fs').readFileSync(process.argv[1])); process.stdout.write(p.OPENAI_API_KEY)",
+                file,
+            ],
+        );
+        let py = read(
+            "python3",
+            &[
+                "-c",
+                "import sys, dotenv; sys.stdout.write(dotenv.dotenv_values(sys.argv[1])['OPENAI_API_KEY'])",
+                file,
+            ],
+        );
+        let sh = read(
+            "sh",
+            &[
+                "-c",
+                "set -a; . \"$1\"; printf %s \"$OPENAI_API_KEY\"",
+                "sh",
+                file,
+            ],
+        );
+        assert_eq!(
+            (npm.as_str(), py.as_str(), sh.as_str()),
+            (*key, *key, *key),
+            "{text}"
+        );
+    }
+}
+
+/// Issue 8, item 23: a CR-only (old Mac) `.env` gets its new line with `\r`, not `\n`.
+#[test]
+fn dotenv_files_keep_a_cr_only_line_ending() {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com");
+    let before =
+        "# Secrets for Continue\rMISTRAL_KEY='mistral-user-key-0000'\rexport OTHER=x # mine\r";
+    t.write(".continue/.env", before);
+    t.write(
+        ".continue/config.yaml",
+        "name: Local Assistant\nversion: 1.0.0\nschema: v1\nmodels: []\n",
+    );
+    let out = t.run(&["setup", "continue", "--yes"]).success();
+    assert!(
+        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
+        "{out}"
+    );
+    assert_eq!(
+        t.read(".continue/.env"),
+        format!("{before}BYOK_API_KEY='{KEY}' # managed by byok\r")
+    );
+    // A second run finds the key in place (the file parses as separate lines).
+    let again = t.run(&["setup", "continue", "--yes"]).success();
+    assert!(again.stdout.contains("up to date"), "{again}");
+}
