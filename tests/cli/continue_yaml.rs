@@ -209,7 +209,7 @@ fn unquotable_key_names_the_env_file_and_the_way_out() {
     let out = t.run(&["setup", "continue", "--yes"]).code(2);
     assert_eq!(
         out.stderr,
-        "byok: error: could not write the key to ~/.continue/.env: this value can't be quoted for a .env file (it holds ', \" and ` at once)\n\
+        "byok: error: could not write the key to ~/.continue/.env: can't write BYOK_API_KEY to a .env file: its value holds ' together with \", $, ` or \\, which npm dotenv, python-dotenv and shells read differently in every quoting\n\
          hint: Continue reads secrets only from .env files and can't run a key command; ask the gateway for a key without quote characters or line breaks, then `byok init` with it and run `byok setup continue` again\n"
     );
     assert!(
