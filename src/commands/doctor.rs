@@ -59,7 +59,11 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let opts = Options {
         url: args.url.clone(),
         key: args.key.clone(),
-        model: args.model.clone(),
+        model: args
+            .model
+            .as_deref()
+            .map(|m| profile::model_arg("--model", m))
+            .transpose()?,
         quick: args.quick,
         timeout: Duration::from_secs_f64(args.timeout),
         spinner: !args.json && ctx.env.stderr_tty && ctx.env.var("NO_COLOR").is_none(),

@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use dialoguer::Confirm;
 
 use super::Ctx;
 use super::engine;
@@ -363,10 +362,7 @@ fn confirm(args: &RestoreArgs, ctx: &mut Ctx<'_>, will: &[String], prompt: &str)
     for line in will {
         writeln!(ctx.out, "{line}")?;
     }
-    Ok(Confirm::new()
-        .with_prompt(prompt)
-        .default(true)
-        .interact()?)
+    super::prompt::confirm(ctx.env, prompt, true)
 }
 
 /// `byok restore WRITE-ID`: one file back to just before that write of byok's.

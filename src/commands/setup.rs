@@ -12,7 +12,6 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use dialoguer::Confirm;
 
 use super::Ctx;
 use super::engine::{self, ToolStatus};
@@ -239,11 +238,8 @@ fn setup_one(
             "  changed by hand since byok wrote them: {}",
             changed.join(", ")
         )?;
-        let overwrite = ask
-            && Confirm::new()
-                .with_prompt("  Overwrite these changes?")
-                .default(false)
-                .interact()?;
+        let overwrite =
+            ask && super::prompt::confirm(ctx.env, "  Overwrite these changes?", false)?;
         if !overwrite {
             let err = UserError::new(format!(
                 "{}: not changed, because settings byok wrote were edited by hand",
@@ -272,11 +268,11 @@ fn setup_one(
                     writeln!(ctx.out, "  will {} {}", verb(change), change.label(env))?;
                 }
             }
-            if !Confirm::new()
-                .with_prompt(format!("Apply these changes to {}?", tool.name()))
-                .default(true)
-                .interact()?
-            {
+            if !super::prompt::confirm(
+                ctx.env,
+                &format!("Apply these changes to {}?", tool.name()),
+                true,
+            )? {
                 writeln!(ctx.out, "  skipped")?;
                 return Ok(ExitStatus::Failure);
             }
@@ -442,11 +438,7 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                     for change in plan.effective() {
                         writeln!(ctx.out, "  will {} {}", verb(change), change.label(env))?;
                     }
-                    if !Confirm::new()
-                        .with_prompt("Remove byok's settings?")
-                        .default(true)
-                        .interact()?
-                    {
+                    if !super::prompt::confirm(ctx.env, "Remove byok's settings?", true)? {
                         writeln!(ctx.out, "  skipped")?;
                         status = ExitStatus::Failure;
                         continue;

@@ -1119,3 +1119,17 @@ fn proxy_variables_are_shown_and_used() {
         "{first:?}"
     );
 }
+
+/// Issue 8 item 16: an empty model id is refused before any request, as in `init`.
+#[test]
+fn empty_model_flag_is_refused() {
+    let t = TestEnv::new();
+    t.init("http://127.0.0.1:9");
+    let out = t.run(&["doctor", "--model", " ", "--quick"]).code(2);
+    assert!(
+        out.stderr.starts_with(
+            "byok: error: --model is empty: it must name a model the gateway serves\n"
+        ),
+        "{out}"
+    );
+}
