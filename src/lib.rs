@@ -21,6 +21,7 @@ pub mod plan;
 pub mod profile;
 pub mod secret;
 pub mod shell;
+pub mod templates;
 pub mod tools;
 
 /// Parses `args`, runs the command and returns the process exit code.

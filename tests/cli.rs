@@ -37,3 +37,5 @@ mod setup_editors;
 mod setup_more;
 #[path = "cli/setup_ux.rs"]
 mod setup_ux;
+#[path = "cli/templates.rs"]
+mod templates;

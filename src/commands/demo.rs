@@ -209,7 +209,7 @@ fn sample_installs(env: &Env) -> Result<(Vec<ToolId>, Vec<(&'static str, String)
     let ext = |name: &str| code.extensions_dir(env).join(name).join("package.json");
     let mut written = Vec::new();
     let mut installed = Vec::new();
-    for tool in TOOLS {
+    for tool in TOOLS.iter() {
         // By CLI name, so a tool added later gets the generic sample until it has its own.
         let files: Vec<(PathBuf, String)> = match tool.id().as_str() {
             "claude-code" => vec![(

@@ -28,7 +28,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Some(profile::resolve(env, &cfg, ctx.profile.as_deref())?)
     };
     let mut rows = Vec::new();
-    for tool in TOOLS {
+    for tool in TOOLS.iter() {
         // A file that can't be read (a FIFO, a bad link) is that tool's error, not detect's.
         let (cur, det, status) = match engine::inspect(env, *tool) {
             Ok((cur, det)) => {

@@ -81,6 +81,7 @@ pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
         cur.sqlite.extend(extra.sqlite);
     }
     if let Some(record) = owned_record(env, tool)? {
+        cur.written = record.values;
         cur.prior = record.prior;
         // A blank file held nothing of the user's: like a created one, it may go, and
         // the remove command writes its bytes back.

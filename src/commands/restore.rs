@@ -233,7 +233,7 @@ fn check_not_shared(env: &Env, chosen: &[BackupEntry]) -> Result<()> {
     let restored_tools: BTreeSet<&str> = chosen.iter().map(|e| e.tool.as_str()).collect();
     for e in chosen {
         let mut others: Vec<&dyn Tool> = Vec::new();
-        for tool in TOOLS {
+        for tool in TOOLS.iter() {
             let id = tool.id().as_str();
             // A tool restored in the same run gives its settings up anyway.
             if id == e.tool || restored_tools.contains(id) || !reads(env, *tool, &e.path) {
@@ -398,7 +398,7 @@ fn step_back(
 /// byok no longer knows what it owns in restored files: forget its records there, for
 /// every tool that reads them (one settings.json can hold two tools' settings).
 fn forget_owned(env: &Env, restored: &[BackupEntry]) -> Result<()> {
-    for tool in TOOLS {
+    for tool in TOOLS.iter() {
         let restored_here = restored
             .iter()
             .any(|e| e.tool == tool.id().as_str() || reads(env, *tool, &e.path));

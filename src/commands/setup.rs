@@ -172,7 +172,7 @@ fn choose(all: bool, ids: &[ToolId], ctx: &mut Ctx<'_>) -> Result<Vec<&'static d
         return Ok(out);
     }
     let mut out = Vec::new();
-    for tool in TOOLS {
+    for tool in TOOLS.iter() {
         // A tool whose files can't be read is kept: its own error is reported below.
         if engine::inspect(ctx.env, *tool).is_ok_and(|(_, det)| !det.installed) {
             continue;

@@ -11,6 +11,7 @@ use std::path::Path;
 use crate::env::Env;
 use crate::error::UserError;
 
+pub mod doc;
 pub mod dotenv;
 pub mod jsonc;
 pub mod sqlite;

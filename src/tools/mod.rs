@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use anyhow::Result;
 
@@ -21,6 +22,7 @@ pub mod codex;
 pub mod continue_dev;
 pub mod cursor;
 pub mod gemini;
+pub mod generic;
 pub mod kilo_code;
 pub mod opencode;
 pub mod roo_code;
@@ -49,6 +51,8 @@ pub enum ToolId {
     Opencode,
     /// Gemini CLI
     GeminiCli,
+    /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
+    Kilo,
 }
 
 impl ToolId {
@@ -64,7 +68,16 @@ impl ToolId {
             Self::Codex => "codex",
             Self::Opencode => "opencode",
             Self::GeminiCli => "gemini-cli",
+            Self::Kilo => "kilo",
         }
+    }
+
+    /// The id spelled `s`, if there is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::value_variants()
+            .iter()
+            .copied()
+            .find(|id| id.as_str() == s)
     }
 }
 
@@ -140,6 +153,8 @@ pub struct Current {
     /// an older byok). `remove` deletes no other file; the command gives a blank one its
     /// bytes back.
     pub created: Option<BTreeSet<PathBuf>>,
+    /// SHA-256 of each value byok last wrote, by label, from the drift record.
+    pub written: BTreeMap<String, String>,
 }
 
 impl Current {
@@ -161,6 +176,13 @@ impl Current {
     /// The user's value that setup replaced under an [`Tool::owned`] label, if recorded.
     pub fn prior(&self, label: &str) -> Option<&str> {
         self.prior.get(label).map(String::as_str)
+    }
+
+    /// Whether `value` is what byok last wrote at `label` (so it is still byok's).
+    pub fn byoks(&self, label: &str, value: &str) -> bool {
+        self.written
+            .get(label)
+            .is_some_and(|h| *h == crate::fs::sha256_hex(value.as_bytes()))
     }
 
     /// Whether `remove` may delete `path` once nothing of the user's is left in it: only
@@ -315,18 +337,32 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
         .collect())
 }
 
-/// Every supported tool, in display order.
-pub const TOOLS: &[&dyn Tool] = &[
-    &claude_code::ClaudeCode,
-    &cursor::Cursor,
-    &roo_code::FLAVOR,
-    &cline::Cline,
-    &kilo_code::FLAVOR,
-    &continue_dev::Continue,
-    &codex::Codex,
-    &opencode::Opencode,
-    &gemini::GeminiCli,
-];
+/// Every supported tool, in display order: the adapters written in Rust, then the tools
+/// described by built-in templates.
+pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
+    let mut tools: Vec<&'static dyn Tool> = vec![
+        &claude_code::ClaudeCode,
+        &cursor::Cursor,
+        &roo_code::FLAVOR,
+        &cline::Cline,
+        &kilo_code::FLAVOR,
+        &continue_dev::Continue,
+        &codex::Codex,
+        &opencode::Opencode,
+        &gemini::GeminiCli,
+    ];
+    for loaded in crate::templates::builtins() {
+        // Built-in templates are checked by the registry tests; one that fails is left out.
+        let Ok(loaded) = loaded else { continue };
+        let Some(id) = ToolId::parse(&loaded.template.id) else {
+            continue;
+        };
+        let tool: &'static generic::TemplateTool =
+            Box::leak(Box::new(generic::TemplateTool::new(loaded, id)));
+        tools.push(tool);
+    }
+    tools
+});
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
@@ -341,7 +377,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_registered() {
         let mut seen = BTreeSet::new();
-        for t in TOOLS {
+        for t in TOOLS.iter() {
             assert!(seen.insert(t.id()), "{:?} twice", t.id());
         }
         for id in <ToolId as clap::ValueEnum>::value_variants() {
@@ -367,7 +403,7 @@ mod tests {
     #[test]
     fn every_tool_has_fixtures() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        for t in TOOLS {
+        for t in TOOLS.iter() {
             let id = t.id().as_str();
             let dir = [id, id.trim_end_matches("-cli")].map(|n| root.join(n));
             assert!(dir.iter().any(|d| d.is_dir()), "no tests/fixtures/{id}");
@@ -378,7 +414,7 @@ mod tests {
     /// settings row present, config dirs present.
     fn installed_everywhere(env: &Env) -> Current {
         let mut cur = Current::default();
-        for t in TOOLS {
+        for t in TOOLS.iter() {
             let inputs = t.inputs(env);
             for f in inputs.files {
                 cur.files.entry(f).or_insert(None);
@@ -439,7 +475,7 @@ mod tests {
                 exe: "/bin/byok".into(),
                 ..SetupOptions::default()
             };
-            for t in TOOLS {
+            for t in TOOLS.iter() {
                 let mut cur = installed_everywhere(&env);
                 assert!(t.detect(&env, &cur).installed, "{} on {os:?}", t.name());
                 let plan = t.plan(&env, &gw, &opts, &cur).unwrap();

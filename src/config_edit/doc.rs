@@ -1,0 +1,223 @@
+//! One interface over the format editors for the template engine: get, set (merging
+//! objects key by key, so keys a user adds inside byok's objects stay), remove, and the
+//! leaves under a path for drift labels. Values travel as JSON; each editor keeps the
+//! file's own formatting.
+
+use serde_json::Value;
+
+use super::{ParseError, dotenv, jsonc, toml_file};
+use crate::templates::Format;
+
+/// Checks that a text parses in `format`.
+pub fn check(format: Format, text: &str) -> Result<(), ParseError> {
+    match format {
+        Format::Json | Format::Jsonc => jsonc::parse(text).map(drop),
+        Format::Toml => toml_file::parse(text).map(drop),
+        Format::Dotenv => Ok(()),
+    }
+}
+
+fn strs(path: &[String]) -> Vec<&str> {
+    path.iter().map(String::as_str).collect()
+}
+
+/// The value at `path`, if present.
+pub fn get(format: Format, text: &str, path: &[String]) -> Result<Option<Value>, ParseError> {
+    let p = strs(path);
+    match format {
+        Format::Json | Format::Jsonc => jsonc::get(text, &p),
+        Format::Toml => Ok(toml_file::get(text, &p)?.and_then(|i| toml_to_json(&i))),
+        Format::Dotenv => Ok(dotenv::get(text, &path[0]).map(Value::String)),
+    }
+}
+
+/// Sets `path` to `value`. An object is merged key by key; anything else replaces what
+/// is there. Unchanged text when it already holds the value.
+pub fn set(
+    format: Format,
+    text: &str,
+    path: &[String],
+    value: &Value,
+) -> Result<String, ParseError> {
+    if let Value::Object(m) = value
+        && !m.is_empty()
+        && format != Format::Dotenv
+    {
+        let mut out = text.to_string();
+        for (k, v) in m {
+            let mut child = path.to_vec();
+            child.push(k.clone());
+            out = set(format, &out, &child, v)?;
+        }
+        return Ok(out);
+    }
+    let p = strs(path);
+    match format {
+        Format::Json | Format::Jsonc => jsonc::set(text, &p, value),
+        Format::Toml => toml_file::set(text, &p, json_to_toml(value)),
+        Format::Dotenv => {
+            let s = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            dotenv::set(text, &path[0], &s)
+                .map_err(|e| ParseError::at_offset(text, 0, format!("{e:#}")))
+        }
+    }
+}
+
+/// Removes `path` (parents it leaves empty too, with `prune`).
+pub fn remove(
+    format: Format,
+    text: &str,
+    path: &[String],
+    prune: bool,
+) -> Result<String, ParseError> {
+    let p = strs(path);
+    match format {
+        Format::Json | Format::Jsonc => jsonc::remove(text, &p, prune),
+        Format::Toml => toml_file::remove(text, &p, prune),
+        Format::Dotenv => Ok(dotenv::remove(text, &path[0])),
+    }
+}
+
+/// The leaves at and below `path` with their values as text, for drift labels:
+/// `(["options", "baseURL"], "https://…")`; an absent path has none.
+pub fn leaves(format: Format, text: &str, path: &[String]) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    if let Ok(Some(v)) = get(format, text, path) {
+        flatten(&v, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+fn flatten(v: &Value, at: &mut Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                at.push(k.clone());
+                flatten(x, at, out);
+                at.pop();
+            }
+        }
+        Value::String(s) => out.push((at.clone(), s.clone())),
+        other => out.push((at.clone(), other.to_string())),
+    }
+}
+
+/// A TOML item as JSON (`None` for an empty item).
+pub fn toml_to_json(item: &toml_edit::Item) -> Option<Value> {
+    match item {
+        toml_edit::Item::None => None,
+        toml_edit::Item::Value(v) => Some(toml_value_to_json(v)),
+        toml_edit::Item::Table(t) => Some(Value::Object(
+            t.iter()
+                .filter_map(|(k, i)| Some((k.to_string(), toml_to_json(i)?)))
+                .collect(),
+        )),
+        toml_edit::Item::ArrayOfTables(a) => Some(Value::Array(
+            a.iter()
+                .map(|t| toml_to_json(&toml_edit::Item::Table(t.clone())).unwrap_or(Value::Null))
+                .collect(),
+        )),
+    }
+}
+
+fn toml_value_to_json(v: &toml_edit::Value) -> Value {
+    match v {
+        toml_edit::Value::String(s) => Value::String(s.value().clone()),
+        toml_edit::Value::Integer(i) => Value::from(*i.value()),
+        toml_edit::Value::Float(f) => Value::from(*f.value()),
+        toml_edit::Value::Boolean(b) => Value::Bool(*b.value()),
+        toml_edit::Value::Datetime(d) => Value::String(d.value().to_string()),
+        toml_edit::Value::Array(a) => Value::Array(a.iter().map(toml_value_to_json).collect()),
+        toml_edit::Value::InlineTable(t) => Value::Object(
+            t.iter()
+                .map(|(k, x)| (k.to_string(), toml_value_to_json(x)))
+                .collect(),
+        ),
+    }
+}
+
+/// JSON as a TOML value (`null` has no TOML form: an empty string).
+pub fn json_to_toml(v: &Value) -> toml_edit::Value {
+    match v {
+        Value::Null => toml_edit::Value::from(""),
+        Value::Bool(b) => toml_edit::Value::from(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => toml_edit::Value::from(i),
+            None => toml_edit::Value::from(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => toml_edit::Value::from(s.as_str()),
+        Value::Array(a) => toml_edit::Value::Array(a.iter().map(json_to_toml).collect()),
+        Value::Object(m) => {
+            let mut t = toml_edit::InlineTable::new();
+            for (k, x) in m {
+                t.insert(k, json_to_toml(x));
+            }
+            toml_edit::Value::InlineTable(t)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn p(s: &str) -> Vec<String> {
+        s.split('.').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn objects_merge_and_leaves_list_them() {
+        let text = "{\n  // mine\n  \"provider\": { \"byok\": { \"extra\": 1 } }\n}\n";
+        let v = json!({"npm": "x", "options": {"baseURL": "https://gw/v1"}});
+        let out = set(Format::Jsonc, text, &p("provider.byok"), &v).unwrap();
+        assert_eq!(
+            get(Format::Jsonc, &out, &p("provider.byok")).unwrap(),
+            Some(json!({"extra": 1, "npm": "x", "options": {"baseURL": "https://gw/v1"}}))
+        );
+        assert!(out.contains("// mine"));
+        assert_eq!(
+            leaves(Format::Jsonc, &out, &p("provider.byok")),
+            [
+                (p("extra"), "1".to_string()),
+                (p("npm"), "x".to_string()),
+                (p("options.baseURL"), "https://gw/v1".to_string())
+            ]
+        );
+        let back = remove(Format::Jsonc, &out, &p("provider.byok"), true).unwrap();
+        assert_eq!(back, "{\n  // mine\n}\n");
+    }
+
+    #[test]
+    fn toml_and_dotenv_through_one_interface() {
+        let text = "# mine\nmodel = \"o3\"\n";
+        let out = set(
+            Format::Toml,
+            text,
+            &p("providers.byok"),
+            &json!({"base_url": "u", "n": 2}),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "# mine\nmodel = \"o3\"\n\n[providers.byok]\nbase_url = \"u\"\nn = 2\n"
+        );
+        assert_eq!(
+            get(Format::Toml, &out, &p("providers.byok.n")).unwrap(),
+            Some(json!(2))
+        );
+        let env = set(Format::Dotenv, "A=1\n", &p("K"), &json!("v")).unwrap();
+        assert_eq!(
+            get(Format::Dotenv, &env, &p("K")).unwrap(),
+            Some(json!("v"))
+        );
+        assert_eq!(
+            remove(Format::Dotenv, &env, &p("K"), true).unwrap(),
+            "A=1\n"
+        );
+    }
+}

@@ -1,0 +1,570 @@
+//! Tool templates: each tool's knowledge as data (`templates/<id>.toml`), loaded,
+//! checked and rendered here; [`crate::tools::generic`] is the engine that turns a
+//! template into detection, plans, removal and drift tracking.
+//!
+//! The format is documented for users in `templates/README.md`. Built-in templates are
+//! embedded from an explicit list ([`BUILTIN`]); a user's own files in
+//! `<byok config dir>/templates/` add tools or replace a built-in that has no hook.
+//!
+//! Loading checks everything a later run would trip over (unknown fields, placeholders,
+//! formats, key paths, roots) and names the template, line and column, so a broken user
+//! template is reported once, up front, and never half-applied.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub mod render;
+
+/// The built-in templates, embedded at build time: `(file name, text)`.
+pub const BUILTIN: &[(&str, &str)] = &[("kilo.toml", include_str!("../../templates/kilo.toml"))];
+
+/// One tool's template, as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// The CLI spelling (`byok setup <id>`): lowercase letters, digits and `-`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Links to the tool's docs and source that the template rests on.
+    #[serde(default)]
+    pub docs: Vec<String>,
+    /// The tool version (and date) this template was checked against, and how.
+    pub verified: String,
+    /// The wire APIs the tool calls as byok sets it up (doctor probes these).
+    #[serde(default)]
+    pub apis: Vec<Api>,
+    /// Named directories, with an env-var override and per-OS defaults.
+    #[serde(default)]
+    pub roots: BTreeMap<String, Root>,
+    /// How to tell the tool is installed.
+    #[serde(default)]
+    pub detect: Detect,
+    /// The files byok writes, in order.
+    #[serde(default, rename = "file")]
+    pub files: Vec<FileSpec>,
+    /// Things worth knowing after setup (placeholders allowed).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Steps byok cannot do (placeholders allowed; `{key}` is masked unless asked).
+    #[serde(default)]
+    pub manual: Vec<String>,
+}
+
+/// A wire API a tool calls.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    /// `GET /v1/models`
+    Models,
+    /// `POST /v1/chat/completions`
+    Chat,
+    /// `POST /v1/messages`
+    Messages,
+    /// `POST /v1/responses`
+    Responses,
+}
+
+/// A named directory: `env` wins when set, else the OS's default.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Root {
+    /// A variable naming the directory (e.g. `CODEX_HOME`).
+    pub env: Option<String>,
+    /// The default on every OS (placeholders allowed: `{home}`, `{xdg_config}`, …).
+    pub default: Option<String>,
+    /// Linux default, when it differs.
+    pub linux: Option<String>,
+    /// macOS default, when it differs.
+    pub macos: Option<String>,
+    /// Windows default, when it differs.
+    pub windows: Option<String>,
+}
+
+/// Evidence of installation.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Detect {
+    /// Program names on PATH.
+    #[serde(default)]
+    pub binaries: Vec<String>,
+    /// Directories whose existence counts (placeholders allowed).
+    #[serde(default)]
+    pub dirs: Vec<String>,
+    /// VS Code-family extensions, found in every host.
+    #[serde(default)]
+    pub extensions: Vec<Extension>,
+}
+
+/// A VS Code-family extension that counts as the tool.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// `publisher.name`.
+    pub id: String,
+    /// Only this version or later counts (an older one is another generation).
+    pub min_version: Option<String>,
+}
+
+/// The file formats byok edits in place.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// JSON (comments refused by the tool; byok keeps them but can't add any).
+    Json,
+    /// JSON with comments and trailing commas.
+    Jsonc,
+    /// TOML.
+    Toml,
+    /// `KEY=value` lines.
+    Dotenv,
+}
+
+/// One file byok writes.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    /// Short name, used in drift labels and messages.
+    pub id: String,
+    /// The path, or candidates: the first that exists is edited, else the first is created.
+    pub path: Paths,
+    /// A variable naming the file instead (e.g. `KILO_CONFIG`).
+    pub env: Option<String>,
+    /// How the file is edited.
+    pub format: Format,
+    /// Mode 0600 even without a literal key in it (a file with one always is).
+    #[serde(default)]
+    pub secret: bool,
+    /// What a new (or blank) file starts as before byok's values go in.
+    pub new: Option<String>,
+    /// The values byok manages, in write order.
+    #[serde(default, rename = "value")]
+    pub values: Vec<ValueSpec>,
+}
+
+/// One path or several candidates.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Paths {
+    /// A single path.
+    One(String),
+    /// Candidates, in order of preference.
+    Many(Vec<String>),
+}
+
+impl Paths {
+    /// The candidates as a list.
+    pub fn all(&self) -> Vec<&str> {
+        match self {
+            Self::One(p) => vec![p.as_str()],
+            Self::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// What byok does with a value.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// byok owns it: written by setup, taken out (or the user's earlier value put back) by remove.
+    #[default]
+    Set,
+    /// Written only where absent or still byok's; a user's own choice is left.
+    Default,
+    /// Written, never removed (e.g. an onboarding flag).
+    Keep,
+    /// Removed by setup: it would override byok's values.
+    Absent,
+}
+
+/// One value at a key path, by key mode.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSpec {
+    /// The key path: dot-separated, a segment with dots in `"…"`. No placeholders, so
+    /// `remove` can find it without a profile.
+    pub key: String,
+    /// The value in every key mode (placeholders fill strings, also object keys).
+    pub value: Option<toml::Value>,
+    /// The value when the key itself is written.
+    pub literal: Option<toml::Value>,
+    /// The value when the profile keeps its key in an env var (`{key_env}`).
+    pub env: Option<toml::Value>,
+    /// The value with `--key-mode helper` (a key command: `{byok} print-key …`).
+    pub helper: Option<toml::Value>,
+    /// What byok does with it.
+    #[serde(default)]
+    pub class: Class,
+}
+
+/// A template as loaded: where it came from and its checked contents.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The template.
+    pub template: Template,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// A template's origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Embedded in byok (`templates/<file>` in the repository).
+    Builtin(&'static str),
+    /// A user's file.
+    User(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin(name) => write!(f, "built-in templates/{name}"),
+            Self::User(p) => write!(f, "user template {}", p.display()),
+        }
+    }
+}
+
+/// Why a template can't be used, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// The template's name for messages (file name or path).
+    pub origin: String,
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.origin, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// Parses and checks one template's text.
+pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
+    let at = |offset: usize, message: String| {
+        let e = crate::config_edit::ParseError::at_offset(text, offset, message);
+        TemplateError {
+            origin: origin.to_string(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    };
+    let template: Template = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        at(offset, e.message().trim().to_string())
+    })?;
+    // Semantic mistakes point at the first place the offending text appears.
+    check(&template).map_err(|(needle, message)| {
+        // An unknown placeholder is found by itself; anything else by the text given.
+        let placeholder = message
+            .strip_prefix("unknown placeholder `")
+            .and_then(|m| m.split('`').next());
+        let offset = placeholder
+            .or(needle.as_deref())
+            .and_then(|n| text.find(n))
+            .unwrap_or(0);
+        at(offset, message)
+    })?;
+    Ok(template)
+}
+
+/// The checks a parsed template must pass; the error carries text to locate it by.
+fn check(t: &Template) -> Result<(), (Option<String>, String)> {
+    let valid_id = !t.id.is_empty()
+        && t.id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_id {
+        return Err((
+            Some(format!("\"{}\"", t.id)),
+            format!(
+                "id `{}` must be lowercase letters, digits and `-` (it is typed as `byok setup <id>`)",
+                t.id
+            ),
+        ));
+    }
+    let roots: Vec<&str> = t.roots.keys().map(String::as_str).collect();
+    for (name, root) in &t.roots {
+        if render::BUILTIN_ROOTS.contains(&name.as_str()) || render::is_placeholder(name) {
+            return Err((
+                Some(format!("[roots.{name}]")),
+                format!("root `{name}` has the name of a built-in placeholder; pick another"),
+            ));
+        }
+        let defaults = [&root.default, &root.linux, &root.macos, &root.windows];
+        if root.default.is_none()
+            && [&root.linux, &root.macos, &root.windows]
+                .iter()
+                .any(|d| d.is_none())
+        {
+            return Err((
+                Some(format!("[roots.{name}]")),
+                format!("root `{name}` needs `default`, or all of `linux`, `macos` and `windows`"),
+            ));
+        }
+        for d in defaults.into_iter().flatten() {
+            render::check_path(d, &[]).map_err(|m| (Some(d.clone()), m))?;
+        }
+    }
+    for dir in &t.detect.dirs {
+        render::check_path(dir, &roots).map_err(|m| (Some(dir.clone()), m))?;
+    }
+    let mut ids = Vec::new();
+    for f in &t.files {
+        if ids.contains(&f.id.as_str()) {
+            return Err((
+                Some(format!("id = \"{}\"", f.id)),
+                format!("two files have the id `{}`", f.id),
+            ));
+        }
+        ids.push(&f.id);
+        for p in f.path.all() {
+            render::check_path(p, &roots).map_err(|m| (Some(p.to_string()), m))?;
+        }
+        for v in &f.values {
+            let path = key_path(&v.key).map_err(|m| (Some(v.key.clone()), m))?;
+            if f.format == Format::Dotenv && path.len() != 1 {
+                return Err((
+                    Some(v.key.clone()),
+                    format!("`{}`: a dotenv file has only top-level names", v.key),
+                ));
+            }
+            let variants = [&v.value, &v.literal, &v.env, &v.helper];
+            let given = variants.iter().filter(|x| x.is_some()).count();
+            match (v.class, given) {
+                (Class::Absent, 0) => {}
+                (Class::Absent, _) => {
+                    return Err((
+                        Some(v.key.clone()),
+                        format!("`{}` is class \"absent\": it takes no value", v.key),
+                    ));
+                }
+                (_, 0) => {
+                    return Err((
+                        Some(v.key.clone()),
+                        format!(
+                            "`{}` has no value: give `value`, or `literal`/`env`/`helper` per key mode",
+                            v.key
+                        ),
+                    ));
+                }
+                _ if v.value.is_some() && given > 1 => {
+                    return Err((
+                        Some(v.key.clone()),
+                        format!(
+                            "`{}` has `value` and a per-key-mode value; use one or the other",
+                            v.key
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+            for x in variants.into_iter().flatten() {
+                render::check_value(x, &roots).map_err(|m| (Some(v.key.clone()), m))?;
+            }
+            if f.format == Format::Dotenv
+                && variants
+                    .into_iter()
+                    .flatten()
+                    .any(|x| !matches!(x, toml::Value::String(_)))
+            {
+                return Err((
+                    Some(v.key.clone()),
+                    format!("`{}`: dotenv values are strings", v.key),
+                ));
+            }
+        }
+        if let Some(new) = &f.new
+            && f.format != Format::Dotenv
+            && crate::config_edit::doc::check(f.format, new).is_err()
+        {
+            return Err((
+                Some("new =".to_string()),
+                format!(
+                    "the `new` text of file `{}` does not parse as {:?}",
+                    f.id, f.format
+                ),
+            ));
+        }
+    }
+    for text in t.notes.iter().chain(&t.manual) {
+        render::check_text(text, &roots).map_err(|m| (Some(text.clone()), m))?;
+    }
+    Ok(())
+}
+
+/// Splits a key path: `a.b`, `"x.y".z` (a quoted segment keeps its dots).
+pub fn key_path(key: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = key.chars().peekable();
+    let mut quoted_segment = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if cur.is_empty() && !quoted_segment => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        quoted_segment = true;
+                        break;
+                    }
+                    cur.push(q);
+                }
+                if !quoted_segment {
+                    return Err(format!("key path `{key}` has an unclosed `\"`"));
+                }
+                if !matches!(chars.peek(), None | Some('.')) {
+                    return Err(format!(
+                        "key path `{key}`: a `.` must follow a quoted segment"
+                    ));
+                }
+            }
+            '.' => {
+                if cur.is_empty() && !quoted_segment {
+                    return Err(format!("key path `{key}` has an empty segment"));
+                }
+                out.push(std::mem::take(&mut cur));
+                quoted_segment = false;
+            }
+            '{' | '}' if !quoted_segment => {
+                return Err(format!(
+                    "key path `{key}` holds a placeholder; key paths are fixed so that `remove` finds them (put placeholders in the value)"
+                ));
+            }
+            _ => cur.push(c),
+        }
+    }
+    if cur.is_empty() && !quoted_segment {
+        return Err(format!("key path `{key}` has an empty segment"));
+    }
+    out.push(cur);
+    Ok(out)
+}
+
+/// Every built-in template, parsed (a broken built-in is a bug the registry test catches).
+pub fn builtins() -> Vec<Result<Loaded, TemplateError>> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            parse(&format!("templates/{name}"), text).map(|template| Loaded {
+                template,
+                source: Source::Builtin(name),
+            })
+        })
+        .collect()
+}
+
+/// The user's templates in `dir` (`*.toml`, sorted by name); a missing dir is none.
+pub fn user_templates(dir: &Path) -> Vec<Result<Loaded, TemplateError>> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let origin = p.display().to_string();
+            let text = crate::fs::read_optional(&p)
+                .map_err(|e| TemplateError {
+                    origin: origin.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("{e:#}"),
+                })?
+                .unwrap_or_default();
+            parse(&origin, &text).map(|template| Loaded {
+                template,
+                source: Source::User(p),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_template_loads() {
+        for t in builtins() {
+            let t = t.unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                t.template.verified.len() > 10,
+                "{}: say what was verified",
+                t.template.id
+            );
+        }
+    }
+
+    #[test]
+    fn key_paths() {
+        assert_eq!(key_path("a.b").unwrap(), ["a", "b"]);
+        assert_eq!(
+            key_path("\"roo-cline.autoImportSettingsPath\"").unwrap(),
+            ["roo-cline.autoImportSettingsPath"]
+        );
+        assert_eq!(key_path("env.\"A.B\"").unwrap(), ["env", "A.B"]);
+        assert!(key_path("a..b").is_err());
+        assert!(key_path("provider.{model}").is_err());
+        assert!(key_path("\"a").is_err());
+    }
+
+    fn err(text: &str) -> String {
+        parse("t.toml", text).unwrap_err().to_string()
+    }
+
+    const HEAD: &str = "id = \"x\"\nname = \"X\"\nverified = \"X 1.0, checked by hand\"\n";
+
+    #[test]
+    fn mistakes_are_named_with_their_position() {
+        assert_eq!(
+            err("id = \"x\"\nname = 3\n"),
+            "t.toml:2:8: invalid type: integer `3`, expected a string"
+        );
+        assert_eq!(
+            err(&format!("{HEAD}colour = 1\n")),
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`"
+        );
+        let unknown = format!(
+            "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"
+        );
+        assert_eq!(
+            err(&unknown),
+            "t.toml:10:10: unknown placeholder `{modle}`; known: {openai_base}, {root}, {anthropic_base}, {key}, {key_env}, {model}, {anthropic_model}, {small_model}, {profile}, {byok}, {home}, {xdg_config}, {config}, {appdata}, {localappdata}, {data}"
+        );
+        let format =
+            format!("{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"ini\"\n");
+        assert_eq!(
+            err(&format),
+            "t.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`"
+        );
+        let outside =
+            format!("{HEAD}[[file]]\nid = \"c\"\npath = \"/etc/x.json\"\nformat = \"json\"\n");
+        assert_eq!(
+            err(&outside),
+            "t.toml:6:9: path `/etc/x.json` must start with a root such as {home}, {xdg_config} or one of the template's [roots]; byok writes only below the user's home and the tool's own directories"
+        );
+    }
+}

@@ -1,0 +1,254 @@
+//! Placeholders: `{name}` inside a template's strings (and object keys), filled from the
+//! profile, the options and the resolved roots. Only string contents are filled, never
+//! syntax, so a key holding `"` or `\` can't break a file: the editors quote it.
+//!
+//! `{` starts a placeholder only when an identifier and `}` follow (`{model}`); anything
+//! else is literal text, so a tool's own reference syntax such as OpenCode's
+//! `{env:VAR}` or Continue's `${{ secrets.X }}` needs no escaping.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Placeholders filled from the profile and options.
+pub const GATEWAY: &[&str] = &[
+    "openai_base",
+    "root",
+    "anthropic_base",
+    "key",
+    "key_env",
+    "model",
+    "anthropic_model",
+    "small_model",
+    "profile",
+    "byok",
+];
+
+/// Directory placeholders every template can use.
+pub const BUILTIN_ROOTS: &[&str] = &[
+    "home",
+    "xdg_config",
+    "config",
+    "appdata",
+    "localappdata",
+    "data",
+];
+
+/// Whether `name` is a built-in placeholder.
+pub fn is_placeholder(name: &str) -> bool {
+    GATEWAY.contains(&name) || BUILTIN_ROOTS.contains(&name)
+}
+
+/// A piece of a string: literal text or a placeholder name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece<'a> {
+    Text(&'a str),
+    Var(&'a str),
+}
+
+fn pieces(s: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let bytes = s.as_bytes();
+    let (mut i, mut start) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b'{' {
+            let name_start = i + 1;
+            let mut j = name_start;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_lowercase()
+                    || bytes[j] == b'_'
+                    || (j > name_start && bytes[j].is_ascii_digit()))
+            {
+                j += 1;
+            }
+            if j > name_start && j < bytes.len() && bytes[j] == b'}' {
+                if start < i {
+                    out.push(Piece::Text(&s[start..i]));
+                }
+                out.push(Piece::Var(&s[name_start..j]));
+                i = j + 1;
+                start = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if start < s.len() {
+        out.push(Piece::Text(&s[start..]));
+    }
+    out
+}
+
+/// The placeholder names a string uses.
+pub fn names(s: &str) -> Vec<&str> {
+    pieces(s)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Var(v) => Some(v),
+            Piece::Text(_) => None,
+        })
+        .collect()
+}
+
+fn unknown(name: &str, roots: &[&str]) -> String {
+    let mut known: Vec<String> = GATEWAY
+        .iter()
+        .chain(BUILTIN_ROOTS)
+        .chain(roots)
+        .map(|n| format!("{{{n}}}"))
+        .collect();
+    known.dedup();
+    format!(
+        "unknown placeholder `{{{name}}}`; known: {}",
+        known.join(", ")
+    )
+}
+
+/// Checks that a text uses only known placeholders.
+pub fn check_text(s: &str, roots: &[&str]) -> Result<(), String> {
+    for n in names(s) {
+        if !is_placeholder(n) && !roots.contains(&n) {
+            return Err(unknown(n, roots));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a value: every string and object key uses only known placeholders.
+pub fn check_value(v: &toml::Value, roots: &[&str]) -> Result<(), String> {
+    match v {
+        toml::Value::String(s) => check_text(s, roots),
+        toml::Value::Array(a) => a.iter().try_for_each(|x| check_value(x, roots)),
+        toml::Value::Table(t) => t.iter().try_for_each(|(k, x)| {
+            check_text(k, roots)?;
+            check_value(x, roots)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a path: it starts with a root placeholder (or `~/`) and uses only roots, so a
+/// template can't aim byok at files outside the user's and the tool's directories.
+pub fn check_path(p: &str, roots: &[&str]) -> Result<(), String> {
+    let first = pieces(p).into_iter().next();
+    let rooted = match first {
+        Some(Piece::Var(v)) => BUILTIN_ROOTS.contains(&v) || roots.contains(&v),
+        Some(Piece::Text(t)) => t.starts_with("~/"),
+        None => false,
+    };
+    if !rooted {
+        return Err(format!(
+            "path `{p}` must start with a root such as {{home}}, {{xdg_config}} or one of the template's [roots]; byok writes only below the user's home and the tool's own directories"
+        ));
+    }
+    for n in names(p) {
+        if GATEWAY.contains(&n) {
+            return Err(format!(
+                "path `{p}` uses `{{{n}}}`: paths may use roots only, not profile values"
+            ));
+        }
+        if !BUILTIN_ROOTS.contains(&n) && !roots.contains(&n) {
+            return Err(unknown(n, roots));
+        }
+    }
+    if p.split(['/', '\\']).any(|seg| seg == "..") {
+        return Err(format!(
+            "path `{p}` must not climb out of its root with `..`"
+        ));
+    }
+    Ok(())
+}
+
+/// The values placeholders are filled with; `None` means "not set for this profile".
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    values: BTreeMap<String, Option<String>>,
+}
+
+/// A value could not be rendered because a placeholder has no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unset(pub String);
+
+impl Vars {
+    /// Sets a placeholder.
+    pub fn set(&mut self, name: &str, value: Option<String>) {
+        self.values.insert(name.to_string(), value);
+    }
+
+    /// A placeholder's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).and_then(Option::as_deref)
+    }
+
+    /// Fills a string.
+    pub fn str(&self, s: &str) -> Result<String, Unset> {
+        let mut out = String::new();
+        for p in pieces(s) {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Var(v) => out.push_str(self.get(v).ok_or_else(|| Unset(v.to_string()))?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fills a value, converting it to JSON (the editors' common currency).
+    pub fn value(&self, v: &toml::Value) -> Result<Value, Unset> {
+        Ok(match v {
+            toml::Value::String(s) => Value::String(self.str(s)?),
+            toml::Value::Integer(i) => Value::from(*i),
+            toml::Value::Float(f) => Value::from(*f),
+            toml::Value::Boolean(b) => Value::Bool(*b),
+            toml::Value::Datetime(d) => Value::String(d.to_string()),
+            toml::Value::Array(a) => {
+                Value::Array(a.iter().map(|x| self.value(x)).collect::<Result<_, _>>()?)
+            }
+            toml::Value::Table(t) => {
+                let mut m = serde_json::Map::new();
+                for (k, x) in t {
+                    m.insert(self.str(k)?, self.value(x)?);
+                }
+                Value::Object(m)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_identifiers_in_braces_are_placeholders() {
+        let mut v = Vars::default();
+        v.set("key_env", Some("GW_KEY".into()));
+        v.set("model", None);
+        assert_eq!(v.str("{env:{key_env}}").unwrap(), "{env:GW_KEY}");
+        assert_eq!(v.str("${{ secrets.X }}").unwrap(), "${{ secrets.X }}");
+        assert_eq!(v.str("byok/{model}"), Err(Unset("model".into())));
+        assert_eq!(v.str("{}{ a}{A}").unwrap(), "{}{ a}{A}");
+        assert_eq!(names("{a}{b_2}x{c"), ["a", "b_2"]);
+    }
+
+    #[test]
+    fn values_fill_strings_and_keys_only() {
+        let mut v = Vars::default();
+        v.set("model", Some("gpt\"4".into()));
+        let t: toml::Value =
+            toml::from_str("x = { \"{model}\" = { name = \"{model}\", n = 1 } }").unwrap();
+        assert_eq!(
+            v.value(&t["x"]).unwrap(),
+            serde_json::json!({"gpt\"4": {"name": "gpt\"4", "n": 1}})
+        );
+    }
+
+    #[test]
+    fn paths_start_at_a_root() {
+        assert!(check_path("{home}/.x", &[]).is_ok());
+        assert!(check_path("~/.x", &[]).is_ok());
+        assert!(check_path("{kilo}/kilo.json", &["kilo"]).is_ok());
+        assert!(check_path("/etc/passwd", &[]).is_err());
+        assert!(check_path("{home}/../x", &[]).is_err());
+        assert!(check_path("{home}/{model}.json", &[]).is_err());
+    }
+}

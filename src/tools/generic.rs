@@ -1,0 +1,503 @@
+//! The template engine: one [`Tool`] driven entirely by a [`Template`]. Everything a
+//! tool's adapter used to spell out (what to read, how to detect it, what to write, what
+//! to take out again, which values to watch for hand edits) comes from the template's
+//! files and values, so `owned()` can't disagree with `plan()`: both walk the same list.
+//!
+//! Semantics of a value's class (see `templates/README.md`): `set` is written and taken
+//! out by `remove` (the user's earlier value, recorded at setup, is put back); `default`
+//! is written only where absent or still byok's (by the drift record's hash); `keep` is
+//! written and never removed; `absent` is removed by setup. A value whose placeholders
+//! have no value for this profile (`{model}` without a model) is left alone, with one note.
+//!
+//! Key modes: `--key-mode helper` picks a value's `helper` variant, a profile whose key
+//! lives in an env var picks `env` (`{key_env}`), else `literal`; a missing variant falls
+//! back to the next weaker one, then to `value`. A file that receives the key itself is
+//! written 0600.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::{Current, Detection, Endpoint, Inputs, SetupOptions, Tool, ToolId, vscode};
+use crate::cli::KeyMode;
+use crate::config_edit::{self, doc};
+use crate::env::{Env, Os};
+use crate::plan::{Change, Plan};
+use crate::profile::{Gateway, KeySource};
+use crate::templates::render::{self, Unset, Vars};
+use crate::templates::{Api, Class, FileSpec, Format, Loaded, Template, ValueSpec, key_path};
+
+/// A tool described by a template.
+#[derive(Debug)]
+pub struct TemplateTool {
+    /// The loaded template and where it came from.
+    pub loaded: Loaded,
+    id: ToolId,
+    name: &'static str,
+    binaries: Vec<&'static str>,
+}
+
+/// Which form of the key a value takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyForm {
+    Literal,
+    Env,
+    Helper,
+}
+
+impl TemplateTool {
+    /// Wraps a loaded template. Its strings live as long as the process (templates are
+    /// loaded once per run).
+    pub fn new(loaded: Loaded, id: ToolId) -> Self {
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        Self {
+            name: leak(&loaded.template.name),
+            binaries: loaded
+                .template
+                .detect
+                .binaries
+                .iter()
+                .map(|b| leak(b))
+                .collect(),
+            id,
+            loaded,
+        }
+    }
+
+    fn t(&self) -> &Template {
+        &self.loaded.template
+    }
+
+    /// The directory placeholders: built-in roots, then the template's own.
+    fn roots(&self, env: &Env) -> Vars {
+        let mut v = Vars::default();
+        let s = |p: PathBuf| Some(p.display().to_string());
+        v.set("home", s(env.home.clone()));
+        v.set("xdg_config", s(env.xdg_config_home()));
+        v.set("config", s(env.electron_user_data_root()));
+        v.set("appdata", s(env.roaming_app_data()));
+        v.set("localappdata", s(env.local_app_data()));
+        v.set("data", s(env.data_dir.clone()));
+        for (name, root) in &self.t().roots {
+            let from_var = root.env.as_deref().and_then(|var| env.path_var(var));
+            let value = from_var.or_else(|| {
+                let default = match env.os {
+                    Os::Linux => root.linux.as_ref(),
+                    Os::Macos => root.macos.as_ref(),
+                    Os::Windows => root.windows.as_ref(),
+                }
+                .or(root.default.as_ref())?;
+                path_from(&v, default, env)
+            });
+            v.set(name, value.map(|p| p.display().to_string()));
+        }
+        v
+    }
+
+    /// The file a spec names: its env override, else the first candidate that exists,
+    /// else the first.
+    fn path_of(
+        &self,
+        env: &Env,
+        roots: &Vars,
+        f: &FileSpec,
+        cur: Option<&Current>,
+    ) -> Option<PathBuf> {
+        if let Some(p) = f.env.as_deref().and_then(|var| env.path_var(var)) {
+            return Some(p);
+        }
+        let candidates: Vec<PathBuf> = f
+            .path
+            .all()
+            .into_iter()
+            .filter_map(|p| path_from(roots, p, env))
+            .collect();
+        cur.and_then(|c| candidates.iter().find(|p| c.file(p).is_some()).cloned())
+            .or_else(|| candidates.into_iter().next())
+    }
+
+    fn key_form(opts: &SetupOptions, gw: &Gateway) -> KeyForm {
+        match (opts.key_mode, &gw.key) {
+            (KeyMode::Helper, _) => KeyForm::Helper,
+            (_, KeySource::Env { .. }) => KeyForm::Env,
+            _ => KeyForm::Literal,
+        }
+    }
+
+    fn vars(&self, env: &Env, gw: &Gateway, opts: &SetupOptions) -> Vars {
+        let mut v = self.roots(env);
+        v.set("openai_base", Some(gw.openai_base.clone()));
+        v.set("root", Some(gw.base.to_string()));
+        v.set("anthropic_base", Some(gw.anthropic_base.clone()));
+        v.set("key", gw.api_key().map(|k| k.expose().to_string()));
+        v.set(
+            "key_env",
+            match &gw.key {
+                KeySource::Env { var, .. } => Some(var.clone()),
+                KeySource::Literal(_) => None,
+            },
+        );
+        v.set("model", gw.model.clone());
+        v.set("anthropic_model", gw.anthropic_model.clone());
+        v.set("small_model", gw.small_model.clone());
+        v.set("profile", Some(gw.name.clone()));
+        v.set("byok", Some(opts.exe.clone()));
+        v
+    }
+
+    /// The drift label of a value (or of a leaf below it).
+    fn label(f: &FileSpec, key: &str) -> String {
+        format!("{} {key}", f.id)
+    }
+}
+
+/// A path from template text: placeholders filled from `roots`, `~/` is the home.
+fn path_from(roots: &Vars, text: &str, env: &Env) -> Option<PathBuf> {
+    let text = match text.strip_prefix("~/") {
+        Some(rest) => format!("{}/{rest}", env.home.display()),
+        None => text.to_string(),
+    };
+    let filled = roots.str(&text).ok()?;
+    Some(PathBuf::from(filled))
+}
+
+/// The variant of a value for a key form, falling back to weaker forms, then `value`.
+fn variant(v: &ValueSpec, form: KeyForm) -> Option<&toml::Value> {
+    let order: &[&Option<toml::Value>] = match form {
+        KeyForm::Helper => &[&v.helper, &v.env, &v.literal],
+        KeyForm::Env => &[&v.env, &v.literal],
+        KeyForm::Literal => &[&v.literal],
+    };
+    order.iter().find_map(|x| x.as_ref()).or(v.value.as_ref())
+}
+
+/// Whether a value's text puts the key itself in the file.
+fn holds_key(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::String(s) => render::names(s).contains(&"key"),
+        toml::Value::Array(a) => a.iter().any(holds_key),
+        toml::Value::Table(t) => t.values().any(holds_key),
+        _ => false,
+    }
+}
+
+/// What a missing placeholder means for the user, said once per plan.
+fn missing_note(tool: &str, gw: &Gateway, name: &str) -> String {
+    let flag = match name {
+        "model" => "--model",
+        "anthropic_model" => "--anthropic-model",
+        "small_model" => "--small-model",
+        "key" | "key_env" => "--key",
+        _ => "",
+    };
+    let what = name.replace('_', " ");
+    if flag.is_empty() {
+        format!(
+            "profile `{}` has no {what}, so byok left the values that need it",
+            gw.name
+        )
+    } else {
+        format!(
+            "profile `{}` has no {what}, so byok left {tool}'s settings that need one; add it with `byok init --name {} {flag} …` and run setup again",
+            gw.name, gw.name
+        )
+    }
+}
+
+fn json_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Tool for TemplateTool {
+    fn id(&self) -> ToolId {
+        self.id
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn inputs(&self, env: &Env) -> Inputs {
+        let roots = self.roots(env);
+        let mut files = Vec::new();
+        for f in &self.t().files {
+            if let Some(p) = f.env.as_deref().and_then(|var| env.path_var(var)) {
+                files.push(p);
+            }
+            files.extend(
+                f.path
+                    .all()
+                    .into_iter()
+                    .filter_map(|p| path_from(&roots, p, env)),
+            );
+        }
+        let mut dirs: Vec<PathBuf> = self
+            .t()
+            .detect
+            .dirs
+            .iter()
+            .filter_map(|d| path_from(&roots, d, env))
+            .collect();
+        if !self.t().detect.extensions.is_empty() {
+            dirs.extend(vscode::HOSTS.iter().map(|h| h.extensions_dir(env)));
+        }
+        Inputs {
+            files,
+            dirs,
+            binaries: self.binaries.clone(),
+            ..Inputs::default()
+        }
+    }
+
+    fn detect(&self, env: &Env, cur: &Current) -> Detection {
+        let roots = self.roots(env);
+        let mut det = Detection {
+            config_files: self
+                .t()
+                .files
+                .iter()
+                .filter_map(|f| self.path_of(env, &roots, f, Some(cur)))
+                .collect(),
+            ..Detection::default()
+        };
+        for b in &self.binaries {
+            det.note_binary(env, cur, b);
+        }
+        for d in &self.t().detect.dirs {
+            if let Some(p) = path_from(&roots, d, env) {
+                det.note_config_dir(env, cur, &p);
+            }
+        }
+        for ext in &self.t().detect.extensions {
+            for host in vscode::HOSTS {
+                let dir = host.extensions_dir(env);
+                let found = vscode::find_extension(host, &dir, cur.entries(&dir), &ext.id);
+                if let Some(found) = found.filter(|f| {
+                    ext.min_version
+                        .as_deref()
+                        .is_none_or(|m| vscode::version_at_least(&f.version, m))
+                }) {
+                    det.installed = true;
+                    det.evidence
+                        .push(format!("extension {} in {}", found.version, host.name));
+                }
+            }
+        }
+        det
+    }
+
+    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        let vars = self.vars(env, gw, opts);
+        let form = Self::key_form(opts, gw);
+        let mut plan = Plan::default();
+        let mut missing: BTreeSet<String> = BTreeSet::new();
+        for f in &self.t().files {
+            let Some(path) = self.path_of(env, &vars, f, Some(cur)) else {
+                continue;
+            };
+            let before = cur.file(&path).map(str::to_string);
+            let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
+            let mut text = match before.as_deref() {
+                Some(t) if !t.trim().is_empty() => {
+                    doc::check(f.format, t).map_err(bad)?;
+                    t.to_string()
+                }
+                Some(t) => format!(
+                    "{}{}",
+                    config_edit::split_bom(t).0,
+                    f.new.as_deref().unwrap_or("")
+                ),
+                None => f.new.clone().unwrap_or_default(),
+            };
+            let mut secret = f.secret;
+            let mut wrote = false;
+            for v in &f.values {
+                let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
+                if v.class == Class::Absent {
+                    text = doc::remove(f.format, &text, &key, false).map_err(bad)?;
+                    continue;
+                }
+                let Some(spec) = variant(v, form) else {
+                    continue;
+                };
+                let value = match vars.value(spec) {
+                    Ok(x) => x,
+                    Err(Unset(name)) => {
+                        missing.insert(name);
+                        continue;
+                    }
+                };
+                if v.class == Class::Default
+                    && let Some(now) = doc::get(f.format, &text, &key).map_err(bad)?
+                {
+                    let label = Self::label(f, &v.key);
+                    let byoks = cur.byoks(&label, &json_text(&now)) || now == value;
+                    if !byoks {
+                        plan.notes.push(format!(
+                            "{} sets {} to {}; byok left your choice",
+                            env.tilde(&path),
+                            v.key,
+                            crate::secret::redact(&json_text(&now))
+                        ));
+                        continue;
+                    }
+                }
+                secret |= holds_key(spec);
+                wrote = true;
+                text = doc::set(f.format, &text, &key, &value).map_err(bad)?;
+            }
+            // A file that would hold nothing of byok's is not created.
+            if before.is_none() && !wrote {
+                continue;
+            }
+            plan.changes
+                .push(Change::file(path, before, Some(text), secret));
+        }
+        for name in &missing {
+            plan.notes.push(missing_note(self.name, gw, name));
+        }
+        let mut shown = vars.clone();
+        if !opts.show_key {
+            shown.set("key", gw.api_key().map(crate::secret::ApiKey::masked));
+        }
+        plan.notes
+            .extend(self.t().notes.iter().filter_map(|n| vars.str(n).ok()));
+        plan.manual_steps
+            .extend(self.t().manual.iter().filter_map(|m| shown.str(m).ok()));
+        Ok(plan)
+    }
+
+    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        let roots = self.roots(env);
+        let mut plan = Plan::default();
+        for f in &self.t().files {
+            let Some(path) = self.path_of(env, &roots, f, Some(cur)) else {
+                continue;
+            };
+            let Some(before) = cur.file(&path) else {
+                continue;
+            };
+            let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
+            let mut text = before.to_string();
+            for v in f.values.iter().rev() {
+                if matches!(v.class, Class::Keep | Class::Absent) {
+                    continue;
+                }
+                let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
+                let label = Self::label(f, &v.key);
+                let Some(now) = doc::get(f.format, &text, &key).map_err(bad)? else {
+                    continue;
+                };
+                // A default the user chose is theirs; so is a value changed since byok wrote it.
+                if v.class == Class::Default && !cur.byoks(&label, &json_text(&now)) {
+                    continue;
+                }
+                text = match cur.prior(&label).map(serde_json::from_str::<Value>) {
+                    Some(Ok(prior)) => {
+                        let cleared = doc::remove(f.format, &text, &key, false).map_err(bad)?;
+                        doc::set(f.format, &cleared, &key, &prior).map_err(bad)?
+                    }
+                    _ => doc::remove(f.format, &text, &key, true).map_err(bad)?,
+                };
+            }
+            let (_, body) = config_edit::split_bom(&text);
+            let empty = body.trim().is_empty() || Some(body) == f.new.as_deref();
+            let after = (!empty || !cur.may_delete(&path)).then_some(text);
+            plan.changes.push(Change::file(
+                path,
+                Some(before.to_string()),
+                after,
+                f.secret,
+            ));
+        }
+        Ok(plan)
+    }
+
+    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let roots = self.roots(env);
+        let mut out = Vec::new();
+        for f in &self.t().files {
+            let text = self
+                .path_of(env, &roots, f, Some(cur))
+                .and_then(|p| cur.file(&p).map(str::to_string))
+                .unwrap_or_default();
+            for v in &f.values {
+                if v.class == Class::Absent {
+                    continue;
+                }
+                let Ok(key) = key_path(&v.key) else {
+                    continue;
+                };
+                let label = Self::label(f, &v.key);
+                let leaves = doc::leaves(f.format, &text, &key);
+                if leaves.is_empty() {
+                    out.push((label.clone(), None));
+                }
+                for (below, value) in leaves {
+                    let l = if below.is_empty() {
+                        label.clone()
+                    } else {
+                        format!("{label}.{}", below.join("."))
+                    };
+                    out.push((l, Some(value)));
+                }
+            }
+        }
+        out
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let roots = self.roots(env);
+        let mut out = Vec::new();
+        for f in &self.t().files {
+            let text = self
+                .path_of(env, &roots, f, Some(cur))
+                .and_then(|p| cur.file(&p).map(str::to_string))
+                .unwrap_or_default();
+            for v in f.values.iter().filter(|v| v.class != Class::Absent) {
+                let Ok(key) = key_path(&v.key) else {
+                    continue;
+                };
+                // JSON text, so `remove` writes back the same type.
+                let now = doc::get(f.format, &text, &key).ok().flatten();
+                out.push((Self::label(f, &v.key), now.map(|x| x.to_string())));
+            }
+        }
+        out
+    }
+
+    fn runs_key_command(&self) -> bool {
+        self.t()
+            .files
+            .iter()
+            .flat_map(|f| &f.values)
+            .any(|v| v.helper.is_some())
+    }
+
+    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
+        self.t()
+            .apis
+            .iter()
+            .map(|a| match a {
+                Api::Models => Endpoint::Models,
+                Api::Chat => Endpoint::ChatCompletions,
+                Api::Messages => Endpoint::Messages,
+                Api::Responses => Endpoint::Responses,
+            })
+            .collect()
+    }
+}
+
+/// The value a key path holds in a file of `format`, as text (for tests and hooks).
+pub fn value_text(format: Format, text: &str, key: &str) -> Option<String> {
+    let key = key_path(key).ok()?;
+    doc::get(format, text, &key)
+        .ok()
+        .flatten()
+        .map(|v| json_text(&v))
+}
