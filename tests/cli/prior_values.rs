@@ -284,3 +284,53 @@ fn remove_without_a_record_leaves_look_alike_settings_alone() {
     assert_eq!(out.stdout, "Codex CLI\n  nothing of byok's to remove\n");
     assert_eq!(t.read(CODEX), own);
 }
+
+const ROO_EXT: &str = ".vscode/extensions/rooveterinaryinc.roo-cline-3.52.1/package.json";
+const VSCODE_SETTINGS: &str = ".config/Code/User/settings.json";
+const ROO_SETTINGS_BEFORE: &str = r#"{
+    // my editor
+    "editor.fontSize": 14,
+    "roo-cline.autoImportSettingsPath": "~/Documents/roo-team-settings.json",
+    "files.exclude": {"**/.git": true,},
+}
+"#;
+
+#[test]
+fn roo_code_own_import_path_comes_back_on_remove() {
+    let t = home();
+    t.write(ROO_EXT, "{}");
+    t.write(VSCODE_SETTINGS, ROO_SETTINGS_BEFORE);
+    let out = t.run(&["setup", "roo-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "replaces your ~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath (~/Documents/roo-team-settings.json); `byok remove roo-code` puts it back",
+        "{out}"
+    );
+    assert!(!t.read(VSCODE_SETTINGS).contains("roo-team-settings"));
+
+    let out = t.run(&["remove", "roo-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "puts back your earlier ~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath (~/Documents/roo-team-settings.json)",
+        "{out}"
+    );
+    assert_eq!(t.read(VSCODE_SETTINGS), ROO_SETTINGS_BEFORE);
+    assert!(!t.exists(".local/share/byok/roo-code-settings.json"));
+}
+
+#[test]
+fn kilo_code_own_import_path_comes_back_on_remove() {
+    let t = home();
+    let before = ROO_SETTINGS_BEFORE.replace("roo-cline.", "kilo-code.");
+    t.write(
+        ".vscode/extensions/kilocode.kilo-code-4.60.0/package.json",
+        "{}",
+    );
+    t.write(VSCODE_SETTINGS, &before);
+    no_secrets(&t.run(&["setup", "kilo-code", "--yes"]).success(), KEY);
+    assert!(!t.read(VSCODE_SETTINGS).contains("roo-team-settings"));
+    no_secrets(&t.run(&["remove", "kilo-code", "--yes"]).success(), KEY);
+    assert_eq!(t.read(VSCODE_SETTINGS), before);
+}
