@@ -334,3 +334,77 @@ fn kilo_code_own_import_path_comes_back_on_remove() {
     no_secrets(&t.run(&["remove", "kilo-code", "--yes"]).success(), KEY);
     assert_eq!(t.read(VSCODE_SETTINGS), before);
 }
+
+const CLAUDE_STATE: &str = ".claude.json";
+
+/// `init` with the x-api-key scheme, so setup also approves the key in `~/.claude.json`.
+fn x_api_key_home() -> TestEnv {
+    let t = TestEnv::new();
+    t.run(&[
+        "init",
+        "--url",
+        URL,
+        "--key",
+        KEY,
+        "--model",
+        "gpt-4o",
+        "--anthropic-model",
+        "claude-sonnet-4-5",
+        "--anthropic-auth",
+        "x-api-key",
+        "--yes",
+    ])
+    .success();
+    t
+}
+
+#[test]
+fn claude_code_files_byok_created_go_again_on_remove() {
+    let t = x_api_key_home();
+    no_secrets(&t.run(&["setup", "claude-code", "--yes"]).success(), KEY);
+    assert!(t.exists(CLAUDE) && t.exists(CLAUDE_STATE));
+    let out = t.run(&["remove", "claude-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert!(
+        !out.stdout.contains("hasCompletedOnboarding stays"),
+        "{out}"
+    );
+    assert!(!t.exists(CLAUDE), "{}", t.read(CLAUDE));
+    assert!(!t.exists(CLAUDE_STATE), "{}", t.read(CLAUDE_STATE));
+}
+
+#[test]
+fn claude_code_files_byok_created_stay_once_they_hold_more() {
+    let t = x_api_key_home();
+    t.run(&["setup", "claude-code", "--yes"]).success();
+    // The user adds a setting; Claude Code records its first start.
+    let settings = t.read(CLAUDE).replacen('{', "{\n  \"theme\": \"dark\",", 1);
+    t.write(CLAUDE, &settings);
+    let state = t
+        .read(CLAUDE_STATE)
+        .replacen('{', "{\n  \"numStartups\": 1,", 1);
+    t.write(CLAUDE_STATE, &state);
+    let out = t.run(&["remove", "claude-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(t.read(CLAUDE), "{\n  \"theme\": \"dark\"\n}\n");
+    assert_eq!(
+        t.read(CLAUDE_STATE),
+        "{\n  \"numStartups\": 1,\n  \"hasCompletedOnboarding\": true\n}\n"
+    );
+}
+
+#[test]
+fn claude_code_masks_approved_fragments_of_deleted_keys() {
+    // The last 20 characters of a key from a profile deleted since: a secret too.
+    let old = "Qz8rT1vW3xY5aB7cD9eF";
+    let t = x_api_key_home();
+    t.write(
+        CLAUDE_STATE,
+        format!(
+            "{{\n  \"hasCompletedOnboarding\": true,\n  \"customApiKeyResponses\": {{\n    \"approved\": [\"{old}\"],\n    \"rejected\": []\n  }}\n}}\n"
+        ),
+    );
+    let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
+    no_secrets(&out, old);
+    assert!(out.stdout.contains("customApiKeyResponses"), "{out}");
+}
