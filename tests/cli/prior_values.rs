@@ -408,3 +408,27 @@ fn claude_code_masks_approved_fragments_of_deleted_keys() {
     no_secrets(&out, old);
     assert!(out.stdout.contains("customApiKeyResponses"), "{out}");
 }
+
+const CONTINUE_JSON: &str = ".continue/config.json";
+
+#[test]
+fn continue_empty_config_json_comes_back_empty() {
+    let t = home();
+    t.write(CONTINUE_JSON, "{}");
+    no_secrets(&t.run(&["setup", "continue", "--yes"]).success(), KEY);
+    assert!(t.read(CONTINUE_JSON).contains("\"byok (OpenAI)\""));
+    let out = t.run(&["remove", "continue", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(t.read(CONTINUE_JSON), "{}");
+    assert!(!t.exists(".continue/config.yaml"));
+}
+
+#[test]
+fn continue_users_own_models_list_stays_even_when_empty() {
+    let t = home();
+    let before = "{\n  // mine\n  \"models\": [],\n  \"allowAnonymousTelemetry\": false\n}\n";
+    t.write(CONTINUE_JSON, before);
+    t.run(&["setup", "continue", "--yes"]).success();
+    t.run(&["remove", "continue", "--yes"]).success();
+    assert_eq!(t.read(CONTINUE_JSON), before);
+}
