@@ -432,3 +432,78 @@ fn continue_users_own_models_list_stays_even_when_empty() {
     t.run(&["remove", "continue", "--yes"]).success();
     assert_eq!(t.read(CONTINUE_JSON), before);
 }
+
+const CURSOR_DB: &str = ".config/Cursor/User/globalStorage/state.vscdb";
+const CURSOR_BLOB: &str = "src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser";
+
+/// A Cursor `state.vscdb` holding the realistic settings blob, edited by `edit`.
+fn cursor_home(edit: impl Fn(String) -> String) -> (TestEnv, String) {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cursor/realistic/applicationUser.json");
+    let blob = edit(std::fs::read_to_string(fixture).unwrap());
+    let path = t.home().join(CURSOR_DB);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);")
+        .unwrap();
+    conn.execute(
+        "INSERT INTO ItemTable (key, value) VALUES (?1, ?2)",
+        (CURSOR_BLOB, &blob),
+    )
+    .unwrap();
+    (t, blob)
+}
+
+fn cursor_blob(t: &TestEnv) -> String {
+    let conn = rusqlite::Connection::open(t.home().join(CURSOR_DB)).unwrap();
+    conn.query_row(
+        "SELECT value FROM ItemTable WHERE key = ?1",
+        [CURSOR_BLOB],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn cursor_own_base_url_and_models_come_back_on_remove() {
+    let _g = crate::setup_editors::cursor_lock();
+    // The user's own OpenAI proxy, switched on; gpt-4o switched off in Cursor.
+    let (t, before) = cursor_home(|b| {
+        b.replacen(
+            "\"openAIBaseUrl\":null,\"useOpenAIKey\":false",
+            "\"openAIBaseUrl\":\"https://openai-proxy.corp.example/v1\",\"useOpenAIKey\":true",
+            1,
+        )
+    });
+    assert!(before.contains("corp.example"));
+    let out = t.run(&["setup", "cursor", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "replaces your ~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl (\"https://openai-proxy.corp.example/v1\"); `byok remove cursor` puts it back",
+        "{out}"
+    );
+    assert!(cursor_blob(&t).contains("\"openAIBaseUrl\":\"https://gw.example.com/v1\""));
+
+    let out = t.run(&["remove", "cursor", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "puts back your earlier ~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl (\"https://openai-proxy.corp.example/v1\")",
+        "{out}"
+    );
+    assert_eq!(cursor_blob(&t), before);
+}
+
+#[test]
+fn cursor_override_off_comes_back_off_with_the_models_as_they_were() {
+    let _g = crate::setup_editors::cursor_lock();
+    let (t, before) = cursor_home(|b| b);
+    t.run(&["setup", "cursor", "--yes"]).success();
+    assert_ne!(cursor_blob(&t), before);
+    let out = t.run(&["remove", "cursor", "--yes"]).success();
+    assert!(!out.stdout.contains("model ids byok added stay"), "{out}");
+    assert_eq!(cursor_blob(&t), before);
+}
