@@ -12,7 +12,8 @@
 //! VS Code-family host where the extension is installed (or the one `--host`), editing
 //! the JSONC in place. The file is byok's own and is regenerated whole; the setting is
 //! the only value byok owns in `settings.json`. Because the import re-runs at every
-//! start, `remove` clears the setting and deletes the file.
+//! start, `remove` clears the setting and deletes the file; where the user's own setting
+//! pointed elsewhere before setup, the drift record keeps it and `remove` writes it back.
 //!
 //! VS Code profiles: the setting has no `scope` in Roo's manifest (Roo-Code
 //! `src/package.json`, `contributes.configuration.properties["roo-cline.autoImportSettingsPath"]`
@@ -145,6 +146,10 @@ impl Tool for Flavor {
 
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
         owned(self, env, cur)
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        restorable(self, env, cur)
     }
 
     fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
@@ -387,7 +392,7 @@ pub fn plan(
                 && resolve(&old, env) != import
             {
                 plan.notes.push(format!(
-                    "{} in {} pointed at {old}; it now points at byok's file (the old file is left as it is, and `byok restore` puts the setting back)",
+                    "{} in {} pointed at {old}; it now points at byok's file (the old file is left as it is)",
                     f.setting,
                     env.tilde(&path)
                 ));
@@ -492,7 +497,17 @@ pub fn remove(f: &Flavor, env: &Env, opts: &SetupOptions, cur: &Current) -> Resu
             ));
             continue;
         }
-        let after = jsonc::remove(text, &[f.setting], false).map_err(unparsable)?;
+        // The user's own setting from before setup comes back; without one, the key goes.
+        let label = setting_label(f, env, &path);
+        let prior = cur
+            .prior(&label)
+            .and_then(|v| serde_json::from_str::<Value>(v).ok())
+            .filter(|v| v.as_str().is_none_or(|s| resolve(s, env) != import));
+        let after = match prior {
+            Some(v) => jsonc::set(text, &[f.setting], &v),
+            None => jsonc::remove(text, &[f.setting], false),
+        }
+        .map_err(unparsable)?;
         plan.changes.push(Change::file(
             path.clone(),
             Some(text.to_string()),
@@ -521,12 +536,33 @@ pub fn owned(f: &Flavor, env: &Env, cur: &Current) -> Vec<(String, Option<String
         .flat_map(|host| settings_files(host, env, cur))
         .map(|path| {
             let value = cur.file(&path).and_then(|t| setting_value(f, t));
-            (format!("{} {}", env.tilde(&path), f.setting), value)
+            (setting_label(f, env, &path), value)
         })
         .collect();
     let import = f.import_file(env);
     out.push((env.tilde(&import), cur.file(&import).map(str::to_string)));
     out
+}
+
+/// The [`owned`] label of the setting in one `settings.json`.
+fn setting_label(f: &Flavor, env: &Env, path: &Path) -> String {
+    format!("{} {}", env.tilde(path), f.setting)
+}
+
+/// The setting in every host's `settings.json` as JSON text, so `remove` writes back the
+/// user's own value where setup replaced it (the import file is byok's alone).
+pub fn restorable(f: &Flavor, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+    HOSTS
+        .iter()
+        .flat_map(|host| settings_files(host, env, cur))
+        .map(|path| {
+            let value = cur
+                .file(&path)
+                .and_then(|t| jsonc::get(t, &[f.setting]).ok().flatten())
+                .map(|v| v.to_string());
+            (setting_label(f, env, &path), value)
+        })
+        .collect()
 }
 
 /// What the written profiles call: chat completions, plus messages for the Anthropic one.

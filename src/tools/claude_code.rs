@@ -22,7 +22,10 @@
 //! `hasCompletedOnboarding: true`, and with `x-api-key` the key's last 20 characters in
 //! `customApiKeyResponses.approved`. `remove` takes out those env entries, an
 //! `apiKeyHelper` only when it is byok's command, and the approval of the key it finds in
-//! `env`; `hasCompletedOnboarding` stays (it only skips first-run screens). Where the user
+//! `env`; `hasCompletedOnboarding` stays (it only skips first-run screens). A file byok
+//! created goes again once it holds nothing but byok's settings (one Claude Code has
+//! written to since stays). The approved fragments byok reads are registered as secrets,
+//! so one left by a deleted profile's key is masked too. Where the user
 //! had a value of their own before setup (a corporate `ANTHROPIC_BASE_URL`, their own
 //! `apiKeyHelper`), setup's drift record keeps it and `remove` writes it back instead.
 //!
@@ -195,6 +198,36 @@ fn is_byok_helper(value: &Value) -> bool {
     value.as_str().is_some_and(|s| s.contains(HELPER_MARK))
 }
 
+/// Registers the key fragments Claude Code keeps as approved in the state file as
+/// secrets, so a fragment of a key from a deleted profile is masked in diffs too.
+fn register_approved(state: Option<&str>) {
+    if let Some(Value::Array(list)) = state.and_then(|t| {
+        jsonc::get(t, &["customApiKeyResponses", "approved"])
+            .ok()
+            .flatten()
+    }) {
+        for frag in list.iter().filter_map(Value::as_str) {
+            crate::secret::register(frag);
+        }
+    }
+}
+
+/// Whether the drift record says byok created `path` (it was missing or blank before).
+fn created_by_byok(cur: &Current, path: &Path) -> bool {
+    cur.created.as_ref().is_some_and(|c| c.contains(path))
+}
+
+/// Whether JSON(C) text holds nothing but the `leftover` members (all of them byok's).
+fn holds_only(text: &str, leftover: &[(&str, Value)]) -> bool {
+    match jsonc::parse(text) {
+        Ok(Some(Value::Object(m))) => m
+            .iter()
+            .all(|(k, v)| leftover.iter().any(|(lk, lv)| k == lk && v == lv)),
+        Ok(None) => true,
+        _ => false,
+    }
+}
+
 /// The part of a key Claude Code remembers as approved.
 fn approved_fragment(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
@@ -279,6 +312,7 @@ impl Tool for ClaudeCode {
         let p = Paths::new(env);
         let mut plan = Plan::default();
         let helper = opts.key_mode == KeyMode::Helper;
+        register_approved(cur.file(p.state(cur)));
 
         // settings.json
         let before = cur.file(&p.settings).map(str::to_string);
@@ -363,6 +397,7 @@ impl Tool for ClaudeCode {
         let p = Paths::new(env);
         let mut plan = Plan::default();
         let mut written_key = None;
+        register_approved(cur.file(p.state(cur)));
         if let Some(before) = cur.file(&p.settings) {
             let mut text = before.to_string();
             if let Some(Value::String(k)) = edit_get(env, &p.settings, &text, &["env", API_KEY])? {
@@ -382,19 +417,24 @@ impl Tool for ClaudeCode {
                     None => edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?,
                 };
             }
+            // A file byok created goes once nothing but byok's settings was in it.
+            let after =
+                (!(created_by_byok(cur, &p.settings) && holds_only(&text, &[]))).then_some(text);
             plan.changes.push(Change::file(
                 &p.settings,
                 Some(before.to_string()),
-                Some(text),
+                after,
                 false,
             ));
         }
         let state_path = p.state(cur);
-        if let (Some(before), Some(key)) = (cur.file(state_path), written_key) {
-            let frag = approved_fragment(&key);
+        let mut kept_state = cur.file(state_path).is_some();
+        if let Some(before) = cur.file(state_path) {
             let path = ["customApiKeyResponses", "approved"];
             let mut text = before.to_string();
-            if let Some(Value::Array(list)) = edit_get(env, state_path, &text, &path)? {
+            if let Some(frag) = written_key.as_deref().map(approved_fragment)
+                && let Some(Value::Array(list)) = edit_get(env, state_path, &text, &path)?
+            {
                 let kept: Vec<Value> = list
                     .iter()
                     .filter(|v| v.as_str() != Some(frag.as_str()))
@@ -408,17 +448,23 @@ impl Tool for ClaudeCode {
                     };
                 }
             }
+            // A state file byok created and Claude Code never wrote to holds only byok's
+            // onboarding flag: it goes, as there was no file before.
+            kept_state = !(created_by_byok(cur, state_path)
+                && holds_only(&text, &[("hasCompletedOnboarding", json!(true))]));
             plan.changes.push(Change::file(
                 state_path,
                 Some(before.to_string()),
-                Some(text),
+                kept_state.then_some(text),
                 true,
             ));
         }
-        plan.notes.push(format!(
-            "hasCompletedOnboarding stays true in {}: it only skips Claude Code's first-run screens",
-            env.tilde(state_path)
-        ));
+        if kept_state {
+            plan.notes.push(format!(
+                "hasCompletedOnboarding stays true in {}: it only skips Claude Code's first-run screens",
+                env.tilde(state_path)
+            ));
+        }
         Ok(plan)
     }
 
@@ -468,6 +514,7 @@ impl Tool for ClaudeCode {
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
         let p = Paths::new(env);
+        register_approved(cur.file(p.state(cur)));
         let mut out = Vec::new();
         let settings_text = cur.file(&p.settings);
         let file = env.tilde(&p.settings);

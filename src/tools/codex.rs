@@ -9,9 +9,10 @@
 //!   With `--key-mode helper` the table gets `[model_providers.byok.auth]` (`command` =
 //!   byok, `args` = `--profile P print-key`) instead of `env_key`, and no key is written.
 //! - `~/.codex/.env`: the line `BYOK_API_KEY='…' # managed by byok` (mode 0600), written
-//!   with [`config_edit::dotenv`]. Codex loads this file at start-up (dotenvy, which
-//!   reads single quotes literally and allows the trailing comment) and skips only names
-//!   starting with `CODEX_`.
+//!   with [`config_edit::dotenv`], whose quoting rule alone decides which keys a `.env`
+//!   can hold (a key it refuses needs `--key-mode helper`). Codex loads this file at
+//!   start-up (dotenvy, which reads single quotes literally, double quotes with escapes,
+//!   and allows the trailing comment) and skips only names starting with `CODEX_`.
 //!
 //! `remove` puts back the user's own `model` and `model_provider` from before setup
 //! (kept in the drift record) and deletes `.env` only when byok created it.
@@ -156,22 +157,15 @@ impl Tool for Codex {
                 let key = gw.require_key()?;
                 t = toml_file::set(&t, &provider_path("env_key"), KEY_VAR).map_err(bad)?;
                 t = toml_file::remove(&t, &provider_path("auth"), false).map_err(bad)?;
-                // dotenvy (Codex's reader) takes single quotes literally but has no
-                // backtick quoting, the fallback for a value holding `'`.
-                if key.expose().contains('\'') {
-                    return Err(UserError::new(format!(
-                        "the key holds a single quote, which {} can't carry for Codex",
-                        env.tilde(&dotenv)
-                    ))
-                    .hint("use `--key-mode helper` so Codex asks byok for the key")
-                    .into());
-                }
+                // The shared .env grammar decides what the file can carry (dotenvy, Codex's
+                // reader, reads its quoting back exactly); the helper needs no file.
                 let base = env_before.as_deref().unwrap_or("");
                 Some(dotenv::set(base, KEY_VAR, key.expose()).map_err(|e| {
                     UserError::new(format!(
-                        "can't write the key to {}: {e}",
+                        "could not write the key to {}: {e:#}",
                         env.tilde(&dotenv)
                     ))
+                    .hint("use `--key-mode helper` so Codex asks byok for the key, or ask the gateway for a key without quote characters or line breaks")
                 })?)
             }
             KeyMode::Helper => {
@@ -504,6 +498,29 @@ mod tests {
         let removed = Codex.remove(&e, &opts(), &c).unwrap();
         assert_eq!(removed.changes[0].after.as_deref(), Some(""));
         assert_eq!(removed.changes[1].after, None);
+    }
+
+    /// Issue 8: Codex refused every key holding `'` by a rule of its own; the shared
+    /// .env grammar double-quotes such a key, and what it cannot quote is refused with
+    /// the file and the way out.
+    #[test]
+    fn the_shared_dotenv_rule_decides_which_keys_the_file_holds() {
+        let e = env(&[]);
+        let quoted = "sk-it's-0123456789abcdef";
+        let g = crate::tools::testing::gateway(quoted, "gw-model");
+        let plan = Codex.plan(&e, &g, &opts(), &cur(&[])).unwrap();
+        assert_eq!(
+            plan.changes[1].after.as_deref().unwrap(),
+            format!("BYOK_API_KEY=\"{quoted}\" # managed by byok\n")
+        );
+        let g = crate::tools::testing::gateway("sk-it's-\"0123456789abcdef", "gw-model");
+        let err = Codex.plan(&e, &g, &opts(), &cur(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not write the key to ~/.codex/.env: can't write BYOK_API_KEY to a .env file: its value holds ' together with \", $, ` or \\, which npm dotenv, python-dotenv and shells read differently in every quoting"
+        );
+        let hint = err.downcast_ref::<UserError>().unwrap().hint.clone();
+        assert!(hint.unwrap().starts_with("use `--key-mode helper`"));
     }
 
     #[test]

@@ -28,6 +28,10 @@
 //!   substitution is the top-level `env` list, `core/config/load.ts`), so there the key is
 //!   written into the entries themselves and the file gets mode 0600.
 //!
+//! `remove` takes out byok's entries and line; a `models` list byok added to a
+//! config.json that had none goes with them (the drift record says it had none), so a
+//! `{}` comes back as `{}`. A config.yaml byok created goes once only its header is left.
+//!
 //! Secret lookup order, which [`Continue::diagnose`] checks: the extension reads
 //! `~/.continue/.env`, then `<workspace>/.continue/.env`, `<workspace>/.env`, then the
 //! process environment; `cn` reads the process environment first, and loads `./.env`
@@ -81,6 +85,12 @@ const MODELS: OwnedList<'static> = OwnedList {
     prepend: true,
     created: Some("# Continue config created by byok."),
 };
+/// The [`Tool::owned`] label telling whether config.json had a `models` list of its own.
+const JSON_MODELS: &str = "config.json models";
+/// Its value while config.json has no `models` key (else `a list`): the prior `remove`
+/// acts on, taking out a list byok added once byok's entries are gone from it.
+const NO_LIST: &str = "none";
+
 /// First line of a config.yaml byok creates.
 const CREATED: &str = "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n";
 
@@ -301,7 +311,16 @@ impl Tool for Continue {
                 .push(Change::file(&p.yaml, Some(text.to_string()), after, false));
         }
         if let Some(text) = cur.file(&p.json) {
-            match json_models_set(text, &[]) {
+            let created_list = cur.prior(JSON_MODELS) == Some(NO_LIST);
+            match json_models_set(text, &[]).and_then(|after| {
+                // A `models` list byok added goes again once nothing else is in it.
+                let empty = jsonc::get(&after, &["models"])? == Some(Json::Array(Vec::new()));
+                if created_list && empty {
+                    jsonc::remove(&after, &["models"], false)
+                } else {
+                    Ok(after)
+                }
+            }) {
                 Ok(after) => plan.changes.push(Change::file(
                     &p.json,
                     Some(text.to_string()),
@@ -338,6 +357,7 @@ impl Tool for Continue {
                         .map(Json::to_string);
                     (format!("config.json models/{name}"), entry)
                 })
+                .chain([(JSON_MODELS.to_string(), Some(json_list_state(cur, &p)))])
                 .collect();
         }
         let owned = cur
@@ -359,6 +379,18 @@ impl Tool for Continue {
             cur.file(&p.env).and_then(|t| dotenv::get(t, SECRET)),
         ));
         out
+    }
+
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let p = Paths::new(env);
+        if p.uses_json(cur) {
+            // Only a missing list is worth giving back; an existing one stays anyway.
+            let state = json_list_state(cur, &p);
+            return vec![(JSON_MODELS.to_string(), (state == NO_LIST).then_some(state))];
+        }
+        // `BYOK_API_KEY` is byok's own name: a value found there is an older byok's key
+        // (see the `outdated` fixture), not the user's, so it is not given back.
+        Vec::new()
     }
 
     fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
@@ -529,6 +561,16 @@ fn register_secrets(p: &Paths, cur: &Current) {
     if let Some(Ok(Some(v))) = cur.file(&p.json).map(jsonc::parse) {
         walk_json(&v);
     }
+}
+
+/// Whether config.json has a `models` key: [`NO_LIST`] or `a list`. Edits inside the
+/// list leave it as it is, so they are no drift.
+fn json_list_state(cur: &Current, p: &Paths) -> String {
+    let has = cur
+        .file(&p.json)
+        .and_then(|t| jsonc::get(t, &["models"]).ok().flatten())
+        .is_some();
+    if has { "a list" } else { NO_LIST }.to_string()
 }
 
 /// Makes byok's entries (by `title`) in config.json's `models` array exactly `items`, in

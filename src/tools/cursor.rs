@@ -11,7 +11,10 @@
 //! byok owns, inside that blob: `openAIBaseUrl` (the gateway's `/v1` URL), `useOpenAIKey`
 //! (`true`), and the model id's entries in `aiSettings.userAddedModels` and
 //! `aiSettings.modelOverrideEnabled` (and its removal from `modelOverrideDisabled`).
-//! Only those fields are edited, in the blob's text ([`jsonc::set`]): every other byte is
+//! `remove` writes back the user's own `openAIBaseUrl` and `useOpenAIKey` (kept in the
+//! drift record at setup; a field that was missing goes again) and undoes the model-list
+//! edits against the lists as they were, unless a model added since makes byok's one
+//! unclear. Only those fields are edited, in the blob's text ([`jsonc::set`]): every other byte is
 //! kept as Cursor wrote it (integers beyond 64 bits, float spellings, escapes, order), and
 //! new content stays on the blob's one line. The row is written only while Cursor is not
 //! running (it keeps this state in memory and writes it back), in one transaction, after
@@ -214,6 +217,58 @@ impl BlobEdit<'_> {
         jsonc::get(&self.text, path).map_err(|e| blob_error(self.env, self.db, &e.to_string()))
     }
 
+    fn remove(&mut self, path: &[&str]) -> Result<()> {
+        self.text = jsonc::remove(&self.text, path, true)
+            .map_err(|e| blob_error(self.env, self.db, &e.to_string()))?;
+        Ok(())
+    }
+
+    /// Undoes setup's model edits against `prior`'s lists (see `restorable`): the one
+    /// model byok added (now added and enabled, not disabled, and not so before) gets
+    /// its earlier place in each list back; a list that was missing goes once empty.
+    /// With no such model, or several (the user added one since), nothing changes: a
+    /// model list entry of the user's is never taken out. Whether it undid them.
+    fn restore_model(&mut self, prior: &Value) -> Result<bool> {
+        let was = |list: &str| -> Option<Vec<Value>> {
+            prior.get(list).and_then(Value::as_array).cloned()
+        };
+        let [added, enabled, disabled] = MODEL_LISTS;
+        let now = |list: &str| self.list(list);
+        let (now_added, now_enabled, now_disabled) = (now(added)?, now(enabled)?, now(disabled)?);
+        let in_was = |list: &str, m: &Value| was(list).is_some_and(|l| l.contains(m));
+        let byoks: Vec<&Value> = now_added
+            .iter()
+            .filter(|m| now_enabled.contains(m) && !now_disabled.contains(m))
+            .filter(|m| !in_was(added, m) || !in_was(enabled, m) || in_was(disabled, m))
+            .collect();
+        let [model] = byoks.as_slice() else {
+            return Ok(false);
+        };
+        let model = (*model).clone();
+        for list in MODEL_LISTS {
+            let mut items = self.list(list)?;
+            let before = items.clone();
+            match was(list) {
+                Some(old) if old.contains(&model) => {
+                    if !items.contains(&model) {
+                        let at = old.iter().position(|m| *m == model).unwrap_or(0);
+                        items.insert(at.min(items.len()), model.clone());
+                    }
+                }
+                _ => items.retain(|m| *m != model),
+            }
+            if items == before {
+                continue;
+            }
+            if items.is_empty() && was(list).is_none() {
+                self.remove(&["aiSettings", list])?;
+            } else {
+                self.set(&["aiSettings", list], &Value::Array(items))?;
+            }
+        }
+        Ok(true)
+    }
+
     /// The string list `aiSettings.<field>`, empty when missing.
     fn list(&self, field: &str) -> Result<Vec<Value>> {
         match self.get(&["aiSettings", field])? {
@@ -272,6 +327,20 @@ fn configured(env: &Env, db: &std::path::Path, before: &str, gw: &Gateway) -> Re
         return Ok(serde_json::to_string(&value).expect("a JSON value always serialises"));
     }
     Ok(blob.text)
+}
+
+/// The top-level blob fields byok owns, in [`labels`] order.
+const OWNED: [&str; 2] = ["openAIBaseUrl", "useOpenAIKey"];
+/// The `aiSettings` lists byok edits for its model.
+const MODEL_LISTS: [&str; 3] = [
+    "userAddedModels",
+    "modelOverrideEnabled",
+    "modelOverrideDisabled",
+];
+
+/// The [`Tool::owned`] labels of [`OWNED`].
+fn labels(env: &Env) -> [String; 2] {
+    OWNED.map(|f| format!("{} {f}", env.tilde(&state_db(env))))
 }
 
 /// A change to the blob row (equal texts mean nothing to do).
@@ -389,27 +458,53 @@ impl Tool for Cursor {
         let Some(before) = cur.sqlite_item(&db, BLOB_KEY) else {
             return Ok(plan);
         };
-        let old = parse_blob(env, &db, before)?;
+        parse_blob(env, &db, before)?;
         let mut blob = BlobEdit {
             env,
             db: &db,
             text: before.to_string(),
         };
-        if old.get("openAIBaseUrl").is_some_and(|v| !v.is_null()) {
-            blob.set(&["openAIBaseUrl"], &Value::Null)?;
+        let [url_label, toggle_label] = labels(env);
+        let prior_of = |label: &str| -> Option<Value> {
+            cur.prior(label).and_then(|v| serde_json::from_str(v).ok())
+        };
+        let url_prior = prior_of(&url_label);
+        let toggle_prior = prior_of(&toggle_label);
+        // With a record that lists created files, a field without a kept value was
+        // missing before setup; an older record cannot tell, so the override goes off.
+        let knows_absent = cur.created.is_some();
+        match url_prior {
+            Some(v) => blob.set(&["openAIBaseUrl"], &v)?,
+            None if knows_absent => blob.remove(&["openAIBaseUrl"])?,
+            None if blob.get(&["openAIBaseUrl"])?.is_some_and(|v| !v.is_null()) => {
+                blob.set(&["openAIBaseUrl"], &Value::Null)?;
+            }
+            None => {}
         }
-        if old.get("useOpenAIKey") == Some(&Value::Bool(true)) {
-            blob.set(&["useOpenAIKey"], &Value::Bool(false))?;
+        match toggle_prior.as_ref().map(|p| p.get("useOpenAIKey")) {
+            Some(Some(v)) => blob.set(&["useOpenAIKey"], v)?,
+            Some(None) => blob.remove(&["useOpenAIKey"])?,
+            None if knows_absent => blob.remove(&["useOpenAIKey"])?,
+            None if blob.get(&["useOpenAIKey"])? == Some(Value::Bool(true)) => {
+                blob.set(&["useOpenAIKey"], &Value::Bool(false))?;
+            }
+            None => {}
         }
+        let models_back = match &toggle_prior {
+            Some(p) => blob.restore_model(p)?,
+            None => false,
+        };
         let after = blob.text;
         plan.changes.push(blob_change(db, before, after));
         if !plan.is_up_to_date() {
             if is_running(cur) {
                 return Err(running_error("remove"));
             }
-            plan.notes.push(
-                "the model ids byok added stay in Cursor's model list; switch them off under Cursor Settings → Models if you like".to_string(),
-            );
+            if !models_back {
+                plan.notes.push(
+                    "the model ids byok added stay in Cursor's model list; switch them off under Cursor Settings → Models if you like".to_string(),
+                );
+            }
             plan.manual_steps.push(
                 "delete the gateway key under Cursor Settings → Models → API Keys (byok cannot reach it)"
                     .to_string(),
@@ -421,16 +516,42 @@ impl Tool for Cursor {
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
         let db = state_db(env);
         let blob = read_blob(cur, &db);
-        ["openAIBaseUrl", "useOpenAIKey"]
-            .iter()
-            .map(|field| {
+        labels(env)
+            .into_iter()
+            .zip(OWNED)
+            .map(|(label, field)| {
                 let value = blob
                     .as_ref()
-                    .and_then(|b| b.get(*field))
+                    .and_then(|b| b.get(field))
                     .map(Value::to_string);
-                (format!("{} {field}", env.tilde(&db)), value)
+                (label, value)
             })
             .collect()
+    }
+
+    /// `openAIBaseUrl` as JSON text; under `useOpenAIKey`, an object with its value and
+    /// the three model lists byok edits as they were (a Cursor model toggle is no drift,
+    /// so the lists have no label of their own), from which `remove` undoes byok's model.
+    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
+        let db = state_db(env);
+        let blob = read_blob(cur, &db);
+        let field = |f: &str| blob.as_ref().and_then(|b| b.get(f)).cloned();
+        let [url_label, toggle_label] = labels(env);
+        let toggle = field("useOpenAIKey").map(|v| {
+            let mut kept = Map::new();
+            kept.insert("useOpenAIKey".to_string(), v);
+            let ai = field("aiSettings");
+            for list in MODEL_LISTS {
+                if let Some(l) = ai.as_ref().and_then(|a| a.get(list)) {
+                    kept.insert(list.to_string(), l.clone());
+                }
+            }
+            Value::Object(kept).to_string()
+        });
+        vec![
+            (url_label, field("openAIBaseUrl").map(|v| v.to_string())),
+            (toggle_label, toggle),
+        ]
     }
 
     fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
@@ -760,6 +881,49 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// Issue 8, items 7 and 18: remove gives back the user's own values and model lists,
+    /// but never takes out a model the user added since.
+    #[test]
+    fn remove_gives_back_priors_and_leaves_models_added_since() {
+        let e = env(Os::Linux);
+        let g = gw("https://gw.example.com", Some("gw-model"));
+        let mine = BLOB.replace(
+            r#""openAIBaseUrl":null"#,
+            r#""openAIBaseUrl":"https://mine.example/v1""#,
+        );
+        let mut cur = with_blob(&e, Some(&mine));
+        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let mut set = with_blob(&e, plan.changes[0].after.as_deref());
+        set.prior = Cursor
+            .restorable(&e, &cur)
+            .into_iter()
+            .filter_map(|(l, v)| Some((l, v?)))
+            .collect();
+        set.created = Some(Default::default());
+        let r = Cursor.remove(&e, &SetupOptions::default(), &set).unwrap();
+        assert_eq!(r.changes[0].after.as_deref(), Some(mine.as_str()));
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+
+        // The user added a model in Cursor since: which one is byok's is unclear, so
+        // the lists stay and the note says so.
+        let added = plan.changes[0].after.as_deref().unwrap().replace(
+            r#""userAddedModels":["gw-model"]"#,
+            r#""userAddedModels":["gw-model","my-model"]"#,
+        );
+        let added = added.replace(
+            r#""modelOverrideEnabled":["claude-4-sonnet","gw-model"]"#,
+            r#""modelOverrideEnabled":["claude-4-sonnet","gw-model","my-model"]"#,
+        );
+        cur = with_blob(&e, Some(&added));
+        cur.prior = set.prior.clone();
+        cur.created = Some(Default::default());
+        let r = Cursor.remove(&e, &SetupOptions::default(), &cur).unwrap();
+        let after = r.changes[0].after.as_deref().unwrap();
+        assert!(after.contains(r#""userAddedModels":["gw-model","my-model"]"#));
+        assert!(after.contains(r#""openAIBaseUrl":"https://mine.example/v1""#));
+        assert!(r.notes[0].starts_with("the model ids byok added stay"));
     }
 
     #[test]

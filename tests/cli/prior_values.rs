@@ -284,3 +284,226 @@ fn remove_without_a_record_leaves_look_alike_settings_alone() {
     assert_eq!(out.stdout, "Codex CLI\n  nothing of byok's to remove\n");
     assert_eq!(t.read(CODEX), own);
 }
+
+const ROO_EXT: &str = ".vscode/extensions/rooveterinaryinc.roo-cline-3.52.1/package.json";
+const VSCODE_SETTINGS: &str = ".config/Code/User/settings.json";
+const ROO_SETTINGS_BEFORE: &str = r#"{
+    // my editor
+    "editor.fontSize": 14,
+    "roo-cline.autoImportSettingsPath": "~/Documents/roo-team-settings.json",
+    "files.exclude": {"**/.git": true,},
+}
+"#;
+
+#[test]
+fn roo_code_own_import_path_comes_back_on_remove() {
+    let t = home();
+    t.write(ROO_EXT, "{}");
+    t.write(VSCODE_SETTINGS, ROO_SETTINGS_BEFORE);
+    let out = t.run(&["setup", "roo-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "replaces your ~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath (~/Documents/roo-team-settings.json); `byok remove roo-code` puts it back",
+        "{out}"
+    );
+    assert!(!t.read(VSCODE_SETTINGS).contains("roo-team-settings"));
+
+    let out = t.run(&["remove", "roo-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "puts back your earlier ~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath (~/Documents/roo-team-settings.json)",
+        "{out}"
+    );
+    assert_eq!(t.read(VSCODE_SETTINGS), ROO_SETTINGS_BEFORE);
+    assert!(!t.exists(".local/share/byok/roo-code-settings.json"));
+}
+
+#[test]
+fn kilo_code_own_import_path_comes_back_on_remove() {
+    let t = home();
+    let before = ROO_SETTINGS_BEFORE.replace("roo-cline.", "kilo-code.");
+    t.write(
+        ".vscode/extensions/kilocode.kilo-code-4.60.0/package.json",
+        "{}",
+    );
+    t.write(VSCODE_SETTINGS, &before);
+    no_secrets(&t.run(&["setup", "kilo-code", "--yes"]).success(), KEY);
+    assert!(!t.read(VSCODE_SETTINGS).contains("roo-team-settings"));
+    no_secrets(&t.run(&["remove", "kilo-code", "--yes"]).success(), KEY);
+    assert_eq!(t.read(VSCODE_SETTINGS), before);
+}
+
+const CLAUDE_STATE: &str = ".claude.json";
+
+/// `init` with the x-api-key scheme, so setup also approves the key in `~/.claude.json`.
+fn x_api_key_home() -> TestEnv {
+    let t = TestEnv::new();
+    t.run(&[
+        "init",
+        "--url",
+        URL,
+        "--key",
+        KEY,
+        "--model",
+        "gpt-4o",
+        "--anthropic-model",
+        "claude-sonnet-4-5",
+        "--anthropic-auth",
+        "x-api-key",
+        "--yes",
+    ])
+    .success();
+    t
+}
+
+#[test]
+fn claude_code_files_byok_created_go_again_on_remove() {
+    let t = x_api_key_home();
+    no_secrets(&t.run(&["setup", "claude-code", "--yes"]).success(), KEY);
+    assert!(t.exists(CLAUDE) && t.exists(CLAUDE_STATE));
+    let out = t.run(&["remove", "claude-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert!(
+        !out.stdout.contains("hasCompletedOnboarding stays"),
+        "{out}"
+    );
+    assert!(!t.exists(CLAUDE), "{}", t.read(CLAUDE));
+    assert!(!t.exists(CLAUDE_STATE), "{}", t.read(CLAUDE_STATE));
+}
+
+#[test]
+fn claude_code_files_byok_created_stay_once_they_hold_more() {
+    let t = x_api_key_home();
+    t.run(&["setup", "claude-code", "--yes"]).success();
+    // The user adds a setting; Claude Code records its first start.
+    let settings = t.read(CLAUDE).replacen('{', "{\n  \"theme\": \"dark\",", 1);
+    t.write(CLAUDE, &settings);
+    let state = t
+        .read(CLAUDE_STATE)
+        .replacen('{', "{\n  \"numStartups\": 1,", 1);
+    t.write(CLAUDE_STATE, &state);
+    let out = t.run(&["remove", "claude-code", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(t.read(CLAUDE), "{\n  \"theme\": \"dark\"\n}\n");
+    assert_eq!(
+        t.read(CLAUDE_STATE),
+        "{\n  \"numStartups\": 1,\n  \"hasCompletedOnboarding\": true\n}\n"
+    );
+}
+
+#[test]
+fn claude_code_masks_approved_fragments_of_deleted_keys() {
+    // The last 20 characters of a key from a profile deleted since: a secret too.
+    let old = "Qz8rT1vW3xY5aB7cD9eF";
+    let t = x_api_key_home();
+    t.write(
+        CLAUDE_STATE,
+        format!(
+            "{{\n  \"hasCompletedOnboarding\": true,\n  \"customApiKeyResponses\": {{\n    \"approved\": [\"{old}\"],\n    \"rejected\": []\n  }}\n}}\n"
+        ),
+    );
+    let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
+    no_secrets(&out, old);
+    assert!(out.stdout.contains("customApiKeyResponses"), "{out}");
+}
+
+const CONTINUE_JSON: &str = ".continue/config.json";
+
+#[test]
+fn continue_empty_config_json_comes_back_empty() {
+    let t = home();
+    t.write(CONTINUE_JSON, "{}");
+    no_secrets(&t.run(&["setup", "continue", "--yes"]).success(), KEY);
+    assert!(t.read(CONTINUE_JSON).contains("\"byok (OpenAI)\""));
+    let out = t.run(&["remove", "continue", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(t.read(CONTINUE_JSON), "{}");
+    assert!(!t.exists(".continue/config.yaml"));
+}
+
+#[test]
+fn continue_users_own_models_list_stays_even_when_empty() {
+    let t = home();
+    let before = "{\n  // mine\n  \"models\": [],\n  \"allowAnonymousTelemetry\": false\n}\n";
+    t.write(CONTINUE_JSON, before);
+    t.run(&["setup", "continue", "--yes"]).success();
+    t.run(&["remove", "continue", "--yes"]).success();
+    assert_eq!(t.read(CONTINUE_JSON), before);
+}
+
+const CURSOR_DB: &str = ".config/Cursor/User/globalStorage/state.vscdb";
+const CURSOR_BLOB: &str = "src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser";
+
+/// A Cursor `state.vscdb` holding the realistic settings blob, edited by `edit`.
+fn cursor_home(edit: impl Fn(String) -> String) -> (TestEnv, String) {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cursor/realistic/applicationUser.json");
+    let blob = edit(std::fs::read_to_string(fixture).unwrap());
+    let path = t.home().join(CURSOR_DB);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);")
+        .unwrap();
+    conn.execute(
+        "INSERT INTO ItemTable (key, value) VALUES (?1, ?2)",
+        (CURSOR_BLOB, &blob),
+    )
+    .unwrap();
+    (t, blob)
+}
+
+fn cursor_blob(t: &TestEnv) -> String {
+    let conn = rusqlite::Connection::open(t.home().join(CURSOR_DB)).unwrap();
+    conn.query_row(
+        "SELECT value FROM ItemTable WHERE key = ?1",
+        [CURSOR_BLOB],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn cursor_own_base_url_and_models_come_back_on_remove() {
+    let _g = crate::setup_editors::cursor_lock();
+    // The user's own OpenAI proxy, switched on; gpt-4o switched off in Cursor.
+    let (t, before) = cursor_home(|b| {
+        b.replacen(
+            "\"openAIBaseUrl\":null,\"useOpenAIKey\":false",
+            "\"openAIBaseUrl\":\"https://openai-proxy.corp.example/v1\",\"useOpenAIKey\":true",
+            1,
+        )
+    });
+    assert!(before.contains("corp.example"));
+    let out = t.run(&["setup", "cursor", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "replaces your ~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl (\"https://openai-proxy.corp.example/v1\"); `byok remove cursor` puts it back",
+        "{out}"
+    );
+    assert!(cursor_blob(&t).contains("\"openAIBaseUrl\":\"https://gw.example.com/v1\""));
+
+    let out = t.run(&["remove", "cursor", "--yes"]).success();
+    no_secrets(&out, KEY);
+    assert_eq!(
+        notes(&out)[0],
+        "puts back your earlier ~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl (\"https://openai-proxy.corp.example/v1\")",
+        "{out}"
+    );
+    assert_eq!(cursor_blob(&t), before);
+}
+
+#[test]
+fn cursor_override_off_comes_back_off_with_the_models_as_they_were() {
+    let _g = crate::setup_editors::cursor_lock();
+    let (t, before) = cursor_home(|b| b);
+    t.run(&["setup", "cursor", "--yes"]).success();
+    assert_ne!(cursor_blob(&t), before);
+    let out = t.run(&["remove", "cursor", "--yes"]).success();
+    assert!(!out.stdout.contains("model ids byok added stay"), "{out}");
+    assert_eq!(cursor_blob(&t), before);
+}

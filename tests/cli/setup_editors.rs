@@ -525,13 +525,8 @@ fn cursor_remove_turns_the_override_off() {
         "{out}"
     );
     let rows = db_rows(&db);
-    let want = configured_blob()
-        .replace(
-            "\"openAIBaseUrl\":\"https://gw.example.com/v1\"",
-            "\"openAIBaseUrl\":null",
-        )
-        .replace("\"useOpenAIKey\":true", "\"useOpenAIKey\":false");
-    assert_eq!(rows[BLOB_KEY], want);
+    // The user's values and model lists come back (issue 8, items 7 and 18).
+    assert_eq!(rows[BLOB_KEY], blob());
     for (k, v) in other_rows() {
         assert_eq!(rows[&k], v, "{k}");
     }
