@@ -349,15 +349,11 @@ pub fn replaced(
         .collect()
 }
 
-/// How a user's value reads in messages: masked when it may be a secret.
+/// How a user's value reads in messages: masked when its setting is a known secret
+/// (the label's last name, exactly; no guessing from substrings) or a key fingerprint.
 pub fn shown_value(label: &str, value: &str) -> String {
-    let l = label.to_ascii_lowercase();
-    let secret = (l.contains("key") && !l.contains("helper"))
-        || l.contains("token")
-        || l.contains("secret")
-        || l.contains("password")
-        || value.starts_with("sha256:");
-    if secret {
+    let name = label.rsplit([' ', '.']).next().unwrap_or(label);
+    if crate::secret::is_secret_name(name) || value.starts_with("sha256:") {
         crate::secret::mask(value)
     } else {
         crate::secret::redact(value)

@@ -343,11 +343,18 @@ fn apply(
                 "  created {} (a new file, so no backup: `byok restore` deletes it)",
                 a.label
             )?;
-        } else {
+        } else if a.existed {
             writeln!(
                 ctx.out,
                 "  {v}d {} (original kept as backup {})",
                 a.label, a.backup_id
+            )?;
+        } else {
+            // byok created it in an earlier run: there is still no original to keep.
+            writeln!(
+                ctx.out,
+                "  {v}d {} (byok created it: `byok restore` deletes it)",
+                a.label
             )?;
         }
     }

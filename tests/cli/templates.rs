@@ -91,6 +91,13 @@ fn kilo_new_config_references_an_env_key_and_goes_away_on_remove() {
         t.read(KILO),
         "{\n  \"$schema\": \"https://app.kilo.ai/config.json\",\n  \"provider\": {\n    \"byok\": {\n      \"npm\": \"@ai-sdk/openai-compatible\",\n      \"name\": \"byok\",\n      \"options\": {\n        \"baseURL\": \"https://gw.example.com/v1\",\n        \"apiKey\": \"{env:GW_KEY}\"\n      },\n      \"models\": {\n        \"gpt-4o\": {\n          \"name\": \"gpt-4o\"\n        }\n      }\n    }\n  },\n  \"model\": \"byok/gpt-4o\"\n}\n"
     );
+    // A second write to a file byok created still has no original to keep.
+    t.init(URL);
+    let out = no_key(t.run(&["setup", "kilo", "--yes"]).success());
+    assert_eq!(
+        out.stdout,
+        "Kilo 7.x\n  updated ~/.config/kilo/kilo.jsonc (byok created it: `byok restore` deletes it)\n"
+    );
     t.run(&["remove", "kilo", "--yes"]).success();
     assert!(!t.exists(KILO), "byok created it and nothing else is in it");
 }
