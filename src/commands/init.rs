@@ -131,9 +131,9 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
 
     let models = if args.check {
         match check(&name, &draft, key.clone(), ctx) {
+            // The hint speaks of flags; here the question is the next step.
             Err(e) if guided => {
-                let (text, _) = crate::error::render(&e);
-                ctx.err.write_all(text.as_bytes())?;
+                ctx.note(&format!("the gateway {e:#}"))?;
                 if !prompt::confirm(
                     ctx.env,
                     "Save the profile anyway (`byok doctor` explains more later)?",

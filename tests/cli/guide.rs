@@ -416,3 +416,28 @@ hint: name them (claude-code, continue, cline, cursor, roo-code, kilo-code, code
 "
     );
 }
+
+#[test]
+fn a_failing_gateway_check_asks_before_saving_anything() {
+    let mock = MockGateway::start(Scenario::new("sk-another-key-000000000")).unwrap();
+    let mut t = TestEnv::new();
+    t.set("TERM", "dumb");
+    let mut tty = Tty::spawn(&t, &[]);
+    tty.expect("Gateway URL (e.g. https://gw.example.com): ")
+        .answer(&mock.url())
+        .expect("environment variable instead): ")
+        .answer(KEY)
+        .expect("\nthe gateway check failed: ")
+        .expect("Save the profile anyway (`byok doctor` explains more later)? [y/N] ")
+        .answer("");
+    let (text, code) = tty.finish();
+    assert!(!text.contains(KEY), "{text}");
+    assert!(
+        text.ends_with(
+            "[y/N] byok: error: nothing was saved\nhint: run `byok` again, or `byok init` with flags (see `byok init --help`)\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(code, Some(1));
+    assert!(t.tree().is_empty(), "{:?}", t.tree());
+}
