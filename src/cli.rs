@@ -25,16 +25,55 @@ Environment variables:
 Exit codes: 0 ok, 1 a check failed or you declined, 2 usage or configuration error.";
 
 /// Point your AI coding tools at your own API gateway
+// A command is required as far as clap knows, so help, usage and errors read as they
+// always did; [`parse`] lifts that only for a person at a terminal (the guided run).
 #[derive(Debug, Parser)]
-#[command(name = "byok", version, about, after_help = AFTER_HELP, propagate_version = true)]
+#[command(
+    name = "byok",
+    version,
+    about,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// Gateway profile to use (default: BYOK_PROFILE, then the default profile)
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// The command to run
+    /// The command to run; `None` only from [`parse`] on a terminal: the guided run
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+/// Parses the command line. Without a command, on a terminal (`interactive`), the result
+/// has no command and `byok` guides the user; anywhere else clap's own answer stands
+/// (the help on stderr, exit 2), byte for byte, so scripts and CI never wait on a prompt.
+pub fn parse(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    interactive: bool,
+) -> Result<Cli, clap::Error> {
+    use clap::error::ErrorKind;
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    match Cli::try_parse_from(&args) {
+        Err(e)
+            if interactive
+                && matches!(
+                    e.kind(),
+                    ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                        | ErrorKind::MissingSubcommand
+                ) =>
+        {
+            let mut matches = Cli::command()
+                .subcommand_required(false)
+                .arg_required_else_help(false)
+                .try_get_matches_from(&args)?;
+            Cli::from_arg_matches_mut(&mut matches)
+        }
+        other => other,
+    }
 }
 
 /// The subcommands.
@@ -170,8 +209,8 @@ pub enum KeyMode {
 /// `byok setup`
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// Tools to configure
-    #[arg(value_enum, required_unless_present = "all")]
+    /// Tools to configure (on a terminal, none: pick from the detected ones)
+    #[arg(value_enum)]
     pub tools: Vec<ToolId>,
     /// Configure every detected tool
     #[arg(long, conflicts_with = "tools")]
@@ -291,6 +330,33 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_command_is_a_guided_run_only_on_a_terminal() {
+        use clap::error::ErrorKind;
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        let cli = super::parse(args(&["byok"]), true).unwrap();
+        assert!(cli.command.is_none());
+        let cli = super::parse(args(&["byok", "--profile", "work"]), true).unwrap();
+        assert_eq!(
+            (cli.command.is_none(), cli.profile.as_deref()),
+            (true, Some("work"))
+        );
+        let e = super::parse(args(&["byok"]), false).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
+        let e = super::parse(args(&["byok", "--profile", "w"]), false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MissingSubcommand);
+        // --help and real commands parse as before, terminal or not.
+        for interactive in [true, false] {
+            let e = super::parse(args(&["byok", "--help"]), interactive).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::DisplayHelp);
+            let cli = super::parse(args(&["byok", "detect"]), interactive).unwrap();
+            assert!(matches!(cli.command, Some(super::Command::Detect(_))));
+        }
     }
 
     #[test]

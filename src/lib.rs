@@ -7,8 +7,6 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 pub mod base_url;
 pub mod cli;
 pub mod commands;
@@ -26,7 +24,8 @@ pub mod tools;
 
 /// Parses `args`, runs the command and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let interactive = env.stdin_tty && env.stderr_tty;
+    let cli = match cli::parse(args, interactive) {
         Ok(c) => c,
         // Help and version go to stdout as clap prints them.
         Err(e) if !e.use_stderr() => {
@@ -49,7 +48,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         env,
         out: &mut out,
         err: &mut err,
-        interactive: env.stdin_tty && env.stderr_tty,
+        interactive,
         profile: None,
     };
     let result = commands::dispatch(cli, &mut ctx).and_then(|s| {

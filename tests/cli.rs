@@ -13,6 +13,8 @@ mod detect;
 mod doctor;
 #[path = "cli/env.rs"]
 mod env;
+#[path = "cli/guide.rs"]
+mod guide;
 #[path = "cli/init.rs"]
 mod init;
 #[path = "cli/json_edits.rs"]

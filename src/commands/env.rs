@@ -47,6 +47,29 @@ pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 }
 
 fn install(sh: Shell, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let planned = plan_install(sh, ctx)?;
+    apply_install(sh, &planned, ctx)
+}
+
+/// What `byok env --install` would change; nothing is written.
+pub(super) struct Install {
+    /// The start-up file, home shown as `~`.
+    pub label: String,
+    /// The profile the block loads.
+    pub profile: String,
+    /// The change, `None` when the file already loads byok.
+    plan: Option<Plan>,
+}
+
+impl Install {
+    /// The start-up file already loads byok as it would be written.
+    pub fn is_done(&self) -> bool {
+        self.plan.is_none()
+    }
+}
+
+/// Plans the install of byok's block into `sh`'s start-up file.
+pub(super) fn plan_install(sh: Shell, ctx: &mut Ctx<'_>) -> Result<Install> {
     let path = sh.startup_file(ctx.env)?;
     // Fail now rather than at every shell start-up.
     let cfg = profile::load(ctx.env)?;
@@ -54,21 +77,30 @@ fn install(sh: Shell, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let before = fs::read_optional(&path)?;
     let block = sh.install_block(&ctx.env.exe_string(), ctx.profile.as_deref());
     let after = shell::upsert_block(before.as_deref().unwrap_or(""), &block);
-    let label = ctx.env.tilde(&path);
-    if before.as_deref() == Some(after.as_str()) {
+    let plan = (before.as_deref() != Some(after.as_str())).then(|| Plan {
+        changes: vec![Change::file(&path, before, Some(after), false)],
+        ..Plan::default()
+    });
+    Ok(Install {
+        label: ctx.env.tilde(&path),
+        profile: gw.name,
+        plan,
+    })
+}
+
+/// Writes a planned install (backed up, as every write) and says how to load it.
+pub(super) fn apply_install(sh: Shell, planned: &Install, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let label = &planned.label;
+    let Some(plan) = &planned.plan else {
         writeln!(
             ctx.out,
             "{label} already loads byok (profile `{}`); nothing to do",
-            gw.name
+            planned.profile
         )?;
         return Ok(ExitStatus::Success);
-    }
-    let plan = Plan {
-        changes: vec![Change::file(&path, before, Some(after), false)],
-        ..Plan::default()
     };
     let _lock = fs::Lock::acquire(ctx.env)?;
-    let applied = plan::apply(ctx.env, &plan, "shell", &gw.name)?;
+    let applied = plan::apply(ctx.env, plan, "shell", &planned.profile)?;
     let backup = applied.first().map(|a| a.backup_id.as_str()).unwrap_or("-");
     writeln!(
         ctx.out,
@@ -77,7 +109,7 @@ fn install(sh: Shell, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     writeln!(
         ctx.out,
         "Open a new shell, or load it now with: {}",
-        reload_hint(sh, &label)
+        reload_hint(sh, label)
     )?;
     Ok(ExitStatus::Success)
 }

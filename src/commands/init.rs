@@ -16,6 +16,32 @@ use crate::secret::ApiKey;
 
 /// Creates or replaces a profile.
 pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    create(args, false, ctx)
+}
+
+/// The first step of the guided run: the same questions, then one confirmation before
+/// the profile is saved (so Ctrl-C or "no" anywhere leaves no file), and a failed
+/// gateway check asks whether to save anyway instead of ending the run.
+pub fn guided(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let args = InitArgs {
+        url: None,
+        key: None,
+        key_env: None,
+        model: None,
+        anthropic_model: None,
+        small_model: None,
+        anthropic_auth: None,
+        openai_url: None,
+        anthropic_url: None,
+        name: Some(ctx.profile.clone().unwrap_or_else(|| "default".to_string())),
+        yes: false,
+        no_default: false,
+        check: true,
+    };
+    create(&args, true, ctx)
+}
+
+fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let model_flag = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|m| profile::model_arg(flag, m))
@@ -104,7 +130,21 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     };
 
     let models = if args.check {
-        check(&name, &draft, key.clone(), ctx)?
+        match check(&name, &draft, key.clone(), ctx) {
+            // The hint speaks of flags; here the question is the next step.
+            Err(e) if guided => {
+                ctx.note(&format!("the gateway {e:#}"))?;
+                if !prompt::confirm(
+                    ctx.env,
+                    "Save the profile anyway (`byok doctor` explains more later)?",
+                    false,
+                )? {
+                    return Err(nothing_saved());
+                }
+                Vec::new()
+            }
+            other => other?,
+        }
     } else {
         Vec::new()
     };
@@ -162,6 +202,20 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         };
     }
 
+    let path = ctx.env.tilde(&profile::config_path(ctx.env));
+    if guided
+        && !prompt::confirm(
+            ctx.env,
+            &format!(
+                "Save profile `{name}` ({}, model {}) to {path}?",
+                url.root(),
+                draft.model.as_deref().unwrap_or("-")
+            ),
+            true,
+        )?
+    {
+        return Err(nothing_saved());
+    }
     let opts = profile::SaveOptions {
         // Replacing was agreed to above (or by --yes); a profile of this name that
         // appeared since (another init running) is not replaced without that.
@@ -169,7 +223,6 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         make_default: !args.no_default,
     };
     let make_default = profile::save_profile(ctx.env, &name, &draft, opts)?;
-    let path = ctx.env.tilde(&profile::config_path(ctx.env));
     let key_text = match &key {
         KeySource::Literal(k) => k.masked(),
         KeySource::Env { var, .. } => format!("from ${var}"),
@@ -181,11 +234,20 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         url.root(),
         draft.model.as_deref().unwrap_or("-"),
     )?;
-    writeln!(
-        ctx.out,
-        "Next: `byok env --install` for your shell, `byok setup --all` for your tools, `byok doctor` to check."
-    )?;
+    if !guided {
+        writeln!(
+            ctx.out,
+            "Next: `byok env --install` for your shell, `byok setup --all` for your tools, `byok doctor` to check."
+        )?;
+    }
     Ok(ExitStatus::Success)
+}
+
+fn nothing_saved() -> anyhow::Error {
+    UserError::new("nothing was saved")
+        .hint("run `byok` again, or `byok init` with flags (see `byok init --help`)")
+        .failure()
+        .into()
 }
 
 fn missing(flag: &str, what: &str) -> anyhow::Error {
@@ -279,7 +341,12 @@ fn key_from_env(var: &str, ctx: &mut Ctx<'_>) -> Result<KeySource> {
 fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Result<Vec<String>> {
     let gw = profile::from_profile(name.to_string(), draft, key)?;
     let client = crate::gateway::client_for(ctx.env, Duration::from_secs(15))?;
-    match crate::gateway::list_models(&client, &gw) {
+    let spinner = prompt::spinner(ctx.env, "checking the gateway (GET /models)…");
+    let listed = crate::gateway::list_models(&client, &gw);
+    if let Some(pb) = spinner {
+        pb.finish_and_clear();
+    }
+    match listed {
         Ok(models) => {
             ctx.note(&format!("check: {}/models answered with {} models", gw.openai_base, models.len()))?;
             Ok(models)

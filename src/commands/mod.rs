@@ -14,6 +14,7 @@ mod detect;
 mod doctor;
 pub mod engine;
 mod env;
+mod guide;
 mod init;
 mod profile;
 mod prompt;
@@ -74,11 +75,15 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     // `byok env` runs at every shell start and prints the key on purpose: no extra work.
     if !matches!(
         cli.command,
-        Command::Env(_) | Command::PrintKey | Command::Completions(_)
+        Some(Command::Env(_) | Command::PrintKey | Command::Completions(_))
     ) {
         register_known_keys(ctx.env);
     }
-    match cli.command {
+    // `cli::parse` leaves the command out only for a person at a terminal.
+    let Some(command) = cli.command else {
+        return guide::run(ctx);
+    };
+    match command {
         Command::Init(args) => init::run(&args, ctx),
         Command::Profile(cmd) => profile::run(&cmd, ctx),
         Command::Env(args) => env::run(&args, ctx),

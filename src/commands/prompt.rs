@@ -18,7 +18,7 @@ use std::io::{self, BufRead, Write};
 
 use anyhow::{Result, bail};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Confirm, FuzzySelect, Input, Password, Select};
+use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Password, Select};
 
 use crate::env::Env;
 
@@ -158,6 +158,66 @@ pub fn fuzzy_select(env: &Env, prompt: &str, items: &[&str], default: usize) -> 
         .interact()?)
 }
 
+/// Asks to pick any number of `items` (`checked[i]`: ticked at first); returns the
+/// indices picked, in order. None picked is a valid answer: the step is skipped.
+pub fn multi_select(
+    env: &Env,
+    prompt: &str,
+    items: &[&str],
+    checked: &[bool],
+) -> Result<Vec<usize>> {
+    let look = Look::from_env(env);
+    if look == Look::Dumb {
+        let mut list = format!("{prompt}\n");
+        for (i, item) in items.iter().enumerate() {
+            let tick = if checked.get(i).copied().unwrap_or(false) {
+                "x"
+            } else {
+                " "
+            };
+            list.push_str(&format!("  [{tick}] {}) {item}\n", i + 1));
+        }
+        write_prompt(&list)?;
+        loop {
+            let answer = ask_line(
+                "numbers separated by spaces, Enter for the ticked ones, `none` for none: ",
+            )?;
+            match parse_choices(&answer, items, checked) {
+                Some(picked) => return Ok(picked),
+                None => say(&format!(
+                    "please give numbers from 1 to {}, or `none`",
+                    items.len()
+                ))?,
+            }
+        }
+    }
+    Ok(MultiSelect::with_theme(&*look.theme())
+        .with_prompt(format!("{prompt} (space toggles, Enter accepts)"))
+        .items(items)
+        .defaults(checked)
+        .interact()?)
+}
+
+/// Whether progress is drawn: not where it would be noise (stderr not a terminal,
+/// `NO_COLOR` as doctor decides, `TERM=dumb`).
+pub fn shows_progress(env: &Env) -> bool {
+    env.stderr_tty && Look::from_env(env) == Look::Colour && env.var("NO_COLOR").is_none()
+}
+
+/// A spinner on stderr for a step that waits (the network), or `None` where
+/// [`shows_progress`] says no.
+pub fn spinner(env: &Env, message: &str) -> Option<indicatif::ProgressBar> {
+    shows_progress(env).then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        // Ticked from this thread only: the command holds the stderr lock while it runs,
+        // so a steady-tick thread would wait on it.
+        pb.set_message(message.to_string());
+        pb.tick();
+        pb
+    })
+}
+
 /// A menu for dumb terminals: a numbered list, answered by number or by the item itself.
 fn numbered(prompt: &str, items: &[&str], default: usize) -> Result<usize> {
     let mut list = format!("{prompt}\n");
@@ -194,6 +254,34 @@ fn parse_choice(answer: &str, items: &[&str], default: usize) -> Option<usize> {
         return (1..=items.len()).contains(&n).then(|| n - 1);
     }
     items.iter().position(|i| *i == a)
+}
+
+/// Reads a multi-choice answer: empty for the ticked items, `none`, or 1-based numbers
+/// (or items' text) separated by spaces or commas; `None` when a part is neither.
+fn parse_choices(answer: &str, items: &[&str], checked: &[bool]) -> Option<Vec<usize>> {
+    let a = answer.trim();
+    if a.is_empty() {
+        return Some(
+            (0..items.len())
+                .filter(|i| checked.get(*i).copied().unwrap_or(false))
+                .collect(),
+        );
+    }
+    if a.eq_ignore_ascii_case("none") {
+        return Some(Vec::new());
+    }
+    let mut picked = Vec::new();
+    for part in a.split([' ', ',']).filter(|p| !p.is_empty()) {
+        let i = match part.parse::<usize>() {
+            Ok(n) => (1..=items.len()).contains(&n).then(|| n - 1)?,
+            Err(_) => items.iter().position(|i| *i == part)?,
+        };
+        if !picked.contains(&i) {
+            picked.push(i);
+        }
+    }
+    picked.sort_unstable();
+    Some(picked)
 }
 
 fn write_prompt(text: &str) -> Result<()> {
@@ -263,5 +351,17 @@ mod tests {
         assert_eq!(parse_choice("3", &items, 0), None);
         assert_eq!(parse_choice("0", &items, 0), None);
         assert_eq!(parse_choice("sk-pasted-key", &items, 0), None);
+    }
+
+    #[test]
+    fn dumb_multi_answers() {
+        let items = ["claude-code", "codex", "cline"];
+        let ticked = [true, false, true];
+        assert_eq!(parse_choices("", &items, &ticked), Some(vec![0, 2]));
+        assert_eq!(parse_choices(" None ", &items, &ticked), Some(vec![]));
+        assert_eq!(parse_choices("3, 1 3", &items, &ticked), Some(vec![0, 2]));
+        assert_eq!(parse_choices("codex", &items, &ticked), Some(vec![1]));
+        assert_eq!(parse_choices("4", &items, &ticked), None);
+        assert_eq!(parse_choices("1 x", &items, &ticked), None);
     }
 }

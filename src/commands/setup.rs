@@ -51,6 +51,10 @@ fn mode(ctx: &Ctx<'_>, dry_run: bool, yes: bool, diff: bool, verb: &str) -> Resu
 
 /// Configures the chosen tools for the active profile.
 pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    let pick_tools = args.tools.is_empty() && !args.all;
+    if pick_tools && !ctx.interactive {
+        return Err(no_tools_named());
+    }
     let mode = mode(ctx, args.dry_run, args.yes, args.diff, "setup")?;
     let cfg = profile::load(ctx.env)?;
     let gw = profile::resolve(ctx.env, &cfg, ctx.profile.as_deref())?;
@@ -63,7 +67,15 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             gw.base
         ))?;
     }
-    let chosen = choose(args.all, &args.tools, ctx)?;
+    let chosen = if pick_tools {
+        let Some(picked) = pick(&gw, ctx)? else {
+            writeln!(ctx.out, "No tool chosen; nothing changed.")?;
+            return Ok(ExitStatus::Success);
+        };
+        picked
+    } else {
+        choose(args.all, &args.tools, ctx)?
+    };
     if chosen.is_empty() {
         ctx.out.write_all(
             b"No supported tool was detected; nothing to set up. See `byok detect`.\n",
@@ -182,6 +194,203 @@ fn choose(all: bool, ids: &[ToolId], ctx: &mut Ctx<'_>) -> Result<Vec<&'static d
     Ok(out)
 }
 
+/// A tool's setup plan with what it needs to be applied: the files as read, and the
+/// user's values it replaces (already named in the plan's notes).
+struct Prepared {
+    cur: tools::Current,
+    plan: Plan,
+    replaced: Vec<engine::Replaced>,
+}
+
+/// Reads a tool's files and plans its setup; nothing is written.
+fn prepare(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    gw: &Gateway,
+    opts: &SetupOptions,
+) -> Result<Prepared> {
+    let cur = engine::gather_tool(env, tool)?;
+    let mut plan = tool.plan(env, gw, opts, &cur)?;
+    plan::dedupe(env, &mut plan)?;
+    let record = engine::owned_record(env, tool)?;
+    let replaced = engine::replaced(
+        env,
+        tool,
+        record.as_ref(),
+        &cur,
+        &engine::project(&cur, &plan),
+    );
+    let notes = replaced_notes(tool, &replaced);
+    plan.notes.splice(0..0, notes);
+    Ok(Prepared {
+        cur,
+        plan,
+        replaced,
+    })
+}
+
+/// `byok setup` alone where byok can't ask: say how to name the tools.
+fn no_tools_named() -> anyhow::Error {
+    use clap::ValueEnum;
+    let ids: Vec<&str> = ToolId::value_variants()
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    UserError::new("`byok setup` needs the tools to configure (stdin is not a terminal, so byok can't ask which)")
+        .hint(format!(
+            "name them ({}), or pass --all for every detected tool; `byok detect` shows which are installed",
+            ids.join(", ")
+        ))
+        .into()
+}
+
+/// Asks which of the installed tools to set up; the ones not yet pointing at `gw` start
+/// ticked. `None` when the user ticked none; an empty list when none is installed.
+pub(super) fn pick(gw: &Gateway, ctx: &mut Ctx<'_>) -> Result<Option<Vec<&'static dyn Tool>>> {
+    let env = ctx.env;
+    let mut found: Vec<(&'static dyn Tool, String, bool)> = Vec::new();
+    for tool in TOOLS {
+        match engine::inspect(env, *tool) {
+            Ok((_, det)) if !det.installed => {}
+            Ok((cur, _)) => {
+                let status = engine::status(env, *tool, Some(gw), &cur);
+                let configured = matches!(status, ToolStatus::Configured { .. });
+                found.push((
+                    *tool,
+                    format!("{} ({})", tool.name(), status.label()),
+                    !configured,
+                ));
+            }
+            // Unreadable: listed, unticked; choosing it shows its error.
+            Err(_) => found.push((
+                *tool,
+                format!("{} (its files can't be read)", tool.name()),
+                false,
+            )),
+        }
+    }
+    if found.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let labels: Vec<&str> = found.iter().map(|(_, l, _)| l.as_str()).collect();
+    let ticked: Vec<bool> = found.iter().map(|(.., t)| *t).collect();
+    let picked =
+        super::prompt::multi_select(env, "Which tools should use the gateway?", &labels, &ticked)?;
+    if picked.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(picked.into_iter().map(|i| found[i].0).collect()))
+}
+
+/// Sets up `chosen` as one step, for the guided run: every plan first, then one masked
+/// diff for all of them and one confirmation, then each applied with [`plan::apply`]
+/// (backups, write records) as `byok setup` does. A tool with values changed by hand is
+/// left alone and named. Declining writes nothing and returns `Failure`.
+pub(super) fn setup_all_at_once(
+    chosen: &[&'static dyn Tool],
+    gw: &Gateway,
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let env = ctx.env;
+    let opts = engine::options(env, KeyMode::Literal, None, false);
+    let _lock = fs::Lock::acquire(env)?;
+    let mut pending: Vec<(&'static dyn Tool, Prepared)> = Vec::new();
+    let mut status = ExitStatus::Success;
+    for (i, tool) in chosen.iter().enumerate() {
+        let spinner = super::prompt::spinner(
+            env,
+            &format!("reading {} ({}/{})…", tool.name(), i + 1, chosen.len()),
+        );
+        let prepared = prepare(env, *tool, gw, &opts);
+        if let Some(pb) = spinner {
+            pb.finish_and_clear();
+        }
+        let p = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                writeln!(ctx.out, "{}", tool.name())?;
+                let (text, s) = crate::error::render(&e);
+                ctx.err.write_all(text.as_bytes())?;
+                status = worst(status, s);
+                continue;
+            }
+        };
+        if p.plan.manual_only || p.plan.is_up_to_date() {
+            writeln!(ctx.out, "{}", tool.name())?;
+            let what = if p.plan.manual_only {
+                "cannot be set up automatically (the steps by hand come at the end)"
+            } else {
+                "up to date"
+            };
+            writeln!(ctx.out, "  {what}")?;
+            continue;
+        }
+        if let ToolStatus::Drifted { changed } = engine::status(env, *tool, None, &p.cur) {
+            writeln!(ctx.out, "{}", tool.name())?;
+            writeln!(
+                ctx.out,
+                "  changed by hand since byok wrote them: {}; left as is (`byok setup {} --dry-run` shows the change, --force applies it)",
+                changed.join(", "),
+                tool.id().as_str()
+            )?;
+            status = worst(status, ExitStatus::Failure);
+            continue;
+        }
+        pending.push((*tool, p));
+    }
+    if pending.is_empty() {
+        return Ok(status);
+    }
+    for (tool, p) in &pending {
+        writeln!(ctx.out, "{}", tool.name())?;
+        for change in p.plan.effective() {
+            ctx.out.write_all(plan::diff(env, change).as_bytes())?;
+        }
+        for note in &p.plan.notes {
+            writeln!(ctx.out, "  note: {}", crate::secret::redact(note))?;
+        }
+    }
+    let names: Vec<&str> = pending.iter().map(|(t, _)| t.name()).collect();
+    if !super::prompt::confirm(
+        env,
+        &format!("Apply these changes to {}?", names.join(", ")),
+        true,
+    )? {
+        writeln!(ctx.out, "Skipped: no tool's files were changed.")?;
+        return Ok(ExitStatus::Failure);
+    }
+    for (tool, p) in &pending {
+        writeln!(ctx.out, "{}", tool.name())?;
+        // Manual steps are listed once, at the end of the guided run.
+        let quiet = Plan {
+            manual_steps: Vec::new(),
+            notes: Vec::new(),
+            ..p.plan.clone()
+        };
+        match apply(*tool, gw, &opts, &quiet, &p.replaced, ctx) {
+            Ok(s) => status = worst(status, s),
+            Err(e) if crate::error::is_broken_pipe(&e) => return Err(e),
+            Err(e) => {
+                let (text, s) = crate::error::render(&e);
+                ctx.err.write_all(text.as_bytes())?;
+                status = worst(status, s);
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// The steps `tool`'s setup plan leaves to the user (for the end of the guided run).
+pub(super) fn manual_steps(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    gw: &Gateway,
+) -> Result<Vec<String>> {
+    let opts = engine::options(env, KeyMode::Literal, None, false);
+    let cur = engine::gather_tool(env, tool)?;
+    Ok(tool.plan(env, gw, &opts, &cur)?.manual_steps)
+}
+
 fn setup_one(
     tool: &dyn Tool,
     gw: &Gateway,
@@ -191,9 +400,11 @@ fn setup_one(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
-    let cur = engine::gather_tool(env, tool)?;
-    let mut plan = tool.plan(env, gw, opts, &cur)?;
-    plan::dedupe(env, &mut plan)?;
+    let Prepared {
+        cur,
+        plan,
+        replaced,
+    } = prepare(env, tool, gw, opts)?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {
         writeln!(ctx.out, "  cannot be set up automatically")?;
@@ -205,16 +416,6 @@ fn setup_one(
         print_notes(&plan, ctx)?;
         return print_problems(tool, gw, &cur, ctx);
     }
-    let record = engine::owned_record(env, tool)?;
-    let replaced = engine::replaced(
-        env,
-        tool,
-        record.as_ref(),
-        &cur,
-        &engine::project(&cur, &plan),
-    );
-    let notes = replaced_notes(tool, &replaced);
-    plan.notes.splice(0..0, notes);
     // Values the user changed by hand since byok wrote them are not silently replaced.
     if let ToolStatus::Drifted { changed } = engine::status(env, tool, None, &cur)
         && !force
