@@ -211,7 +211,7 @@ fn status(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 
     let mut to_set_up = Vec::new();
     writeln!(ctx.out, "tools")?;
-    for tool in TOOLS {
+    for tool in TOOLS.iter() {
         let state = match engine::inspect(env, *tool) {
             Ok((_, det)) if !det.installed => continue,
             Ok((cur, _)) => engine::status(env, *tool, Some(&gw), &cur),

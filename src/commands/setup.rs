@@ -249,7 +249,7 @@ fn no_tools_named() -> anyhow::Error {
 pub(super) fn pick(gw: &Gateway, ctx: &mut Ctx<'_>) -> Result<Option<Vec<&'static dyn Tool>>> {
     let env = ctx.env;
     let mut found: Vec<(&'static dyn Tool, String, bool)> = Vec::new();
-    for tool in TOOLS {
+    for tool in TOOLS.iter() {
         match engine::inspect(env, *tool) {
             Ok((_, det)) if !det.installed => {}
             Ok((cur, _)) => {
