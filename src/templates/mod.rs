@@ -34,6 +34,9 @@ pub struct Template {
     pub docs: Vec<String>,
     /// The tool version (and date) this template was checked against, and how.
     pub verified: String,
+    /// A named piece of code for what data can't say (see `tools::generic::Hook`);
+    /// only built-in templates may name one.
+    pub hook: Option<String>,
     /// The wire APIs the tool calls as byok sets it up (doctor probes these).
     #[serde(default)]
     pub apis: Vec<Api>,
@@ -545,7 +548,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
-use super::{Current, Detection, Endpoint, Inputs, SetupOptions, Tool, ToolId, vscode};
+use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
 use crate::cli::KeyMode;
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
@@ -29,14 +29,51 @@ use crate::profile::{Gateway, KeySource};
 use crate::templates::render::{self, Unset, Vars};
 use crate::templates::{Api, Class, FileSpec, Format, Loaded, Template, ValueSpec, key_path};
 
+/// What a template can't say, as code, named by the template's `hook = "…"`. Each
+/// method has a no-op default, so a hook implements only what its tool needs; the
+/// engine calls them around its own generic work.
+pub trait Hook: Sync {
+    /// Adds to what the engine reads (project files that may shadow the user's).
+    fn inputs(&self, _env: &Env, _inputs: &mut Inputs) {}
+    /// Adjusts the engine's setup plan (notes, tool-specific checks).
+    fn after_plan(
+        &self,
+        _env: &Env,
+        _gw: &Gateway,
+        _opts: &SetupOptions,
+        _cur: &Current,
+        _plan: &mut Plan,
+    ) -> Result<()> {
+        Ok(())
+    }
+    /// Adjusts the engine's removal plan.
+    fn after_remove(&self, _env: &Env, _cur: &Current, _plan: &mut Plan) -> Result<()> {
+        Ok(())
+    }
+    /// Tool-specific findings for doctor and detect (shadowing files, logins, variables).
+    fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
+        Vec::new()
+    }
+}
+
 /// A tool described by a template.
-#[derive(Debug)]
 pub struct TemplateTool {
     /// The loaded template and where it came from.
     pub loaded: Loaded,
     id: ToolId,
     name: &'static str,
     binaries: Vec<&'static str>,
+    hook: Option<&'static dyn Hook>,
+}
+
+impl std::fmt::Debug for TemplateTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateTool")
+            .field("id", &self.id)
+            .field("source", &self.loaded.source)
+            .field("hook", &self.loaded.template.hook)
+            .finish()
+    }
 }
 
 /// Which form of the key a value takes.
@@ -50,7 +87,7 @@ enum KeyForm {
 impl TemplateTool {
     /// Wraps a loaded template. Its strings live as long as the process (templates are
     /// loaded once per run).
-    pub fn new(loaded: Loaded, id: ToolId) -> Self {
+    pub fn new(loaded: Loaded, id: ToolId, hook: Option<&'static dyn Hook>) -> Self {
         let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
         Self {
             name: leak(&loaded.template.name),
@@ -63,6 +100,7 @@ impl TemplateTool {
                 .collect(),
             id,
             loaded,
+            hook,
         }
     }
 
@@ -246,12 +284,16 @@ impl Tool for TemplateTool {
         if !self.t().detect.extensions.is_empty() {
             dirs.extend(vscode::HOSTS.iter().map(|h| h.extensions_dir(env)));
         }
-        Inputs {
+        let mut inputs = Inputs {
             files,
             dirs,
             binaries: self.binaries.clone(),
             ..Inputs::default()
+        };
+        if let Some(h) = self.hook {
+            h.inputs(env, &mut inputs);
         }
+        inputs
     }
 
     fn detect(&self, env: &Env, cur: &Current) -> Detection {
@@ -369,6 +411,9 @@ impl Tool for TemplateTool {
             .extend(self.t().notes.iter().filter_map(|n| vars.str(n).ok()));
         plan.manual_steps
             .extend(self.t().manual.iter().filter_map(|m| shown.str(m).ok()));
+        if let Some(h) = self.hook {
+            h.after_plan(env, gw, opts, cur, &mut plan)?;
+        }
         Ok(plan)
     }
 
@@ -414,6 +459,9 @@ impl Tool for TemplateTool {
                 after,
                 f.secret,
             ));
+        }
+        if let Some(h) = self.hook {
+            h.after_remove(env, cur, &mut plan)?;
         }
         Ok(plan)
     }
@@ -477,6 +525,12 @@ impl Tool for TemplateTool {
             .iter()
             .flat_map(|f| &f.values)
             .any(|v| v.helper.is_some())
+    }
+
+    fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
+        self.hook
+            .map(|h| h.diagnose(env, gw, cur))
+            .unwrap_or_default()
     }
 
     fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {

@@ -357,12 +357,27 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         let Some(id) = ToolId::parse(&loaded.template.id) else {
             continue;
         };
+        let hook = match loaded.template.hook.as_deref() {
+            None => None,
+            Some(name) => match hook_named(name) {
+                Some(h) => Some(h),
+                None => continue,
+            },
+        };
         let tool: &'static generic::TemplateTool =
-            Box::leak(Box::new(generic::TemplateTool::new(loaded, id)));
+            Box::leak(Box::new(generic::TemplateTool::new(loaded, id, hook)));
         tools.push(tool);
     }
     tools
 });
+
+/// The code a built-in template names with `hook = "…"`, by name.
+pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[];
+
+/// The hook called `name`.
+pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
+    HOOKS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
 
 /// The adapter for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
