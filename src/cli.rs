@@ -210,8 +210,8 @@ pub enum KeyMode {
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Tools to configure (on a terminal, none: pick from the detected ones)
-    #[arg(value_enum)]
-    pub tools: Vec<ToolId>,
+    #[arg(value_parser = ToolName, value_name = "TOOLS")]
+    pub tools: Vec<String>,
     /// Configure every detected tool
     #[arg(long, conflicts_with = "tools")]
     pub all: bool,
@@ -271,8 +271,8 @@ pub struct RestoreArgs {
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// Tools to clean up
-    #[arg(value_enum, required = true)]
-    pub tools: Vec<ToolId>,
+    #[arg(value_parser = ToolName, value_name = "TOOLS", required = true)]
+    pub tools: Vec<String>,
     /// Show the diff and write nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
@@ -365,5 +365,36 @@ mod tests {
             let line = format!("  {name:<16} {what}");
             assert!(super::AFTER_HELP.contains(&line), "--help lacks `{line}`");
         }
+    }
+}
+
+/// A tool name on the command line: any id (a user's template may add one), checked
+/// against the registry by the command; help and completions offer the built-in ones.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolName;
+
+impl clap::builder::TypedValueParser for ToolName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value
+            .to_str()
+            .map(str::to_string)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ToolId::BUILTIN
+                .iter()
+                .map(|id| clap::builder::PossibleValue::new(id.as_str())),
+        ))
     }
 }

@@ -22,7 +22,7 @@ use crate::gateway::mock::{MockGateway, Scenario};
 use crate::secret::ApiKey;
 use crate::shell::Shell;
 use crate::tools::vscode::Host;
-use crate::tools::{TOOLS, ToolId};
+use crate::tools::{self, ToolId};
 
 /// The demo's key: registered like any key, so it is masked everywhere.
 const DEMO_KEY: &str = "sk-byok-demo-7f3a9c2e51d8b604";
@@ -88,7 +88,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     status = worst(status, init::run(&init_args, &mut sub)?);
 
     let setup_args = |dry_run: bool| SetupArgs {
-        tools: installed.clone(),
+        tools: installed.iter().map(|i| i.as_str().to_string()).collect(),
         all: false,
         dry_run,
         diff: false,
@@ -209,7 +209,7 @@ fn sample_installs(env: &Env) -> Result<(Vec<ToolId>, Vec<(&'static str, String)
     let ext = |name: &str| code.extensions_dir(env).join(name).join("package.json");
     let mut written = Vec::new();
     let mut installed = Vec::new();
-    for tool in TOOLS.iter() {
+    for tool in tools::registry(env).tools.iter() {
         // By CLI name, so a tool added later gets the generic sample until it has its own.
         let files: Vec<(PathBuf, String)> = match tool.id().as_str() {
             "claude-code" => vec![(

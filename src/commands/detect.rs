@@ -15,7 +15,7 @@ use super::engine::{self, ToolStatus};
 use crate::cli::DetectArgs;
 use crate::error::ExitStatus;
 use crate::profile;
-use crate::tools::{Current, Detection, Finding, Severity, TOOLS};
+use crate::tools::{self, Current, Detection, Finding, Severity};
 
 /// Prints the detection table (or JSON).
 pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
@@ -28,7 +28,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Some(profile::resolve(env, &cfg, ctx.profile.as_deref())?)
     };
     let mut rows = Vec::new();
-    for tool in TOOLS.iter() {
+    for tool in tools::registry(env).tools.iter() {
         // A file that can't be read (a FIFO, a bad link) is that tool's error, not detect's.
         let (cur, det, status) = match engine::inspect(env, *tool) {
             Ok((cur, det)) => {

@@ -24,7 +24,7 @@ use crate::gateway::report::{Check, Report, Section, Severity};
 use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::shell::{self, Shell, Value as ShellValue};
-use crate::tools::{self, Current, Endpoint, TOOLS, Tool, ToolId};
+use crate::tools::{self, Current, Endpoint, Tool, ToolId};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -273,7 +273,8 @@ fn resolve(env: &Env, flag: Option<&str>, opts: &Options) -> Result<(Gateway, Ke
 type Detected = (&'static dyn Tool, Current, tools::Detection, Option<String>);
 
 fn detected_tools(env: &Env) -> Vec<Detected> {
-    TOOLS
+    tools::registry(env)
+        .tools
         .iter()
         .filter_map(|tool| {
             // A tool whose files can't be read is still reported: its status says why.

@@ -23,7 +23,7 @@ use crate::error::ExitStatus;
 use crate::gateway::report::{Section, Severity};
 use crate::profile::{self, Gateway};
 use crate::shell::Shell;
-use crate::tools::{TOOLS, Tool};
+use crate::tools::{self, Tool};
 
 /// Runs the first-run guide, or the status when a profile exists.
 pub fn run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
@@ -211,7 +211,7 @@ fn status(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 
     let mut to_set_up = Vec::new();
     writeln!(ctx.out, "tools")?;
-    for tool in TOOLS.iter() {
+    for tool in tools::registry(ctx.env).tools.iter() {
         let state = match engine::inspect(env, *tool) {
             Ok((_, det)) if !det.installed => continue,
             Ok((cur, _)) => engine::status(env, *tool, Some(&gw), &cur),

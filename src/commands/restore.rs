@@ -20,7 +20,7 @@ use crate::env::Env;
 use crate::error::{ExitStatus, UserError};
 use crate::fs::{self, BackupEntry, BackupStore, Manifest};
 use crate::plan::{self, Change};
-use crate::tools::{TOOLS, Tool, ToolId};
+use crate::tools::{self, Tool};
 
 /// The files beside a SQLite database that hold its recent writes.
 const SIDE_FILES: [&str; 2] = ["-wal", "-shm"];
@@ -77,7 +77,7 @@ pub fn run(args: &RestoreArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             vec![e]
         }
         (None, Some(tool)) => {
-            check_tool_name(tool, &manifest)?;
+            check_tool_name(env, tool, &manifest)?;
             manifest
                 .entries
                 .iter()
@@ -148,11 +148,8 @@ pub fn run(args: &RestoreArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 }
 
 /// An unknown `--tool` is a typo, not "nothing to restore".
-fn check_tool_name(name: &str, manifest: &Manifest) -> Result<()> {
-    let mut valid: Vec<&str> = <ToolId as clap::ValueEnum>::value_variants()
-        .iter()
-        .map(|id| id.as_str())
-        .collect();
+fn check_tool_name(env: &Env, name: &str, manifest: &Manifest) -> Result<()> {
+    let mut valid: Vec<&str> = tools::registry(env).ids();
     valid.push("shell");
     if valid.contains(&name) || manifest.entries.iter().any(|e| e.tool == name) {
         return Ok(());
@@ -233,7 +230,7 @@ fn check_not_shared(env: &Env, chosen: &[BackupEntry]) -> Result<()> {
     let restored_tools: BTreeSet<&str> = chosen.iter().map(|e| e.tool.as_str()).collect();
     for e in chosen {
         let mut others: Vec<&dyn Tool> = Vec::new();
-        for tool in TOOLS.iter() {
+        for tool in tools::registry(env).tools.iter() {
             let id = tool.id().as_str();
             // A tool restored in the same run gives its settings up anyway.
             if id == e.tool || restored_tools.contains(id) || !reads(env, *tool, &e.path) {
@@ -249,7 +246,8 @@ fn check_not_shared(env: &Env, chosen: &[BackupEntry]) -> Result<()> {
         if others.is_empty() {
             continue;
         }
-        let name = TOOLS
+        let name = tools::registry(env)
+            .tools
             .iter()
             .find(|t| t.id().as_str() == e.tool)
             .map_or(e.tool.as_str(), |t| t.name());
@@ -398,7 +396,7 @@ fn step_back(
 /// byok no longer knows what it owns in restored files: forget its records there, for
 /// every tool that reads them (one settings.json can hold two tools' settings).
 fn forget_owned(env: &Env, restored: &[BackupEntry]) -> Result<()> {
-    for tool in TOOLS.iter() {
+    for tool in tools::registry(env).tools.iter() {
         let restored_here = restored
             .iter()
             .any(|e| e.tool == tool.id().as_str() || reads(env, *tool, &e.path));

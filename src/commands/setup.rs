@@ -20,7 +20,7 @@ use crate::error::{ExitStatus, UserError};
 use crate::fs;
 use crate::plan::{self, Plan};
 use crate::profile::{self, Gateway};
-use crate::tools::{self, SetupOptions, TOOLS, Tool, ToolId};
+use crate::tools::{self, SetupOptions, Tool};
 
 /// What to do with a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ fn mode(ctx: &Ctx<'_>, dry_run: bool, yes: bool, diff: bool, verb: &str) -> Resu
 pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let pick_tools = args.tools.is_empty() && !args.all;
     if pick_tools && !ctx.interactive {
-        return Err(no_tools_named());
+        return Err(no_tools_named(ctx.env));
     }
     let mode = mode(ctx, args.dry_run, args.yes, args.diff, "setup")?;
     let cfg = profile::load(ctx.env)?;
@@ -170,21 +170,20 @@ fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
     if rank(b) > rank(a) { b } else { a }
 }
 
-fn choose(all: bool, ids: &[ToolId], ctx: &mut Ctx<'_>) -> Result<Vec<&'static dyn Tool>> {
+fn choose(all: bool, ids: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<&'static dyn Tool>> {
+    let registry = tools::registry(ctx.env);
     if !all {
         let mut out: Vec<&'static dyn Tool> = Vec::new();
         for id in ids {
-            let tool = tools::get(*id).ok_or_else(|| {
-                UserError::new(format!("{} is not supported by this build", id.as_str()))
-            })?;
-            if !out.iter().any(|t| t.id() == *id) {
+            let tool = registry.find(id)?;
+            if !out.iter().any(|t| t.id() == tool.id()) {
                 out.push(tool);
             }
         }
         return Ok(out);
     }
     let mut out = Vec::new();
-    for tool in TOOLS.iter() {
+    for tool in registry.tools.iter() {
         // A tool whose files can't be read is kept: its own error is reported below.
         if engine::inspect(ctx.env, *tool).is_ok_and(|(_, det)| !det.installed) {
             continue;
@@ -230,12 +229,8 @@ fn prepare(
 }
 
 /// `byok setup` alone where byok can't ask: say how to name the tools.
-fn no_tools_named() -> anyhow::Error {
-    use clap::ValueEnum;
-    let ids: Vec<&str> = ToolId::value_variants()
-        .iter()
-        .map(|t| t.as_str())
-        .collect();
+fn no_tools_named(env: &crate::env::Env) -> anyhow::Error {
+    let ids = tools::registry(env).ids();
     UserError::new("`byok setup` needs the tools to configure (stdin is not a terminal, so byok can't ask which)")
         .hint(format!(
             "name them ({}), or pass --all for every detected tool; `byok detect` shows which are installed",
@@ -249,7 +244,7 @@ fn no_tools_named() -> anyhow::Error {
 pub(super) fn pick(gw: &Gateway, ctx: &mut Ctx<'_>) -> Result<Option<Vec<&'static dyn Tool>>> {
     let env = ctx.env;
     let mut found: Vec<(&'static dyn Tool, String, bool)> = Vec::new();
-    for tool in TOOLS.iter() {
+    for tool in tools::registry(env).tools.iter() {
         match engine::inspect(env, *tool) {
             Ok((_, det)) if !det.installed => {}
             Ok((cur, _)) => {

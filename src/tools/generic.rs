@@ -519,6 +519,10 @@ impl Tool for TemplateTool {
         out
     }
 
+    fn template(&self) -> Option<&Template> {
+        Some(self.t())
+    }
+
     fn runs_key_command(&self) -> bool {
         self.t()
             .files

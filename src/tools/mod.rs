@@ -30,54 +30,71 @@ pub mod roo_code;
 pub mod testing;
 pub mod vscode;
 
-/// A supported tool, as spelled on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
-pub enum ToolId {
-    /// Claude Code (CLI and IDE extensions)
-    ClaudeCode,
-    /// Continue (VS Code / JetBrains extension and the `cn` CLI)
-    Continue,
-    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
-    Cline,
-    /// Cursor (the VS Code fork's own OpenAI-key and base-URL settings)
-    Cursor,
-    /// Roo Code (VS Code-family extension)
-    RooCode,
-    /// Kilo Code (VS Code-family extension; the legacy Roo fork is written, 7.x gets steps)
-    KiloCode,
-    /// OpenAI Codex CLI
-    Codex,
-    /// OpenCode (terminal agent)
-    Opencode,
-    /// Gemini CLI
-    GeminiCli,
-    /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
-    Kilo,
-}
+/// A tool's id, as spelled on the command line, in state files and in JSON
+/// (`claude-code`). Built-in tools have a constant each; a user template's id is made at
+/// run time ([`ToolId::leak`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ToolId(&'static str);
 
+// The constants keep the spelling of the enum they replace, so `ToolId::ClaudeCode` reads
+// as before across the adapters.
+#[allow(non_upper_case_globals)]
 impl ToolId {
-    /// The kebab-case spelling used on the CLI, in state files and in JSON.
+    /// Claude Code (CLI and IDE extensions)
+    pub const ClaudeCode: Self = Self("claude-code");
+    /// Continue (VS Code / JetBrains extension and the `cn` CLI)
+    pub const Continue: Self = Self("continue");
+    /// Cline (VS Code-family extension, JetBrains plugin and the `cline` CLI)
+    pub const Cline: Self = Self("cline");
+    /// Cursor (the VS Code fork's own OpenAI-key and base-URL settings)
+    pub const Cursor: Self = Self("cursor");
+    /// Roo Code (VS Code-family extension)
+    pub const RooCode: Self = Self("roo-code");
+    /// Kilo Code 5.x (the legacy Roo fork extension; 7.x is `kilo`)
+    pub const KiloCode: Self = Self("kilo-code");
+    /// OpenAI Codex CLI
+    pub const Codex: Self = Self("codex");
+    /// OpenCode (terminal agent)
+    pub const Opencode: Self = Self("opencode");
+    /// Gemini CLI
+    pub const GeminiCli: Self = Self("gemini-cli");
+    /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
+    pub const Kilo: Self = Self("kilo");
+
+    /// Every built-in id, in the order `--help` lists them.
+    pub const BUILTIN: &[Self] = &[
+        Self::ClaudeCode,
+        Self::Continue,
+        Self::Cline,
+        Self::Cursor,
+        Self::RooCode,
+        Self::KiloCode,
+        Self::Codex,
+        Self::Opencode,
+        Self::GeminiCli,
+        Self::Kilo,
+    ];
+
+    /// The spelling used on the CLI, in state files and in JSON.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClaudeCode => "claude-code",
-            Self::Continue => "continue",
-            Self::Cline => "cline",
-            Self::Cursor => "cursor",
-            Self::RooCode => "roo-code",
-            Self::KiloCode => "kilo-code",
-            Self::Codex => "codex",
-            Self::Opencode => "opencode",
-            Self::GeminiCli => "gemini-cli",
-            Self::Kilo => "kilo",
-        }
+        self.0
     }
 
-    /// The id spelled `s`, if there is one.
+    /// The built-in id spelled `s`, if there is one.
     pub fn parse(s: &str) -> Option<Self> {
-        <Self as clap::ValueEnum>::value_variants()
-            .iter()
-            .copied()
-            .find(|id| id.as_str() == s)
+        Self::BUILTIN.iter().copied().find(|id| id.as_str() == s)
+    }
+
+    /// An id for a user's template: the built-in one when it has that spelling, else a
+    /// new one that lives as long as the process.
+    pub fn leak(s: &str) -> Self {
+        Self::parse(s).unwrap_or_else(|| Self(Box::leak(s.to_string().into_boxed_str())))
+    }
+}
+
+impl std::fmt::Display for ToolId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
     }
 }
 
@@ -297,6 +314,10 @@ pub trait Tool: Sync {
     }
     /// The gateway endpoints this tool calls as byok configures it.
     fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint>;
+    /// The template this tool is built from, if it is one.
+    fn template(&self) -> Option<&crate::templates::Template> {
+        None
+    }
     /// Tool-specific problems for `byok doctor`: settings shadowed by a shell variable or
     /// a project file, a second config file that wins, a login that overrides the key.
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
@@ -379,9 +400,142 @@ pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
     HOOKS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
 }
 
-/// The adapter for an id.
+/// The built-in adapter or template tool for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
     TOOLS.iter().copied().find(|t| t.id() == id)
+}
+
+/// The tools of this run: the built-in ones, with the user's templates
+/// (`<byok config dir>/templates/*.toml`) added or replacing built-in templates that
+/// have no hook. A user template that can't be used is kept in `broken`, so only a
+/// command that names it fails.
+pub struct Registry {
+    /// Every usable tool, in display order.
+    pub tools: Vec<&'static dyn Tool>,
+    /// User templates that can't be used: the id they claim (the file name's stem) and why.
+    pub broken: Vec<(String, String)>,
+}
+
+static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+
+/// The registry for this process (built once, from the first context asked with).
+pub fn registry(env: &Env) -> &'static Registry {
+    REGISTRY.get_or_init(|| build_registry(&env.config_dir.join("templates")))
+}
+
+/// Builds a registry from the built-ins and the user templates in `dir`.
+pub fn build_registry(dir: &Path) -> Registry {
+    let mut tools: Vec<&'static dyn Tool> = TOOLS.clone();
+    let mut broken = Vec::new();
+    for loaded in crate::templates::user_templates(dir) {
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                let stem = Path::new(&e.origin)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                broken.push((stem, e.to_string()));
+                continue;
+            }
+        };
+        let origin = match &loaded.source {
+            crate::templates::Source::User(p) => p.display().to_string(),
+            crate::templates::Source::Builtin(n) => (*n).to_string(),
+        };
+        let t = &loaded.template;
+        if t.hook.is_some() {
+            broken.push((
+                t.id.clone(),
+                format!("{origin}: `hook` is for built-in templates only; remove it"),
+            ));
+            continue;
+        }
+        let id = ToolId::leak(&t.id);
+        let at = tools.iter().position(|x| x.id() == id);
+        if let Some(i) = at {
+            let replaceable = tools[i].template().is_some_and(|b| b.hook.is_none());
+            if !replaceable {
+                broken.push((
+                    t.id.clone(),
+                    format!(
+                        "{origin}: `{}` is built into byok with code a template can't replace; give your template another id",
+                        t.id
+                    ),
+                ));
+                continue;
+            }
+        }
+        let tool: &'static generic::TemplateTool =
+            Box::leak(Box::new(generic::TemplateTool::new(loaded, id, None)));
+        match at {
+            Some(i) => tools[i] = tool,
+            None => tools.push(tool),
+        }
+    }
+    Registry { tools, broken }
+}
+
+impl Registry {
+    /// The tool named `name`; an unknown name gets "did you mean", a broken user
+    /// template its error (exit 2 either way).
+    pub fn find(&self, name: &str) -> Result<&'static dyn Tool> {
+        if let Some(t) = self.tools.iter().find(|t| t.id().as_str() == name) {
+            return Ok(*t);
+        }
+        if let Some((_, why)) = self.broken.iter().find(|(id, _)| id == name) {
+            return Err(crate::error::UserError::new(format!(
+                "the template for `{name}` can't be used: {why}"
+            ))
+            .hint("fix the template (`byok templates check FILE` shows what is wrong), then run the command again")
+            .into());
+        }
+        let ids = self.ids();
+        let near = ids
+            .iter()
+            .copied()
+            .filter(|id| close(id, name))
+            .collect::<Vec<_>>();
+        let hint = match near.as_slice() {
+            [] => format!("known tools: {}", ids.join(", ")),
+            some => format!(
+                "did you mean {}? (known tools: {})",
+                some.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                ids.join(", ")
+            ),
+        };
+        Err(
+            crate::error::UserError::new(format!("unknown tool `{name}`"))
+                .hint(hint)
+                .into(),
+        )
+    }
+
+    /// Every usable tool id, in display order.
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.tools.iter().map(|t| t.id().as_str()).collect()
+    }
+}
+
+/// Whether two names are one typo apart (edit distance at most 2, or one contains the other).
+fn close(a: &str, b: &str) -> bool {
+    if a.contains(b) || b.contains(a) {
+        return b.len() >= 3;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            row.push((prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    prev[b.len()] <= 2
 }
 
 #[cfg(test)]
@@ -395,11 +549,28 @@ mod tests {
         for t in TOOLS.iter() {
             assert!(seen.insert(t.id()), "{:?} twice", t.id());
         }
-        for id in <ToolId as clap::ValueEnum>::value_variants() {
-            let spelled = clap::ValueEnum::to_possible_value(id).unwrap();
-            assert_eq!(spelled.get_name(), id.as_str());
+        for id in ToolId::BUILTIN {
             assert!(get(*id).is_some(), "{id:?} has no adapter in TOOLS");
         }
+        assert_eq!(TOOLS.len(), ToolId::BUILTIN.len());
+    }
+
+    #[test]
+    fn unknown_names_get_a_suggestion() {
+        let reg = build_registry(Path::new("/nonexistent"));
+        let e = reg.find("codx").err().unwrap();
+        let u = e.downcast_ref::<crate::error::UserError>().unwrap();
+        assert_eq!(u.message, "unknown tool `codx`");
+        assert!(
+            u.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("did you mean `codex`?"),
+            "{u:?}"
+        );
+        assert!(reg.find("claude").is_err());
+        assert!(close("claude-code", "claude"));
+        assert!(!close("cursor", "zed"));
     }
 
     #[test]

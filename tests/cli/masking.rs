@@ -215,14 +215,23 @@ fn issue_8_pasted_keys_are_masked_in_errors() {
             assert_no_piece(&out, key);
         }
     }
-    // clap's wording stays; only the value is masked.
+    // Tool names are checked against the registry (user templates add tools): the
+    // unknown name is masked in byok's own error.
     let out = t
-        .run(&["setup", "sk-ant-api03-Pasted0123456789abcdef"])
+        .run(&["setup", "sk-ant-api03-Pasted0123456789abcdef", "--dry-run"])
         .code(2);
     assert!(
-        out.stderr.starts_with(
-            "error: invalid value 'sk-…cdef' for '[TOOLS]...'\n  [possible values: claude-code,"
-        ),
+        out.stderr
+            .starts_with("byok: error: unknown tool `sk-…cdef`\nhint: known tools: claude-code,"),
+        "{out}"
+    );
+    // clap's own errors keep their wording; only the value is masked.
+    let out = t
+        .run(&["env", "--shell", "sk-ant-api03-Pasted0123456789abcdef"])
+        .code(2);
+    assert!(
+        out.stderr
+            .starts_with("error: invalid value 'sk-…cdef' for '--shell <SHELL>'"),
         "{out}"
     );
     assert!(
