@@ -98,6 +98,9 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Show the whole product against a built-in mock gateway in a throw-away home
     Demo(DemoArgs),
+    /// List, show or check tool templates (yours go in <config dir>/templates/)
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the API key of the active profile (for tools' key helpers)
@@ -397,4 +400,21 @@ impl clap::builder::TypedValueParser for ToolName {
                 .map(|id| clap::builder::PossibleValue::new(id.as_str())),
         ))
     }
+}
+
+/// `byok templates`
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List every tool, with where its template comes from
+    List,
+    /// Print a tool's effective template
+    Show {
+        /// The tool's id
+        id: String,
+    },
+    /// Check a template file and show what `setup` would write with it on an empty home
+    Check {
+        /// The template file
+        file: std::path::PathBuf,
+    },
 }

@@ -73,6 +73,16 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                 })
             })
             .collect();
+        let mut list = list;
+        // A user template that can't be used is still a tool the user expects to see.
+        for (id, why) in &tools::registry(env).broken {
+            list.push(serde_json::json!({
+                "id": id,
+                "installed": false,
+                "status": "error",
+                "status_detail": format!("template can't be used: {why}"),
+            }));
+        }
         let doc =
             serde_json::json!({ "profile": gw.as_ref().map(|g| g.name.clone()), "tools": list });
         writeln!(ctx.out, "{}", serde_json::to_string_pretty(&doc)?)?;
@@ -118,6 +128,9 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                 writeln!(ctx.out, "{:<14} config {}{exists}", "", env.tilde(f))?;
             }
         }
+    }
+    for (id, why) in &tools::registry(env).broken {
+        writeln!(ctx.out, "{id:<14} error: template can't be used: {why}")?;
     }
     Ok(ExitStatus::Success)
 }

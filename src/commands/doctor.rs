@@ -318,7 +318,10 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
             );
             continue;
         }
-        let evidence = det.evidence.first().cloned().unwrap_or_default();
+        let mut evidence = det.evidence.first().cloned().unwrap_or_default();
+        if let Some(crate::templates::Source::User(p)) = tool.source() {
+            evidence = format!("{evidence}; user template {}", env.tilde(p));
+        }
         let tool_check = |severity, message: String| {
             Check::new(
                 Section::Tools,
@@ -381,6 +384,18 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
                 .hint_opt(f.hint),
             );
         }
+    }
+    for (id, why) in &tools::registry(env).broken {
+        checks.push(
+            Check::new(
+                Section::Tools,
+                format!("tool.{id}"),
+                id.clone(),
+                Severity::Warn,
+                format!("your template can't be used: {why}"),
+            )
+            .hint("fix it (`byok templates check FILE`); every other tool works meanwhile"),
+        );
     }
     checks
 }

@@ -20,6 +20,7 @@ mod profile;
 mod prompt;
 mod restore;
 mod setup;
+mod templates;
 
 /// What every command works with: the context, the output streams, whether it may prompt.
 pub struct Ctx<'a> {
@@ -95,5 +96,6 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Restore(args) => restore::run(&args, ctx),
         Command::Doctor(args) => doctor::run(&args, ctx),
         Command::Demo(args) => demo::run(&args, ctx),
+        Command::Templates(cmd) => templates::run(&cmd, ctx),
     }
 }

@@ -315,6 +315,9 @@ impl Tool for TemplateTool {
                 det.note_config_dir(env, cur, &p);
             }
         }
+        if let crate::templates::Source::User(p) = &self.loaded.source {
+            det.evidence.push(format!("user template {}", env.tilde(p)));
+        }
         for ext in &self.t().detect.extensions {
             for host in vscode::HOSTS {
                 let dir = host.extensions_dir(env);
@@ -521,6 +524,10 @@ impl Tool for TemplateTool {
 
     fn template(&self) -> Option<&Template> {
         Some(self.t())
+    }
+
+    fn source(&self) -> Option<&crate::templates::Source> {
+        Some(&self.loaded.source)
     }
 
     fn runs_key_command(&self) -> bool {

@@ -318,6 +318,10 @@ pub trait Tool: Sync {
     fn template(&self) -> Option<&crate::templates::Template> {
         None
     }
+    /// Where that template comes from.
+    fn source(&self) -> Option<&crate::templates::Source> {
+        None
+    }
     /// Tool-specific problems for `byok doctor`: settings shadowed by a shell variable or
     /// a project file, a second config file that wins, a login that overrides the key.
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
@@ -398,6 +402,11 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[];
 /// The hook called `name`.
 pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
     HOOKS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+}
+
+/// The built-in tool spelled `name`.
+pub fn get_by_name(name: &str) -> Option<&'static dyn Tool> {
+    TOOLS.iter().copied().find(|t| t.id().as_str() == name)
 }
 
 /// The built-in adapter or template tool for an id.

@@ -156,3 +156,185 @@ fn kilo_legacy_extension_is_not_kilo_7() {
         "{det}"
     );
 }
+
+const ACME: &str = ".acme/config.json";
+
+/// A home with the user's template for a tool byok doesn't ship.
+fn with_acme() -> TestEnv {
+    let t = TestEnv::new();
+    t.init(URL);
+    t.write(
+        ".config/byok/templates/acme.toml",
+        fixture("user-templates/acme.toml"),
+    );
+    t
+}
+
+#[test]
+fn a_user_template_adds_a_tool_for_every_command() {
+    let t = with_acme();
+    let original = "{\n  \"theme\": \"dark\",\n  \"telemetry\": { \"endpoint\": \"https://t.acme.example\" }\n}\n";
+    t.write(ACME, original);
+    let out = no_key(t.run(&["setup", "acme", "--dry-run"]).success());
+    insta::assert_snapshot!(out.stdout, @r#"
+    Acme Agent
+    --- a/~/.acme/config.json
+    +++ b/~/.acme/config.json
+    @@ -1,4 +1,9 @@
+     {
+       "theme": "dark",
+    -  "telemetry": { "endpoint": "https://t.acme.example" }
+    +  "telemetry": {},
+    +  "gateway": {
+    +    "url": "https://gw.example.com/v1",
+    +    "api_key": "sk-…cdef"
+    +  },
+    +  "model": "gpt-4o"
+     }
+    "#);
+    no_key(t.run(&["setup", "acme", "--yes"]).success());
+    assert_eq!(
+        t.run(&["setup", "acme", "--yes"]).success().stdout,
+        "Acme Agent\n  up to date\n"
+    );
+    let det = t.run(&["detect"]).success();
+    assert!(
+        det.stdout.contains(
+            "Acme Agent     configured (profile default)\n               config dir ~/.acme\n               user template ~/.config/byok/templates/acme.toml\n"
+        ),
+        "{det}"
+    );
+    // Drift on a value the template owns is seen like a built-in tool's.
+    let edited = t
+        .read(ACME)
+        .replace("https://gw.example.com/v1", "https://mine/v1");
+    t.write(ACME, &edited);
+    let det = t.run(&["detect"]).success();
+    assert!(
+        det.stdout
+            .contains("Acme Agent     drifted: changed by hand: config.json gateway.url\n"),
+        "{det}"
+    );
+    t.write(
+        ACME,
+        edited.replace("https://mine/v1", "https://gw.example.com/v1"),
+    );
+    no_key(t.run(&["remove", "acme", "--yes"]).success());
+    assert_eq!(
+        t.read(ACME),
+        "{\n  \"theme\": \"dark\",\n  \"telemetry\": {}\n}\n",
+        "byok's values out, the absent one stays out"
+    );
+    t.run(&["restore", "--yes", "--force"]).success();
+    assert_eq!(t.read(ACME), original);
+}
+
+#[test]
+fn a_user_template_replaces_a_built_in_template_but_not_a_built_in_adapter() {
+    let t = TestEnv::new();
+    t.init(URL);
+    let mine = fixture("user-templates/acme.toml")
+        .replace("id = \"acme\"", "id = \"kilo\"")
+        .replace("name = \"Acme Agent\"", "name = \"My Kilo\"");
+    t.write(".config/byok/templates/kilo.toml", &mine);
+    t.write(
+        ".config/byok/templates/codex.toml",
+        mine.replace("id = \"kilo\"", "id = \"codex\""),
+    );
+    let out = t.run(&["templates", "list"]).success();
+    assert!(
+        out.stdout.contains(
+            "kilo           My Kilo        user template ~/.config/byok/templates/kilo.toml\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains(
+            "codex          (broken)       can't be used: [HOME]/.config/byok/templates/codex.toml: `codex` is built into byok with code a template can't replace; give your template another id\n"
+        ),
+        "{out}"
+    );
+    // The built-in Codex still works; only the broken template is reported.
+    t.write(".codex/config.toml", "");
+    t.run(&["setup", "codex", "--dry-run"]).success();
+}
+
+#[test]
+fn a_broken_user_template_fails_only_the_command_that_names_it() {
+    let t = with_acme();
+    for (file, text, want) in [
+        (
+            "bad-toml.toml",
+            "id = \"bad-toml\"\nname = \n",
+            "bad-toml.toml:2:8: string values must be quoted, expected literal string",
+        ),
+        (
+            "placeholder.toml",
+            "id = \"placeholder\"\nname = \"P\"\nverified = \"P 1, by hand\"\n[[file]]\nid = \"c\"\npath = \"{home}/.p.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"url\"\nvalue = \"{opanai_base}\"\n",
+            "placeholder.toml:10:10: unknown placeholder `{opanai_base}`",
+        ),
+        (
+            "format.toml",
+            "id = \"format\"\nname = \"F\"\nverified = \"F 1, by hand\"\n[[file]]\nid = \"c\"\npath = \"{home}/.f\"\nformat = \"ini\"\n",
+            "format.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`",
+        ),
+        (
+            "outside.toml",
+            "id = \"outside\"\nname = \"O\"\nverified = \"O 1, by hand\"\n[[file]]\nid = \"c\"\npath = \"/etc/outside.json\"\nformat = \"json\"\n",
+            "outside.toml:6:9: path `/etc/outside.json` must start with a root such as {home}, {xdg_config} or one of the template's [roots]",
+        ),
+    ] {
+        let path = t.write(&format!(".config/byok/templates/{file}"), text);
+        let id = file.trim_end_matches(".toml");
+        let out = t.run(&["setup", id, "--dry-run"]).code(2);
+        assert!(out.stderr.contains(want), "{file}:\n{out}");
+        let out = t
+            .run(&["templates", "check", path.to_str().unwrap()])
+            .code(2);
+        assert!(out.stderr.contains(want), "{file}:\n{out}");
+        // Every other tool keeps working.
+        t.run(&["setup", "acme", "--dry-run"]).success();
+        let det = t.run(&["detect"]).success();
+        assert!(
+            det.stdout
+                .contains(&format!("{id:<14} error: template can't be used: ")),
+            "{det}"
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+}
+
+#[test]
+fn templates_show_and_check() {
+    let t = with_acme();
+    let out = t.run(&["templates", "show", "kilo"]).success();
+    assert!(
+        out.stdout
+            .starts_with("# built-in template templates/kilo.toml\n# Kilo Code 7.x"),
+        "{out}"
+    );
+    let out = t.run(&["templates", "show", "cursor"]).code(2);
+    assert_eq!(
+        out.stderr,
+        "byok: error: `cursor` is built into byok as code and has no template yet\nhint: `byok templates list` shows which tools come from templates\n"
+    );
+    let file = t.home().join(".config/byok/templates/acme.toml");
+    let out = no_key(
+        t.run(&["templates", "check", file.to_str().unwrap()])
+            .success(),
+    );
+    insta::assert_snapshot!(out.stdout, @r#"
+    ~/.config/byok/templates/acme.toml: template `acme` (Acme Agent) is valid
+    what `byok setup acme` would write on an empty home for profile `default`:
+    --- /dev/null
+    +++ b/~/.acme/config.json
+    @@ -0,0 +1,7 @@
+    +{
+    +  "gateway": {
+    +    "url": "https://gw.example.com/v1",
+    +    "api_key": "sk-…cdef"
+    +  },
+    +  "model": "gpt-4o"
+    +}
+    "#);
+}
