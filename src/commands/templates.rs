@@ -96,7 +96,7 @@ fn check(file: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         UserError::new(format!("{e}")).hint("fix that place in the template and check it again")
     })?;
     if let Some(builtin) = tools::get_by_name(&template.id)
-        && !builtin.template().is_some_and(|t| t.hook.is_none())
+        && builtin.template().is_none_or(|t| t.hook.is_some())
     {
         return Err(UserError::new(format!(
             "{origin}: `{}` is built into byok with code a template can't replace",
