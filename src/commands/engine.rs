@@ -204,10 +204,24 @@ fn owned_path(env: &Env) -> PathBuf {
 
 fn load_owned(env: &Env) -> Result<OwnedFile> {
     let path = owned_path(env);
-    Ok(match fs::read_optional(&path)? {
-        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
-        None => OwnedFile::default(),
-    })
+    match fs::read_optional(&path)? {
+        // A record byok can't read is kept as it is: replacing it would forget what byok
+        // owns and what it must give back.
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            crate::error::UserError::new(format!(
+                "byok's record of what it wrote, {}, is damaged (line {}, column {}); byok left it as it is",
+                env.tilde(&path),
+                e.line(),
+                e.column()
+            ))
+            .hint(format!(
+                "restore it from a backup, or move it aside (byok then treats every tool as not set up by it): mv {0} {0}.damaged",
+                env.tilde(&path)
+            ))
+            .into()
+        }),
+        None => Ok(OwnedFile::default()),
+    }
 }
 
 /// The drift record for a tool, if byok has configured it.

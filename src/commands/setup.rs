@@ -362,7 +362,7 @@ pub(super) fn setup_all_at_once(
             notes: Vec::new(),
             ..p.plan.clone()
         };
-        match apply(*tool, gw, &opts, &quiet, &p.replaced, ctx) {
+        match apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx) {
             Ok(s) => status = worst(status, s),
             Err(e) if crate::error::is_broken_pipe(&e) => return Err(e),
             Err(e) => {
@@ -472,9 +472,9 @@ fn setup_one(
                 writeln!(ctx.out, "  skipped")?;
                 return Ok(ExitStatus::Failure);
             }
-            apply(tool, gw, opts, &plan, &replaced, ctx)
+            apply(tool, gw, opts, (&cur, &plan), &replaced, ctx)
         }
-        Mode::Apply => apply(tool, gw, opts, &plan, &replaced, ctx),
+        Mode::Apply => apply(tool, gw, opts, (&cur, &plan), &replaced, ctx),
     }
 }
 
@@ -513,7 +513,7 @@ fn apply(
     tool: &dyn Tool,
     gw: &Gateway,
     opts: &SetupOptions,
-    plan: &Plan,
+    (cur, plan): (&tools::Current, &Plan),
     replaced: &[engine::Replaced],
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
@@ -554,7 +554,8 @@ fn apply(
             )?;
         }
     }
-    let after = engine::gather_tool(env, tool)?;
+    // What byok owns now, from what it just wrote: the plan's after-state.
+    let after = engine::project(cur, plan);
     engine::record_owned(env, tool, Some((&gw.name, opts.key_mode)), &after)?;
     engine::keep_priors(env, tool, replaced, &created, &blank)?;
     print_notes(plan, ctx)?;

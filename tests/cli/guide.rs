@@ -77,7 +77,14 @@ impl Tty {
 
     /// Reads to the end and returns the whole transcript (`\r\n` as `\n`) and exit code.
     fn finish(mut self) -> (String, Option<i32>) {
-        let rest = self.p.exp_eof().unwrap_or_default();
+        let rest = match self.p.exp_eof() {
+            Ok(rest) => rest,
+            Err(e) => {
+                // Still waiting at a prompt: end it rather than wait forever.
+                let _ = self.p.process_mut().exit();
+                panic!("byok did not finish ({e}) after:\n{}", utf8(&self.seen));
+            }
+        };
         self.seen.push_str(&rest);
         let code = match self.p.process().wait() {
             Ok(rexpect::process::WaitStatus::Exited(_, c)) => Some(c),
