@@ -11,6 +11,7 @@ pub mod base_url;
 pub mod cli;
 pub mod commands;
 pub mod config_edit;
+pub mod engine;
 pub mod env;
 pub mod error;
 pub mod fs;

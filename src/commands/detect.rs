@@ -11,8 +11,8 @@
 use anyhow::Result;
 
 use super::Ctx;
-use super::engine::{self, ToolStatus};
 use crate::cli::DetectArgs;
+use crate::engine::{self, ToolStatus};
 use crate::error::ExitStatus;
 use crate::profile;
 use crate::tools::{self, Current, Detection, Finding, Severity};

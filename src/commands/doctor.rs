@@ -13,9 +13,9 @@ use anyhow::Result;
 use serde_json::{Map, json};
 
 use super::Ctx;
-use super::engine::{self, ToolStatus};
 use crate::base_url::BaseUrl;
 use crate::cli::DoctorArgs;
+use crate::engine::{self, ToolStatus};
 use crate::env::{self, Env};
 use crate::error::{ExitStatus, UserError};
 use crate::gateway::net;

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::engine::{self, ToolStatus};
 use super::env as env_cmd;
 use super::{Ctx, detect, doctor, init, prompt, setup};
 use crate::cli::{DetectArgs, DoctorArgs};
+use crate::engine::{self, ToolStatus};
 use crate::error::ExitStatus;
 use crate::gateway::report::{Section, Severity};
 use crate::profile::{self, Gateway};

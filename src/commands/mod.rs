@@ -12,7 +12,6 @@ mod completions;
 mod demo;
 mod detect;
 mod doctor;
-pub mod engine;
 mod env;
 mod guide;
 mod init;

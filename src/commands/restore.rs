@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::Ctx;
-use super::engine;
 use crate::cli::RestoreArgs;
 use crate::config_edit::sqlite;
+use crate::engine;
 use crate::env::Env;
 use crate::error::{ExitStatus, UserError};
 use crate::fs::{self, BackupEntry, BackupStore, Manifest};

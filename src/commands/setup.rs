@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Ctx;
-use super::engine::{self, ToolStatus};
 use crate::cli::{KeyMode, RemoveArgs, SetupArgs};
+use crate::engine::{self, ToolStatus};
 use crate::error::{ExitStatus, UserError};
 use crate::fs;
 use crate::plan::{self, Plan};

@@ -133,7 +133,7 @@ fn check(file: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         "what `byok setup {id}` would write on an empty home for profile `{}`:",
         gw.name
     )?;
-    let opts = super::engine::options(&home, crate::cli::KeyMode::Literal, None, false);
+    let opts = crate::engine::options(&home, crate::cli::KeyMode::Literal, None, false);
     let planned = tool.plan(&home, &gw, &opts, &Current::default())?;
     for change in planned.effective() {
         ctx.out.write_all(plan::diff(&home, change).as_bytes())?;

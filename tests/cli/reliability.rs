@@ -531,3 +531,31 @@ proptest::proptest! {
         }
     }
 }
+
+/// Issue 9: a damaged drift record used to be read as empty and then overwritten,
+/// forgetting what byok owns and the values it must give back.
+#[test]
+fn a_damaged_drift_record_is_reported_and_kept() {
+    let t = home();
+    t.run(&["setup", "claude-code", "--yes"]).success();
+    let record = ".local/state/byok/owned.json";
+    t.write(record, "{\n  \"tools\": {\n    \"claude-code\": [oops\n");
+    let out = t.run(&["setup", "claude-code", "--yes", "--force"]).code(2);
+    assert!(
+        out.stderr.contains(
+            "byok: error: byok's record of what it wrote, ~/.local/state/byok/owned.json, is damaged (line 3, column 21); byok left it as it is\n"
+        ),
+        "{out}"
+    );
+    t.run(&["remove", "claude-code", "--yes"]).code(2);
+    assert_eq!(
+        t.read(record),
+        "{\n  \"tools\": {\n    \"claude-code\": [oops\n"
+    );
+    let det = t.run(&["detect"]).success();
+    assert!(
+        det.stdout
+            .contains("Claude Code    error: byok's record of what it wrote"),
+        "{det}"
+    );
+}

@@ -1,5 +1,6 @@
-//! The setup engine's I/O half: gathering what adapters ask for into a [`Current`],
-//! the drift record of what byok last wrote, and each tool's status.
+//! The tools' I/O half, kept out of `commands/` (which only prints and prompts):
+//! gathering what adapters ask for into a [`Current`], the drift record of what byok
+//! last wrote, and each tool's status.
 //!
 //! Adapters stay pure; this module reads the file system (never launching an editor)
 //! and keeps `<state dir>/owned.json`, the hashes of byok-owned values per tool, plus
