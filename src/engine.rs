@@ -81,6 +81,10 @@ pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
         cur.dirs.extend(extra.dirs);
         cur.sqlite.extend(extra.sqlite);
     }
+    // Whatever byok prints next (diffs, notes, errors) masks the user's own secrets too.
+    for secret in tool.secrets(env, &cur) {
+        crate::secret::register(&secret);
+    }
     if let Some(record) = owned_record(env, tool)? {
         cur.written = record.values;
         cur.prior = record.prior;

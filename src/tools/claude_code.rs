@@ -198,17 +198,20 @@ fn is_byok_helper(value: &Value) -> bool {
     value.as_str().is_some_and(|s| s.contains(HELPER_MARK))
 }
 
-/// Registers the key fragments Claude Code keeps as approved in the state file as
-/// secrets, so a fragment of a key from a deleted profile is masked in diffs too.
-fn register_approved(state: Option<&str>) {
-    if let Some(Value::Array(list)) = state.and_then(|t| {
+/// The key fragments Claude Code keeps as approved in the state file: secrets, so a
+/// fragment of a key from a deleted profile is masked in diffs too.
+fn approved(state: Option<&str>) -> Vec<String> {
+    match state.and_then(|t| {
         jsonc::get(t, &["customApiKeyResponses", "approved"])
             .ok()
             .flatten()
     }) {
-        for frag in list.iter().filter_map(Value::as_str) {
-            crate::secret::register(frag);
-        }
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -312,7 +315,6 @@ impl Tool for ClaudeCode {
         let p = Paths::new(env);
         let mut plan = Plan::default();
         let helper = opts.key_mode == KeyMode::Helper;
-        register_approved(cur.file(p.state(cur)));
 
         // settings.json
         let before = cur.file(&p.settings).map(str::to_string);
@@ -397,7 +399,6 @@ impl Tool for ClaudeCode {
         let p = Paths::new(env);
         let mut plan = Plan::default();
         let mut written_key = None;
-        register_approved(cur.file(p.state(cur)));
         if let Some(before) = cur.file(&p.settings) {
             let mut text = before.to_string();
             if let Some(Value::String(k)) = edit_get(env, &p.settings, &text, &["env", API_KEY])? {
@@ -512,9 +513,12 @@ impl Tool for ClaudeCode {
         vec![Endpoint::Messages]
     }
 
+    fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
+        approved(cur.file(Paths::new(env).state(cur)))
+    }
+
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
         let p = Paths::new(env);
-        register_approved(cur.file(p.state(cur)));
         let mut out = Vec::new();
         let settings_text = cur.file(&p.settings);
         let file = env.tilde(&p.settings);

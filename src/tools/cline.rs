@@ -354,34 +354,31 @@ fn restart_step(modern: &[InstalledExtension]) -> String {
     format!("Restart {editors} and any running `cline` CLI: Cline reads these files only at start")
 }
 
-/// Registers the other secrets of `secrets.json` and `providers.json` (the user's own
-/// keys and tokens) so that diffs, which show neighbouring lines, mask them too.
-fn register_secrets(doc: &Value, all: bool) {
-    fn walk(v: &Value, all: bool) {
+/// The other secrets of `secrets.json` and `providers.json` (the user's own keys and
+/// tokens): diffs show neighbouring lines, so they are masked too.
+fn user_secrets(doc: &Value, all: bool, out: &mut Vec<String>) {
+    fn walk(v: &Value, all: bool, out: &mut Vec<String>) {
         match v {
             Value::Object(m) => {
                 for (k, v) in m {
                     let named = crate::secret::is_secret_name(k);
                     match v {
                         Value::String(s) if all || named => {
-                            crate::secret::register(s);
-                            // As it appears inside the file's JSON string.
-                            let quoted = Value::String(s.clone()).to_string();
-                            crate::secret::register(&quoted[1..quoted.len() - 1]);
+                            out.push(s.clone());
                             // Account blobs are JSON kept in a string: their tokens too.
                             if let Ok(inner) = serde_json::from_str::<Value>(s) {
-                                walk(&inner, false);
+                                walk(&inner, false, out);
                             }
                         }
-                        _ => walk(v, all),
+                        _ => walk(v, all, out),
                     }
                 }
             }
-            Value::Array(a) => a.iter().for_each(|v| walk(v, all)),
+            Value::Array(a) => a.iter().for_each(|v| walk(v, all, out)),
             _ => {}
         }
     }
-    walk(doc, all);
+    walk(doc, all, out);
 }
 
 /// The owned value at `key` of a parsed file, as text.
@@ -516,7 +513,7 @@ impl Tool for Cline {
             .map_err(parse_error(env, &p.global_state))?;
 
         let sec_before = cur.file(&p.secrets);
-        register_secrets(&parse(env, &p.secrets, sec_before)?, true);
+        parse(env, &p.secrets, sec_before)?;
         let sec_after = jsonc::set(
             sec_before.unwrap_or(""),
             &[SECRET_KEY],
@@ -525,7 +522,7 @@ impl Tool for Cline {
         .map_err(parse_error(env, &p.secrets))?;
 
         let prov_before = cur.file(&p.providers);
-        register_secrets(&parse(env, &p.providers, prov_before)?, false);
+        parse(env, &p.providers, prov_before)?;
         let prov_after = set_providers(
             env,
             &p.providers,
@@ -582,7 +579,7 @@ impl Tool for Cline {
         }
 
         if let Some(before) = cur.file(&p.secrets) {
-            register_secrets(&parse(env, &p.secrets, Some(before))?, true);
+            parse(env, &p.secrets, Some(before))?;
             let out =
                 put_back_or_remove(before, SECRET_KEY, prior(env, cur, &p.secrets, SECRET_KEY))
                     .map_err(parse_error(env, &p.secrets))?;
@@ -595,7 +592,6 @@ impl Tool for Cline {
 
         if let Some(before) = cur.file(&p.providers) {
             let doc = parse(env, &p.providers, Some(before))?;
-            register_secrets(&doc, false);
             let err = parse_error(env, &p.providers);
             // `providers` itself is required by Cline's schema: never prune it.
             // A provider entry the user had gets its settings back; byok's own goes.
@@ -681,6 +677,17 @@ impl Tool for Cline {
                 ),
                 settings.and_then(|s| s.get(field)).map(Value::to_string),
             ));
+        }
+        out
+    }
+
+    fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
+        let p = Paths::new(env);
+        let mut out = Vec::new();
+        for (path, all) in [(&p.secrets, true), (&p.providers, false)] {
+            if let Some(Ok(Some(doc))) = cur.file(path).map(jsonc::parse) {
+                user_secrets(&doc, all, &mut out);
+            }
         }
         out
     }

@@ -223,7 +223,6 @@ impl Tool for Continue {
     fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let p = Paths::new(env);
         let key = gw.require_key()?;
-        register_secrets(&p, cur);
         let mut plan = Plan::default();
         if opts.key_mode == KeyMode::Helper {
             plan.notes.push(format!(
@@ -299,7 +298,6 @@ impl Tool for Continue {
 
     fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let p = Paths::new(env);
-        register_secrets(&p, cur);
         let mut plan = Plan::default();
         if let Some(text) = cur.file(&p.yaml) {
             let after = MODELS
@@ -339,6 +337,10 @@ impl Tool for Continue {
                 .push(Change::file(&p.env, Some(text.to_string()), after, true));
         }
         Ok(plan)
+    }
+
+    fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
+        user_secrets(&Paths::new(env), cur)
     }
 
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
@@ -504,63 +506,62 @@ fn text_of<'a>(cur: &'a Current, path: &Path) -> &'a str {
     cur.file(path).unwrap_or_default()
 }
 
-/// Registers the user's own secrets in Continue's files (every `.env` value; string
-/// values of known secret settings, [`crate::secret::SECRET_NAMES`], in the configs) so that
-/// diffs, which show neighbouring lines, mask them too.
-fn register_secrets(p: &Paths, cur: &Current) {
-    fn register(s: &str) {
+/// The user's own secrets in Continue's files (every `.env` value; string values of
+/// known secret settings, [`crate::secret::SECRET_NAMES`], in the configs): diffs show
+/// neighbouring lines, so they are masked too.
+fn user_secrets(p: &Paths, cur: &Current) -> Vec<String> {
+    fn keep(s: &str, out: &mut Vec<String>) {
         // `${{ secrets.NAME }}` references are not secrets.
         if !s.contains("${{") {
-            crate::secret::register(s);
-            let quoted = Json::String(s.to_string()).to_string();
-            crate::secret::register(&quoted[1..quoted.len() - 1]);
+            out.push(s.to_string());
         }
     }
-    fn secret_name(k: &str) -> bool {
-        crate::secret::is_secret_name(k)
-    }
-    fn walk_json(v: &Json) {
+    fn walk_json(v: &Json, out: &mut Vec<String>) {
         match v {
             Json::Object(m) => {
                 for (k, v) in m {
                     match v {
-                        Json::String(s) if secret_name(k) => register(s),
-                        _ => walk_json(v),
+                        Json::String(s) if crate::secret::is_secret_name(k) => keep(s, out),
+                        _ => walk_json(v, out),
                     }
                 }
             }
-            Json::Array(a) => a.iter().for_each(walk_json),
+            Json::Array(a) => a.iter().for_each(|v| walk_json(v, out)),
             _ => {}
         }
     }
-    fn walk_yaml(v: &yaml::Value) {
+    fn walk_yaml(v: &yaml::Value, out: &mut Vec<String>) {
         match v {
             yaml::Value::Mapping(m) => {
                 for (k, v) in m {
                     match (k.as_str(), v) {
-                        (Some(k), yaml::Value::String(s)) if secret_name(k) => register(s),
-                        _ => walk_yaml(v),
+                        (Some(k), yaml::Value::String(s)) if crate::secret::is_secret_name(k) => {
+                            keep(s, out);
+                        }
+                        _ => walk_yaml(v, out),
                     }
                 }
             }
-            yaml::Value::Sequence(a) => a.iter().for_each(walk_yaml),
-            yaml::Value::Tagged(t) => walk_yaml(&t.value),
+            yaml::Value::Sequence(a) => a.iter().for_each(|v| walk_yaml(v, out)),
+            yaml::Value::Tagged(t) => walk_yaml(&t.value, out),
             _ => {}
         }
     }
+    let mut out = Vec::new();
     for path in [&p.env, &p.cwd_env, &p.cwd_continue_env] {
         if let Some(text) = cur.file(path) {
             for (_, v) in dotenv::values(text) {
-                register(&v);
+                keep(&v, &mut out);
             }
         }
     }
     if let Some(Ok(Some(v))) = cur.file(&p.yaml).map(yaml::parse) {
-        walk_yaml(&v);
+        walk_yaml(&v, &mut out);
     }
     if let Some(Ok(Some(v))) = cur.file(&p.json).map(jsonc::parse) {
-        walk_json(&v);
+        walk_json(&v, &mut out);
     }
+    out
 }
 
 /// Whether config.json has a `models` key: [`NO_LIST`] or `a list`. Edits inside the
@@ -934,6 +935,10 @@ mod tests {
                 ),
             ],
         );
+        // What the engine does after gathering: planning itself registers nothing.
+        for s in Continue.secrets(&e, &cur) {
+            crate::secret::register(&s);
+        }
         let plan = Continue
             .plan(&e, &gw(false), &SetupOptions::default(), &cur)
             .unwrap();

@@ -314,6 +314,11 @@ pub trait Tool: Sync {
     }
     /// The gateway endpoints this tool calls as byok configures it.
     fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint>;
+    /// The user's own secrets in the gathered files (keys of other providers, tokens),
+    /// so everything byok prints masks them; pure (the engine registers them).
+    fn secrets(&self, _env: &Env, _cur: &Current) -> Vec<String> {
+        Vec::new()
+    }
     /// The template this tool is built from, if it is one.
     fn template(&self) -> Option<&crate::templates::Template> {
         None
