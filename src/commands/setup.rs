@@ -448,13 +448,43 @@ fn setup_one(
             return Err(if ask { err.failure() } else { err }.into());
         }
     }
+    let question = format!("Apply these changes to {}?", tool.name());
+    match show_and_confirm(&plan, mode, &question, ctx)? {
+        Decision::Shown => {
+            print_notes(&plan, ctx)?;
+            Ok(ExitStatus::Success)
+        }
+        Decision::Declined => Ok(ExitStatus::Failure),
+        Decision::Apply => apply(tool, gw, opts, (&cur, &plan), &replaced, ctx),
+    }
+}
+
+/// What to do after a plan was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    /// A dry run: the diff was printed, nothing is written.
+    Shown,
+    /// The user said no ("skipped" was printed).
+    Declined,
+    /// Write it.
+    Apply,
+}
+
+/// The one show-and-confirm step of `setup` and `remove`: a dry run prints the masked
+/// diff; asking lists the changes (or the diff with `--diff`) and asks `question`.
+fn show_and_confirm(
+    plan: &Plan,
+    mode: Mode,
+    question: &str,
+    ctx: &mut Ctx<'_>,
+) -> Result<Decision> {
+    let env = ctx.env;
     match mode {
         Mode::DryRun => {
             for change in plan.effective() {
                 ctx.out.write_all(plan::diff(env, change).as_bytes())?;
             }
-            print_notes(&plan, ctx)?;
-            Ok(ExitStatus::Success)
+            Ok(Decision::Shown)
         }
         Mode::Ask { diff } => {
             for change in plan.effective() {
@@ -464,17 +494,14 @@ fn setup_one(
                     writeln!(ctx.out, "  will {} {}", verb(change), change.label(env))?;
                 }
             }
-            if !super::prompt::confirm(
-                ctx.env,
-                &format!("Apply these changes to {}?", tool.name()),
-                true,
-            )? {
+            if super::prompt::confirm(env, question, true)? {
+                Ok(Decision::Apply)
+            } else {
                 writeln!(ctx.out, "  skipped")?;
-                return Ok(ExitStatus::Failure);
+                Ok(Decision::Declined)
             }
-            apply(tool, gw, opts, (&cur, &plan), &replaced, ctx)
         }
-        Mode::Apply => apply(tool, gw, opts, (&cur, &plan), &replaced, ctx),
+        Mode::Apply => Ok(Decision::Apply),
     }
 }
 
@@ -631,23 +658,13 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             engine::record_owned(env, tool, None, &cur)?;
             continue;
         }
-        match mode {
-            Mode::DryRun => {
-                for change in plan.effective() {
-                    ctx.out.write_all(plan::diff(env, change).as_bytes())?;
-                }
+        match show_and_confirm(&plan, mode, "Remove byok's settings?", ctx)? {
+            Decision::Shown => {}
+            Decision::Declined => {
+                status = ExitStatus::Failure;
+                continue;
             }
-            Mode::Ask { .. } | Mode::Apply => {
-                if let Mode::Ask { .. } = mode {
-                    for change in plan.effective() {
-                        writeln!(ctx.out, "  will {} {}", verb(change), change.label(env))?;
-                    }
-                    if !super::prompt::confirm(ctx.env, "Remove byok's settings?", true)? {
-                        writeln!(ctx.out, "  skipped")?;
-                        status = ExitStatus::Failure;
-                        continue;
-                    }
-                }
+            Decision::Apply => {
                 let verbs: Vec<&str> = plan.effective().map(verb).collect();
                 for (a, v) in plan::apply(env, &plan, tool.id().as_str(), "-")?
                     .iter()
