@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures `byok env`, the command every shell start-up runs, side by side with /bin/true
 # in one run (budget: median <= 1.5x /bin/true), and prints the ratio of the medians.
-# Usage: bench/env.sh [runs]   (builds the release binary; uses hyperfine when installed)
+# Usage: bench/env.sh [runs]   (builds the release binary; hyperfine's view too if installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
@@ -13,33 +13,29 @@ export BYOK_HOME=$home HOME=$home SHELL=/bin/bash
 "$bin" init --url https://gw.example.com/v1 --key sk-bench-0123456789abcdef --model gpt-4o \
   --anthropic-model claude-sonnet-4-5 --small-model claude-haiku-4-5 --yes >/dev/null
 echo "binary: $(stat -c %s "$bin") bytes"
-if command -v hyperfine >/dev/null; then
-  hyperfine -N --warmup 50 --runs "$runs" --export-json "$home/h.json" \
-    /bin/true "$bin env --shell bash"
-  python3 - "$home/h.json" <<'PY'
-import json, sys
-base, env = json.load(open(sys.argv[1]))["results"]
-ms = lambda r, k: r[k] * 1000
-print(f"/bin/true: median {ms(base, 'median'):.2f} ms (user {ms(base, 'user'):.2f}, sys {ms(base, 'system'):.2f})")
-print(f"byok env:  median {ms(env, 'median'):.2f} ms (user {ms(env, 'user'):.2f}, sys {ms(env, 'system'):.2f})")
-print(f"ratio: {env['median'] / base['median']:.2f}x /bin/true (budget 1.5x)")
-PY
-else
-  python3 - "$bin" "$runs" <<'PY'
-import statistics, subprocess, sys, time
+# Side by side: each round runs /bin/true, then byok env, so both see the same machine
+# load (on a shared machine, hyperfine's one-command-after-the-other medians drift).
+python3 - "$bin" "$runs" <<'PY'
+import os, statistics, sys, time
 bin, runs = sys.argv[1], int(sys.argv[2])
-def median(cmd):
-    times = []
-    for _ in range(runs):
+cmds = {"/bin/true": ["/bin/true"], "byok env": [bin, "env", "--shell", "bash"]}
+null = os.open(os.devnull, os.O_WRONLY)
+res = {k: [] for k in cmds}
+for _ in range(runs):
+    for name, argv in cmds.items():
         t = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-# Both in one run, one after the other, so both see much the same machine load.
-base, env = median(["/bin/true"]), median([bin, "env", "--shell", "bash"])
-print(f"/bin/true: median {base:.2f} ms\nbyok env:  median {env:.2f} ms")
-print(f"ratio: {env / base:.2f}x /bin/true (budget 1.5x)")
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
+        _, status, ru = os.wait4(pid, 0)
+        assert status == 0, f"{name} failed"
+        res[name].append(((time.perf_counter() - t) * 1000, ru.ru_utime * 1000, ru.ru_stime * 1000, ru.ru_minflt))
+med = {k: statistics.median(x[0] for x in v) for k, v in res.items()}
+for k, v in res.items():
+    print(f"{k:10} median {med[k]:.2f} ms, user {statistics.mean(x[1] for x in v):.2f} ms, "
+          f"sys {statistics.mean(x[2] for x in v):.2f} ms, {statistics.median(x[3] for x in v):.0f} page faults")
+print(f"ratio: {med['byok env'] / med['/bin/true']:.2f}x /bin/true over {runs} rounds (budget 1.5x)")
 PY
+if command -v hyperfine >/dev/null; then
+  hyperfine -N --warmup 50 --runs "$runs" /bin/true "$bin env --shell bash"
 fi
 if command -v /usr/bin/time >/dev/null; then
   /usr/bin/time -f "byok env: %R minor page faults, %M kB max RSS" "$bin" env --shell bash >/dev/null
