@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# Measures `byok env` wall time, the command every shell start-up runs (budget: median < 5 ms).
-# Usage: bench/env.sh [runs]   (builds the release binary; uses hyperfine when installed)
+# Measures `byok env`, the command every shell start-up runs, side by side with /bin/true
+# in one run (budget: median <= 1.5x /bin/true), and prints the ratio of the medians.
+# Usage: bench/env.sh [runs]   (builds the release binary; hyperfine's view too if installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
-cargo build --release --quiet
+cargo build --release --locked --quiet
 bin=$PWD/target/release/byok
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 export BYOK_HOME=$home HOME=$home SHELL=/bin/bash
 "$bin" init --url https://gw.example.com/v1 --key sk-bench-0123456789abcdef --model gpt-4o \
   --anthropic-model claude-sonnet-4-5 --small-model claude-haiku-4-5 --yes >/dev/null
-if command -v hyperfine >/dev/null; then
-  hyperfine -N --warmup 20 --runs "$runs" --export-json "$home/h.json" "$bin env --shell bash"
-  python3 - "$home/h.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print(f"byok env: median {r['median'] * 1000:.2f} ms")
-PY
-else
-  python3 - "$bin" "$runs" <<'PY'
-import statistics, subprocess, sys, time
+echo "binary: $(stat -c %s "$bin") bytes"
+# Side by side: each round runs /bin/true, then byok env, so both see the same machine
+# load (on a shared machine, hyperfine's one-command-after-the-other medians drift).
+python3 - "$bin" "$runs" <<'PY'
+import os, statistics, sys, time
 bin, runs = sys.argv[1], int(sys.argv[2])
-times = []
+cmds = {"/bin/true": ["/bin/true"], "byok env": [bin, "env", "--shell", "bash"]}
+null = os.open(os.devnull, os.O_WRONLY)
+res = {k: [] for k in cmds}
 for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run([bin, "env", "--shell", "bash"], stdout=subprocess.DEVNULL, check=True)
-    times.append((time.perf_counter() - t) * 1000)
-times.sort()
-print(f"byok env: median {statistics.median(times):.2f} ms, p90 {times[int(runs*0.9)]:.2f} ms, min {times[0]:.2f} ms over {runs} runs")
+    for name, argv in cmds.items():
+        t = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
+        _, status, ru = os.wait4(pid, 0)
+        assert status == 0, f"{name} failed"
+        res[name].append(((time.perf_counter() - t) * 1000, ru.ru_utime * 1000, ru.ru_stime * 1000, ru.ru_minflt))
+med = {k: statistics.median(x[0] for x in v) for k, v in res.items()}
+for k, v in res.items():
+    print(f"{k:10} median {med[k]:.2f} ms, user {statistics.mean(x[1] for x in v):.2f} ms, "
+          f"sys {statistics.mean(x[2] for x in v):.2f} ms, {statistics.median(x[3] for x in v):.0f} page faults")
+print(f"ratio: {med['byok env'] / med['/bin/true']:.2f}x /bin/true over {runs} rounds (budget 1.5x)")
 PY
+if command -v hyperfine >/dev/null; then
+  hyperfine -N --warmup 50 --runs "$runs" /bin/true "$bin env --shell bash"
+fi
+if command -v /usr/bin/time >/dev/null; then
+  /usr/bin/time -f "byok env: %R minor page faults, %M kB max RSS" "$bin" env --shell bash >/dev/null
 fi

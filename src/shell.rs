@@ -4,6 +4,8 @@
 //! Every literal is single-quoted in the shell's own rules, so a key or URL holding
 //! `'`, `"`, `$`, backticks, `;` or spaces can never run a command. Keys read from
 //! another variable are referenced by name (validated), never expanded by byok.
+//! Which variables and values are data, in `templates/env.toml` (loaded by
+//! [`crate::templates::env`]); this module turns them into each shell's syntax.
 //! `--shell dotenv` is not a shell: it uses the `.env` grammar of
 //! [`crate::config_edit::dotenv`], shared with the `.env` files byok edits, and refuses
 //! a value no `.env` quoting carries intact.
@@ -16,7 +18,8 @@ use anyhow::Result;
 use crate::config_edit::dotenv;
 use crate::env::{Env, Os};
 use crate::error::UserError;
-use crate::profile::{Gateway, KeySource};
+use crate::profile::Gateway;
+use crate::templates::{self, env::EnvTemplate};
 
 /// First line of byok's block.
 pub const BEGIN: &str = "# >>> byok >>>";
@@ -44,59 +47,18 @@ pub enum Shell {
     Json,
 }
 
-/// A variable's value in the output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// A literal string.
-    Literal(String),
-    /// The value of another environment variable, by name.
-    FromVar(String),
-    /// Remove the variable.
-    Unset,
+pub use crate::templates::env::Value;
+
+/// The variables a profile exports, in output order, as `templates/env.toml` says.
+pub fn exports(gw: &Gateway) -> Vec<(String, Value)> {
+    env_template().exports(gw)
 }
 
-/// The variables a profile exports, in output order.
-pub fn exports(gw: &Gateway) -> Vec<(&'static str, Value)> {
-    let key = match &gw.key {
-        KeySource::Literal(k) => Value::Literal(k.expose().to_string()),
-        KeySource::Env { var, .. } => Value::FromVar(var.clone()),
-    };
-    let mut v = vec![
-        ("OPENAI_BASE_URL", Value::Literal(gw.openai_base.clone())),
-        // Older SDKs, LiteLLM and Aider read this name.
-        ("OPENAI_API_BASE", Value::Literal(gw.openai_base.clone())),
-        ("OPENAI_API_KEY", key.clone()),
-        (
-            "ANTHROPIC_BASE_URL",
-            Value::Literal(gw.anthropic_base.clone()),
-        ),
-        (gw.anthropic_auth.env_var(), key),
-        // A stale key in the other variable would be sent too (seen with Claude Code).
-        (gw.anthropic_auth.other_env_var(), Value::Unset),
-    ];
-    if let Some(m) = &gw.anthropic_model {
-        v.push(("ANTHROPIC_MODEL", Value::Literal(m.clone())));
-    }
-    if let Some(m) = &gw.small_model {
-        v.push(("ANTHROPIC_DEFAULT_HAIKU_MODEL", Value::Literal(m.clone())));
-        // Deprecated name, still read by older Claude Code releases.
-        v.push(("ANTHROPIC_SMALL_FAST_MODEL", Value::Literal(m.clone())));
-    }
-    v
+/// The embedded exports template; loading it can't fail at run time because
+/// `templates::env`'s unit test loads the same embedded text.
+fn env_template() -> EnvTemplate {
+    templates::env::builtin().expect("templates/env.toml is checked by a unit test")
 }
-
-/// Every name [`exports`] may set, for `--unset`.
-pub const ALL_NAMES: &[&str] = &[
-    "OPENAI_BASE_URL",
-    "OPENAI_API_BASE",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_BASE_URL",
-    "ANTHROPIC_AUTH_TOKEN",
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_MODEL",
-    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-    "ANTHROPIC_SMALL_FAST_MODEL",
-];
 
 impl Shell {
     /// Picks the shell from the environment: `$SHELL`'s basename, then PowerShell/Nu markers.
@@ -221,12 +183,13 @@ impl Shell {
     /// quoting carries intact (see [`dotenv::quote`]); the error names the variable.
     pub fn render(
         self,
-        vars: &[(&str, Value)],
+        vars: &[(impl AsRef<str>, Value)],
         comment: &str,
         resolve: &dyn Fn(&str) -> Option<String>,
     ) -> Result<String> {
         if self == Self::Dotenv {
             for (name, value) in vars {
+                let name = name.as_ref();
                 let v = match value {
                     Value::Literal(s) => Some(s.clone()),
                     Value::FromVar(var) => resolve(var),
@@ -250,7 +213,7 @@ impl Shell {
                     Value::Unset => None,
                 };
                 if let Some(v) = v {
-                    map.insert((*name).to_string(), serde_json::Value::String(v));
+                    map.insert(name.as_ref().to_string(), serde_json::Value::String(v));
                 }
             }
             return Ok(format!("{}\n", serde_json::Value::Object(map)));
@@ -261,7 +224,7 @@ impl Shell {
             let _ = writeln!(out, "# {line}");
         }
         for (name, value) in vars {
-            if let Some(line) = self.set_line(name, value, resolve) {
+            if let Some(line) = self.set_line(name.as_ref(), value, resolve) {
                 let _ = writeln!(out, "{line}");
             }
         }
@@ -271,7 +234,12 @@ impl Shell {
 
     /// Renders the commands that remove every variable byok may set.
     pub fn render_unset(self) -> Result<String> {
-        let vars: Vec<(&str, Value)> = ALL_NAMES.iter().map(|n| (*n, Value::Unset)).collect();
+        let template = env_template();
+        let vars: Vec<(&str, Value)> = template
+            .names()
+            .into_iter()
+            .map(|n| (n, Value::Unset))
+            .collect();
         match self {
             Self::Dotenv | Self::Json => Err(UserError::new(format!(
                 "--unset makes no sense for --shell {}",

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod env;
 pub mod render;
 
 /// The built-in templates, embedded at build time: `(file name, text)`.

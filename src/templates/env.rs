@@ -1,0 +1,340 @@
+//! The shell exports as data: `templates/env.toml` says which variables `byok env`
+//! sets and to what; [`crate::shell`] keeps the shell syntax and quoting.
+//!
+//! This is its own small format, not a tool template: `byok env` runs at every shell
+//! start-up, so it parses only this file (embedded, about 2 kB), never the tool
+//! templates. Placeholders are the tool templates' (`{openai_base}`, `{key}`, …),
+//! filled by the same [`Vars`]. A variable name is printed unquoted into shell code, so
+//! loading checks every name; a key variable is referenced, never expanded by byok.
+
+use serde::Deserialize;
+
+use super::TemplateError;
+use super::render::{self, Unset, Vars};
+use crate::profile::{AnthropicAuth, Gateway, KeySource};
+
+/// The embedded `templates/env.toml`.
+pub const TEXT: &str = include_str!("../../templates/env.toml");
+
+/// The parsed exports template.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EnvTemplate {
+    /// The variables, in output order.
+    #[serde(rename = "export")]
+    pub exports: Vec<Export>,
+}
+
+/// One variable and the value it gets.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Export {
+    /// The variable's name (letters, digits and `_`, not starting with a digit).
+    pub name: String,
+    /// Only for profiles with this Anthropic auth style.
+    pub auth: Option<AnthropicAuth>,
+    /// The value in every key mode.
+    pub value: Option<String>,
+    /// The value when the profile stores the key itself.
+    pub literal: Option<String>,
+    /// The name of the variable to reference when the profile reads its key from one.
+    pub env: Option<String>,
+    /// Remove the variable instead.
+    #[serde(default)]
+    pub unset: bool,
+}
+
+/// An export's value for one profile: what [`crate::shell`] turns into shell syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A literal string.
+    Literal(String),
+    /// The value of another environment variable, by name.
+    FromVar(String),
+    /// Remove the variable.
+    Unset,
+}
+
+/// Whether `s` can be printed unquoted as a variable name in every shell byok writes.
+fn is_var_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Parses and checks an exports template; errors name `origin`, line and column.
+pub fn parse(origin: &str, text: &str) -> Result<EnvTemplate, TemplateError> {
+    let at = |offset: usize, message: String| {
+        let e = crate::config_edit::ParseError::at_offset(text, offset, message);
+        TemplateError {
+            origin: origin.to_string(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    };
+    let t: EnvTemplate = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        at(offset, e.message().trim().to_string())
+    })?;
+    // Semantic mistakes point at the entry's `name = "…"` line.
+    for (i, x) in t.exports.iter().enumerate() {
+        check(x).map_err(|m| {
+            // Found only when there is something to report: the i-th entry's name, after
+            // the earlier entries' names (a name may repeat, as ANTHROPIC_API_KEY does).
+            let mut offset = 0;
+            for (j, earlier) in t.exports[..=i].iter().enumerate() {
+                let from = if j == 0 { 0 } else { offset + 1 };
+                let needle = format!("\"{}\"", earlier.name);
+                offset = text[from..].find(&needle).map_or(offset, |o| from + o);
+            }
+            at(offset, m)
+        })?;
+    }
+    Ok(t)
+}
+
+fn check(x: &Export) -> Result<(), String> {
+    let name = &x.name;
+    if !is_var_name(name) {
+        return Err(format!(
+            "`{name}` is not a variable name: use letters, digits and `_`, not starting with a digit"
+        ));
+    }
+    let per_mode = x.literal.is_some() || x.env.is_some();
+    match (x.unset, x.value.is_some(), per_mode) {
+        (true, false, false) | (false, true, false) | (false, false, true) => {}
+        (false, false, false) => {
+            return Err(format!(
+                "`{name}` has no value: give `value`, `literal` and `env`, or `unset = true`"
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "`{name}`: give only one of `value`, `literal`/`env` or `unset = true`"
+            ));
+        }
+    }
+    for text in [&x.value, &x.literal].into_iter().flatten() {
+        render::check_text(text, &[])?;
+        // Names and paths of this machine have no business in an export.
+        if let Some(n) = render::names(text)
+            .into_iter()
+            .find(|n| !render::GATEWAY.contains(n))
+        {
+            return Err(format!(
+                "`{name}` uses `{{{n}}}`: exports take profile values only"
+            ));
+        }
+    }
+    if let Some(env) = &x.env {
+        // The reference is printed unquoted (`${VAR}`), so it must stay a bare name.
+        if env != "{key_env}" && !is_var_name(env) {
+            return Err(format!(
+                "`{name}`: `env` names the variable to reference: `{{key_env}}` or a variable name"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The built-in exports template.
+pub fn builtin() -> Result<EnvTemplate, TemplateError> {
+    parse("templates/env.toml", TEXT)
+}
+
+/// The placeholders a profile fills in exports.
+pub fn vars(gw: &Gateway) -> Vars {
+    let mut v = Vars::default();
+    v.set("openai_base", Some(gw.openai_base.clone()));
+    v.set("root", Some(gw.base.to_string()));
+    v.set("anthropic_base", Some(gw.anthropic_base.clone()));
+    v.set("key", gw.api_key().map(|k| k.expose().to_string()));
+    let key_env = match &gw.key {
+        KeySource::Env { var, .. } => Some(var.clone()),
+        KeySource::Literal(_) => None,
+    };
+    v.set("key_env", key_env);
+    v.set("model", gw.model.clone());
+    v.set("anthropic_model", gw.anthropic_model.clone());
+    v.set("small_model", gw.small_model.clone());
+    v.set("profile", Some(gw.name.clone()));
+    v
+}
+
+impl EnvTemplate {
+    /// The variables a profile exports, in order: entries for another auth style, and
+    /// entries whose placeholders have no value for this profile, are left out.
+    pub fn exports(&self, gw: &Gateway) -> Vec<(String, Value)> {
+        let vars = vars(gw);
+        let key_in_var = matches!(gw.key, KeySource::Env { .. });
+        let mut out = Vec::new();
+        for x in &self.exports {
+            if x.auth.is_some_and(|a| a != gw.anthropic_auth) {
+                continue;
+            }
+            let value = if x.unset {
+                Ok(Value::Unset)
+            } else if let (true, Some(var)) = (key_in_var, &x.env) {
+                vars.str(var).map(Value::FromVar)
+            } else if let Some(text) = x.value.as_ref().or(x.literal.as_ref()) {
+                vars.str(text).map(Value::Literal)
+            } else {
+                // Only `env` is given and the key is stored: nothing to reference.
+                Err(Unset("key_env".into()))
+            };
+            if let Ok(v) = value {
+                out.push((x.name.clone(), v));
+            }
+        }
+        out
+    }
+
+    /// Every name the template may set, once each, in order (for `byok env --unset`).
+    pub fn names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for x in &self.exports {
+            if !out.contains(&x.name.as_str()) {
+                out.push(&x.name);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base_url::BaseUrl;
+    use crate::secret::ApiKey;
+
+    fn gateway(key: KeySource, auth: AnthropicAuth, models: bool) -> Gateway {
+        Gateway {
+            name: "work".into(),
+            base: BaseUrl::parse("https://gw.example.com/v1").unwrap().url,
+            openai_base: "https://gw.example.com/v1".into(),
+            anthropic_base: "https://gw.example.com".into(),
+            key,
+            model: models.then(|| "gpt-4o".into()),
+            anthropic_model: models.then(|| "claude-sonnet-4-5".into()),
+            small_model: models.then(|| "claude-haiku-4-5".into()),
+            anthropic_auth: auth,
+        }
+    }
+
+    fn lit(s: &str) -> Value {
+        Value::Literal(s.into())
+    }
+
+    #[test]
+    fn the_builtin_parses_and_every_variable_renders() {
+        let t = builtin().unwrap_or_else(|e| panic!("{e}"));
+        let key = KeySource::Literal(ApiKey::new("sk-test-0123456789"));
+        let mut rendered = Vec::new();
+        for auth in [AnthropicAuth::Bearer, AnthropicAuth::XApiKey] {
+            let gw = gateway(key.clone(), auth, true);
+            rendered.extend(t.exports(&gw).into_iter().map(|(n, _)| n));
+        }
+        for name in t.names() {
+            assert!(rendered.iter().any(|n| n == name), "{name} never renders");
+        }
+        let gw = gateway(key, AnthropicAuth::Bearer, true);
+        assert_eq!(
+            t.exports(&gw),
+            [
+                ("OPENAI_BASE_URL".into(), lit("https://gw.example.com/v1")),
+                ("OPENAI_API_BASE".into(), lit("https://gw.example.com/v1")),
+                ("OPENAI_API_KEY".into(), lit("sk-test-0123456789")),
+                ("ANTHROPIC_BASE_URL".into(), lit("https://gw.example.com")),
+                ("ANTHROPIC_AUTH_TOKEN".into(), lit("sk-test-0123456789")),
+                ("ANTHROPIC_API_KEY".into(), Value::Unset),
+                ("ANTHROPIC_MODEL".into(), lit("claude-sonnet-4-5")),
+                (
+                    "ANTHROPIC_DEFAULT_HAIKU_MODEL".into(),
+                    lit("claude-haiku-4-5")
+                ),
+                ("ANTHROPIC_SMALL_FAST_MODEL".into(), lit("claude-haiku-4-5")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_in_a_variable_is_referenced_and_missing_models_are_left_out() {
+        let t = builtin().unwrap();
+        let key = KeySource::Env {
+            var: "GW_KEY".into(),
+            value: Some(ApiKey::new("sk-test-0123456789")),
+        };
+        let gw = gateway(key, AnthropicAuth::XApiKey, false);
+        let from = || Value::FromVar("GW_KEY".into());
+        assert_eq!(
+            t.exports(&gw),
+            [
+                ("OPENAI_BASE_URL".into(), lit("https://gw.example.com/v1")),
+                ("OPENAI_API_BASE".into(), lit("https://gw.example.com/v1")),
+                ("OPENAI_API_KEY".into(), from()),
+                ("ANTHROPIC_BASE_URL".into(), lit("https://gw.example.com")),
+                ("ANTHROPIC_API_KEY".into(), from()),
+                ("ANTHROPIC_AUTH_TOKEN".into(), Value::Unset),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_each_variable_once_in_order() {
+        assert_eq!(
+            builtin().unwrap().names(),
+            [
+                "OPENAI_BASE_URL",
+                "OPENAI_API_BASE",
+                "OPENAI_API_KEY",
+                "ANTHROPIC_BASE_URL",
+                "ANTHROPIC_AUTH_TOKEN",
+                "ANTHROPIC_API_KEY",
+                "ANTHROPIC_MODEL",
+                "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+                "ANTHROPIC_SMALL_FAST_MODEL",
+            ]
+        );
+    }
+
+    fn err(text: &str) -> String {
+        parse("env.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_position() {
+        assert_eq!(
+            err("[[export]]\nname = \"A\"\nvalue = \"{modle}\"\n"),
+            "env.toml:2:8: unknown placeholder `{modle}`; known: {openai_base}, {root}, {anthropic_base}, {key}, {key_env}, {model}, {anthropic_model}, {small_model}, {profile}, {byok}, {home}, {xdg_config}, {config}, {appdata}, {localappdata}, {data}"
+        );
+        assert_eq!(
+            err("[[export]]\nname = \"A\"\nvalue = \"{home}\"\n"),
+            "env.toml:2:8: `A` uses `{home}`: exports take profile values only"
+        );
+        assert_eq!(
+            err(
+                "[[export]]\nname = \"A\"\nvalue = \"x\"\n[[export]]\nname = \"B; id\"\nunset = true\n"
+            ),
+            "env.toml:5:8: `B; id` is not a variable name: use letters, digits and `_`, not starting with a digit"
+        );
+        assert_eq!(
+            err("[[export]]\nname = \"A\"\nvalue = \"x\"\nunset = true\n"),
+            "env.toml:2:8: `A`: give only one of `value`, `literal`/`env` or `unset = true`"
+        );
+        assert_eq!(
+            err("[[export]]\nname = \"A\"\n"),
+            "env.toml:2:8: `A` has no value: give `value`, `literal` and `env`, or `unset = true`"
+        );
+        assert_eq!(
+            err("[[export]]\nname = \"A\"\nenv = \"$(id)\"\n"),
+            "env.toml:2:8: `A`: `env` names the variable to reference: `{key_env}` or a variable name"
+        );
+        assert_eq!(
+            err("[[export]]\nname = \"A\"\nauth = \"basic\"\nunset = true\n"),
+            "env.toml:3:8: unknown variant `basic`, expected `bearer` or `x-api-key`"
+        );
+    }
+}
