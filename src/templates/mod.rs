@@ -19,7 +19,10 @@ use serde::Deserialize;
 pub mod render;
 
 /// The built-in templates, embedded at build time: `(file name, text)`.
-pub const BUILTIN: &[(&str, &str)] = &[("kilo.toml", include_str!("../../templates/kilo.toml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("codex.toml", include_str!("../../templates/codex.toml")),
+    ("kilo.toml", include_str!("../../templates/kilo.toml")),
+];
 
 /// One tool's template, as written.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -143,6 +146,10 @@ pub struct FileSpec {
     pub secret: bool,
     /// What a new (or blank) file starts as before byok's values go in.
     pub new: Option<String>,
+    /// TOML only: a `# …` comment line to put above a table (by key path) when byok
+    /// creates that table.
+    #[serde(default)]
+    pub comments: BTreeMap<String, String>,
     /// The values byok manages, in write order.
     #[serde(default, rename = "value")]
     pub values: Vec<ValueSpec>,
@@ -201,7 +208,28 @@ pub struct ValueSpec {
     /// What byok does with it.
     #[serde(default)]
     pub class: Class,
+    /// The key modes it is written in (all when not given); in the others setup takes
+    /// it out (e.g. `env_key` when a helper command supplies the key instead).
+    pub modes: Option<Vec<KeyModeName>>,
+    /// A `default` only: the note when setup leaves the user's own value; besides the
+    /// usual placeholders `{file}` (the file, as `~/…`) and `{current}` (their value).
+    pub note: Option<String>,
 }
+
+/// A key mode, as templates spell it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyModeName {
+    /// The key itself is written.
+    Literal,
+    /// The profile keeps its key in an environment variable (`{key_env}`).
+    Env,
+    /// A key command (`--key-mode helper`).
+    Helper,
+}
+
+/// The extra placeholders a `default` value's `note` may use.
+pub const NOTE_PLACEHOLDERS: &[&str] = &["file", "current"];
 
 /// A template as loaded: where it came from and its checked contents.
 #[derive(Debug, Clone)]
@@ -392,6 +420,47 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                 return Err((
                     Some(v.key.clone()),
                     format!("`{}`: dotenv values are strings", v.key),
+                ));
+            }
+            if let Some(note) = &v.note {
+                if v.class != Class::Default {
+                    return Err((
+                        Some(v.key.clone()),
+                        format!(
+                            "`{}` has a `note`, which only a class \"default\" value can use (it is shown when setup leaves the user's own value)",
+                            v.key
+                        ),
+                    ));
+                }
+                let mut known = roots.clone();
+                known.extend_from_slice(NOTE_PLACEHOLDERS);
+                render::check_text(note, &known).map_err(|m| (Some(note.clone()), m))?;
+            }
+            if v.modes.as_ref().is_some_and(Vec::is_empty) {
+                return Err((
+                    Some(v.key.clone()),
+                    format!(
+                        "`{}` has `modes = []`, so it would never be written; leave `modes` out for every key mode",
+                        v.key
+                    ),
+                ));
+            }
+        }
+        for (table, comment) in &f.comments {
+            key_path(table).map_err(|m| (Some(table.clone()), m))?;
+            if f.format != Format::Toml {
+                return Err((
+                    Some(table.clone()),
+                    format!(
+                        "file `{}`: `comments` are for TOML tables; a {:?} file gets none",
+                        f.id, f.format
+                    ),
+                ));
+            }
+            if !comment.starts_with('#') || comment.contains('\n') {
+                return Err((
+                    Some(comment.clone()),
+                    format!("the comment for `{table}` must be one line starting with `#`"),
                 ));
             }
         }

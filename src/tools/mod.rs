@@ -347,7 +347,6 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         &cline::Cline,
         &kilo_code::FLAVOR,
         &continue_dev::Continue,
-        &codex::Codex,
         &opencode::Opencode,
         &gemini::GeminiCli,
     ];
@@ -372,7 +371,7 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
 });
 
 /// The code a built-in template names with `hook = "…"`, by name.
-pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[];
+pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[("codex", &codex::CodexHook)];
 
 /// The hook called `name`.
 pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
