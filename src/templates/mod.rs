@@ -21,6 +21,10 @@ pub mod render;
 /// The built-in templates, embedded at build time: `(file name, text)`.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("codex.toml", include_str!("../../templates/codex.toml")),
+    (
+        "opencode.toml",
+        include_str!("../../templates/opencode.toml"),
+    ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
 ];
 

@@ -153,6 +153,34 @@ impl TemplateTool {
         v
     }
 
+    /// The text of the file that holds byok's values: the one setup would edit, else
+    /// another candidate that holds some (so that setting the file's variable later, or
+    /// creating a preferred candidate, does not read as a hand edit of what byok wrote).
+    fn owned_text(&self, env: &Env, roots: &Vars, f: &FileSpec, cur: &Current) -> String {
+        let target = self.path_of(env, roots, f, Some(cur));
+        let holds_byoks = |text: &str| {
+            f.values.iter().any(|v| {
+                v.class == Class::Set
+                    && key_path(&v.key)
+                        .is_ok_and(|k| matches!(doc::get(f.format, text, &k), Ok(Some(_))))
+            })
+        };
+        let others = f
+            .path
+            .all()
+            .into_iter()
+            .filter_map(|p| path_from(roots, p, env));
+        target
+            .clone()
+            .into_iter()
+            .chain(others)
+            .filter_map(|p| cur.file(&p))
+            .find(|t| holds_byoks(t))
+            .or_else(|| target.and_then(|p| cur.file(&p)))
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// `vars` with every directory placeholder as `~/…`, for notes and manual steps.
     fn shown(&self, env: &Env, vars: &Vars) -> Vars {
         let mut out = vars.clone();
@@ -615,10 +643,7 @@ impl Tool for TemplateTool {
         let roots = self.roots(env);
         let mut out = Vec::new();
         for f in &self.t().files {
-            let text = self
-                .path_of(env, &roots, f, Some(cur))
-                .and_then(|p| cur.file(&p).map(str::to_string))
-                .unwrap_or_default();
+            let text = self.owned_text(env, &roots, f, cur);
             for v in &f.values {
                 if v.class == Class::Absent {
                     continue;
@@ -648,10 +673,7 @@ impl Tool for TemplateTool {
         let roots = self.roots(env);
         let mut out = Vec::new();
         for f in &self.t().files {
-            let text = self
-                .path_of(env, &roots, f, Some(cur))
-                .and_then(|p| cur.file(&p).map(str::to_string))
-                .unwrap_or_default();
+            let text = self.owned_text(env, &roots, f, cur);
             for v in f.values.iter().filter(|v| v.class != Class::Absent) {
                 let Ok(key) = key_path(&v.key) else {
                     continue;

@@ -347,7 +347,6 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         &cline::Cline,
         &kilo_code::FLAVOR,
         &continue_dev::Continue,
-        &opencode::Opencode,
         &gemini::GeminiCli,
     ];
     for loaded in crate::templates::builtins() {
@@ -371,7 +370,10 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
 });
 
 /// The code a built-in template names with `hook = "…"`, by name.
-pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[("codex", &codex::CodexHook)];
+pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
+    ("codex", &codex::CodexHook),
+    ("opencode", &opencode::OpencodeHook),
+];
 
 /// The hook called `name`.
 pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
