@@ -25,6 +25,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "opencode.toml",
         include_str!("../../templates/opencode.toml"),
     ),
+    (
+        "gemini-cli.toml",
+        include_str!("../../templates/gemini-cli.toml"),
+    ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
 ];
 

@@ -666,6 +666,9 @@ impl Tool for TemplateTool {
                 }
             }
         }
+        // In label order, not write order: what setup says it replaces reads the same
+        // whichever file the template lists first.
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 

@@ -347,7 +347,6 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         &cline::Cline,
         &kilo_code::FLAVOR,
         &continue_dev::Continue,
-        &gemini::GeminiCli,
     ];
     for loaded in crate::templates::builtins() {
         // Built-in templates are checked by the registry tests; one that fails is left out.
@@ -373,6 +372,7 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
 pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("codex", &codex::CodexHook),
     ("opencode", &opencode::OpencodeHook),
+    ("gemini-cli", &gemini::GeminiHook),
 ];
 
 /// The hook called `name`.
