@@ -433,7 +433,7 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
             if let Some(note) = &v.note {
                 if v.class != Class::Default {
                     return Err((
-                        Some(v.key.clone()),
+                        Some("note =".to_string()),
                         format!(
                             "`{}` has a `note`, which only a class \"default\" value can use (it is shown when setup leaves the user's own value)",
                             v.key
@@ -446,7 +446,7 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
             }
             if v.modes.as_ref().is_some_and(Vec::is_empty) {
                 return Err((
-                    Some(v.key.clone()),
+                    Some("modes = []".to_string()),
                     format!(
                         "`{}` has `modes = []`, so it would never be written; leave `modes` out for every key mode",
                         v.key
@@ -645,6 +645,64 @@ mod tests {
         assert_eq!(
             err(&outside),
             "t.toml:6:9: path `/etc/x.json` must start with a root such as {home}, {xdg_config} or one of the template's [roots]; byok writes only below the user's home and the tool's own directories"
+        );
+    }
+
+    #[test]
+    fn value_options_are_checked() {
+        let file = |format: &str, extra: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"{format}\"\n{extra}"
+            )
+        };
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nnote = \"{file} has {current}\"\n"
+            )),
+            "t.toml:11:1: `m` has a `note`, which only a class \"default\" value can use (it is shown when setup leaves the user's own value)"
+        );
+        assert!(
+            parse(
+                "t.toml",
+                &file(
+                    "json",
+                    "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nclass = \"default\"\nnote = \"{file} has {current}, not {model}\"\n"
+                )
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nclass = \"default\"\nnote = \"{curent}\"\n"
+            ))
+            .split(';')
+            .next()
+            .unwrap(),
+            "t.toml:12:9: unknown placeholder `{curent}`"
+        );
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nmodes = []\n"
+            )),
+            "t.toml:11:1: `m` has `modes = []`, so it would never be written; leave `modes` out for every key mode"
+        );
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nmodes = [\"sometimes\"]\n"
+            )),
+            "t.toml:11:10: unknown variant `sometimes`, expected one of `literal`, `env`, `helper`"
+        );
+        assert_eq!(
+            err(&file("json", "comments = { \"a.b\" = \"# mine\" }\n")),
+            "t.toml:8:15: file `c`: `comments` are for TOML tables; a Json file gets none"
+        );
+        assert_eq!(
+            err(&file("toml", "comments = { \"a.b\" = \"mine\" }\n")),
+            "t.toml:8:23: the comment for `a.b` must be one line starting with `#`"
         );
     }
 }
