@@ -81,6 +81,32 @@ pub fn remove(
     }
 }
 
+/// Whether a file holds nothing worth keeping: blank, or (JSON) an empty object
+/// without comments, which is what a file byok created shrinks to.
+pub fn is_blank(format: Format, text: &str) -> bool {
+    let body = super::split_bom(text).1;
+    if body.trim().is_empty() {
+        return true;
+    }
+    matches!(format, Format::Json | Format::Jsonc)
+        && !body.contains("//")
+        && !body.contains("/*")
+        && matches!(jsonc::parse(body), Ok(Some(Value::Object(m))) if m.is_empty())
+}
+
+/// A value kept as text by `restorable` (JSON text; TOML value text in records an older
+/// byok wrote for TOML files), back as a value.
+pub fn parse_prior(format: Format, text: &str) -> Option<Value> {
+    if let Ok(v) = serde_json::from_str(text) {
+        return Some(v);
+    }
+    if format == Format::Toml {
+        let v: toml_edit::Value = text.parse().ok()?;
+        return Some(toml_value_to_json(&v));
+    }
+    None
+}
+
 /// The leaves at and below `path` with their values as text, for drift labels:
 /// `(["options", "baseURL"], "https://…")`; an absent path has none.
 pub fn leaves(format: Format, text: &str, path: &[String]) -> Vec<(Vec<String>, String)> {

@@ -20,7 +20,18 @@ pub mod env;
 pub mod render;
 
 /// The built-in templates, embedded at build time: `(file name, text)`.
-pub const BUILTIN: &[(&str, &str)] = &[("kilo.toml", include_str!("../../templates/kilo.toml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("codex.toml", include_str!("../../templates/codex.toml")),
+    (
+        "opencode.toml",
+        include_str!("../../templates/opencode.toml"),
+    ),
+    (
+        "gemini-cli.toml",
+        include_str!("../../templates/gemini-cli.toml"),
+    ),
+    ("kilo.toml", include_str!("../../templates/kilo.toml")),
+];
 
 /// One tool's template, as written.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -144,6 +155,10 @@ pub struct FileSpec {
     pub secret: bool,
     /// What a new (or blank) file starts as before byok's values go in.
     pub new: Option<String>,
+    /// TOML only: a `# …` comment line to put above a table (by key path) when byok
+    /// creates that table.
+    #[serde(default)]
+    pub comments: BTreeMap<String, String>,
     /// The values byok manages, in write order.
     #[serde(default, rename = "value")]
     pub values: Vec<ValueSpec>,
@@ -202,7 +217,28 @@ pub struct ValueSpec {
     /// What byok does with it.
     #[serde(default)]
     pub class: Class,
+    /// The key modes it is written in (all when not given); in the others setup takes
+    /// it out (e.g. `env_key` when a helper command supplies the key instead).
+    pub modes: Option<Vec<KeyModeName>>,
+    /// A `default` only: the note when setup leaves the user's own value; besides the
+    /// usual placeholders `{file}` (the file, as `~/…`) and `{current}` (their value).
+    pub note: Option<String>,
 }
+
+/// A key mode, as templates spell it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyModeName {
+    /// The key itself is written.
+    Literal,
+    /// The profile keeps its key in an environment variable (`{key_env}`).
+    Env,
+    /// A key command (`--key-mode helper`).
+    Helper,
+}
+
+/// The extra placeholders a `default` value's `note` may use.
+pub const NOTE_PLACEHOLDERS: &[&str] = &["file", "current"];
 
 /// A template as loaded: where it came from and its checked contents.
 #[derive(Debug, Clone)]
@@ -395,6 +431,47 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                     format!("`{}`: dotenv values are strings", v.key),
                 ));
             }
+            if let Some(note) = &v.note {
+                if v.class != Class::Default {
+                    return Err((
+                        Some("note =".to_string()),
+                        format!(
+                            "`{}` has a `note`, which only a class \"default\" value can use (it is shown when setup leaves the user's own value)",
+                            v.key
+                        ),
+                    ));
+                }
+                let mut known = roots.clone();
+                known.extend_from_slice(NOTE_PLACEHOLDERS);
+                render::check_text(note, &known).map_err(|m| (Some(note.clone()), m))?;
+            }
+            if v.modes.as_ref().is_some_and(Vec::is_empty) {
+                return Err((
+                    Some("modes = []".to_string()),
+                    format!(
+                        "`{}` has `modes = []`, so it would never be written; leave `modes` out for every key mode",
+                        v.key
+                    ),
+                ));
+            }
+        }
+        for (table, comment) in &f.comments {
+            key_path(table).map_err(|m| (Some(table.clone()), m))?;
+            if f.format != Format::Toml {
+                return Err((
+                    Some(table.clone()),
+                    format!(
+                        "file `{}`: `comments` are for TOML tables; a {:?} file gets none",
+                        f.id, f.format
+                    ),
+                ));
+            }
+            if !comment.starts_with('#') || comment.contains('\n') {
+                return Err((
+                    Some(comment.clone()),
+                    format!("the comment for `{table}` must be one line starting with `#`"),
+                ));
+            }
         }
         if let Some(new) = &f.new
             && f.format != Format::Dotenv
@@ -569,6 +646,64 @@ mod tests {
         assert_eq!(
             err(&outside),
             "t.toml:6:9: path `/etc/x.json` must start with a root such as {home}, {xdg_config} or one of the template's [roots]; byok writes only below the user's home and the tool's own directories"
+        );
+    }
+
+    #[test]
+    fn value_options_are_checked() {
+        let file = |format: &str, extra: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"{format}\"\n{extra}"
+            )
+        };
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nnote = \"{file} has {current}\"\n"
+            )),
+            "t.toml:11:1: `m` has a `note`, which only a class \"default\" value can use (it is shown when setup leaves the user's own value)"
+        );
+        assert!(
+            parse(
+                "t.toml",
+                &file(
+                    "json",
+                    "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nclass = \"default\"\nnote = \"{file} has {current}, not {model}\"\n"
+                )
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nclass = \"default\"\nnote = \"{curent}\"\n"
+            ))
+            .split(';')
+            .next()
+            .unwrap(),
+            "t.toml:12:9: unknown placeholder `{curent}`"
+        );
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nmodes = []\n"
+            )),
+            "t.toml:11:1: `m` has `modes = []`, so it would never be written; leave `modes` out for every key mode"
+        );
+        assert_eq!(
+            err(&file(
+                "json",
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nmodes = [\"sometimes\"]\n"
+            )),
+            "t.toml:11:10: unknown variant `sometimes`, expected one of `literal`, `env`, `helper`"
+        );
+        assert_eq!(
+            err(&file("json", "comments = { \"a.b\" = \"# mine\" }\n")),
+            "t.toml:8:15: file `c`: `comments` are for TOML tables; a Json file gets none"
+        );
+        assert_eq!(
+            err(&file("toml", "comments = { \"a.b\" = \"mine\" }\n")),
+            "t.toml:8:23: the comment for `a.b` must be one line starting with `#`"
         );
     }
 }

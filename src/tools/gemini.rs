@@ -1,66 +1,31 @@
-//! Gemini CLI (`gemini`, npm `@google/gemini-cli`): Google's terminal agent. It speaks
-//! only Google's Gemini API (`POST <root>/v1beta/models/<model>:streamGenerateContent`,
-//! key in `x-goog-api-key`), so the gateway must serve Gemini routes; an OpenAI- or
-//! Anthropic-only gateway will not work with it.
+//! The code behind Gemini CLI's template (`templates/gemini-cli.toml`, hook
+//! `gemini-cli`): what the data can't say. The template holds the two files, their
+//! values, sources and what was verified; this module holds `inputs` (the `.env` files
+//! Gemini CLI would read instead of `~/.gemini/.env`: `.gemini/.env` and `.env` in the
+//! working directory and each parent below the home) and `diagnose`: the Gemini routes
+//! doctor can't probe, a sign-in method other than the API key, a shadowing `.env`,
+//! shell variables that win over the file, and folder trust.
 //!
-//! Files (the same on Linux, macOS and Windows; `GEMINI_CLI_HOME` replaces the home
-//! directory that holds `.gemini`):
-//! - `~/.gemini/.env` (mode 0600): byok owns `GOOGLE_GEMINI_BASE_URL` (the gateway
-//!   root; the SDK adds `/v1beta/…`), `GEMINI_API_KEY` and, when the profile has a model,
-//!   `GEMINI_MODEL`, written with [`config_edit::dotenv`] (Gemini CLI reads the file with
-//!   the same npm `dotenv`). Other lines are kept.
-//! - `~/.gemini/settings.json` (JSON with comments): byok owns
-//!   `security.auth.selectedType = "gemini-api-key"`. Without it Gemini CLI 0.61 sees
-//!   `GOOGLE_GEMINI_BASE_URL`, picks the `gateway` auth type and stops with "Invalid auth
-//!   method selected." (exit 41).
-//!
-//! `remove` takes byok's lines and sign-in choice out and puts back what the user had
-//! before setup (their own key line, their sign-in method, kept in the drift record);
-//! a `settings.json` or `.env` the user had stays, even as `{}` or blank.
-//!
-//! Limits, printed as notes and found by `diagnose`:
-//! - Gemini CLI loads `~/.gemini/.env` only when the working folder is trusted (folder
-//!   trust is on by default); in an untrusted folder it ignores the file and asks for
-//!   `GEMINI_API_KEY`. The shell environment always works and wins over `.env`.
-//! - The first `.gemini/.env` or `.env` found walking up from the working directory is
-//!   the only one read, so a project's own `.env` shadows `~/.gemini/.env`.
-//! - `byok doctor` has no Gemini-route probe, so [`Tool::endpoints`] is empty.
-//!
-//! Sources: `google-gemini/gemini-cli` `docs/reference/configuration.md` (env vars,
-//! `.env` search), `packages/cli/src/config/settings.ts` (`findEnvFile`,
-//! `loadEnvironment`: trusted folders only, shell values win),
-//! `packages/cli/src/config/trustedFolders.ts` (`security.folderTrust.enabled` defaults
-//! to true), `packages/core/src/utils/paths.ts` (`GEMINI_CLI_HOME`).
-//!
-//! Verified against Gemini CLI 0.61.0, 2026-11-27 (bundled code and real runs with a
-//! clean environment: `PATH` and `HOME`): with byok's two files, `gemini -p "hi"` in a
-//! trusted folder sent `POST /v1beta/models/<model>:streamGenerateContent?alt=sse` to
-//! the gateway with `x-goog-api-key: <key>`; in an untrusted folder it exited 41 without
-//! a request.
+//! Paths mirror the template's `gemini_home` root (`GEMINI_CLI_HOME`, else the home).
 
 use std::path::PathBuf;
 
-use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
-use crate::cli::KeyMode;
-use crate::config_edit::{self, dotenv, jsonc};
+use super::generic::Hook;
+use super::{Current, Finding, Inputs, Severity};
+use crate::config_edit::{dotenv, jsonc};
 use crate::env::Env;
-use crate::error::UserError;
-use crate::plan::{Change, Plan};
 use crate::profile::Gateway;
 
-/// The Gemini CLI adapter.
-pub struct GeminiCli;
+/// Gemini CLI's hook.
+pub struct GeminiHook;
 
 const BASE_VAR: &str = "GOOGLE_GEMINI_BASE_URL";
 const KEY_VAR: &str = "GEMINI_API_KEY";
 const MODEL_VAR: &str = "GEMINI_MODEL";
 const AUTH: [&str; 3] = ["security", "auth", "selectedType"];
 const API_KEY_AUTH: &str = "gemini-api-key";
-/// The drift label of the sign-in method.
-const AUTH_LABEL: &str = "settings.json security.auth.selectedType";
 
 fn gemini_dir(env: &Env) -> PathBuf {
     env.path_var("GEMINI_CLI_HOME")
@@ -90,170 +55,9 @@ fn shadowing_files(env: &Env) -> Vec<PathBuf> {
         .collect()
 }
 
-impl Tool for GeminiCli {
-    fn id(&self) -> ToolId {
-        ToolId::GeminiCli
-    }
-
-    fn name(&self) -> &'static str {
-        "Gemini CLI"
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
-        let mut files = vec![dotenv_path(env), settings_path(env)];
-        files.extend(shadowing_files(env));
-        Inputs {
-            files,
-            dirs: vec![gemini_dir(env)],
-            binaries: vec!["gemini"],
-            ..Inputs::default()
-        }
-    }
-
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        let mut det = Detection {
-            config_files: vec![dotenv_path(env), settings_path(env)],
-            ..Detection::default()
-        };
-        det.note_binary(env, cur, "gemini");
-        det.note_config_dir(env, cur, &gemini_dir(env));
-        det
-    }
-
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        let mut plan = Plan::default();
-        let settings = settings_path(env);
-        let s_before = cur.file(&settings).map(str::to_string);
-        let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &settings, &e);
-        let s_text = s_before.as_deref().unwrap_or("");
-        // A sign-in method of the user's is kept in the drift record: setup says it
-        // replaces it and `remove` puts it back.
-        let s_after = jsonc::set(s_text, &AUTH, &json!(API_KEY_AUTH)).map_err(bad)?;
-
-        let key = gw.require_key()?;
-        if opts.key_mode == KeyMode::Helper {
-            plan.notes.push(
-                "Gemini CLI can't run a key command, so the key is written to its .env (mode 0600)"
-                    .to_string(),
-            );
-        }
-        let path = dotenv_path(env);
-        let e_before = cur.file(&path).map(str::to_string);
-        let mut t = e_before.clone().unwrap_or_default();
-        let cant =
-            |e: anyhow::Error| UserError::new(format!("can't write {}: {e}", env.tilde(&path)));
-        t = dotenv::set(&t, BASE_VAR, gw.base.root()).map_err(cant)?;
-        t = dotenv::set(&t, KEY_VAR, key.expose()).map_err(cant)?;
-        match &gw.model {
-            Some(model) => t = dotenv::set(&t, MODEL_VAR, model).map_err(cant)?,
-            None => t = dotenv::remove(&t, MODEL_VAR),
-        }
-        let e_after = Some(t);
-
-        if e_after != e_before || Some(&s_after) != s_before.as_ref() {
-            plan.notes.push(format!(
-                "Gemini CLI speaks only Google's Gemini API: the gateway must serve \
-                 {}/v1beta/models/<model>:streamGenerateContent",
-                gw.base.root()
-            ));
-            plan.notes.push(format!(
-                "Gemini CLI reads {} only in folders you trust (it asks when you first start \
-                 it in a folder); elsewhere export {BASE_VAR} and {KEY_VAR} in your shell",
-                env.tilde(&path)
-            ));
-        }
-        plan.changes
-            .push(Change::file(settings, s_before, Some(s_after), false));
-        plan.changes
-            .push(Change::file(path, e_before, e_after, true));
-        Ok(plan)
-    }
-
-    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        let mut plan = Plan::default();
-        let settings = settings_path(env);
-        if let Some(text) = cur.file(&settings) {
-            let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &settings, &e);
-            let prior = cur
-                .prior(AUTH_LABEL)
-                .and_then(|t| serde_json::from_str::<Value>(t).ok());
-            let after = match prior {
-                _ if jsonc::get(text, &AUTH).map_err(bad)? != Some(json!(API_KEY_AUTH)) => {
-                    text.to_string()
-                }
-                Some(v) => jsonc::set(text, &AUTH, &v).map_err(bad)?,
-                None => jsonc::remove(text, &AUTH, true).map_err(bad)?,
-            };
-            // An empty object without comments is what byok's own file shrinks to; a file
-            // the user had stays, even as `{}`.
-            let empty = jsonc::parse(&after).map_err(bad)? == Some(json!({}))
-                && !after.contains("//")
-                && !after.contains("/*")
-                && cur.may_delete(&settings);
-            plan.changes.push(Change::file(
-                settings,
-                Some(text.to_string()),
-                (!empty).then_some(after),
-                false,
-            ));
-        }
-        let path = dotenv_path(env);
-        if let Some(text) = cur.file(&path) {
-            let mut t = text.to_string();
-            for var in [BASE_VAR, KEY_VAR, MODEL_VAR] {
-                t = match cur.prior(&format!(".env {var}")) {
-                    Some(v) => super::dotenv_put_back(&t, var, v)?,
-                    None => dotenv::remove(&t, var),
-                };
-            }
-            let blank = t.trim().is_empty() && cur.may_delete(&path);
-            plan.changes.push(Change::file(
-                path,
-                Some(text.to_string()),
-                (!blank).then_some(t),
-                true,
-            ));
-        }
-        Ok(plan)
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let dot = cur.file(&dotenv_path(env)).unwrap_or("");
-        let settings = cur.file(&settings_path(env)).unwrap_or("");
-        let mut out: Vec<(String, Option<String>)> = [BASE_VAR, KEY_VAR, MODEL_VAR]
-            .iter()
-            .map(|v| (format!(".env {v}"), dotenv::get(dot, v)))
-            .collect();
-        out.push((
-            AUTH_LABEL.to_string(),
-            jsonc::get(settings, &AUTH)
-                .ok()
-                .flatten()
-                .and_then(|v| v.as_str().map(str::to_string)),
-        ));
-        out
-    }
-
-    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let dot = cur.file(&dotenv_path(env)).unwrap_or("");
-        let settings = cur.file(&settings_path(env)).unwrap_or("");
-        let mut out: Vec<(String, Option<String>)> = [BASE_VAR, KEY_VAR, MODEL_VAR]
-            .iter()
-            .map(|v| (format!(".env {v}"), dotenv::get(dot, v)))
-            .collect();
-        // JSON text, so `remove` writes back the same type.
-        out.push((
-            AUTH_LABEL.to_string(),
-            jsonc::get(settings, &AUTH)
-                .ok()
-                .flatten()
-                .map(|v| v.to_string()),
-        ));
-        out
-    }
-
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
-        Vec::new()
+impl Hook for GeminiHook {
+    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
+        inputs.files.extend(shadowing_files(env));
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -331,6 +135,12 @@ impl Tool for GeminiCli {
 mod tests {
     use super::*;
     use crate::tools::testing::{apply, current as cur, env};
+    use crate::tools::{SetupOptions, Tool, ToolId};
+
+    /// The template tool, as the registry builds it.
+    fn gemini() -> &'static dyn Tool {
+        crate::tools::get(ToolId::GeminiCli).expect("gemini-cli is registered")
+    }
 
     fn gw() -> Gateway {
         crate::tools::testing::gateway(KEY, "gemini-2.5-pro")
@@ -361,7 +171,7 @@ mod tests {
     fn fresh_setup_remove_round_trip() {
         let e = env(&[]);
         let mut c = cur(&[]);
-        let plan = GeminiCli
+        let plan = gemini()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         assert_eq!(
@@ -381,12 +191,12 @@ mod tests {
         assert!(plan.changes[1].secret && !plan.changes[0].secret);
         apply(&mut c, &plan);
         assert!(
-            GeminiCli
+            gemini()
                 .plan(&e, &gw(), &SetupOptions::default(), &c)
                 .unwrap()
                 .is_up_to_date()
         );
-        let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c).unwrap();
+        let removed = gemini().remove(&e, &SetupOptions::default(), &c).unwrap();
         assert_eq!(removed.changes[0].after, None);
         assert_eq!(removed.changes[1].after, None);
     }
@@ -397,7 +207,7 @@ mod tests {
         let settings = "{\n  // mine\n  \"ui\": { \"theme\": \"GitHub\" },\n  \"security\": { \"auth\": { \"selectedType\": \"oauth-personal\" } }\n}\n";
         let dot = "GOOGLE_CLOUD_PROJECT=my-proj\n";
         let c = cur(&[(&settings_path(&e), settings), (&dotenv_path(&e), dot)]);
-        let plan = GeminiCli
+        let plan = gemini()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         assert_eq!(
@@ -410,7 +220,7 @@ mod tests {
         );
         let mut c2 = c.clone();
         apply(&mut c2, &plan);
-        let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c2).unwrap();
+        let removed = gemini().remove(&e, &SetupOptions::default(), &c2).unwrap();
         assert_eq!(
             removed.changes[0].after.as_deref(),
             Some("{\n  // mine\n  \"ui\": { \"theme\": \"GitHub\" }\n}\n")
@@ -418,12 +228,12 @@ mod tests {
         assert_eq!(removed.changes[1].after.as_deref(), Some(dot));
 
         // With the sign-in method recorded at setup, remove gives it back byte for byte.
-        c2.prior = GeminiCli
+        c2.prior = gemini()
             .restorable(&e, &c)
             .into_iter()
             .filter_map(|(l, v)| Some((l, v?)))
             .collect();
-        let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c2).unwrap();
+        let removed = gemini().remove(&e, &SetupOptions::default(), &c2).unwrap();
         assert_eq!(removed.changes[0].after.as_deref(), Some(settings));
     }
 
@@ -432,18 +242,18 @@ mod tests {
         let e = env(&[]);
         let dot = "# mine\nGEMINI_API_KEY=AIzaUserOwnKey0123456789\nGEMINI_MODEL='gemini 2.5'\n";
         let c = cur(&[(&settings_path(&e), "{}"), (&dotenv_path(&e), dot)]);
-        let plan = GeminiCli
+        let plan = gemini()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         let mut c2 = c.clone();
         apply(&mut c2, &plan);
-        c2.prior = GeminiCli
+        c2.prior = gemini()
             .restorable(&e, &c)
             .into_iter()
             .filter_map(|(l, v)| Some((l, v?)))
             .collect();
         c2.created = Some(Default::default());
-        let removed = GeminiCli.remove(&e, &SetupOptions::default(), &c2).unwrap();
+        let removed = gemini().remove(&e, &SetupOptions::default(), &c2).unwrap();
         assert_eq!(removed.changes[0].after.as_deref(), Some("{}"));
         assert_eq!(removed.changes[1].after.as_deref(), Some(dot));
     }
@@ -452,7 +262,7 @@ mod tests {
     fn malformed_settings_is_an_error() {
         let e = env(&[]);
         let c = cur(&[(&settings_path(&e), "{ \"ui\": }")]);
-        let err = GeminiCli
+        let err = gemini()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap_err();
         assert!(
@@ -466,11 +276,11 @@ mod tests {
     fn diagnose_finds_shadowing_and_shell_overrides() {
         let e = env(&[("GEMINI_API_KEY", "other-key-0000000")]);
         let mut c = cur(&[(&PathBuf::from("/h/src/.env"), "DATABASE_URL=x\n")]);
-        let plan = GeminiCli
+        let plan = gemini()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         apply(&mut c, &plan);
-        let found = GeminiCli.diagnose(&e, &gw(), &c);
+        let found = gemini().diagnose(&e, &gw(), &c);
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
         assert_eq!(
             sev,

@@ -24,10 +24,13 @@ use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Tool, T
 use crate::cli::KeyMode;
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
+use crate::error::UserError;
 use crate::plan::{Change, Plan};
 use crate::profile::{Gateway, KeySource};
 use crate::templates::render::{self, Unset, Vars};
-use crate::templates::{Api, Class, FileSpec, Format, Loaded, Template, ValueSpec, key_path};
+use crate::templates::{
+    Api, Class, FileSpec, Format, KeyModeName, Loaded, Template, ValueSpec, key_path,
+};
 
 /// What a template can't say, as code, named by the template's `hook = "…"`. Each
 /// method has a no-op default, so a hook implements only what its tool needs; the
@@ -53,6 +56,12 @@ pub trait Hook: Sync {
     /// Tool-specific findings for doctor and detect (shadowing files, logins, variables).
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
         Vec::new()
+    }
+    /// Whether `remove` leaves the value at `key` of the file with id `file` (whose text
+    /// is `text`) because it is the user's by a rule data can't state (e.g. Codex's
+    /// `model` belongs to whichever provider is selected).
+    fn keeps(&self, _file: &str, _key: &str, _text: &str) -> bool {
+        false
     }
 }
 
@@ -82,6 +91,16 @@ enum KeyForm {
     Literal,
     Env,
     Helper,
+}
+
+impl KeyForm {
+    fn name(self) -> KeyModeName {
+        match self {
+            Self::Literal => KeyModeName::Literal,
+            Self::Env => KeyModeName::Env,
+            Self::Helper => KeyModeName::Helper,
+        }
+    }
 }
 
 impl TemplateTool {
@@ -132,6 +151,49 @@ impl TemplateTool {
             v.set(name, value.map(|p| p.display().to_string()));
         }
         v
+    }
+
+    /// The text of the file that holds byok's values: the one setup would edit, else
+    /// another candidate that holds some (so that setting the file's variable later, or
+    /// creating a preferred candidate, does not read as a hand edit of what byok wrote).
+    fn owned_text(&self, env: &Env, roots: &Vars, f: &FileSpec, cur: &Current) -> String {
+        let target = self.path_of(env, roots, f, Some(cur));
+        let holds_byoks = |text: &str| {
+            f.values.iter().any(|v| {
+                v.class == Class::Set
+                    && key_path(&v.key)
+                        .is_ok_and(|k| matches!(doc::get(f.format, text, &k), Ok(Some(_))))
+            })
+        };
+        let others = f
+            .path
+            .all()
+            .into_iter()
+            .filter_map(|p| path_from(roots, p, env));
+        target
+            .clone()
+            .into_iter()
+            .chain(others)
+            .filter_map(|p| cur.file(&p))
+            .find(|t| holds_byoks(t))
+            .or_else(|| target.and_then(|p| cur.file(&p)))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// `vars` with every directory placeholder as `~/…`, for notes and manual steps.
+    fn shown(&self, env: &Env, vars: &Vars) -> Vars {
+        let mut out = vars.clone();
+        let names = render::BUILTIN_ROOTS
+            .iter()
+            .copied()
+            .chain(self.t().roots.keys().map(String::as_str));
+        for name in names {
+            if let Some(p) = vars.get(name) {
+                out.set(name, Some(env.tilde(std::path::Path::new(p))));
+            }
+        }
+        out
     }
 
     /// The file a spec names: its env override, else the first candidate that exists,
@@ -185,6 +247,36 @@ impl TemplateTool {
         v
     }
 
+    /// The error for a value a `.env` can't hold (the dotenv grammar refuses it).
+    fn unwritable(
+        &self,
+        env: &Env,
+        path: &std::path::Path,
+        spec: &toml::Value,
+        why: &str,
+    ) -> anyhow::Error {
+        if !holds_key(spec) {
+            return UserError::new(format!("could not write {}: {why}", env.tilde(path))).into();
+        }
+        let hint = if self.runs_key_command() {
+            format!(
+                "use `--key-mode helper` so {} asks byok for the key, or ask the gateway for a key without quote characters or line breaks",
+                self.name
+            )
+        } else {
+            format!(
+                "ask the gateway for a key without quote characters or line breaks, then `byok init` with it and run `byok setup {}` again",
+                self.t().id
+            )
+        };
+        UserError::new(format!(
+            "could not write the key to {}: {why}",
+            env.tilde(path)
+        ))
+        .hint(hint)
+        .into()
+    }
+
     /// The drift label of a value (or of a leaf below it).
     fn label(f: &FileSpec, key: &str) -> String {
         format!("{} {key}", f.id)
@@ -219,6 +311,21 @@ fn holds_key(v: &toml::Value) -> bool {
         toml::Value::Table(t) => t.values().any(holds_key),
         _ => false,
     }
+}
+
+/// The values a `set` value can hold when none of its variants has a placeholder (else
+/// none: what byok wrote depends on the profile).
+fn constants(v: &ValueSpec) -> Vec<Value> {
+    let variants: Vec<&toml::Value> = [&v.value, &v.literal, &v.env, &v.helper]
+        .into_iter()
+        .flatten()
+        .collect();
+    let empty = Vars::default();
+    variants
+        .iter()
+        .map(|x| empty.value(x).ok())
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default()
 }
 
 /// What a missing placeholder means for the user, said once per plan.
@@ -338,6 +445,7 @@ impl Tool for TemplateTool {
 
     fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let vars = self.vars(env, gw, opts);
+        let shown_vars = self.shown(env, &vars);
         let form = Self::key_form(opts, gw);
         let mut plan = Plan::default();
         let mut missing: BTreeSet<String> = BTreeSet::new();
@@ -359,12 +467,23 @@ impl Tool for TemplateTool {
                 ),
                 None => f.new.clone().unwrap_or_default(),
             };
+            // Tables that exist before byok's values go in get no comment of byok's.
+            let mut uncommented = Vec::new();
+            for table in f.comments.keys() {
+                let key = key_path(table).map_err(anyhow::Error::msg)?;
+                if doc::get(f.format, &text, &key).map_err(bad)?.is_none() {
+                    uncommented.push(table);
+                }
+            }
             let mut secret = f.secret;
             let mut wrote = false;
             for v in &f.values {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
-                if v.class == Class::Absent {
-                    text = doc::remove(f.format, &text, &key, false).map_err(bad)?;
+                let other_mode = v.modes.as_ref().is_some_and(|m| !m.contains(&form.name()));
+                if v.class == Class::Absent || other_mode {
+                    // A value of another key mode goes with what it held (e.g. a whole
+                    // `auth` table); an `absent` key leaves its parent.
+                    text = doc::remove(f.format, &text, &key, other_mode).map_err(bad)?;
                     continue;
                 }
                 let Some(spec) = variant(v, form) else {
@@ -383,35 +502,70 @@ impl Tool for TemplateTool {
                     let label = Self::label(f, &v.key);
                     let byoks = cur.byoks(&label, &json_text(&now)) || now == value;
                     if !byoks {
-                        plan.notes.push(format!(
-                            "{} sets {} to {}; byok left your choice",
-                            env.tilde(&path),
-                            v.key,
-                            crate::secret::redact(&json_text(&now))
-                        ));
+                        let current = crate::secret::redact(&json_text(&now));
+                        let mut note_vars = shown_vars.clone();
+                        note_vars.set("file", Some(env.tilde(&path)));
+                        note_vars.set("current", Some(current.clone()));
+                        let note = v.note.as_deref().and_then(|n| note_vars.str(n).ok());
+                        plan.notes.push(note.unwrap_or_else(|| {
+                            format!(
+                                "{} sets {} to {current}; byok left your choice",
+                                env.tilde(&path),
+                                v.key,
+                            )
+                        }));
                         continue;
                     }
                 }
                 secret |= holds_key(spec);
                 wrote = true;
-                text = doc::set(f.format, &text, &key, &value).map_err(bad)?;
+                text = match doc::set(f.format, &text, &key, &value) {
+                    Ok(t) => t,
+                    Err(e) if f.format == Format::Dotenv => {
+                        return Err(self.unwritable(env, &path, spec, &e.message));
+                    }
+                    Err(e) => return Err(bad(e)),
+                };
             }
-            // A file that would hold nothing of byok's is not created.
-            if before.is_none() && !wrote {
-                continue;
+            for table in uncommented {
+                let key = key_path(table).map_err(anyhow::Error::msg)?;
+                let key: Vec<&str> = key.iter().map(String::as_str).collect();
+                text = config_edit::toml_file::comment_table(&text, &key, &f.comments[table])
+                    .map_err(bad)?;
             }
-            plan.changes
-                .push(Change::file(path, before, Some(text), secret));
+            // A file that would hold nothing of byok's is not created; one that holds
+            // nothing any more (e.g. a `.env` whose key line another key mode took out)
+            // goes, when byok created it.
+            let after = match &before {
+                None if !wrote => continue,
+                Some(b)
+                    if !wrote
+                        && text != *b
+                        && doc::is_blank(f.format, &text)
+                        && cur.may_delete(&path) =>
+                {
+                    None
+                }
+                _ => Some(text),
+            };
+            if let Some(var) = f.env.as_deref().filter(|v| env.path_var(v).is_some()) {
+                plan.notes
+                    .push(format!("{var} is set, so byok edited {}", env.tilde(&path)));
+            }
+            plan.changes.push(Change::file(path, before, after, secret));
         }
         for name in &missing {
             plan.notes.push(missing_note(self.name, gw, name));
         }
-        let mut shown = vars.clone();
+        let mut shown = shown_vars.clone();
         if !opts.show_key {
             shown.set("key", gw.api_key().map(crate::secret::ApiKey::masked));
         }
-        plan.notes
-            .extend(self.t().notes.iter().filter_map(|n| vars.str(n).ok()));
+        // The template's notes are about what setup changes: an up-to-date tool needs none.
+        if plan.effective().next().is_some() {
+            plan.notes
+                .extend(self.t().notes.iter().filter_map(|n| shown.str(n).ok()));
+        }
         plan.manual_steps
             .extend(self.t().manual.iter().filter_map(|m| shown.str(m).ok()));
         if let Some(h) = self.hook {
@@ -445,16 +599,35 @@ impl Tool for TemplateTool {
                 if v.class == Class::Default && !cur.byoks(&label, &json_text(&now)) {
                     continue;
                 }
-                text = match cur.prior(&label).map(serde_json::from_str::<Value>) {
-                    Some(Ok(prior)) => {
-                        let cleared = doc::remove(f.format, &text, &key, false).map_err(bad)?;
-                        doc::set(f.format, &cleared, &key, &prior).map_err(bad)?
+                // byok only ever writes a fixed value's text: another one is the user's.
+                let fixed = constants(v);
+                if !fixed.is_empty() && !fixed.contains(&now) {
+                    continue;
+                }
+                if self.hook.is_some_and(|h| h.keeps(&f.id, &v.key, before)) {
+                    continue;
+                }
+                text = match cur.prior(&label) {
+                    Some(prior) if f.format == Format::Dotenv => {
+                        super::dotenv_put_back(&text, &key[0], prior)?
                     }
-                    _ => doc::remove(f.format, &text, &key, true).map_err(bad)?,
+                    Some(prior) => match doc::parse_prior(f.format, prior) {
+                        // Set in place, so the line keeps its comment; an object replaces
+                        // byok's whole object rather than merging into it.
+                        Some(p) if !p.is_object() && !now.is_object() => {
+                            doc::set(f.format, &text, &key, &p).map_err(bad)?
+                        }
+                        Some(p) => {
+                            let cleared = doc::remove(f.format, &text, &key, false).map_err(bad)?;
+                            doc::set(f.format, &cleared, &key, &p).map_err(bad)?
+                        }
+                        None => doc::remove(f.format, &text, &key, true).map_err(bad)?,
+                    },
+                    None => doc::remove(f.format, &text, &key, true).map_err(bad)?,
                 };
             }
-            let (_, body) = config_edit::split_bom(&text);
-            let empty = body.trim().is_empty() || Some(body) == f.new.as_deref();
+            let empty = doc::is_blank(f.format, &text)
+                || Some(config_edit::split_bom(&text).1) == f.new.as_deref();
             let after = (!empty || !cur.may_delete(&path)).then_some(text);
             plan.changes.push(Change::file(
                 path,
@@ -473,10 +646,7 @@ impl Tool for TemplateTool {
         let roots = self.roots(env);
         let mut out = Vec::new();
         for f in &self.t().files {
-            let text = self
-                .path_of(env, &roots, f, Some(cur))
-                .and_then(|p| cur.file(&p).map(str::to_string))
-                .unwrap_or_default();
+            let text = self.owned_text(env, &roots, f, cur);
             for v in &f.values {
                 if v.class == Class::Absent {
                     continue;
@@ -499,6 +669,9 @@ impl Tool for TemplateTool {
                 }
             }
         }
+        // In label order, not write order: what setup says it replaces reads the same
+        // whichever file the template lists first.
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
@@ -506,17 +679,19 @@ impl Tool for TemplateTool {
         let roots = self.roots(env);
         let mut out = Vec::new();
         for f in &self.t().files {
-            let text = self
-                .path_of(env, &roots, f, Some(cur))
-                .and_then(|p| cur.file(&p).map(str::to_string))
-                .unwrap_or_default();
+            let text = self.owned_text(env, &roots, f, cur);
             for v in f.values.iter().filter(|v| v.class != Class::Absent) {
                 let Ok(key) = key_path(&v.key) else {
                     continue;
                 };
-                // JSON text, so `remove` writes back the same type.
+                // JSON text, so `remove` writes back the same type; a `.env` holds
+                // only strings, kept as they are.
                 let now = doc::get(f.format, &text, &key).ok().flatten();
-                out.push((Self::label(f, &v.key), now.map(|x| x.to_string())));
+                let now = match f.format {
+                    Format::Dotenv => now.map(|x| json_text(&x)),
+                    _ => now.map(|x| x.to_string()),
+                };
+                out.push((Self::label(f, &v.key), now));
             }
         }
         out

@@ -377,9 +377,6 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         &cline::Cline,
         &kilo_code::FLAVOR,
         &continue_dev::Continue,
-        &codex::Codex,
-        &opencode::Opencode,
-        &gemini::GeminiCli,
     ];
     for loaded in crate::templates::builtins() {
         // Built-in templates are checked by the registry tests; one that fails is left out.
@@ -402,7 +399,11 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
 });
 
 /// The code a built-in template names with `hook = "…"`, by name.
-pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[];
+pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
+    ("codex", &codex::CodexHook),
+    ("opencode", &opencode::OpencodeHook),
+    ("gemini-cli", &gemini::GeminiHook),
+];
 
 /// The hook called `name`.
 pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
@@ -701,6 +702,248 @@ mod tests {
                     t.name(),
                     twice.changes
                 );
+            }
+        }
+    }
+
+    /// Every leaf of a file as `(key path, value text)`.
+    fn leaves_of(format: crate::templates::Format, text: &str) -> BTreeMap<Vec<String>, String> {
+        use crate::config_edit::{doc, dotenv};
+        if format == crate::templates::Format::Dotenv {
+            return dotenv::values(text)
+                .into_iter()
+                .map(|(k, v)| (vec![k], v))
+                .collect();
+        }
+        doc::leaves(format, text, &[]).into_iter().collect()
+    }
+
+    /// The registry's template tools with their templates.
+    fn template_tools() -> Vec<(crate::templates::Template, &'static dyn Tool)> {
+        crate::templates::builtins()
+            .into_iter()
+            .map(|l| {
+                let t = l.unwrap_or_else(|e| panic!("{e}")).template;
+                let tool = ToolId::parse(&t.id).and_then(get).expect("registered");
+                (t, tool)
+            })
+            .collect()
+    }
+
+    fn registry_gateway(key_env: bool) -> crate::profile::Gateway {
+        use crate::profile::{KeySource, Profile, from_profile};
+        let p = Profile {
+            base_url: "https://gw.example.com".into(),
+            model: Some("gpt-4o".into()),
+            anthropic_model: Some("claude-sonnet-4-5".into()),
+            small_model: Some("claude-haiku-4-5".into()),
+            ..Profile::default()
+        };
+        let secret = crate::secret::ApiKey::new("sk-registry-0123456789");
+        let key = if key_env {
+            KeySource::Env {
+                var: "GW_KEY".into(),
+                value: Some(secret),
+            }
+        } else {
+            KeySource::Literal(secret)
+        };
+        from_profile("p".into(), &p, key).unwrap()
+    }
+
+    /// Issue 9: for every template tool, each key path `plan` adds, changes or takes out
+    /// lies under a value the template declares, and `owned` tracks every one it writes,
+    /// so a hand edit of anything byok wrote shows up as drift; in every key mode, on
+    /// the Linux, macOS and Windows layouts. Setup on an empty home then again is up to date.
+    #[test]
+    fn template_tools_own_every_key_they_write() {
+        use crate::env::Os;
+        use crate::templates::{Class, key_path};
+        use crate::tools::testing::native_env;
+        for (t, tool) in template_tools() {
+            for os in [Os::Linux, Os::Macos, Os::Windows] {
+                let env = native_env(os);
+                let modes = if tool.runs_key_command() {
+                    vec![KeyMode::Literal, KeyMode::Helper]
+                } else {
+                    vec![KeyMode::Literal]
+                };
+                for (key_mode, key_env) in modes.into_iter().flat_map(|m| [(m, false), (m, true)]) {
+                    let gw = registry_gateway(key_env);
+                    let opts = SetupOptions {
+                        key_mode,
+                        exe: "/bin/byok".into(),
+                        ..SetupOptions::default()
+                    };
+                    let mut cur = Current::default();
+                    let case = format!("{} on {os:?}, {key_mode:?}, key env {key_env}", t.id);
+                    let plan = tool.plan(&env, &gw, &opts, &cur).unwrap();
+                    assert!(plan.effective().next().is_some(), "{case}: plans nothing");
+                    let paths = tool.detect(&env, &cur).config_files;
+                    assert_eq!(paths.len(), t.files.len(), "{case}");
+                    apply_to(&mut cur, &plan);
+                    let owned: BTreeSet<String> = tool
+                        .owned(&env, &cur)
+                        .into_iter()
+                        .filter_map(|(l, v)| v.map(|_| l))
+                        .collect();
+                    for (f, path) in t.files.iter().zip(&paths) {
+                        let Some(c) = plan.changes.iter().find(|c| c.path == *path) else {
+                            continue;
+                        };
+                        let before = leaves_of(f.format, c.before.as_deref().unwrap_or(""));
+                        let after = leaves_of(f.format, c.after.as_deref().unwrap_or(""));
+                        let declared: Vec<(Vec<String>, Class)> = f
+                            .values
+                            .iter()
+                            .map(|v| (key_path(&v.key).unwrap(), v.class))
+                            .collect();
+                        // A new file's skeleton (`new`) is byok's too, but nothing to track.
+                        let skeleton = match c.before.as_deref() {
+                            Some(b) if !b.trim().is_empty() => BTreeMap::new(),
+                            _ => leaves_of(f.format, f.new.as_deref().unwrap_or("")),
+                        };
+                        let keys: BTreeSet<&Vec<String>> =
+                            before.keys().chain(after.keys()).collect();
+                        for k in keys {
+                            // An empty document is one leaf with no path.
+                            if k.is_empty()
+                                || before.get(k) == after.get(k)
+                                || skeleton.get(k) == after.get(k)
+                            {
+                                continue;
+                            }
+                            assert!(
+                                declared.iter().any(|(d, _)| k.starts_with(d)),
+                                "{case}: {} {} is written but not declared",
+                                f.id,
+                                k.join(".")
+                            );
+                            if after.contains_key(k) {
+                                let label = format!("{} {}", f.id, k.join("."));
+                                assert!(
+                                    owned.contains(&label),
+                                    "{case}: `{label}` is written but owned() does not track it: {owned:?}"
+                                );
+                            }
+                        }
+                    }
+                    let again = tool.plan(&env, &gw, &opts, &cur).unwrap();
+                    assert!(
+                        again.is_up_to_date(),
+                        "{case}: not idempotent: {:?}",
+                        again.changes
+                    );
+                }
+            }
+        }
+    }
+
+    /// The files of one fixture case, by file name.
+    fn fixture_case(dir: &Path) -> BTreeMap<String, String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect()
+    }
+
+    /// Issue 9: for every template tool and every fixture in `tests/fixtures/<tool>/`,
+    /// setup then remove gives back the original bytes (the user's replaced values put
+    /// back, as the drift record keeps them), and files byok created are gone again.
+    #[test]
+    fn template_tools_remove_gives_back_every_fixture() {
+        use crate::tools::testing::native_env;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for (t, tool) in template_tools() {
+            let dirs = [t.id.as_str(), t.id.trim_end_matches("-cli")].map(|n| root.join(n));
+            let Some(dir) = dirs.iter().find(|d| d.is_dir()) else {
+                panic!("no tests/fixtures/{}", t.id);
+            };
+            let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect();
+            cases.sort();
+            for case in cases {
+                let env = native_env(crate::env::Os::Linux);
+                let gw = registry_gateway(false);
+                let opts = SetupOptions {
+                    exe: "/bin/byok".into(),
+                    ..SetupOptions::default()
+                };
+                let files = fixture_case(&case);
+                let mut cur = Current::default();
+                for f in tool.inputs(&env).files {
+                    cur.files.entry(f).or_insert(None);
+                }
+                // Each fixture file goes where the tool has a candidate of that name.
+                let candidates: Vec<PathBuf> = tool.inputs(&env).files;
+                let mut placed = Vec::new();
+                for (name, text) in &files {
+                    let path = candidates
+                        .iter()
+                        .find(|p| p.file_name().is_some_and(|n| *n == **name))
+                        .unwrap_or_else(|| panic!("{}: no place for {name}", case.display()));
+                    cur.files.insert(path.clone(), Some(text.clone()));
+                    placed.push((path.clone(), text.clone()));
+                }
+                let what = case.display().to_string();
+                let Ok(plan) = tool.plan(&env, &gw, &opts, &cur) else {
+                    // A file the tool can't parse: remove refuses too, touching nothing.
+                    assert!(tool.remove(&env, &opts, &cur).is_err(), "{what}");
+                    continue;
+                };
+                let before = cur.clone();
+                apply_to(&mut cur, &plan);
+                // What `byok setup` records: hashes of what it wrote, the user's values
+                // it replaced, the files it created.
+                cur.written = tool
+                    .owned(&env, &cur)
+                    .into_iter()
+                    .filter_map(|(l, v)| Some((l, crate::fs::sha256_hex(v?.as_bytes()))))
+                    .collect();
+                let restorable: BTreeMap<String, Option<String>> =
+                    tool.restorable(&env, &before).into_iter().collect();
+                cur.prior = tool
+                    .owned(&env, &before)
+                    .into_iter()
+                    .filter(|(_, v)| v.is_some())
+                    .filter_map(|(l, _)| Some((l.clone(), restorable.get(&l).cloned()??)))
+                    .collect();
+                cur.created = Some(
+                    plan.changes
+                        .iter()
+                        .filter(|c| c.before.as_deref().is_none_or(|b| b.trim().is_empty()))
+                        .map(|c| c.path.clone())
+                        .collect(),
+                );
+                let removal = tool.remove(&env, &opts, &cur).unwrap();
+                apply_to(&mut cur, &removal);
+                for (path, text) in &placed {
+                    assert_eq!(
+                        cur.file(path),
+                        Some(text.as_str()),
+                        "{what}: {}",
+                        path.display()
+                    );
+                }
+                for c in &plan.changes {
+                    if before.file(&c.path).is_none() {
+                        assert_eq!(
+                            cur.file(&c.path),
+                            None,
+                            "{what}: {} stays",
+                            c.path.display()
+                        );
+                    }
+                }
             }
         }
     }

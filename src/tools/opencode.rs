@@ -1,74 +1,32 @@
-//! OpenCode (`opencode`, npm `opencode-ai`): a terminal coding agent that reaches models
-//! through AI SDK provider packages; byok registers the gateway as an
-//! `@ai-sdk/openai-compatible` provider, which calls `POST <baseURL>/chat/completions`.
+//! The code behind OpenCode's template (`templates/opencode.toml`, hook `opencode`):
+//! what the data can't say. The template holds the file, its candidates and
+//! `OPENCODE_CONFIG` override, the provider values, sources and what was verified; this
+//! module holds `inputs` (project `opencode.json[c]` files from the working directory up
+//! to the home) and `diagnose`: a provider or model that doesn't reach the gateway, byok's
+//! provider turned off, `OPENCODE_CONFIG_CONTENT`, and project files that win over the
+//! global config.
 //!
-//! Files: the global config dir is `$XDG_CONFIG_HOME/opencode`, else `~/.config/opencode`,
-//! on Linux, macOS **and** Windows (`%USERPROFILE%\.config\opencode`): OpenCode takes it
-//! from the `xdg-basedir` package, which has no per-OS branch. It merges `config.json`,
-//! `opencode.json`, `opencode.jsonc` from there (later wins), then project
-//! `opencode.json[c]` files from the worktree root down to the working directory, then
-//! the file named by `OPENCODE_CONFIG`, then `OPENCODE_CONFIG_CONTENT`. byok edits the
-//! file named by `OPENCODE_CONFIG` when set, else the global `opencode.jsonc`, else
-//! `opencode.json`, else creates `opencode.jsonc` (the name OpenCode itself creates).
-//!
-//! Keys byok owns (JSONC, edited in place): `provider.byok` = `{ npm:
-//! "@ai-sdk/openai-compatible", name, options: { baseURL: <profile's /v1 base>, apiKey },
-//! models: { <model>: { name } } }` (other keys a user adds inside it are kept) and the
-//! top-level `model = "byok/<model>"`, set only when absent or already byok's.
-//!
-//! The key is written literally and the file made 0600: OpenCode's `{env:VAR}` would
-//! need the variable exported in every shell OpenCode starts from, and OpenCode has no
-//! `.env` of its own and no key command, so a literal key is what works everywhere.
-//!
-//! Sources: `anomalyco/opencode` `packages/web/src/content/docs/providers.mdx` (custom
-//! provider shape, `{env:…}`; via the shared reference), `packages/opencode/src/global/
-//! index.ts` (config dir = `xdgConfig/opencode`), `sindresorhus/xdg-basedir` `index.js`
-//! (`XDG_CONFIG_HOME || ~/.config` on every OS), `packages/opencode/src/config/config.ts`
-//! (merge order, `OPENCODE_CONFIG[_CONTENT]`).
-//!
-//! Verified against OpenCode 1.18.33, 2026-11-27: `opencode debug paths` puts config in
-//! `~/.config/opencode` and honours `XDG_CONFIG_HOME`; its bundled code loads
-//! `config.json`, `opencode.json`, `opencode.jsonc` in that order and creates
-//! `opencode.jsonc` when none exists; `opencode run "hi"` with only byok's file, and
-//! again with a commented JSONC holding other providers and MCP servers (clean
-//! environment: `PATH` and `HOME`), sent `POST /v1/chat/completions` twice (title and
-//! answer, streaming) with `Authorization: Bearer <key>` and the profile's model, and
-//! left the file as byok wrote it. Not handled: the managed config that OpenCode reads
-//! from `/etc/opencode`, `/Library/Application Support/opencode` or
-//! `%ProgramData%\opencode`, which can disable other providers.
+//! Paths mirror the template's `opencode` root (`$XDG_CONFIG_HOME/opencode`, else
+//! `~/.config/opencode`, on every OS).
 
 use std::path::PathBuf;
 
-use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
-use crate::cli::KeyMode;
-use crate::config_edit::{self, jsonc};
+use super::generic::Hook;
+use super::{Current, Finding, Inputs, Severity};
+use crate::config_edit::jsonc;
 use crate::env::Env;
-use crate::plan::{Change, Plan};
 use crate::profile::Gateway;
 
-/// The OpenCode adapter.
-pub struct Opencode;
+/// OpenCode's hook.
+pub struct OpencodeHook;
 
 /// The provider id byok adds under `provider`.
 const PROVIDER: &str = "byok";
-const NPM: &str = "@ai-sdk/openai-compatible";
-const SCHEMA: &str = "https://opencode.ai/config.json";
 
 fn config_dir(env: &Env) -> PathBuf {
     env.xdg_config_home().join("opencode")
-}
-
-/// The global files OpenCode merges, lowest precedence first.
-fn global_files(env: &Env) -> [PathBuf; 3] {
-    let dir = config_dir(env);
-    [
-        dir.join("config.json"),
-        dir.join("opencode.json"),
-        dir.join("opencode.jsonc"),
-    ]
 }
 
 /// The file byok edits: `OPENCODE_CONFIG`, else the global file that wins.
@@ -76,7 +34,8 @@ fn target(env: &Env, cur: &Current) -> PathBuf {
     if let Some(p) = env.path_var("OPENCODE_CONFIG") {
         return p;
     }
-    let [_, json, jsonc] = global_files(env);
+    let dir = config_dir(env);
+    let (json, jsonc) = (dir.join("opencode.json"), dir.join("opencode.jsonc"));
     if cur.file(&jsonc).is_none() && cur.file(&json).is_some() {
         json
     } else {
@@ -103,176 +62,13 @@ fn project_files(env: &Env) -> Vec<PathBuf> {
         .collect()
 }
 
-fn provider(keys: &[&'static str]) -> Vec<&'static str> {
-    let mut p = vec!["provider", PROVIDER];
-    p.extend_from_slice(keys);
-    p
-}
-
-fn byok_model(model: &str) -> String {
-    format!("{PROVIDER}/{model}")
-}
-
 fn is_byoks(selected: &str) -> bool {
     selected.starts_with(&format!("{PROVIDER}/"))
 }
 
-/// The text of a config file byok creates, before byok's own keys.
-fn skeleton() -> String {
-    jsonc::set("", &["$schema"], &json!(SCHEMA)).expect("an empty document takes a key")
-}
-
-impl Tool for Opencode {
-    fn id(&self) -> ToolId {
-        ToolId::Opencode
-    }
-
-    fn name(&self) -> &'static str {
-        "OpenCode"
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
-        let mut files = global_files(env).to_vec();
-        if let Some(p) = env.path_var("OPENCODE_CONFIG") {
-            files.push(p);
-        }
-        files.extend(project_files(env));
-        Inputs {
-            files,
-            dirs: vec![config_dir(env)],
-            binaries: vec!["opencode"],
-            ..Inputs::default()
-        }
-    }
-
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        let mut det = Detection {
-            config_files: vec![target(env, cur)],
-            ..Detection::default()
-        };
-        det.note_binary(env, cur, "opencode");
-        det.note_config_dir(env, cur, &config_dir(env));
-        det
-    }
-
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        let mut plan = Plan::default();
-        let path = target(env, cur);
-        let before = cur.file(&path).map(str::to_string);
-        let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
-        let mut t = match before.as_deref() {
-            Some(text) if !text.trim().is_empty() => {
-                jsonc::parse(text).map_err(bad)?;
-                text.to_string()
-            }
-            Some(text) => format!("{}{}", config_edit::split_bom(text).0, skeleton()),
-            None => skeleton(),
-        };
-        let key = gw.require_key()?;
-        if opts.key_mode == KeyMode::Helper {
-            plan.notes.push(
-                "OpenCode can't run a key command, so the key is written into its config \
-                 (mode 0600)"
-                    .to_string(),
-            );
-        }
-        let set = |t: &str, p: &[&str], v: Value| jsonc::set(t, p, &v).map_err(bad);
-        t = set(&t, &provider(&["npm"]), json!(NPM))?;
-        t = set(&t, &provider(&["name"]), json!("byok"))?;
-        t = set(
-            &t,
-            &provider(&["options", "baseURL"]),
-            json!(gw.openai_base),
-        )?;
-        t = set(&t, &provider(&["options", "apiKey"]), json!(key.expose()))?;
-        match &gw.model {
-            Some(model) => {
-                let mut p = provider(&["models"]);
-                p.push(model);
-                p.push("name");
-                t = set(&t, &p, json!(model))?;
-                let selected = jsonc::get(&t, &["model"]).map_err(bad)?;
-                match selected.as_ref().and_then(Value::as_str) {
-                    Some(s) if !is_byoks(s) => plan.notes.push(format!(
-                        "{} selects model `{s}`; byok left it, so pick `{}` with /models in \
-                         OpenCode (or set \"model\" to it)",
-                        env.tilde(&path),
-                        byok_model(model)
-                    )),
-                    _ => t = set(&t, &["model"], json!(byok_model(model)))?,
-                }
-            }
-            None => plan.notes.push(format!(
-                "profile `{}` has no model, so OpenCode lists no gateway model; add one with \
-                 `byok init --name {} --model …` and run setup again",
-                gw.name, gw.name
-            )),
-        }
-        if env.var("OPENCODE_CONFIG").is_some() {
-            plan.notes.push(format!(
-                "OPENCODE_CONFIG is set, so byok edited {}",
-                env.tilde(&path)
-            ));
-        }
-        plan.changes.push(Change::file(path, before, Some(t), true));
-        Ok(plan)
-    }
-
-    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        let mut plan = Plan::default();
-        let path = target(env, cur);
-        let Some(text) = cur.file(&path) else {
-            return Ok(plan);
-        };
-        let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
-        let mut t = jsonc::remove(text, &["provider", PROVIDER], true).map_err(bad)?;
-        if let Some(Value::String(s)) = jsonc::get(&t, &["model"]).map_err(bad)?
-            && is_byoks(&s)
-        {
-            t = jsonc::remove(&t, &["model"], false).map_err(bad)?;
-        }
-        // A file that holds nothing but what byok created goes away again; a file the
-        // user had keeps the skeleton (a blank one gets its bytes back from the command).
-        let skeleton_only = config_edit::split_bom(&t).1 == skeleton();
-        let after = (!skeleton_only || !cur.may_delete(&path)).then_some(t);
-        plan.changes
-            .push(Change::file(path, Some(text.to_string()), after, true));
-        Ok(plan)
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        // The file that holds byok's provider, so that setting OPENCODE_CONFIG later does
-        // not look like a hand edit of what byok wrote before.
-        let mut candidates = vec![target(env, cur)];
-        candidates.extend(global_files(env).into_iter().rev());
-        let text = candidates
-            .iter()
-            .filter_map(|p| cur.file(p))
-            .find(|t| matches!(jsonc::get(t, &["provider", PROVIDER]), Ok(Some(_))))
-            .or_else(|| cur.file(&candidates[0]))
-            .unwrap_or("");
-        let get = |p: &[&str]| {
-            jsonc::get(text, p)
-                .ok()
-                .flatten()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-        };
-        vec![
-            ("provider.byok.npm".to_string(), get(&provider(&["npm"]))),
-            (
-                "provider.byok.options.baseURL".to_string(),
-                get(&provider(&["options", "baseURL"])),
-            ),
-            (
-                "provider.byok.options.apiKey".to_string(),
-                get(&provider(&["options", "apiKey"])),
-            ),
-            ("model".to_string(), get(&["model"])),
-        ]
-    }
-
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
-        vec![Endpoint::ChatCompletions]
+impl Hook for OpencodeHook {
+    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
+        inputs.files.extend(project_files(env));
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -372,9 +168,25 @@ impl Tool for Opencode {
 mod tests {
     use std::path::Path;
 
+    use serde_json::json;
+
     use super::*;
     use crate::env::Os;
     use crate::tools::testing::{apply, current as cur, env, env_os};
+    use crate::tools::{SetupOptions, Tool, ToolId};
+
+    const NPM: &str = "@ai-sdk/openai-compatible";
+    const SCHEMA: &str = "https://opencode.ai/config.json";
+
+    /// The template tool, as the registry builds it.
+    fn opencode() -> &'static dyn Tool {
+        crate::tools::get(ToolId::Opencode).expect("opencode is registered")
+    }
+
+    fn global_files(env: &Env) -> [PathBuf; 3] {
+        let dir = config_dir(env);
+        ["config.json", "opencode.json", "opencode.jsonc"].map(|f| dir.join(f))
+    }
 
     fn gw() -> Gateway {
         crate::tools::testing::gateway(KEY, "gw-model")
@@ -425,12 +237,11 @@ mod tests {
         for c in cases {
             let e = env_os(c.os, c.vars);
             let files: Vec<(&Path, &str)> = c.files.iter().map(|f| (Path::new(*f), "{}")).collect();
-            assert_eq!(
-                target(&e, &cur(&files)),
-                PathBuf::from(c.want),
-                "{:?}",
-                c.vars
-            );
+            let c_files = cur(&files);
+            // The engine's choice (from the template) and the hook's agree.
+            let engine = opencode().detect(&e, &c_files).config_files[0].clone();
+            assert_eq!(engine, target(&e, &c_files));
+            assert_eq!(engine, PathBuf::from(c.want), "{:?}", c.vars);
         }
     }
 
@@ -438,7 +249,7 @@ mod tests {
     fn fresh_setup_then_up_to_date_then_remove_deletes_the_file() {
         let e = env(&[]);
         let mut c = cur(&[]);
-        let plan = Opencode
+        let plan = opencode()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         let after = plan.changes[0].after.as_deref().unwrap();
@@ -458,12 +269,18 @@ mod tests {
         assert!(plan.changes[0].secret);
         apply(&mut c, &plan);
         assert!(
-            Opencode
+            opencode()
                 .plan(&e, &gw(), &SetupOptions::default(), &c)
                 .unwrap()
                 .is_up_to_date()
         );
-        let removed = Opencode.remove(&e, &SetupOptions::default(), &c).unwrap();
+        // The drift record says which `model` byok wrote (as `byok setup` keeps it).
+        c.written = opencode()
+            .owned(&e, &c)
+            .into_iter()
+            .filter_map(|(l, v)| Some((l, crate::fs::sha256_hex(v?.as_bytes()))))
+            .collect();
+        let removed = opencode().remove(&e, &SetupOptions::default(), &c).unwrap();
         assert_eq!(removed.changes[0].after, None);
     }
 
@@ -473,7 +290,7 @@ mod tests {
         let [_, json, _] = global_files(&e);
         let text = "{\n  // mine\n  \"model\": \"anthropic/claude-sonnet-4-5\"\n}\n";
         let c = cur(&[(&json, text)]);
-        let plan = Opencode
+        let plan = opencode()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         assert_eq!(plan.changes[0].path, json);
@@ -483,7 +300,9 @@ mod tests {
         assert!(plan.notes[0].contains("byok/gw-model"), "{:?}", plan.notes);
         let mut c2 = c.clone();
         apply(&mut c2, &plan);
-        let removed = Opencode.remove(&e, &SetupOptions::default(), &c2).unwrap();
+        let removed = opencode()
+            .remove(&e, &SetupOptions::default(), &c2)
+            .unwrap();
         assert_eq!(removed.changes[0].after.as_deref(), Some(text));
     }
 
@@ -492,7 +311,7 @@ mod tests {
         let e = env(&[]);
         let [_, _, jsonc] = global_files(&e);
         let c = cur(&[(&jsonc, "{\n  \"a\": 1\n  \"b\": 2\n}\n")]);
-        let err = Opencode
+        let err = opencode()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap_err();
         assert!(
@@ -514,7 +333,7 @@ mod tests {
             ),
             (&project, "{\"model\": \"anthropic/x\"}"),
         ]);
-        let found = Opencode.diagnose(&e, &gw(), &c);
+        let found = opencode().diagnose(&e, &gw(), &c);
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
         assert_eq!(
             sev,
@@ -539,10 +358,10 @@ mod tests {
     fn diagnose_is_quiet_after_setup() {
         let e = env(&[]);
         let mut c = cur(&[]);
-        let plan = Opencode
+        let plan = opencode()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         apply(&mut c, &plan);
-        assert_eq!(Opencode.diagnose(&e, &gw(), &c), []);
+        assert_eq!(opencode().diagnose(&e, &gw(), &c), []);
     }
 }
