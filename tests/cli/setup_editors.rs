@@ -619,7 +619,8 @@ impl Drop for FakeCursor {
 #[test]
 fn cursor_running_is_refused() {
     let _g = cursor_lock();
-    let t = TestEnv::new();
+    // Its fake `Cursor` process is seen machine-wide: no other test may run meanwhile.
+    let (_alone, t) = TestEnv::alone();
     t.init("https://gw.example.com");
     let db = make_db(&t, CURSOR_DB, Some(&blob()));
     let original = std::fs::read(&db).unwrap();

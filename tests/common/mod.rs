@@ -11,7 +11,13 @@ use std::path::{Path, PathBuf};
 pub struct TestEnv {
     dir: tempfile::TempDir,
     vars: BTreeMap<String, String>,
+    _shared: Option<std::sync::RwLockReadGuard<'static, ()>>,
 }
+
+/// Running processes are machine-wide: a fake `Cursor` started by one test makes every
+/// other test's byok see "Cursor is running". Each home holds this lock shared; the test
+/// that starts such a process holds it alone ([`TestEnv::alone`]).
+static MACHINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 /// What one run printed and how it exited, with the home path normalised to `[HOME]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +56,25 @@ pub const KEY: &str = "sk-test-0123456789abcdef";
 
 impl TestEnv {
     pub fn new() -> Self {
+        let shared = MACHINE
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self {
+            _shared: Some(shared),
+            ..Self::unshared()
+        }
+    }
+
+    /// A home for a test that changes machine-wide state (starts a process other tests'
+    /// byok would see): returns the exclusive guard to hold while that state lasts.
+    pub fn alone() -> (std::sync::RwLockWriteGuard<'static, ()>, Self) {
+        let guard = MACHINE
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (guard, Self::unshared())
+    }
+
+    fn unshared() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
@@ -62,7 +87,11 @@ impl TestEnv {
         vars.insert("PATH".into(), "/usr/bin:/bin".into());
         vars.insert("SHELL".into(), "/bin/bash".into());
         vars.insert("NO_COLOR".into(), "1".into());
-        Self { dir, vars }
+        Self {
+            dir,
+            vars,
+            _shared: None,
+        }
     }
 
     pub fn root(&self) -> &Path {
