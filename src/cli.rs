@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::profile::AnthropicAuth;
 use crate::shell::Shell;
+pub use crate::tools::KeyMode;
 use crate::tools::ToolId;
 
 const AFTER_HELP: &str = "\
@@ -197,16 +198,6 @@ pub struct DetectArgs {
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
-}
-
-/// How a key is written into tools that can run a command to get it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum KeyMode {
-    /// Write the key itself (files get mode 0600)
-    #[default]
-    Literal,
-    /// Have the tool run `byok print-key` (Claude Code's apiKeyHelper, Codex's auth command)
-    Helper,
 }
 
 /// `byok setup`

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::KeyMode;
 use crate::config_edit::sqlite;
 use crate::env::{Env, Os};
 use crate::fs;
 use crate::plan::{Plan, Target};
 use crate::profile::Gateway;
+use crate::tools::KeyMode;
 use crate::tools::{Binary, Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool};
 
 /// Reads everything `inputs` names. Missing files and dirs are recorded as missing.
@@ -539,8 +539,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::gateway::probe::Api;
     use crate::plan::{Change, Plan};
-    use crate::tools::{Endpoint, ToolId};
+    use crate::tools::ToolId;
 
     /// A one-file tool: `tool.json` holds the gateway URL byok owns.
     struct Fake;
@@ -580,7 +581,7 @@ mod tests {
                 cur.file(&env.home.join("tool.json")).map(str::to_string),
             )]
         }
-        fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
+        fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
             vec![]
         }
     }

@@ -6,6 +6,7 @@
 //! in this environment, byok blocks in start-up files). Nothing is written. Exit 0 when
 //! every required check passes, 1 when one fails, 2 when the profile or flags are wrong.
 
+use crate::gateway::probe::Api;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -24,7 +25,7 @@ use crate::gateway::report::{Check, Report, Section, Severity};
 use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::shell::{self, Shell, Value as ShellValue};
-use crate::tools::{self, Current, Endpoint, Tool, ToolId};
+use crate::tools::{self, Current, Tool, ToolId};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -117,15 +118,15 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
     if let Some(only) = &opts.only {
         tools.retain(|(t, ..)| only.contains(&t.id()));
     }
-    let mut required: BTreeSet<Endpoint> = BTreeSet::new();
+    let mut required: BTreeSet<Api> = BTreeSet::new();
     for (tool, ..) in &tools {
         required.extend(tool.endpoints(&gw));
     }
     if tools.is_empty() {
         // No tool to ask: the profile's own exports are what the user's tools will use.
-        required.extend([Endpoint::Models, Endpoint::ChatCompletions]);
+        required.extend([Api::Models, Api::Chat]);
         if gw.anthropic_model.is_some() {
-            required.insert(Endpoint::Messages);
+            required.insert(Api::Messages);
         }
     }
     let mut hosts: Vec<(net::Endpoint, Option<String>)> = Vec::new();

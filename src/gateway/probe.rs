@@ -23,7 +23,6 @@ use super::report::{Check, Section, Severity, ms};
 use crate::env::Env;
 use crate::profile::{AnthropicAuth, Gateway};
 use crate::secret::ApiKey;
-use crate::tools::Endpoint;
 
 /// What the probes talk to and with what.
 #[derive(Debug, Clone, Copy)]
@@ -48,13 +47,15 @@ pub struct Plan {
     /// Only reachability and `/models` (nothing billed).
     pub quick: bool,
     /// The endpoints a configured tool (or the profile) uses: their failures are blocking.
-    pub required: BTreeSet<Endpoint>,
+    pub required: BTreeSet<Api>,
     /// Hosts to check for reachability, each with the proxy it goes through.
     pub hosts: Vec<(net::Endpoint, Option<String>)>,
 }
 
-/// The gateway APIs doctor probes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The gateway APIs: what doctor probes and what each tool calls (templates name them
+/// in `apis`, kebab-case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Api {
     /// `GET {openai_base}/models`.
     Models,
@@ -81,16 +82,6 @@ impl Api {
         match self {
             Self::Messages => format!("{}{}", gw.anthropic_base, self.suffix()),
             _ => format!("{}{}", gw.openai_base, self.suffix()),
-        }
-    }
-
-    /// The tool endpoint it stands for.
-    pub fn endpoint(self) -> Endpoint {
-        match self {
-            Self::Models => Endpoint::Models,
-            Self::Chat => Endpoint::ChatCompletions,
-            Self::Messages => Endpoint::Messages,
-            Self::Responses => Endpoint::Responses,
         }
     }
 
@@ -1713,10 +1704,10 @@ pub fn run(
     }
     for c in &mut gateway {
         let endpoint = match c.id.as_str() {
-            "models" => Endpoint::Models,
-            "chat" | "chat_stream" => Endpoint::ChatCompletions,
-            "messages" | "messages_stream" | "anthropic_auth" => Endpoint::Messages,
-            _ => Endpoint::Responses,
+            "models" => Api::Models,
+            "chat" | "chat_stream" => Api::Chat,
+            "messages" | "messages_stream" | "anthropic_auth" => Api::Messages,
+            _ => Api::Responses,
         };
         c.required = plan.required.contains(&endpoint) || (plan.quick && c.id == "models");
         // The reachability section already names a failure to connect; say it once.

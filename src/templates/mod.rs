@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::gateway::probe::Api;
+
 pub mod env;
 pub mod render;
 
@@ -67,20 +69,6 @@ pub struct Template {
     /// Steps byok cannot do (placeholders allowed; `{key}` is masked unless asked).
     #[serde(default)]
     pub manual: Vec<String>,
-}
-
-/// A wire API a tool calls.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Api {
-    /// `GET /v1/models`
-    Models,
-    /// `POST /v1/chat/completions`
-    Chat,
-    /// `POST /v1/messages`
-    Messages,
-    /// `POST /v1/responses`
-    Responses,
 }
 
 /// A named directory: `env` wins when set, else the OS's default.

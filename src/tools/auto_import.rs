@@ -35,21 +35,20 @@
 //! Roo Code and Kilo Code are each a [`Flavor`] (data) plus a thin adapter calling the
 //! functions here.
 
+use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use crate::cli::KeyMode;
+use super::KeyMode;
 use crate::config_edit::{self, jsonc};
 use crate::env::{Env, expand_tilde};
 use crate::error::UserError;
 use crate::plan::{Change, Plan};
 use crate::profile::{AnthropicAuth, Gateway, KeySource};
 use crate::tools::vscode::{self, HOSTS, Host, InstalledExtension};
-use crate::tools::{
-    Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId,
-};
+use crate::tools::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 
 /// Name (and id) of the OpenAI-compatible profile byok writes.
 pub const OPENAI_PROFILE: &str = "byok";
@@ -152,7 +151,7 @@ impl Tool for Flavor {
         restorable(self, env, cur)
     }
 
-    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
+    fn endpoints(&self, gw: &Gateway) -> Vec<Api> {
         endpoints(gw)
     }
 
@@ -566,13 +565,13 @@ pub fn restorable(f: &Flavor, env: &Env, cur: &Current) -> Vec<(String, Option<S
 }
 
 /// What the written profiles call: chat completions, plus messages for the Anthropic one.
-pub fn endpoints(gw: &Gateway) -> Vec<Endpoint> {
+pub fn endpoints(gw: &Gateway) -> Vec<Api> {
     let mut out = Vec::new();
     if gw.model.is_some() {
-        out.push(Endpoint::ChatCompletions);
+        out.push(Api::Chat);
     }
     if gw.anthropic_model.is_some() {
-        out.push(Endpoint::Messages);
+        out.push(Api::Messages);
     }
     out
 }
@@ -922,10 +921,7 @@ mod tests {
         assert!(r.changes[2].after.is_none() && r.changes[2].secret);
         let gone = applied(after, &r);
         assert!(remove(&ROO, &e, &opts(), &gone).unwrap().is_up_to_date());
-        assert_eq!(
-            endpoints(&g),
-            [Endpoint::ChatCompletions, Endpoint::Messages]
-        );
+        assert_eq!(endpoints(&g), [Api::Chat, Api::Messages]);
     }
 
     #[test]

@@ -70,13 +70,14 @@
 //! Not verified: Windows runs `apiKeyHelper` through a POSIX shell (Git Bash) too; the VS
 //! Code extension ignores `apiKeyHelper` (issue anthropics/claude-code#38314, not tried).
 
+use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
-use crate::cli::KeyMode;
+use super::KeyMode;
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 use crate::config_edit::{self, ParseError, jsonc};
 use crate::env::Env;
 use crate::plan::{Change, Plan};
@@ -509,8 +510,8 @@ impl Tool for ClaudeCode {
         true
     }
 
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
-        vec![Endpoint::Messages]
+    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
+        vec![Api::Messages]
     }
 
     fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
@@ -1348,7 +1349,7 @@ mod tests {
         );
         // Any one piece of evidence is enough.
         assert!(ClaudeCode.detect(&e, &cur(&[(STATE, "{}")])).installed);
-        assert_eq!(ClaudeCode.endpoints(&gw()), vec![Endpoint::Messages]);
+        assert_eq!(ClaudeCode.endpoints(&gw()), vec![Api::Messages]);
     }
 
     fn configured() -> String {

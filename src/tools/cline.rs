@@ -60,14 +60,15 @@
 //! The CLI leaves a background `cline --cline-hub-daemon` running. The extension itself
 //! was checked against its source only.
 
+use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
+use super::KeyMode;
 use super::vscode::{self, HOSTS, InstalledExtension};
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
-use crate::cli::KeyMode;
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 use crate::config_edit::{self, ParseError, jsonc};
 use crate::env::Env;
 use crate::error::UserError;
@@ -736,8 +737,8 @@ impl Tool for Cline {
         out
     }
 
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
-        vec![Endpoint::ChatCompletions]
+    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
+        vec![Api::Chat]
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -1541,7 +1542,7 @@ mod tests {
         );
         // Before setup they differ, so drift shows.
         assert_ne!(Cline.owned(&e, &cur), owned);
-        assert_eq!(Cline.endpoints(&gw()), [Endpoint::ChatCompletions]);
+        assert_eq!(Cline.endpoints(&gw()), [Api::Chat]);
     }
 
     #[test]

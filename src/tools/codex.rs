@@ -17,9 +17,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::KeyMode;
 use super::generic::Hook;
 use super::{Current, Finding, Inputs, SetupOptions, Severity};
-use crate::cli::KeyMode;
 use crate::config_edit::{dotenv, toml_file};
 use crate::env::Env;
 use crate::plan::Plan;

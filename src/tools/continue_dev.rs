@@ -51,15 +51,16 @@
 //! the default. A `BYOK_API_KEY` in `./.env` replaced the key for `cn`; one in
 //! `./.continue/.env` did not.
 
+use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use jsonc_parser::cst::CstRootNode;
 use serde_json::{Value as Json, json};
 
+use super::KeyMode;
 use super::vscode::{self, HOSTS};
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
-use crate::cli::KeyMode;
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 use crate::config_edit::yaml::OwnedList;
 use crate::config_edit::{self, ParseError, dotenv, jsonc, split_bom, yaml};
 use crate::env::Env;
@@ -395,10 +396,10 @@ impl Tool for Continue {
         Vec::new()
     }
 
-    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint> {
-        let mut out = vec![Endpoint::ChatCompletions];
+    fn endpoints(&self, gw: &Gateway) -> Vec<Api> {
+        let mut out = vec![Api::Chat];
         if gw.anthropic_model.is_some() {
-            out.push(Endpoint::Messages);
+            out.push(Api::Messages);
         }
         out
     }
@@ -747,11 +748,8 @@ mod tests {
         );
         assert!(plan.notes.is_empty(), "{:?}", plan.notes);
         assert_eq!(plan.manual_steps.len(), 1);
-        assert_eq!(Continue.endpoints(&gw(false)), [Endpoint::ChatCompletions]);
-        assert_eq!(
-            Continue.endpoints(&gw(true)),
-            [Endpoint::ChatCompletions, Endpoint::Messages]
-        );
+        assert_eq!(Continue.endpoints(&gw(false)), [Api::Chat]);
+        assert_eq!(Continue.endpoints(&gw(true)), [Api::Chat, Api::Messages]);
 
         // Applied: up to date, owned values readable, remove deletes both files again.
         let done = applied(&cur, &plan);

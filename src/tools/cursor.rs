@@ -33,6 +33,7 @@
 //! verified against a running Cursor (closed source, not installable here); written
 //! 2026-11-27.
 
+use crate::gateway::probe::Api;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -41,7 +42,7 @@ use serde_json::{Map, Value};
 
 use super::auto_import::key_for_steps;
 use super::vscode::Host;
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
 use crate::config_edit::jsonc;
 use crate::env::{Env, Os};
 use crate::error::UserError;
@@ -554,8 +555,8 @@ impl Tool for Cursor {
         ]
     }
 
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
-        vec![Endpoint::Models, Endpoint::ChatCompletions]
+    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
+        vec![Api::Models, Api::Chat]
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -979,10 +980,7 @@ mod tests {
             Cursor.diagnose(&e, &public, &other)[0].severity,
             Severity::Warn
         );
-        assert_eq!(
-            Cursor.endpoints(&public),
-            [Endpoint::Models, Endpoint::ChatCompletions]
-        );
+        assert_eq!(Cursor.endpoints(&public), [Api::Models, Api::Chat]);
     }
 
     #[test]

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
-use super::{Current, Detection, Endpoint, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
-use crate::cli::KeyMode;
+use super::KeyMode;
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
 use crate::error::UserError;
@@ -719,17 +719,8 @@ impl Tool for TemplateTool {
             .unwrap_or_default()
     }
 
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Endpoint> {
-        self.t()
-            .apis
-            .iter()
-            .map(|a| match a {
-                Api::Models => Endpoint::Models,
-                Api::Chat => Endpoint::ChatCompletions,
-                Api::Messages => Endpoint::Messages,
-                Api::Responses => Endpoint::Responses,
-            })
-            .collect()
+    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
+        self.t().apis.clone()
     }
 }
 

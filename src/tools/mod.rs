@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 
 use anyhow::Result;
 
-use crate::cli::KeyMode;
 use crate::env::Env;
+use crate::gateway::probe::Api;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
@@ -96,6 +96,17 @@ impl std::fmt::Display for ToolId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.0)
     }
+}
+
+/// How a key is written into tools that can run a command to get it (owned by the tools;
+/// `--key-mode` on the command line picks it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyMode {
+    /// Write the key itself (files get mode 0600)
+    #[default]
+    Literal,
+    /// Have the tool run `byok print-key` (Claude Code's apiKeyHelper, Codex's auth command)
+    Helper,
 }
 
 /// Options that shape a setup plan.
@@ -228,19 +239,6 @@ pub struct Detection {
     pub config_files: Vec<PathBuf>,
 }
 
-/// A gateway endpoint a tool calls, so doctor knows which probes are required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Endpoint {
-    /// `GET /v1/models`
-    Models,
-    /// `POST /v1/chat/completions`
-    ChatCompletions,
-    /// `POST /v1/messages` (Anthropic format)
-    Messages,
-    /// `POST /v1/responses` (OpenAI Responses API)
-    Responses,
-}
-
 /// How serious a doctor finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -313,7 +311,7 @@ pub trait Tool: Sync {
         false
     }
     /// The gateway endpoints this tool calls as byok configures it.
-    fn endpoints(&self, gw: &Gateway) -> Vec<Endpoint>;
+    fn endpoints(&self, gw: &Gateway) -> Vec<Api>;
     /// The user's own secrets in the gathered files (keys of other providers, tokens),
     /// so everything byok prints masks them; pure (the engine registers them).
     fn secrets(&self, _env: &Env, _cur: &Current) -> Vec<String> {
