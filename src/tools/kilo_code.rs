@@ -9,8 +9,9 @@
 //! - **7.x**, rebuilt on OpenCode: it keeps providers in the Kilo CLI config
 //!   (`~/.config/kilo/kilo.json`) and treats `kilo-code.autoImportSettingsPath` as a
 //!   legacy setting to clear (`clearLegacyData` in
-//!   `packages/kilo-vscode/src/legacy-migration/migration-service.ts`). byok prints the
-//!   steps for it instead of writing.
+//!   `packages/kilo-vscode/src/legacy-migration/migration-service.ts`). Here byok prints
+//!   the steps and points at `byok setup kilo` (template `templates/kilo.toml`), which
+//!   writes that file.
 //!
 //! Sources: <https://github.com/Kilo-Org/kilocode-legacy> (`src/package.json`,
 //! `src/utils/autoImportSettings.ts`, `src/core/config/importExport.ts`,
@@ -42,7 +43,7 @@ pub static FLAVOR: Flavor = Flavor {
 fn new_kilo_steps(gw: &Gateway, key: &str, host: &str, version: &str) -> Vec<String> {
     let model = gw.model.as_deref().unwrap_or("<your model id>");
     vec![format!(
-        "Kilo Code {version} in {host} no longer reads kilo-code.autoImportSettingsPath: in Kilo's settings add an \"OpenAI Compatible\" provider with base URL {}, API key {key} and model {model} (Kilo stores it in ~/.config/kilo/kilo.json)",
+        "Kilo Code {version} in {host} no longer reads kilo-code.autoImportSettingsPath: in Kilo's settings add an \"OpenAI Compatible\" provider with base URL {}, API key {key} and model {model} (Kilo stores it in ~/.config/kilo/kilo.json); or let byok write that file: `byok setup kilo`",
         gw.openai_base
     )]
 }
@@ -140,7 +141,7 @@ mod tests {
             plan.manual_steps,
             [
                 "reload VSCodium (Command Palette → \"Developer: Reload Window\") so Kilo Code imports the `byok` profile",
-                "Kilo Code 7.4.19 in VS Code no longer reads kilo-code.autoImportSettingsPath: in Kilo's settings add an \"OpenAI Compatible\" provider with base URL https://gw.example.com/v1, API key sk-…cdef (shown masked; rerun with --show-key to see it) and model gpt-4o (Kilo stores it in ~/.config/kilo/kilo.json)",
+                "Kilo Code 7.4.19 in VS Code no longer reads kilo-code.autoImportSettingsPath: in Kilo's settings add an \"OpenAI Compatible\" provider with base URL https://gw.example.com/v1, API key sk-…cdef (shown masked; rerun with --show-key to see it) and model gpt-4o (Kilo stores it in ~/.config/kilo/kilo.json); or let byok write that file: `byok setup kilo`",
             ]
         );
         let only_new = cur(&e, &[("code", "kilocode.kilo-code-7.4.19")]);
