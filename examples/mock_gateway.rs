@@ -1,6 +1,8 @@
 //! Runs the embedded mock gateway until Enter is pressed (for trying `byok doctor` by hand).
 //!
-//! `cargo run --example mock_gateway -- [fault] [latency_ms]`; prints the URL and key.
+//! `cargo run --example mock_gateway -- [fault] [latency_ms]`; prints the URL and key,
+//! and on Enter the requests it received (method, path, auth header, model), which is
+//! how real clients were checked against what byok writes.
 
 use std::time::Duration;
 
@@ -35,5 +37,21 @@ fn main() -> anyhow::Result<()> {
     println!("{} {key}", mock.url());
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
+    for r in mock.requests() {
+        let model = serde_json::from_str::<serde_json::Value>(&r.body)
+            .ok()
+            .and_then(|b| b["model"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        let auth = r
+            .header("authorization")
+            .map(|a| format!("authorization: {a}"))
+            .or_else(|| r.header("x-api-key").map(|k| format!("x-api-key: {k}")))
+            .or_else(|| {
+                r.header("x-goog-api-key")
+                    .map(|k| format!("x-goog-api-key: {k}"))
+            })
+            .unwrap_or_default();
+        println!("{} {} [{auth}] {model}", r.method, r.path);
+    }
     Ok(())
 }
