@@ -101,15 +101,8 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     };
     let mut status = ExitStatus::Success;
     for tool in chosen {
-        match setup_one(tool, &gw, &opts, mode, args.force, ctx) {
-            Ok(s) => status = worst(status, s),
-            Err(e) if crate::error::is_broken_pipe(&e) => return Err(e),
-            Err(e) => {
-                let (text, s) = crate::error::render(&e);
-                ctx.err.write_all(text.as_bytes())?;
-                status = worst(status, s);
-            }
-        }
+        let done = setup_one(tool, &gw, &opts, mode, args.force, ctx);
+        status = worst(status, report(done, ctx)?);
     }
     Ok(status)
 }
@@ -159,6 +152,20 @@ fn check_literal_keys(
     ))
     .hint(hint)
     .into())
+}
+
+/// One tool's outcome: its error is printed and the run goes on with the next tool (a
+/// closed stdout ends it).
+fn report(done: Result<ExitStatus>, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    match done {
+        Ok(s) => Ok(s),
+        Err(e) if crate::error::is_broken_pipe(&e) => Err(e),
+        Err(e) => {
+            let (text, s) = crate::error::render(&e);
+            ctx.err.write_all(text.as_bytes())?;
+            Ok(s)
+        }
+    }
 }
 
 fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
@@ -362,15 +369,8 @@ pub(super) fn setup_all_at_once(
             notes: Vec::new(),
             ..p.plan.clone()
         };
-        match apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx) {
-            Ok(s) => status = worst(status, s),
-            Err(e) if crate::error::is_broken_pipe(&e) => return Err(e),
-            Err(e) => {
-                let (text, s) = crate::error::render(&e);
-                ctx.err.write_all(text.as_bytes())?;
-                status = worst(status, s);
-            }
-        }
+        let done = apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx);
+        status = worst(status, report(done, ctx)?);
     }
     Ok(status)
 }

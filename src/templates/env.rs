@@ -66,19 +66,8 @@ fn is_var_name(s: &str) -> bool {
 
 /// Parses and checks an exports template; errors name `origin`, line and column.
 pub fn parse(origin: &str, text: &str) -> Result<EnvTemplate, TemplateError> {
-    let at = |offset: usize, message: String| {
-        let e = crate::config_edit::ParseError::at_offset(text, offset, message);
-        TemplateError {
-            origin: origin.to_string(),
-            line: e.line,
-            column: e.column,
-            message: e.message,
-        }
-    };
-    let t: EnvTemplate = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        at(offset, e.message().trim().to_string())
-    })?;
+    let at = |offset: usize, message: String| super::error_at(origin, text, offset, message);
+    let t: EnvTemplate = super::from_toml(origin, text)?;
     // Semantic mistakes point at the entry's `name = "…"` line.
     for (i, x) in t.exports.iter().enumerate() {
         check(x).map_err(|m| {

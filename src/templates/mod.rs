@@ -284,21 +284,32 @@ impl fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
+/// An error at a byte offset of a template's text.
+pub fn error_at(origin: &str, text: &str, offset: usize, message: String) -> TemplateError {
+    let e = crate::config_edit::ParseError::at_offset(text, offset, message);
+    TemplateError {
+        origin: origin.to_string(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    }
+}
+
+/// Deserialises a template file's TOML; a mistake names the place toml points at.
+pub fn from_toml<T: serde::de::DeserializeOwned>(
+    origin: &str,
+    text: &str,
+) -> Result<T, TemplateError> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        error_at(origin, text, offset, e.message().trim().to_string())
+    })
+}
+
 /// Parses and checks one template's text.
 pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
-    let at = |offset: usize, message: String| {
-        let e = crate::config_edit::ParseError::at_offset(text, offset, message);
-        TemplateError {
-            origin: origin.to_string(),
-            line: e.line,
-            column: e.column,
-            message: e.message,
-        }
-    };
-    let template: Template = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        at(offset, e.message().trim().to_string())
-    })?;
+    let at = |offset: usize, message: String| error_at(origin, text, offset, message);
+    let template: Template = from_toml(origin, text)?;
     // Semantic mistakes point at the first place the offending text appears.
     check(&template).map_err(|(needle, message)| {
         // An unknown placeholder is found by itself; anything else by the text given.
