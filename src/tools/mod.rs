@@ -850,96 +850,247 @@ mod tests {
             .collect()
     }
 
-    /// Issue 9: for every template tool and every fixture in `tests/fixtures/<tool>/`,
-    /// setup then remove gives back the original bytes (the user's replaced values put
-    /// back, as the drift record keeps them), and files byok created are gone again.
-    #[test]
-    fn template_tools_remove_gives_back_every_fixture() {
-        use crate::tools::testing::native_env;
+    /// Every template tool of a registry that has the sample user template
+    /// (`tests/fixtures/user-templates/acme.toml`) besides the built-in ones.
+    fn all_template_tools() -> Vec<(crate::templates::Template, &'static dyn Tool)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/user-templates");
+        let reg = build_registry(&dir);
+        assert!(reg.broken.is_empty(), "{:?}", reg.broken);
+        let tools: Vec<_> = reg
+            .tools
+            .iter()
+            .filter_map(|t| Some((t.template()?.clone(), *t)))
+            .collect();
+        assert!(
+            tools.iter().any(|(t, _)| t.id == "acme"),
+            "no user template"
+        );
+        let builtin = TOOLS.iter().filter(|t| t.template().is_some()).count();
+        assert_eq!(
+            tools.len(),
+            builtin + 1,
+            "every built-in template tool and acme"
+        );
+        tools
+    }
+
+    /// A tool's fixture cases, `tests/fixtures/<id>/<case>/` (a `-cli` suffix dropped),
+    /// each as its files by name; the empty home first.
+    fn fixture_cases(id: &str) -> Vec<(String, BTreeMap<String, String>)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        for (t, tool) in template_tools() {
-            let dirs = [t.id.as_str(), t.id.trim_end_matches("-cli")].map(|n| root.join(n));
-            let Some(dir) = dirs.iter().find(|d| d.is_dir()) else {
-                panic!("no tests/fixtures/{}", t.id);
-            };
-            let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect();
-            cases.sort();
-            for case in cases {
-                let env = native_env(crate::env::Os::Linux);
-                let gw = registry_gateway(false);
-                let opts = SetupOptions {
-                    exe: "/bin/byok".into(),
-                    ..SetupOptions::default()
-                };
-                let files = fixture_case(&case);
-                let mut cur = Current::default();
-                for f in tool.inputs(&env).files {
-                    cur.files.entry(f).or_insert(None);
+        let dirs = [id, id.trim_end_matches("-cli")].map(|n| root.join(n));
+        let Some(dir) = dirs.iter().find(|d| d.is_dir()) else {
+            panic!("no tests/fixtures/{id}");
+        };
+        let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        cases.sort();
+        let mut out = vec![("empty home".to_string(), BTreeMap::new())];
+        out.extend(
+            cases
+                .iter()
+                .map(|c| (c.display().to_string(), fixture_case(c))),
+        );
+        out
+    }
+
+    /// Where each owned label of `tool` lives in `cur`: the file, its format and the
+    /// full key path, found the way `owned` labels the leaves below a declared key.
+    fn owned_places(
+        t: &crate::templates::Template,
+        tool: &dyn Tool,
+        env: &Env,
+        cur: &Current,
+    ) -> BTreeMap<String, (PathBuf, crate::templates::Format, Vec<String>)> {
+        use crate::config_edit::doc;
+        use crate::templates::{Class, key_path};
+        let paths = tool.detect(env, cur).config_files;
+        assert_eq!(paths.len(), t.files.len(), "{}", t.id);
+        let mut out = BTreeMap::new();
+        for (f, path) in t.files.iter().zip(paths) {
+            let text = cur.file(&path).unwrap_or("");
+            for v in f.values.iter().filter(|v| v.class != Class::Absent) {
+                let key = key_path(&v.key).unwrap();
+                for (below, _) in doc::leaves(f.format, text, &key) {
+                    let mut label = format!("{} {}", f.id, v.key);
+                    if !below.is_empty() {
+                        label = format!("{label}.{}", below.join("."));
+                    }
+                    let full = key.iter().chain(&below).cloned().collect();
+                    out.insert(label, (path.clone(), f.format, full));
                 }
-                // Each fixture file goes where the tool has a candidate of that name.
-                let candidates: Vec<PathBuf> = tool.inputs(&env).files;
-                let mut placed = Vec::new();
-                for (name, text) in &files {
-                    let path = candidates
-                        .iter()
-                        .find(|p| p.file_name().is_some_and(|n| *n == **name))
-                        .unwrap_or_else(|| panic!("{}: no place for {name}", case.display()));
-                    cur.files.insert(path.clone(), Some(text.clone()));
-                    placed.push((path.clone(), text.clone()));
-                }
-                let what = case.display().to_string();
-                let Ok(plan) = tool.plan(&env, &gw, &opts, &cur) else {
-                    // A file the tool can't parse: remove refuses too, touching nothing.
-                    assert!(tool.remove(&env, &opts, &cur).is_err(), "{what}");
-                    continue;
-                };
-                let before = cur.clone();
-                apply_to(&mut cur, &plan);
-                // What `byok setup` records: hashes of what it wrote, the user's values
-                // it replaced, the files it created.
-                cur.written = tool
-                    .owned(&env, &cur)
-                    .into_iter()
-                    .filter_map(|(l, v)| Some((l, crate::fs::sha256_hex(v?.as_bytes()))))
-                    .collect();
-                let restorable: BTreeMap<String, Option<String>> =
-                    tool.restorable(&env, &before).into_iter().collect();
-                cur.prior = tool
-                    .owned(&env, &before)
-                    .into_iter()
-                    .filter(|(_, v)| v.is_some())
-                    .filter_map(|(l, _)| Some((l.clone(), restorable.get(&l).cloned()??)))
-                    .collect();
-                cur.created = Some(
-                    plan.changes
-                        .iter()
-                        .filter(|c| c.before.as_deref().is_none_or(|b| b.trim().is_empty()))
-                        .map(|c| c.path.clone())
-                        .collect(),
-                );
-                let removal = tool.remove(&env, &opts, &cur).unwrap();
-                apply_to(&mut cur, &removal);
-                for (path, text) in &placed {
-                    assert_eq!(
-                        cur.file(path),
-                        Some(text.as_str()),
-                        "{what}: {}",
-                        path.display()
+            }
+        }
+        out
+    }
+
+    /// Issue 9: every template tool, built-in and a user's (the sample in
+    /// `tests/fixtures/user-templates/`), on the Linux, macOS and Windows layouts, on an
+    /// empty home and on every fixture in `tests/fixtures/<tool>/`: setup then again is up
+    /// to date; a hand edit of any one owned value is drift on exactly that label; remove
+    /// gives back the original bytes (the user's replaced values put back, as the drift
+    /// record keeps them; keys of class `absent` stay out) and files byok created are gone.
+    #[test]
+    fn template_tools_round_trip_every_fixture_on_every_layout() {
+        use crate::config_edit::doc;
+        use crate::env::Os;
+        use crate::templates::{Class, key_path};
+        use crate::tools::testing::native_env;
+        const EDIT: &str = "edited-by-hand";
+        for (t, tool) in all_template_tools() {
+            for (case, files) in fixture_cases(&t.id) {
+                for os in [Os::Linux, Os::Macos, Os::Windows] {
+                    let what = format!("{} on {os:?}, {case}", t.id);
+                    let env = native_env(os);
+                    let gw = registry_gateway(false);
+                    let opts = SetupOptions {
+                        exe: "/bin/byok".into(),
+                        ..SetupOptions::default()
+                    };
+                    let mut cur = Current::default();
+                    let candidates: Vec<PathBuf> = tool.inputs(&env).files;
+                    for f in &candidates {
+                        cur.files.insert(f.clone(), None);
+                    }
+                    // Each fixture file goes where the tool has a candidate of that name.
+                    let mut placed = Vec::new();
+                    for (name, text) in &files {
+                        let path = candidates
+                            .iter()
+                            .find(|p| p.file_name().is_some_and(|n| *n == **name))
+                            .unwrap_or_else(|| panic!("{what}: no place for {name}"));
+                        cur.files.insert(path.clone(), Some(text.clone()));
+                        placed.push((path.clone(), text.clone()));
+                    }
+                    let Ok(plan) = tool.plan(&env, &gw, &opts, &cur) else {
+                        // A file the tool can't parse: remove refuses too, touching nothing.
+                        assert!(case.ends_with("malformed"), "{what}: setup fails");
+                        assert!(tool.remove(&env, &opts, &cur).is_err(), "{what}");
+                        continue;
+                    };
+                    assert!(!case.ends_with("malformed"), "{what}: setup plans");
+                    assert!(plan.effective().next().is_some(), "{what}: plans nothing");
+                    let before = cur.clone();
+                    apply_to(&mut cur, &plan);
+                    let again = tool.plan(&env, &gw, &opts, &cur).unwrap();
+                    assert!(
+                        again.is_up_to_date(),
+                        "{what}: not idempotent: {:?}",
+                        again.changes
                     );
-                }
-                for c in &plan.changes {
-                    if before.file(&c.path).is_none() {
+
+                    // Drift: the record is built from the after-state, as `byok setup`
+                    // writes it; then each owned value alone is edited by hand.
+                    let owned = tool.owned(&env, &cur);
+                    let record = crate::engine::OwnedRecord {
+                        profile: "p".into(),
+                        values: owned
+                            .iter()
+                            .map(|(l, v)| {
+                                let h = v.as_deref().map(|v| crate::fs::sha256_hex(v.as_bytes()));
+                                (l.clone(), h.unwrap_or_default())
+                            })
+                            .collect(),
+                        ..Default::default()
+                    };
+                    assert_eq!(
+                        crate::engine::drifted(&env, tool, &record, &cur),
+                        Vec::<String>::new(),
+                        "{what}"
+                    );
+                    let places = owned_places(&t, tool, &env, &cur);
+                    let present: Vec<&String> = owned
+                        .iter()
+                        .filter_map(|(l, v)| v.as_ref().map(|_| l))
+                        .collect();
+                    assert!(!present.is_empty(), "{what}: owns nothing");
+                    // Every value under a declared key is tracked, none is left out.
+                    assert_eq!(
+                        places.keys().collect::<Vec<_>>(),
+                        present,
+                        "{what}: owned() and the template's values differ"
+                    );
+                    for label in present {
+                        let Some((path, format, key)) = places.get(label) else {
+                            panic!("{what}: owned label `{label}` is not in the template's files");
+                        };
+                        let text = cur.file(path).unwrap();
+                        let edited = doc::set(*format, text, key, &serde_json::json!(EDIT))
+                            .unwrap_or_else(|e| panic!("{what}: {label}: {e:?}"));
+                        assert_ne!(edited, text, "{what}: {label}");
+                        let mut by_hand = cur.clone();
+                        by_hand.files.insert(path.clone(), Some(edited));
                         assert_eq!(
-                            cur.file(&c.path),
-                            None,
-                            "{what}: {} stays",
-                            c.path.display()
+                            crate::engine::drifted(&env, tool, &record, &by_hand),
+                            vec![label.clone()],
+                            "{what}: editing `{label}`"
                         );
+                    }
+
+                    // Remove, with what `byok setup` records: hashes of what it wrote,
+                    // the user's values it replaced, the files it created.
+                    cur.written = record.values.clone();
+                    cur.written.retain(|_, h| !h.is_empty());
+                    let restorable: BTreeMap<String, Option<String>> =
+                        tool.restorable(&env, &before).into_iter().collect();
+                    cur.prior = tool
+                        .owned(&env, &before)
+                        .into_iter()
+                        .filter(|(_, v)| v.is_some())
+                        .filter_map(|(l, _)| Some((l.clone(), restorable.get(&l).cloned()??)))
+                        .collect();
+                    cur.created = Some(
+                        plan.changes
+                            .iter()
+                            .filter(|c| c.before.as_deref().is_none_or(|b| b.trim().is_empty()))
+                            .map(|c| c.path.clone())
+                            .collect(),
+                    );
+                    let removal = tool.remove(&env, &opts, &cur).unwrap();
+                    apply_to(&mut cur, &removal);
+                    let twice = tool.remove(&env, &opts, &cur).unwrap();
+                    assert!(
+                        twice.is_up_to_date(),
+                        "{what}: remove is not complete: {:?}",
+                        twice.changes
+                    );
+                    for (path, text) in &placed {
+                        // Keys that would override byok's (`absent`) stay out after remove.
+                        let mut want = text.clone();
+                        for f in &t.files {
+                            if !path.file_name().is_some_and(|n| {
+                                f.path
+                                    .all()
+                                    .iter()
+                                    .any(|p| p.ends_with(&*n.to_string_lossy()))
+                            }) {
+                                continue;
+                            }
+                            for v in f.values.iter().filter(|v| v.class == Class::Absent) {
+                                let key = key_path(&v.key).unwrap();
+                                want = doc::remove(f.format, &want, &key, false).unwrap();
+                            }
+                        }
+                        assert_eq!(
+                            cur.file(path),
+                            Some(want.as_str()),
+                            "{what}: {}",
+                            path.display()
+                        );
+                    }
+                    for c in &plan.changes {
+                        if before.file(&c.path).is_none() {
+                            assert_eq!(
+                                cur.file(&c.path),
+                                None,
+                                "{what}: {} stays",
+                                c.path.display()
+                            );
+                        }
                     }
                 }
             }

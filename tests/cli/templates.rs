@@ -1,5 +1,7 @@
 //! Tools described by templates (`templates/*.toml`), through the real binary: Kilo Code
-//! 7.x as the built-in proof of the format.
+//! 7.x as the built-in proof of the format, a user's own template, `setup` then `restore`
+//! byte for byte for every template tool on each of its fixtures, and snapshots of
+//! `templates list|show` and of setup plans on real-looking fixtures.
 
 use std::path::Path;
 
@@ -336,5 +338,340 @@ fn templates_show_and_check() {
     +  },
     +  "model": "gpt-4o"
     +}
+    "#);
+}
+
+/// `(file name, directory below home)` for each file a tool's fixtures hold.
+type Places = &'static [(&'static str, &'static str)];
+
+/// Each template tool's id, its `tests/fixtures/` directory and where its fixture files
+/// go in a Linux home.
+const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
+    (
+        "codex",
+        "codex",
+        &[("config.toml", ".codex"), (".env", ".codex")],
+    ),
+    (
+        "opencode",
+        "opencode",
+        &[
+            ("opencode.json", ".config/opencode"),
+            ("opencode.jsonc", ".config/opencode"),
+        ],
+    ),
+    (
+        "gemini-cli",
+        "gemini",
+        &[("settings.json", ".gemini"), (".env", ".gemini")],
+    ),
+    ("kilo", "kilo", &[("kilo.jsonc", ".config/kilo")]),
+    ("acme", "acme", &[("config.json", ".acme")]),
+];
+
+/// Copies a fixture case's files to where the tool reads them (`places`, from [`TEMPLATE_HOMES`]).
+fn place_fixture(t: &TestEnv, places: &[(&str, &str)], case: &Path) {
+    for e in std::fs::read_dir(case).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let (_, at) = places
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("{}: no place for {name}", case.display()));
+        t.write(&format!("{at}/{name}"), std::fs::read(e.path()).unwrap());
+    }
+}
+
+/// Every file in the home that is not byok's own (profile, record, backups), with its bytes.
+fn users_files(t: &TestEnv) -> std::collections::BTreeMap<String, Vec<u8>> {
+    t.tree()
+        .into_iter()
+        .filter(|p| !p.split('/').any(|c| c == "byok"))
+        .map(|p| {
+            let bytes = t.read_bytes(&p).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// Issue 9: for every template tool (the built-in ones and a user's), on an empty home and
+/// on each of its fixtures, `setup` then `restore --yes` gives every file back byte for
+/// byte and deletes the files byok created; a file it can't parse is left untouched.
+#[test]
+fn restore_after_setup_is_byte_exact_for_every_template_tool() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // Every template tool is in the table, so a new one can't skip this test.
+    let list = with_acme().run(&["templates", "list"]).success().stdout;
+    let listed: Vec<&str> = list
+        .lines()
+        .filter(|l| l.contains("built-in template ") || l.contains("user template "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let ids: Vec<&str> = TEMPLATE_HOMES.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(listed, ids);
+    for (id, dir, places) in TEMPLATE_HOMES {
+        let mut cases: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        cases.sort();
+        let cases = std::iter::once(None).chain(cases.into_iter().map(Some));
+        for case in cases {
+            let what = format!(
+                "{id}, {}",
+                case.as_deref()
+                    .map_or("empty home".into(), |c| c.display().to_string())
+            );
+            let t = with_acme();
+            if let Some(case) = &case {
+                place_fixture(&t, places, case);
+            }
+            let original = users_files(&t);
+            let setup = no_key(t.run(&["setup", id, "--yes"]));
+            if what.ends_with("malformed") {
+                assert_eq!(setup.code, 2, "{what}:\n{setup}");
+                assert_eq!(users_files(&t), original, "{what}: touched");
+                continue;
+            }
+            assert_eq!(setup.code, 0, "{what}:\n{setup}");
+            assert_ne!(users_files(&t), original, "{what}: setup wrote nothing");
+            no_key(t.run(&["restore", "--yes"]).success());
+            let now = users_files(&t);
+            assert_eq!(
+                now.keys().collect::<Vec<_>>(),
+                original.keys().collect::<Vec<_>>(),
+                "{what}: files byok created must go, the user's stay"
+            );
+            for (path, bytes) in &original {
+                assert!(
+                    now[path] == *bytes,
+                    "{what}: {path} differs:\n{}",
+                    String::from_utf8_lossy(&now[path])
+                );
+            }
+        }
+    }
+}
+
+/// `byok setup <tool> --dry-run` on a home holding one fixture case, as the user sees it.
+fn dry_run(id: &str, case: &str) -> String {
+    let (_, dir, places) = TEMPLATE_HOMES.iter().find(|(i, ..)| *i == id).unwrap();
+    let t = TestEnv::new();
+    t.init(URL);
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir)
+        .join(case);
+    place_fixture(&t, places, &case);
+    let before = users_files(&t);
+    let out = no_key(t.run(&["setup", id, "--dry-run"]).success());
+    assert_eq!(users_files(&t), before, "a dry run writes nothing");
+    out.stdout
+}
+
+#[test]
+fn templates_list_names_each_tools_source() {
+    let t = with_acme();
+    let out = t.run(&["templates", "list"]).success();
+    insta::assert_snapshot!(out.stdout, @r"
+    claude-code    Claude Code    built into byok (code; no template yet)
+    cursor         Cursor         built into byok (code; no template yet)
+    roo-code       Roo Code       built into byok (code; no template yet)
+    cline          Cline          built into byok (code; no template yet)
+    kilo-code      Kilo Code      built into byok (code; no template yet)
+    continue       Continue       built into byok (code; no template yet)
+    codex          Codex CLI      built-in template templates/codex.toml (with hook `codex`)
+    opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
+    gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
+    kilo           Kilo 7.x       built-in template templates/kilo.toml
+    acme           Acme Agent     user template ~/.config/byok/templates/acme.toml
+    your templates: ~/.config/byok/templates (`byok templates check FILE` tests one)
+    ");
+}
+
+/// `templates show` prints where the template comes from, then the template itself; the
+/// snapshot holds the header and the roots, detection and first file of Codex's.
+#[test]
+fn templates_show_prints_the_effective_template() {
+    let t = with_acme();
+    let out = t.run(&["templates", "show", "codex"]).success();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "# built-in template templates/codex.toml (with hook `codex`)\n{}",
+            include_str!("../../templates/codex.toml")
+        )
+    );
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let roots = lines.iter().position(|l| *l == "[roots.codex]").unwrap();
+    let shown = [&lines[..1], &lines[roots..roots + 16]].concat().join("\n");
+    insta::assert_snapshot!(shown, @r##"
+    # built-in template templates/codex.toml (with hook `codex`)
+    [roots.codex]
+    env = "CODEX_HOME"
+    default = "{home}/.codex"
+
+    [detect]
+    binaries = ["codex"]
+    dirs = ["{codex}"]
+
+    [[file]]
+    id = "config.toml"
+    path = "{codex}/config.toml"
+    format = "toml"
+
+    [file.comments]
+    "model_providers.byok" = "# managed by byok: `byok remove codex` takes this out"
+    "##);
+    let out = t.run(&["templates", "show", "acme"]).success();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "# user template ~/.config/byok/templates/acme.toml\n{}",
+            fixture("user-templates/acme.toml")
+        )
+    );
+}
+
+#[test]
+fn setup_plan_codex_real() {
+    insta::assert_snapshot!(dry_run("codex", "real"), @r#"
+    Codex CLI
+    --- a/~/.codex/config.toml
+    +++ b/~/.codex/config.toml
+    @@ -1,11 +1,12 @@
+     # Codex CLI settings (see https://developers.openai.com/codex/config-reference)
+     # Edited by hand; keep the MCP servers in sync with the team wiki.
+     
+    -model = "gpt-5.1-codex"  # default for new sessions
+    +model = "gpt-4o"  # default for new sessions
+     model_reasoning_effort = "high"
+     approval_policy = "on-request"
+     sandbox_mode = "workspace-write"
+     file_opener = "vscode"
+    +model_provider = "byok"
+     
+     [sandbox_workspace_write]
+     network_access = false
+    @@ -49,3 +50,10 @@
+     
+     [tui]
+     notifications = ["agent-turn-complete", "approval-requested"]
+    +
+    +# managed by byok: `byok remove codex` takes this out
+    +[model_providers.byok]
+    +name = "byok"
+    +base_url = "https://gw.example.com/v1"
+    +wire_api = "responses"
+    +env_key = "BYOK_API_KEY"
+    --- a/~/.codex/.env
+    +++ b/~/.codex/.env
+    @@ -1,3 +1,4 @@
+     # proxy for the office network
+     HTTPS_PROXY=http://proxy.corp.example:3128
+     NO_PROXY=localhost,127.0.0.1
+    +BYOK_API_KEY='sk-…cdef' # managed by byok
+      note: replaces your config.toml model (gpt-5.1-codex); `byok remove codex` puts it back
+      note: Codex sends every request to https://gw.example.com/v1/responses (the Responses API); the gateway must serve it, streaming
+    "#);
+}
+
+#[test]
+fn setup_plan_opencode_jsonc() {
+    insta::assert_snapshot!(dry_run("opencode", "jsonc"), @r#"
+    OpenCode
+    --- a/~/.config/opencode/opencode.jsonc
+    +++ b/~/.config/opencode/opencode.jsonc
+    @@ -19,6 +19,19 @@
+             "qwen2.5-coder:14b": { "name": "Qwen 2.5 Coder 14B" },
+           },
+         },
+    +    "byok": {
+    +      "npm": "@ai-sdk/openai-compatible",
+    +      "name": "byok",
+    +      "options": {
+    +        "baseURL": "https://gw.example.com/v1",
+    +        "apiKey": "sk-…cdef"
+    +      },
+    +      "models": {
+    +        "gpt-4o": {
+    +          "name": "gpt-4o"
+    +        }
+    +      }
+    +    },
+       },
+     
+       "mcp": {
+    @@ -28,4 +41,5 @@
+         },
+       },
+       "permission": { "bash": "ask", "edit": "allow" },
+    +  "model": "byok/gpt-4o",
+     }
+    "#);
+}
+
+#[test]
+fn setup_plan_gemini_real() {
+    insta::assert_snapshot!(dry_run("gemini-cli", "real"), @r#"
+    Gemini CLI
+    --- a/~/.gemini/settings.json
+    +++ b/~/.gemini/settings.json
+    @@ -10,7 +10,7 @@
+       },
+       "security": {
+         "auth": {
+    -      "selectedType": "oauth-personal"
+    +      "selectedType": "gemini-api-key"
+         },
+         "folderTrust": { "enabled": true }
+       },
+    --- a/~/.gemini/.env
+    +++ b/~/.gemini/.env
+    @@ -1,3 +1,6 @@
+     # Vertex project for work
+     GOOGLE_CLOUD_PROJECT=acme-dev-123
+     GOOGLE_CLOUD_LOCATION=europe-west4
+    +GOOGLE_GEMINI_BASE_URL='https://gw.example.com' # managed by byok
+    +GEMINI_API_KEY='sk-…cdef' # managed by byok
+    +GEMINI_MODEL='gpt-4o' # managed by byok
+      note: replaces your settings.json security.auth.selectedType (oauth-personal); `byok remove gemini-cli` puts it back
+      note: Gemini CLI speaks only Google's Gemini API: the gateway must serve https://gw.example.com/v1beta/models/<model>:streamGenerateContent
+      note: Gemini CLI reads ~/.gemini/.env only in folders you trust (it asks when you first start it in a folder); elsewhere export GOOGLE_GEMINI_BASE_URL and GEMINI_API_KEY in your shell
+    "#);
+}
+
+#[test]
+fn setup_plan_kilo_commented() {
+    insta::assert_snapshot!(dry_run("kilo", "commented"), @r#"
+    Kilo 7.x
+    --- a/~/.config/kilo/kilo.jsonc
+    +++ b/~/.config/kilo/kilo.jsonc
+    @@ -8,6 +8,19 @@
+           "options": { "baseURL": "http://localhost:11434/v1" },
+           "models": { "qwen2.5-coder:7b": {} },
+         },
+    +    "byok": {
+    +      "npm": "@ai-sdk/openai-compatible",
+    +      "name": "byok",
+    +      "options": {
+    +        "baseURL": "https://gw.example.com/v1",
+    +        "apiKey": "sk-…cdef"
+    +      },
+    +      "models": {
+    +        "gpt-4o": {
+    +          "name": "gpt-4o"
+    +        }
+    +      }
+    +    },
+       },
+       "mcp": {
+         "docs": { "type": "local", "command": ["docs-mcp", "--stdio"] },
+    @@ -15,4 +28,5 @@
+       "permission": {
+         "bash": "ask", // never "allow" on this machine
+       },
+    +  "model": "byok/gpt-4o",
+     }
     "#);
 }
