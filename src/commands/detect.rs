@@ -44,9 +44,12 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                 ToolStatus::Error(crate::error::sanitize(&format!("{e:#}"))),
             ),
         };
-        // Findings need a gateway to compare with and say nothing about an absent tool.
+        // Findings need a gateway to compare with, say nothing about an absent tool, and
+        // only repeat "not set up" for one byok has not configured (the status says it).
         let findings = match &gw {
-            Some(gw) if det.installed => engine::problems(tool.diagnose(env, gw, &cur)),
+            Some(gw) if det.installed && status != ToolStatus::NotConfigured => {
+                engine::problems(tool.diagnose(env, gw, &cur))
+            }
             _ => Vec::new(),
         };
         rows.push((tool, det, status, findings));

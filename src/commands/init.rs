@@ -348,7 +348,12 @@ fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Resu
     }
     match listed {
         Ok(models) => {
-            ctx.note(&format!("check: {}/models answered with {} models", gw.openai_base, models.len()))?;
+            let n = models.len();
+            let noun = if n == 1 { "model" } else { "models" };
+            ctx.note(&format!(
+                "check: {}/models answered with {n} {noun}",
+                gw.openai_base
+            ))?;
             Ok(models)
         }
         Err(e) => Err(UserError::new(format!("check failed: {e:#}"))

@@ -63,3 +63,19 @@ fn json_reports_each_state() {
         "{out}"
     );
 }
+
+/// A tool byok has not set up is "not configured"; its doctor findings (which only say
+/// the same) are not listed under it.
+#[test]
+fn not_configured_tools_list_no_findings() {
+    let t = TestEnv::new();
+    t.init("https://gw.example.com");
+    std::fs::create_dir_all(t.home().join(".codex")).unwrap();
+    let out = t.run(&["detect"]).success();
+    assert!(
+        out.stdout
+            .contains("Codex CLI      not configured\n               config dir ~/.codex\n"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("problem:"), "{out}");
+}
