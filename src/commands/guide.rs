@@ -85,10 +85,17 @@ fn first_run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     };
 
     manual_steps(&chosen, &gw, ctx)?;
-    writeln!(
-        ctx.out,
-        "\nDone. Run `byok` again for a short status, `byok --help` for everything else."
-    )?;
+    if checked == Some(ExitStatus::Failure) {
+        writeln!(
+            ctx.out,
+            "\nSet up, but the check found problems (✗ above, each with its fix); run `byok doctor` again once they are fixed."
+        )?;
+    } else {
+        writeln!(
+            ctx.out,
+            "\nDone. Run `byok` again for a short status, `byok --help` for everything else."
+        )?;
+    }
     Ok(checked.unwrap_or(ExitStatus::Success))
 }
 
