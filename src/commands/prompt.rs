@@ -72,14 +72,8 @@ pub fn confirm(env: &Env, prompt: &str, default: bool) -> Result<bool> {
         .interact()?)
 }
 
-/// Asks for a line of text; `default` is taken on an empty answer (`Some("")` allows an
-/// empty answer without showing a default).
-#[allow(dead_code)] // part of the API setup and restore move to; init needs only input_checked
-pub fn input(env: &Env, prompt: &str, default: Option<&str>) -> Result<String> {
-    input_checked(env, prompt, default, &|_| Ok(()))
-}
-
-/// Like [`input`], but asks again, saying why, until `check` accepts the answer.
+/// Asks for a line of text until `check` accepts it, saying why it didn't: `default` is
+/// taken on an empty answer (`Some("")` allows an empty answer without showing one).
 pub fn input_checked(
     env: &Env,
     prompt: &str,
