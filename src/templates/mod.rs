@@ -124,6 +124,9 @@ pub enum Format {
     Toml,
     /// `KEY=value` lines.
     Dotenv,
+    /// YAML block mappings (flow mappings, anchors, aliases and tags on byok's keys are
+    /// refused).
+    Yaml,
 }
 
 /// One file byok writes.
