@@ -641,7 +641,7 @@ mod tests {
             format!("{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"ini\"\n");
         assert_eq!(
             err(&format),
-            "t.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`"
+            "t.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`, `yaml`"
         );
         let outside =
             format!("{HEAD}[[file]]\nid = \"c\"\npath = \"/etc/x.json\"\nformat = \"json\"\n");

@@ -278,7 +278,7 @@ fn a_broken_user_template_fails_only_the_command_that_names_it() {
         (
             "format.toml",
             "id = \"format\"\nname = \"F\"\nverified = \"F 1, by hand\"\n[[file]]\nid = \"c\"\npath = \"{home}/.f\"\nformat = \"ini\"\n",
-            "format.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`",
+            "format.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`, `yaml`",
         ),
         (
             "outside.toml",
