@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{ParseError, dotenv, jsonc, toml_file};
+use super::{ParseError, dotenv, jsonc, toml_file, yaml_keys};
 use crate::templates::Format;
 
 /// Checks that a text parses in `format`.
@@ -14,6 +14,7 @@ pub fn check(format: Format, text: &str) -> Result<(), ParseError> {
         Format::Json | Format::Jsonc => jsonc::parse(text).map(drop),
         Format::Toml => toml_file::parse(text).map(drop),
         Format::Dotenv => Ok(()),
+        Format::Yaml => yaml_keys::check(text),
     }
 }
 
@@ -28,6 +29,7 @@ pub fn get(format: Format, text: &str, path: &[String]) -> Result<Option<Value>,
         Format::Json | Format::Jsonc => jsonc::get(text, &p),
         Format::Toml => Ok(toml_file::get(text, &p)?.and_then(|i| toml_to_json(&i))),
         Format::Dotenv => Ok(dotenv::get(text, &path[0]).map(Value::String)),
+        Format::Yaml => yaml_keys::get(text, &p),
     }
 }
 
@@ -55,6 +57,7 @@ pub fn set(
     match format {
         Format::Json | Format::Jsonc => jsonc::set(text, &p, value),
         Format::Toml => toml_file::set(text, &p, json_to_toml(value)),
+        Format::Yaml => yaml_keys::set(text, &p, value),
         Format::Dotenv => {
             let s = match value {
                 Value::String(s) => s.clone(),
@@ -78,6 +81,7 @@ pub fn remove(
         Format::Json | Format::Jsonc => jsonc::remove(text, &p, prune),
         Format::Toml => toml_file::remove(text, &p, prune),
         Format::Dotenv => Ok(dotenv::remove(text, &path[0])),
+        Format::Yaml => yaml_keys::remove(text, &p, prune),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod jsonc;
 pub mod sqlite;
 pub mod toml_file;
 pub mod yaml;
+pub mod yaml_keys;
 
 /// Why a file could not be parsed, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -522,7 +522,7 @@ fn is_marker_line(line: &str) -> bool {
     t == "---" || t == "..." || t.starts_with('%')
 }
 
-fn canonical(v: &Value) -> String {
+pub(super) fn canonical(v: &Value) -> String {
     serde_yaml_ng::to_string(v).unwrap_or_default()
 }
 
@@ -910,7 +910,7 @@ fn render_yaml_entry(out: &mut String, key: &Value, value: &Value, indent: usize
 
 /// A value on one line: plain scalars where both YAML 1.1 and 1.2 read them back as the
 /// same string, double quotes otherwise, flow lists, JSON for anything nested deeper.
-fn inline(v: &Value, in_flow: bool) -> String {
+pub(super) fn inline(v: &Value, in_flow: bool) -> String {
     match v {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),

@@ -124,6 +124,9 @@ pub enum Format {
     Toml,
     /// `KEY=value` lines.
     Dotenv,
+    /// YAML block mappings (flow mappings, anchors, aliases and tags on byok's keys are
+    /// refused).
+    Yaml,
 }
 
 /// One file byok writes.
@@ -638,7 +641,7 @@ mod tests {
             format!("{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"ini\"\n");
         assert_eq!(
             err(&format),
-            "t.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`"
+            "t.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`, `yaml`"
         );
         let outside =
             format!("{HEAD}[[file]]\nid = \"c\"\npath = \"/etc/x.json\"\nformat = \"json\"\n");

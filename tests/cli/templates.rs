@@ -278,7 +278,7 @@ fn a_broken_user_template_fails_only_the_command_that_names_it() {
         (
             "format.toml",
             "id = \"format\"\nname = \"F\"\nverified = \"F 1, by hand\"\n[[file]]\nid = \"c\"\npath = \"{home}/.f\"\nformat = \"ini\"\n",
-            "format.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`",
+            "format.toml:7:10: unknown variant `ini`, expected one of `json`, `jsonc`, `toml`, `dotenv`, `yaml`",
         ),
         (
             "outside.toml",
@@ -674,4 +674,36 @@ fn setup_plan_kilo_commented() {
     +  "model": "byok/gpt-4o",
      }
     "#);
+}
+
+const YAMMER: &str = ".yammer/config.yaml";
+
+#[test]
+fn a_yaml_template_edits_mapping_keys_and_remove_gives_the_original_bytes() {
+    let t = TestEnv::new();
+    t.init(URL);
+    t.write(
+        ".config/byok/templates/yammer.toml",
+        fixture("user-templates-yaml/yammer.toml"),
+    );
+    let original = "# Yammer settings\r\nmodel: old-model   # my pick\r\n\r\nprovider:\r\n    # tuned by hand\r\n    timeout: 30\r\ndark-mode: true\r\n";
+    t.write(YAMMER, original);
+    no_key(t.run(&["setup", "yammer", "--yes"]).success());
+    let written = t.read(YAMMER);
+    assert_eq!(
+        written.replace(KEY, "KEY"),
+        "# Yammer settings\r\nmodel: gpt-4o   # my pick\r\n\r\nprovider:\r\n    # tuned by hand\r\n    timeout: 30\r\n    openai-api-base: https://gw.example.com/v1\r\n    openai-api-key: KEY\r\ndark-mode: true\r\n"
+    );
+    assert_eq!(
+        t.run(&["setup", "yammer", "--yes"]).success().stdout,
+        "Yammer\n  up to date\n"
+    );
+    no_key(t.run(&["remove", "yammer", "--yes"]).success());
+    assert_eq!(
+        t.read(YAMMER),
+        original,
+        "byok's keys out, the user's `model` back, every comment and CRLF kept"
+    );
+    t.run(&["restore", "--yes", "--force"]).success();
+    assert_eq!(t.read(YAMMER), original);
 }
