@@ -535,7 +535,7 @@ fn to_value(j: &Json) -> Value {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Blank,
     Comment,
     Content,
@@ -543,14 +543,14 @@ enum Kind {
 
 /// One physical line: byte offsets into the text and its indentation (spaces).
 #[derive(Debug, Clone)]
-struct Line {
-    start: usize,
+pub(super) struct Line {
+    pub(super) start: usize,
     /// Before the line break (`\r\n` or `\n`).
-    body_end: usize,
+    pub(super) body_end: usize,
     /// After the line break.
-    end: usize,
-    indent: usize,
-    kind: Kind,
+    pub(super) end: usize,
+    pub(super) indent: usize,
+    pub(super) kind: Kind,
 }
 
 #[derive(Debug, Clone)]
@@ -573,13 +573,15 @@ enum Shape {
     EmptyFlow { open: usize },
 }
 
-struct Doc<'t> {
-    text: &'t str,
-    lines: Vec<Line>,
+/// A text split into lines; the YAML key editor ([`super::yaml_keys`]) shares it.
+pub(super) struct Doc<'t> {
+    pub(super) text: &'t str,
+    pub(super) lines: Vec<Line>,
 }
 
 impl<'t> Doc<'t> {
-    fn new(text: &'t str) -> Self {
+    /// Splits `text` into lines, keeping every byte's offset.
+    pub(super) fn new(text: &'t str) -> Self {
         let mut lines = Vec::new();
         let mut start = 0;
         for piece in text.split_inclusive('\n') {

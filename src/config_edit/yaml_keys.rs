@@ -16,7 +16,7 @@
 use serde_json::Value as Json;
 use serde_yaml_ng::{Mapping, Value};
 
-use super::yaml::{canonical, inline};
+use super::yaml::{Doc, Kind, canonical, inline};
 use super::{ParseError, line_ending, split_bom};
 
 /// Checks that a text is one YAML document whose top level is a block mapping (or empty).
@@ -230,23 +230,6 @@ fn emptied(v: &Value) -> Value {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Blank,
-    Comment,
-    Content,
-}
-
-/// One physical line: byte offsets into the text and its indentation (spaces).
-#[derive(Debug, Clone)]
-struct Line {
-    start: usize,
-    body_end: usize,
-    end: usize,
-    indent: usize,
-    kind: Kind,
-}
-
 /// A key found on byok's path. Offsets are within its line.
 #[derive(Debug, Clone)]
 struct Found {
@@ -260,40 +243,7 @@ struct Found {
     block_end: usize,
 }
 
-struct Doc<'t> {
-    text: &'t str,
-    lines: Vec<Line>,
-}
-
 impl<'t> Doc<'t> {
-    fn new(text: &'t str) -> Self {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for piece in text.split_inclusive('\n') {
-            let end = start + piece.len();
-            let mut body = piece.strip_suffix('\n').unwrap_or(piece);
-            body = body.strip_suffix('\r').unwrap_or(body);
-            let indent = body.len() - body.trim_start_matches(' ').len();
-            let rest = body.trim_start_matches([' ', '\t']);
-            let kind = if rest.trim_end().is_empty() {
-                Kind::Blank
-            } else if rest.starts_with('#') {
-                Kind::Comment
-            } else {
-                Kind::Content
-            };
-            lines.push(Line {
-                start,
-                body_end: start + body.len(),
-                end,
-                indent,
-                kind,
-            });
-            start = end;
-        }
-        Self { text, lines }
-    }
-
     fn text_of(&self, i: usize) -> &'t str {
         let l = &self.lines[i];
         &self.text[l.start..l.body_end]
