@@ -543,7 +543,14 @@ fn resolve_with(
         None => match (&p.api_key, &p.api_key_env) {
             (Some(k), _) => KeySource::Literal(ApiKey::new(k.clone())),
             (None, Some(var)) => KeySource::Env {
-                var: var.clone(),
+                // A hand-edited name is printed into shell code by `byok env`: check it.
+                var: {
+                    validate_env_name(var).map_err(|e| {
+                        UserError::new(format!("profile `{name}`: api_key_env {e}"))
+                            .hint("edit config.toml, or run `byok init` again with --key-env")
+                    })?;
+                    var.clone()
+                },
                 value: env
                     .var(var)
                     .and_then(|v| ApiKey::clean(v).ok())
