@@ -153,6 +153,24 @@ pub struct FileSpec {
     /// The values byok manages, in write order.
     #[serde(default, rename = "value")]
     pub values: Vec<ValueSpec>,
+    /// How drift labels name the file: by `id` (default) or by its `~/…` path (so labels
+    /// stay those an adapter recorded before it became a template).
+    #[serde(default)]
+    pub label: LabelStyle,
+    /// Which candidate is created when none exists (default: the first). A tool may read
+    /// a legacy name only when it exists and create its current one otherwise.
+    pub create: Option<String>,
+}
+
+/// How a file is named in drift labels.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelStyle {
+    /// `<file id> <key>`.
+    #[default]
+    Id,
+    /// `<file as ~/…> <key>`.
+    Path,
 }
 
 /// One path or several candidates.
@@ -214,6 +232,9 @@ pub struct ValueSpec {
     /// A `default` only: the note when setup leaves the user's own value; besides the
     /// usual placeholders `{file}` (the file, as `~/…`) and `{current}` (their value).
     pub note: Option<String>,
+    /// Only for profiles with this Anthropic auth style (`bearer`, `x-api-key`); another
+    /// value with the same key may cover the other style.
+    pub auth: Option<crate::profile::AnthropicAuth>,
 }
 
 /// A key mode, as templates spell it.
@@ -380,6 +401,15 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
         ids.push(&f.id);
         for p in f.path.all() {
             render::check_path(p, &roots).map_err(|m| (Some(p.to_string()), m))?;
+        }
+        if let Some(c) = f.create.as_deref().filter(|c| !f.path.all().contains(c)) {
+            return Err((
+                Some(format!("create = \"{c}\"")),
+                format!(
+                    "file `{}`: `create` must be one of its `path` candidates",
+                    f.id
+                ),
+            ));
         }
         for v in &f.values {
             let path = key_path(&v.key).map_err(|m| (Some(v.key.clone()), m))?;

@@ -29,7 +29,7 @@ use crate::plan::{Change, Plan};
 use crate::profile::{Gateway, KeySource};
 use crate::templates::render::{self, Unset, Vars};
 use crate::templates::{
-    Api, Class, FileSpec, Format, KeyModeName, Loaded, Template, ValueSpec, key_path,
+    Api, Class, FileSpec, Format, KeyModeName, LabelStyle, Loaded, Template, ValueSpec, key_path,
 };
 
 /// What a template can't say, as code, named by the template's `hook = "…"`. Each
@@ -214,8 +214,13 @@ impl TemplateTool {
             .into_iter()
             .filter_map(|p| path_from(roots, p, env))
             .collect();
+        let create = f
+            .create
+            .as_deref()
+            .and_then(|c| f.path.all().iter().position(|p| *p == c))
+            .unwrap_or(0);
         cur.and_then(|c| candidates.iter().find(|p| c.file(p).is_some()).cloned())
-            .or_else(|| candidates.into_iter().next())
+            .or_else(|| candidates.into_iter().nth(create))
     }
 
     fn key_form(opts: &SetupOptions, gw: &Gateway) -> KeyForm {
@@ -277,9 +282,13 @@ impl TemplateTool {
         .into()
     }
 
-    /// The drift label of a value (or of a leaf below it).
-    fn label(f: &FileSpec, key: &str) -> String {
-        format!("{} {key}", f.id)
+    /// The drift label of a value (or of a leaf below it): the file's id, or its `~/…`
+    /// path for a file with `label = "path"`.
+    fn label(env: &Env, path: Option<&std::path::Path>, f: &FileSpec, key: &str) -> String {
+        match (f.label, path) {
+            (LabelStyle::Path, Some(p)) => format!("{} {key}", env.tilde(p)),
+            _ => format!("{} {key}", f.id),
+        }
     }
 }
 
@@ -326,6 +335,32 @@ fn constants(v: &ValueSpec) -> Vec<Value> {
         .map(|x| empty.value(x).ok())
         .collect::<Option<Vec<_>>>()
         .unwrap_or_default()
+}
+
+/// Whether a value applies to the profile's Anthropic auth style.
+fn for_auth(v: &ValueSpec, gw: &Gateway) -> bool {
+    v.auth.is_none_or(|a| a == gw.anthropic_auth)
+}
+
+/// A file's values, the first of each key only (values of one key for different auth
+/// styles are one owned value).
+fn first_per_key(f: &FileSpec) -> impl Iterator<Item = &ValueSpec> {
+    let mut seen = BTreeSet::new();
+    f.values.iter().filter(move |v| seen.insert(v.key.as_str()))
+}
+
+/// The fixed values byok may have written at a key, over every value for it (none when
+/// any of them depends on the profile).
+fn same_key_constants(f: &FileSpec, key: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for v in f.values.iter().filter(|v| v.key == key) {
+        let c = constants(v);
+        if c.is_empty() {
+            return Vec::new();
+        }
+        out.extend(c);
+    }
+    out
 }
 
 /// What a missing placeholder means for the user, said once per plan.
@@ -477,7 +512,7 @@ impl Tool for TemplateTool {
             }
             let mut secret = f.secret;
             let mut wrote = false;
-            for v in &f.values {
+            for v in f.values.iter().filter(|v| for_auth(v, gw)) {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let other_mode = v.modes.as_ref().is_some_and(|m| !m.contains(&form.name()));
                 if v.class == Class::Absent || other_mode {
@@ -499,7 +534,7 @@ impl Tool for TemplateTool {
                 if v.class == Class::Default
                     && let Some(now) = doc::get(f.format, &text, &key).map_err(bad)?
                 {
-                    let label = Self::label(f, &v.key);
+                    let label = Self::label(env, Some(&path), f, &v.key);
                     let byoks = cur.byoks(&label, &json_text(&now)) || now == value;
                     if !byoks {
                         let current = crate::secret::redact(&json_text(&now));
@@ -586,12 +621,14 @@ impl Tool for TemplateTool {
             };
             let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
             let mut text = before.to_string();
+            let mut done: BTreeSet<&str> = BTreeSet::new();
             for v in f.values.iter().rev() {
-                if matches!(v.class, Class::Keep | Class::Absent) {
+                // Values of one key for different auth styles are one value here.
+                if matches!(v.class, Class::Keep | Class::Absent) || !done.insert(&v.key) {
                     continue;
                 }
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
-                let label = Self::label(f, &v.key);
+                let label = Self::label(env, Some(&path), f, &v.key);
                 let Some(now) = doc::get(f.format, &text, &key).map_err(bad)? else {
                     continue;
                 };
@@ -600,7 +637,7 @@ impl Tool for TemplateTool {
                     continue;
                 }
                 // byok only ever writes a fixed value's text: another one is the user's.
-                let fixed = constants(v);
+                let fixed = same_key_constants(f, &v.key);
                 if !fixed.is_empty() && !fixed.contains(&now) {
                     continue;
                 }
@@ -647,14 +684,15 @@ impl Tool for TemplateTool {
         let mut out = Vec::new();
         for f in &self.t().files {
             let text = self.owned_text(env, &roots, f, cur);
-            for v in &f.values {
+            let path = self.path_of(env, &roots, f, Some(cur));
+            for v in first_per_key(f) {
                 if v.class == Class::Absent {
                     continue;
                 }
                 let Ok(key) = key_path(&v.key) else {
                     continue;
                 };
-                let label = Self::label(f, &v.key);
+                let label = Self::label(env, path.as_deref(), f, &v.key);
                 let leaves = doc::leaves(f.format, &text, &key);
                 if leaves.is_empty() {
                     out.push((label.clone(), None));
@@ -680,7 +718,8 @@ impl Tool for TemplateTool {
         let mut out = Vec::new();
         for f in &self.t().files {
             let text = self.owned_text(env, &roots, f, cur);
-            for v in f.values.iter().filter(|v| v.class != Class::Absent) {
+            let path = self.path_of(env, &roots, f, Some(cur));
+            for v in first_per_key(f).filter(|v| v.class != Class::Absent) {
                 let Ok(key) = key_path(&v.key) else {
                     continue;
                 };
@@ -691,7 +730,7 @@ impl Tool for TemplateTool {
                     Format::Dotenv => now.map(|x| json_text(&x)),
                     _ => now.map(|x| x.to_string()),
                 };
-                out.push((Self::label(f, &v.key), now));
+                out.push((Self::label(env, path.as_deref(), f, &v.key), now));
             }
         }
         out
@@ -731,4 +770,160 @@ pub fn value_text(format: Format, text: &str, key: &str) -> Option<String> {
         .ok()
         .flatten()
         .map(|v| json_text(&v))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::profile::AnthropicAuth;
+    use crate::templates::Source;
+    use crate::tools::testing::{apply, current, env, gateway};
+
+    const KEY: &str = "sk-engine-0123456789abcdef";
+
+    /// A state file with a legacy name that wins only when it exists, labelled by path,
+    /// and one key per Anthropic auth style (the other one emptied), as Claude Code needs.
+    const TEMPLATE: &str = r#"
+id = "authy"
+name = "Authy"
+verified = "a test template, not a real tool"
+
+[roots.authy]
+env = "AUTHY_DIR"
+default = "{home}/.authy"
+
+[[file]]
+id = "state"
+path = ["{authy}/.legacy.json", "{home}/.authy.json"]
+create = "{home}/.authy.json"
+format = "json"
+label = "path"
+
+[[file.value]]
+key = "env.TOKEN"
+value = "{key}"
+auth = "bearer"
+
+[[file.value]]
+key = "env.TOKEN"
+value = ""
+auth = "x-api-key"
+
+[[file.value]]
+key = "env.API_KEY"
+value = "{key}"
+auth = "x-api-key"
+
+[[file.value]]
+key = "env.API_KEY"
+value = ""
+auth = "bearer"
+"#;
+
+    fn tool() -> TemplateTool {
+        let template = crate::templates::parse("authy.toml", TEMPLATE).unwrap();
+        let loaded = Loaded {
+            template,
+            source: Source::Builtin("authy.toml"),
+        };
+        TemplateTool::new(loaded, ToolId::leak("authy"), None)
+    }
+
+    fn gw(auth: AnthropicAuth) -> Gateway {
+        Gateway {
+            anthropic_auth: auth,
+            ..gateway(KEY, "m")
+        }
+    }
+
+    #[test]
+    fn values_follow_the_auth_style_and_one_key_is_one_owned_value() {
+        let (t, e) = (tool(), env(&[]));
+        let opts = SetupOptions::default();
+        let state = Path::new("/h/.authy.json");
+        for (auth, want) in [
+            (
+                AnthropicAuth::Bearer,
+                format!(
+                    "{{\n  \"env\": {{\n    \"TOKEN\": \"{KEY}\",\n    \"API_KEY\": \"\"\n  }}\n}}\n"
+                ),
+            ),
+            (
+                AnthropicAuth::XApiKey,
+                format!(
+                    "{{\n  \"env\": {{\n    \"TOKEN\": \"\",\n    \"API_KEY\": \"{KEY}\"\n  }}\n}}\n"
+                ),
+            ),
+        ] {
+            let mut c = current(&[]);
+            let plan = t.plan(&e, &gw(auth), &opts, &c).unwrap();
+            // No candidate exists: the one named by `create` is made, not the first.
+            assert_eq!(plan.changes.len(), 1);
+            assert_eq!(plan.changes[0].path, state);
+            assert_eq!(plan.changes[0].after.as_deref(), Some(want.as_str()));
+            apply(&mut c, &plan);
+            assert!(t.plan(&e, &gw(auth), &opts, &c).unwrap().is_up_to_date());
+            // Labels start with the file's `~` path, one per key whatever the styles.
+            let owned = t.owned(&e, &c);
+            let labels: Vec<&str> = owned.iter().map(|(l, _)| l.as_str()).collect();
+            assert_eq!(
+                labels,
+                ["~/.authy.json env.API_KEY", "~/.authy.json env.TOKEN"]
+            );
+            let restorable = t.restorable(&e, &c);
+            assert_eq!(restorable.len(), 2, "{restorable:?}");
+            assert_eq!(restorable[0].0, "~/.authy.json env.TOKEN");
+            // Remove takes both out whichever value wrote them; the file byok made goes.
+            let removed = t.remove(&e, &opts, &c).unwrap();
+            assert_eq!(removed.changes[0].after, None);
+        }
+    }
+
+    #[test]
+    fn an_existing_legacy_candidate_wins_and_a_users_value_goes_back() {
+        let (t, e) = (tool(), env(&[]));
+        let opts = SetupOptions::default();
+        let legacy = Path::new("/h/.authy/.legacy.json");
+        let mut c = current(&[(legacy, "{\"env\": {\"TOKEN\": \"mine\"}, \"x\": 1}\n")]);
+        let prior = t.restorable(&e, &c);
+        assert_eq!(
+            prior,
+            [
+                (
+                    "~/.authy/.legacy.json env.TOKEN".to_string(),
+                    Some("\"mine\"".to_string())
+                ),
+                ("~/.authy/.legacy.json env.API_KEY".to_string(), None),
+            ]
+        );
+        let plan = t.plan(&e, &gw(AnthropicAuth::XApiKey), &opts, &c).unwrap();
+        assert_eq!(plan.changes[0].path, legacy);
+        apply(&mut c, &plan);
+        c.prior = prior
+            .into_iter()
+            .filter_map(|(l, v)| Some((l, v?)))
+            .collect();
+        let removed = t.remove(&e, &opts, &c).unwrap();
+        // The user's TOKEN was replaced by byok's "" and comes back; the empty object
+        // byok's API_KEY leaves is pruned only if byok's alone, so `env` stays with TOKEN.
+        assert_eq!(
+            removed.changes[0].after.as_deref(),
+            Some("{\"env\": {\"TOKEN\": \"mine\"}, \"x\": 1}\n")
+        );
+    }
+
+    #[test]
+    fn create_must_name_a_candidate() {
+        let bad = TEMPLATE.replace(
+            "create = \"{home}/.authy.json\"",
+            "create = \"{home}/.other.json\"",
+        );
+        let err = crate::templates::parse("authy.toml", &bad).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "authy.toml:13:1: file `state`: `create` must be one of its `path` candidates"
+        );
+    }
 }
