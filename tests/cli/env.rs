@@ -586,3 +586,22 @@ fn dotenv_files_keep_a_cr_only_line_ending() {
     let again = t.run(&["setup", "continue", "--yes"]).success();
     assert!(again.stdout.contains("up to date"), "{again}");
 }
+
+/// A variable name typed by hand into config.toml is printed into shell code by
+/// `byok env`: one that isn't a plain name is refused, not printed.
+#[test]
+fn a_hand_edited_key_variable_must_be_a_name() {
+    let t = TestEnv::new();
+    t.write(
+        ".config/byok/config.toml",
+        "default = \"p\"\n\n[profiles.p]\nbase_url = \"https://gw.example.com\"\napi_key_env = \"X}; touch /tmp/byok-pwned; #\"\n",
+    );
+    let out = t.run(&["env", "--shell", "bash"]).code(2);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with(
+            "byok: error: profile `p`: api_key_env `X}; touch /tmp/byok-pwned; #` is not a valid environment variable name\n"
+        ),
+        "{out}"
+    );
+}
