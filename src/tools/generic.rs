@@ -85,24 +85,6 @@ impl std::fmt::Debug for TemplateTool {
     }
 }
 
-/// Which form of the key a value takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyForm {
-    Literal,
-    Env,
-    Helper,
-}
-
-impl KeyForm {
-    fn name(self) -> KeyModeName {
-        match self {
-            Self::Literal => KeyModeName::Literal,
-            Self::Env => KeyModeName::Env,
-            Self::Helper => KeyModeName::Helper,
-        }
-    }
-}
-
 impl TemplateTool {
     /// Wraps a loaded template. Its strings live as long as the process (templates are
     /// loaded once per run).
@@ -223,11 +205,12 @@ impl TemplateTool {
             .or_else(|| candidates.into_iter().nth(create))
     }
 
-    fn key_form(opts: &SetupOptions, gw: &Gateway) -> KeyForm {
+    /// Which form of the key this setup writes.
+    fn key_form(opts: &SetupOptions, gw: &Gateway) -> KeyModeName {
         match (opts.key_mode, &gw.key) {
-            (KeyMode::Helper, _) => KeyForm::Helper,
-            (_, KeySource::Env { .. }) => KeyForm::Env,
-            _ => KeyForm::Literal,
+            (KeyMode::Helper, _) => KeyModeName::Helper,
+            (_, KeySource::Env { .. }) => KeyModeName::Env,
+            _ => KeyModeName::Literal,
         }
     }
 
@@ -303,11 +286,11 @@ fn path_from(roots: &Vars, text: &str, env: &Env) -> Option<PathBuf> {
 }
 
 /// The variant of a value for a key form, falling back to weaker forms, then `value`.
-fn variant(v: &ValueSpec, form: KeyForm) -> Option<&toml::Value> {
+fn variant(v: &ValueSpec, form: KeyModeName) -> Option<&toml::Value> {
     let order: &[&Option<toml::Value>] = match form {
-        KeyForm::Helper => &[&v.helper, &v.env, &v.literal],
-        KeyForm::Env => &[&v.env, &v.literal],
-        KeyForm::Literal => &[&v.literal],
+        KeyModeName::Helper => &[&v.helper, &v.env, &v.literal],
+        KeyModeName::Env => &[&v.env, &v.literal],
+        KeyModeName::Literal => &[&v.literal],
     };
     order.iter().find_map(|x| x.as_ref()).or(v.value.as_ref())
 }
@@ -514,7 +497,7 @@ impl Tool for TemplateTool {
             let mut wrote = false;
             for v in f.values.iter().filter(|v| for_auth(v, gw)) {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
-                let other_mode = v.modes.as_ref().is_some_and(|m| !m.contains(&form.name()));
+                let other_mode = v.modes.as_ref().is_some_and(|m| !m.contains(&form));
                 if v.class == Class::Absent || other_mode {
                     // A value of another key mode goes with what it held (e.g. a whole
                     // `auth` table); an `absent` key leaves its parent.
