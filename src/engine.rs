@@ -248,26 +248,44 @@ fn hash_values(values: &[(String, Option<String>)]) -> BTreeMap<String, String> 
         .collect()
 }
 
-/// Records the owned values after a setup (or forgets them after remove/restore with `None`).
+/// What one setup tells the drift record besides the values it wrote: the profile and
+/// key mode, the user's values it took over, and the files it created or found blank.
+#[derive(Debug, Clone, Copy)]
+pub struct SetupFacts<'a> {
+    /// The profile set up.
+    pub profile: &'a str,
+    /// The key mode used.
+    pub mode: KeyMode,
+    /// The user's values the plan took over (their priors are kept).
+    pub replaced: &'a [Replaced],
+    /// Files that did not exist before.
+    pub created: &'a [PathBuf],
+    /// Files the user had blank, with their bytes.
+    pub blank: &'a [(PathBuf, String)],
+}
+
+/// Records the owned values after a setup, with what remove must give back, in one
+/// write (or, with `None`, forgets them after remove/restore).
 pub fn record_owned(
     env: &Env,
     tool: &dyn Tool,
-    profile: Option<(&str, KeyMode)>,
+    setup: Option<&SetupFacts<'_>>,
     cur: &Current,
 ) -> Result<()> {
     let mut file = load_owned(env)?;
-    match profile {
-        Some((p, mode)) => {
+    match setup {
+        Some(s) => {
             // What must be given back on remove outlives each setup's new hashes.
             let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
-            let record = OwnedRecord {
-                profile: p.to_string(),
+            let mut record = OwnedRecord {
+                profile: s.profile.to_string(),
                 values: hash_values(&tool.owned(env, cur)),
-                helper: mode == KeyMode::Helper,
+                helper: s.mode == KeyMode::Helper,
                 prior: old.prior,
                 created: Some(old.created.unwrap_or_default()),
                 blank: old.blank,
             };
+            keep_priors(&mut record, s);
             file.tools.insert(tool.id().as_str().to_string(), record);
         }
         None => {
@@ -288,21 +306,10 @@ fn save_owned(env: &Env, file: &OwnedFile) -> Result<()> {
     )
 }
 
-/// Adds to a tool's record (written by [`record_owned`]) the user's values a setup
-/// replaced and the files it created. A label already kept is never overwritten: after
-/// the first setup the value there is byok's own, not the user's.
-pub fn keep_priors(
-    env: &Env,
-    tool: &dyn Tool,
-    replaced: &[Replaced],
-    created: &[PathBuf],
-    blank: &[(PathBuf, String)],
-) -> Result<()> {
-    let mut file = load_owned(env)?;
-    let Some(record) = file.tools.get_mut(tool.id().as_str()) else {
-        return Ok(());
-    };
-    for r in replaced {
+/// Adds a setup's priors, created and blank files to a record; the first value recorded
+/// for a label stays (a later setup sees byok's own value there).
+fn keep_priors(record: &mut OwnedRecord, s: &SetupFacts<'_>) {
+    for r in s.replaced {
         if let Some(v) = &r.restorable {
             record
                 .prior
@@ -311,14 +318,13 @@ pub fn keep_priors(
         }
     }
     let list = record.created.get_or_insert_with(BTreeSet::new);
-    list.extend(created.iter().map(|p| p.display().to_string()));
-    for (path, text) in blank {
+    list.extend(s.created.iter().map(|p| p.display().to_string()));
+    for (path, text) in s.blank {
         let key = path.display().to_string();
         if !list.contains(&key) {
             record.blank.entry(key).or_insert_with(|| text.clone());
         }
     }
-    save_owned(env, &file)
 }
 
 /// A value of the user's that a setup plan takes over.
@@ -618,7 +624,7 @@ mod tests {
         let plan = Fake.plan(&env, &g, &SetupOptions::default(), &cur).unwrap();
         crate::plan::apply(&env, &plan, "fake", "p").unwrap();
         let cur = gather(&env, &Fake.inputs(&env)).unwrap();
-        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &cur).unwrap();
+        record_owned(&env, &Fake, Some(&facts(&[], &[])), &cur).unwrap();
         assert_eq!(
             status(&env, &Fake, Some(&g), &cur),
             ToolStatus::Configured {
@@ -648,6 +654,16 @@ mod tests {
         );
     }
 
+    fn facts<'a>(replaced: &'a [Replaced], created: &'a [PathBuf]) -> SetupFacts<'a> {
+        SetupFacts {
+            profile: "p",
+            mode: KeyMode::Literal,
+            replaced,
+            created,
+            blank: &[],
+        }
+    }
+
     #[test]
     fn priors_are_the_users_values_and_survive_a_second_setup() {
         let dir = tempfile::tempdir().unwrap();
@@ -666,12 +682,12 @@ mod tests {
 
         crate::plan::apply(&env, &plan, "fake", "p").unwrap();
         let now = gather_tool(&env, &Fake).unwrap();
-        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &now).unwrap();
         // Fake has no restorable values: nothing is kept, but the record says what setup created.
-        keep_priors(&env, &Fake, &r, &[dir.path().join("new")], &[]).unwrap();
+        let created = [dir.path().join("new")];
+        record_owned(&env, &Fake, Some(&facts(&r, &created)), &now).unwrap();
         let mut with_value = r.clone();
         with_value[0].restorable = Some("\"https://corp/v1\"".into());
-        keep_priors(&env, &Fake, &with_value, &[], &[]).unwrap();
+        record_owned(&env, &Fake, Some(&facts(&with_value, &[])), &now).unwrap();
 
         // A second setup: byok's own value is not the user's, and the prior stays.
         let record = owned_record(&env, &Fake).unwrap().unwrap();
@@ -679,7 +695,7 @@ mod tests {
             .plan(&env, &gw("https://gw2"), &SetupOptions::default(), &now)
             .unwrap();
         assert!(replaced(&env, &Fake, Some(&record), &now, &project(&now, &plan)).is_empty());
-        record_owned(&env, &Fake, Some(("p", KeyMode::Literal)), &now).unwrap();
+        record_owned(&env, &Fake, Some(&facts(&[], &[])), &now).unwrap();
         let cur = gather_tool(&env, &Fake).unwrap();
         assert_eq!(cur.prior("url"), Some("\"https://corp/v1\""));
         assert!(cur.may_delete(&dir.path().join("new")));

@@ -583,8 +583,14 @@ fn apply(
     }
     // What byok owns now, from what it just wrote: the plan's after-state.
     let after = engine::project(cur, plan);
-    engine::record_owned(env, tool, Some((&gw.name, opts.key_mode)), &after)?;
-    engine::keep_priors(env, tool, replaced, &created, &blank)?;
+    let facts = engine::SetupFacts {
+        profile: &gw.name,
+        mode: opts.key_mode,
+        replaced,
+        created: &created,
+        blank: &blank,
+    };
+    engine::record_owned(env, tool, Some(&facts), &after)?;
     print_notes(plan, ctx)?;
     print_problems(tool, gw, &after, ctx)
 }
