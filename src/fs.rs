@@ -412,8 +412,6 @@ pub struct Manifest {
 /// its last one. Contents are `None` where the file was absent or no copy was kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForeignEdit {
-    /// The write the edit came after (`None`: before byok's first recorded write).
-    pub after_write: Option<String>,
     /// What byok had left (or the original).
     pub from: Option<Vec<u8>>,
     /// What the file held next.
@@ -537,17 +535,6 @@ impl BackupStore {
         Ok(Some(id))
     }
 
-    /// Records what byok just wrote to `path` (`None`: it deleted the file), without a
-    /// write record (for callers that took no copy of the content before).
-    pub fn record_written(&self, path: &Path, contents: Option<&[u8]>) -> Result<()> {
-        let mut manifest = self.load()?;
-        let Some(e) = manifest.entries.iter_mut().find(|e| e.path == path) else {
-            return Ok(());
-        };
-        e.written_sha256 = Some(contents.map(sha256_hex).unwrap_or_default());
-        self.save(&manifest)
-    }
-
     /// Stores `bytes` under its hash (small files only); returns the hash ("" for none).
     fn keep_blob(&self, bytes: Option<&[u8]>) -> Result<String> {
         let Some(bytes) = bytes else {
@@ -601,7 +588,7 @@ impl BackupStore {
             if let Some(written) = &entry.written_sha256
                 && *written != now_hash
             {
-                out.push(self.edit(entry, None, written, &now_hash, now)?);
+                out.push(self.edit(entry, written, Some(now))?);
             }
             return Ok(out);
         }
@@ -611,45 +598,28 @@ impl BackupStore {
                 && p.after != w.before
             {
                 let to = self.blob(entry, &w.before)?;
-                out.push(self.edit_with(entry, Some(&p.id), &p.after, to)?);
+                out.push(self.edit(entry, &p.after, to)?);
             }
             prev = Some(w);
         }
         if let Some(last) = prev
             && last.after != now_hash
         {
-            out.push(self.edit(entry, Some(&last.id), &last.after, &now_hash, now)?);
+            out.push(self.edit(entry, &last.after, Some(now))?);
         }
         Ok(out)
     }
 
+    /// The edit from the content with `from_hash` to `to` (`None`: no copy was kept).
     fn edit(
         &self,
         entry: &BackupEntry,
-        after_write: Option<&str>,
-        from_hash: &str,
-        to_hash: &str,
-        to: Option<Vec<u8>>,
-    ) -> Result<ForeignEdit> {
-        let to = if to_hash.is_empty() {
-            Some(None)
-        } else {
-            Some(to)
-        };
-        self.edit_with(entry, after_write, from_hash, to)
-    }
-
-    fn edit_with(
-        &self,
-        entry: &BackupEntry,
-        after_write: Option<&str>,
         from_hash: &str,
         to: Option<Option<Vec<u8>>>,
     ) -> Result<ForeignEdit> {
         let from = self.blob(entry, from_hash)?;
         let shown = from.is_some() && to.is_some();
         Ok(ForeignEdit {
-            after_write: after_write.map(str::to_string),
             from: from.flatten(),
             to: to.flatten(),
             shown,
