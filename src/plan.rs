@@ -210,9 +210,9 @@ fn real_path(path: &std::path::Path) -> PathBuf {
 
 /// Applies the effective changes: checks nothing moved underneath, backs each file up
 /// once, then writes atomically (or deletes), recording each write for `restore`.
+///
+/// Plans reach here de-duplicated ([`dedupe`] runs where they are made, before they are shown).
 pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Applied>> {
-    let mut plan = plan.clone();
-    dedupe(env, &mut plan)?;
     let store = BackupStore::new(env);
     let mut done: Vec<Applied> = Vec::new();
     for change in plan.effective() {
@@ -242,7 +242,11 @@ fn apply_one(
     profile: &str,
 ) -> Result<Applied> {
     ensure_unchanged(env, change)?;
-    let before = fs::read_bytes_optional(&change.path)?;
+    // A text file holds `before` (just checked); a database is read whole.
+    let before = match change.target {
+        Target::File => change.before.clone().map(String::into_bytes),
+        Target::SqliteItem { .. } => fs::read_bytes_optional(&change.path)?,
+    };
     let before_mode = fs::file_mode(&change.path);
     let entry = store.backup_once(&change.path, tool, profile)?;
     // SQLite databases keep recent writes in their -wal file; back those up too.
@@ -266,7 +270,10 @@ fn apply_one(
             crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
         }
     }
-    let written = fs::read_bytes_optional(&change.path)?;
+    let written = match change.target {
+        Target::File => change.after.clone().map(String::into_bytes),
+        Target::SqliteItem { .. } => fs::read_bytes_optional(&change.path)?,
+    };
     let write_id = store.record_write(
         &change.path,
         tool,
