@@ -21,9 +21,9 @@ use crate::cli::{DetectArgs, DoctorArgs};
 use crate::engine::{self, ToolStatus};
 use crate::error::ExitStatus;
 use crate::gateway::report::{Section, Severity};
-use crate::profile::{self, Gateway};
+use crate::profile;
 use crate::shell::Shell;
-use crate::tools::{self, Tool};
+use crate::tools;
 
 /// Runs the first-run guide, or the status when a profile exists.
 pub fn run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
@@ -50,22 +50,19 @@ fn first_run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     writeln!(ctx.out, "\nStep 2 of 4: your tools")?;
     detect::run(&DetectArgs { json: false }, ctx)?;
     ctx.out.flush()?;
-    let chosen = match setup::pick(&gw, ctx)? {
+    let (chosen, steps) = match setup::pick(&gw, ctx)? {
         None => {
             writeln!(ctx.out, "Skipped: no tool chosen.")?;
-            Vec::new()
+            (false, Vec::new())
         }
         Some(tools) if tools.is_empty() => {
             writeln!(
                 ctx.out,
                 "No supported tool is installed yet; run `byok setup` once you have one."
             )?;
-            Vec::new()
+            (false, Vec::new())
         }
-        Some(tools) => {
-            setup::setup_all_at_once(&tools, &gw, ctx)?;
-            tools
-        }
+        Some(tools) => (true, setup::setup_all_at_once(&tools, &gw, ctx)?.1),
     };
 
     writeln!(ctx.out, "\nStep 3 of 4: your shell")?;
@@ -84,7 +81,7 @@ fn first_run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         None
     };
 
-    manual_steps(&chosen, &gw, ctx)?;
+    manual_steps(chosen, &steps, ctx)?;
     if checked == Some(ExitStatus::Failure) {
         writeln!(
             ctx.out,
@@ -129,16 +126,10 @@ fn shell_step(ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 /// What each chosen tool's setup leaves to the user, tool by tool.
-fn manual_steps(chosen: &[&'static dyn Tool], gw: &Gateway, ctx: &mut Ctx<'_>) -> Result<()> {
+fn manual_steps(chosen: bool, steps: &setup::ManualSteps, ctx: &mut Ctx<'_>) -> Result<()> {
     let mut any = false;
-    for tool in chosen {
-        // A tool whose files can't be read already said so in step 2.
-        let Ok(steps) = setup::manual_steps(ctx.env, *tool, gw) else {
-            continue;
-        };
-        if steps.is_empty() {
-            continue;
-        }
+    // A tool whose files can't be read already said so in step 2 and has no entry.
+    for (tool, steps) in steps.iter().filter(|(_, s)| !s.is_empty()) {
         if !any {
             writeln!(ctx.out, "\nStill to do by hand:")?;
             any = true;
@@ -148,7 +139,7 @@ fn manual_steps(chosen: &[&'static dyn Tool], gw: &Gateway, ctx: &mut Ctx<'_>) -
             writeln!(ctx.out, "  {}. {}", i + 1, crate::secret::redact(step))?;
         }
     }
-    if !any && !chosen.is_empty() {
+    if !any && chosen {
         writeln!(ctx.out, "\nNothing is left to do by hand.")?;
     }
     Ok(())

@@ -287,16 +287,18 @@ pub(super) fn pick(gw: &Gateway, ctx: &mut Ctx<'_>) -> Result<Option<Vec<&'stati
 /// Sets up `chosen` as one step, for the guided run: every plan first, then one masked
 /// diff for all of them and one confirmation, then each applied with [`plan::apply`]
 /// (backups, write records) as `byok setup` does. A tool with values changed by hand is
-/// left alone and named. Declining writes nothing and returns `Failure`.
+/// left alone and named. Declining writes nothing and returns `Failure`. Also returns
+/// each planned tool's steps left to do by hand, for the end of the guided run.
 pub(super) fn setup_all_at_once(
     chosen: &[&'static dyn Tool],
     gw: &Gateway,
     ctx: &mut Ctx<'_>,
-) -> Result<ExitStatus> {
+) -> Result<(ExitStatus, ManualSteps)> {
     let env = ctx.env;
     let opts = engine::options(env, KeyMode::Literal, None, false);
     let _lock = fs::Lock::acquire(env)?;
     let mut pending: Vec<(&'static dyn Tool, Prepared)> = Vec::new();
+    let mut steps: ManualSteps = Vec::new();
     let mut status = ExitStatus::Success;
     for (i, tool) in chosen.iter().enumerate() {
         let spinner = super::prompt::spinner(
@@ -311,12 +313,11 @@ pub(super) fn setup_all_at_once(
             Ok(p) => p,
             Err(e) => {
                 writeln!(ctx.out, "{}", tool.name())?;
-                let (text, s) = crate::error::render(&e);
-                ctx.err.write_all(text.as_bytes())?;
-                status = worst(status, s);
+                status = worst(status, report(Err(e), ctx)?);
                 continue;
             }
         };
+        steps.push((*tool, p.plan.manual_steps.clone()));
         if p.plan.manual_only || p.plan.is_up_to_date() {
             writeln!(ctx.out, "{}", tool.name())?;
             let what = if p.plan.manual_only {
@@ -341,7 +342,7 @@ pub(super) fn setup_all_at_once(
         pending.push((*tool, p));
     }
     if pending.is_empty() {
-        return Ok(status);
+        return Ok((status, steps));
     }
     for (tool, p) in &pending {
         writeln!(ctx.out, "{}", tool.name())?;
@@ -359,7 +360,7 @@ pub(super) fn setup_all_at_once(
         true,
     )? {
         writeln!(ctx.out, "Skipped: no tool's files were changed.")?;
-        return Ok(ExitStatus::Failure);
+        return Ok((ExitStatus::Failure, steps));
     }
     for (tool, p) in &pending {
         writeln!(ctx.out, "{}", tool.name())?;
@@ -372,19 +373,11 @@ pub(super) fn setup_all_at_once(
         let done = apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx);
         status = worst(status, report(done, ctx)?);
     }
-    Ok(status)
+    Ok((status, steps))
 }
 
-/// The steps `tool`'s setup plan leaves to the user (for the end of the guided run).
-pub(super) fn manual_steps(
-    env: &crate::env::Env,
-    tool: &dyn Tool,
-    gw: &Gateway,
-) -> Result<Vec<String>> {
-    let opts = engine::options(env, KeyMode::Literal, None, false);
-    let cur = engine::gather_tool(env, tool)?;
-    Ok(tool.plan(env, gw, &opts, &cur)?.manual_steps)
-}
+/// Each tool's steps left to do by hand, from its setup plan.
+pub(super) type ManualSteps = Vec<(&'static dyn Tool, Vec<String>)>;
 
 fn setup_one(
     tool: &dyn Tool,
