@@ -1767,7 +1767,8 @@ pub fn closest(wanted: &str, ids: &[String], n: usize) -> Vec<String> {
         .collect()
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance between two names (close model ids, mistyped tool names).
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -746,15 +746,6 @@ impl Tool for TemplateTool {
     }
 }
 
-/// The value a key path holds in a file of `format`, as text (for tests and hooks).
-pub fn value_text(format: Format, text: &str, key: &str) -> Option<String> {
-    let key = key_path(key).ok()?;
-    doc::get(format, text, &key)
-        .ok()
-        .flatten()
-        .map(|v| json_text(&v))
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;

@@ -538,17 +538,7 @@ fn close(a: &str, b: &str) -> bool {
     if a.contains(b) || b.contains(a) {
         return b.len() >= 3;
     }
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut row = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            row.push((prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1));
-        }
-        prev = row;
-    }
-    prev[b.len()] <= 2
+    crate::gateway::probe::levenshtein(a, b) <= 2
 }
 
 #[cfg(test)]
