@@ -134,30 +134,11 @@ pub fn builtin() -> Result<EnvTemplate, TemplateError> {
     parse("templates/env.toml", TEXT)
 }
 
-/// The placeholders a profile fills in exports.
-pub fn vars(gw: &Gateway) -> Vars {
-    let mut v = Vars::default();
-    v.set("openai_base", Some(gw.openai_base.clone()));
-    v.set("root", Some(gw.base.to_string()));
-    v.set("anthropic_base", Some(gw.anthropic_base.clone()));
-    v.set("key", gw.api_key().map(|k| k.expose().to_string()));
-    let key_env = match &gw.key {
-        KeySource::Env { var, .. } => Some(var.clone()),
-        KeySource::Literal(_) => None,
-    };
-    v.set("key_env", key_env);
-    v.set("model", gw.model.clone());
-    v.set("anthropic_model", gw.anthropic_model.clone());
-    v.set("small_model", gw.small_model.clone());
-    v.set("profile", Some(gw.name.clone()));
-    v
-}
-
 impl EnvTemplate {
     /// The variables a profile exports, in order: entries for another auth style, and
     /// entries whose placeholders have no value for this profile, are left out.
     pub fn exports(&self, gw: &Gateway) -> Vec<(String, Value)> {
-        let vars = vars(gw);
+        let vars = Vars::gateway(gw);
         let key_in_var = matches!(gw.key, KeySource::Env { .. });
         let mut out = Vec::new();
         for x in &self.exports {

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::profile::{Gateway, KeySource};
+
 /// Placeholders filled from the profile and options.
 pub const GATEWAY: &[&str] = &[
     "openai_base",
@@ -170,6 +172,31 @@ pub struct Vars {
 pub struct Unset(pub String);
 
 impl Vars {
+    /// The placeholders a profile fills (every one in [`GATEWAY`] but `{byok}`, which is
+    /// the running executable).
+    pub fn gateway(gw: &Gateway) -> Self {
+        let mut v = Self::default();
+        v.set("openai_base", Some(gw.openai_base.clone()));
+        v.set("root", Some(gw.base.to_string()));
+        v.set("anthropic_base", Some(gw.anthropic_base.clone()));
+        v.set("key", gw.api_key().map(|k| k.expose().to_string()));
+        let key_env = match &gw.key {
+            KeySource::Env { var, .. } => Some(var.clone()),
+            KeySource::Literal(_) => None,
+        };
+        v.set("key_env", key_env);
+        v.set("model", gw.model.clone());
+        v.set("anthropic_model", gw.anthropic_model.clone());
+        v.set("small_model", gw.small_model.clone());
+        v.set("profile", Some(gw.name.clone()));
+        v
+    }
+
+    /// Adds `other`'s placeholders (replacing any of the same name).
+    pub fn extend(&mut self, other: Self) {
+        self.values.extend(other.values);
+    }
+
     /// Sets a placeholder.
     pub fn set(&mut self, name: &str, value: Option<String>) {
         self.values.insert(name.to_string(), value);

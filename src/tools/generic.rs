@@ -216,21 +216,7 @@ impl TemplateTool {
 
     fn vars(&self, env: &Env, gw: &Gateway, opts: &SetupOptions) -> Vars {
         let mut v = self.roots(env);
-        v.set("openai_base", Some(gw.openai_base.clone()));
-        v.set("root", Some(gw.base.to_string()));
-        v.set("anthropic_base", Some(gw.anthropic_base.clone()));
-        v.set("key", gw.api_key().map(|k| k.expose().to_string()));
-        v.set(
-            "key_env",
-            match &gw.key {
-                KeySource::Env { var, .. } => Some(var.clone()),
-                KeySource::Literal(_) => None,
-            },
-        );
-        v.set("model", gw.model.clone());
-        v.set("anthropic_model", gw.anthropic_model.clone());
-        v.set("small_model", gw.small_model.clone());
-        v.set("profile", Some(gw.name.clone()));
+        v.extend(Vars::gateway(gw));
         v.set("byok", Some(opts.exe.clone()));
         v
     }
