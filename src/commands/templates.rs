@@ -95,22 +95,9 @@ fn check(file: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let template = templates::parse(&origin, &text).map_err(|e| {
         UserError::new(format!("{e}")).hint("fix that place in the template and check it again")
     })?;
-    if let Some(builtin) = tools::get_by_name(&template.id)
-        && builtin.template().is_none_or(|t| t.hook.is_some())
-    {
-        return Err(UserError::new(format!(
-            "{origin}: `{}` is built into byok with code a template can't replace",
-            template.id
-        ))
-        .hint("give your template another id")
-        .into());
-    }
-    if template.hook.is_some() {
-        return Err(
-            UserError::new(format!("{origin}: `hook` is for built-in templates only"))
-                .hint("remove the `hook` line")
-                .into(),
-        );
+    // The same rule the registry applies to the user's templates.
+    if let Err(why) = tools::admit(&template, &tools::TOOLS) {
+        return Err(UserError::new(format!("{origin}: {why}")).into());
     }
     writeln!(
         ctx.out,

@@ -408,11 +408,6 @@ pub fn hook_named(name: &str) -> Option<&'static dyn generic::Hook> {
     HOOKS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
 }
 
-/// The built-in tool spelled `name`.
-pub fn get_by_name(name: &str) -> Option<&'static dyn Tool> {
-    TOOLS.iter().copied().find(|t| t.id().as_str() == name)
-}
-
 /// The built-in adapter or template tool for an id.
 pub fn get(id: ToolId) -> Option<&'static dyn Tool> {
     TOOLS.iter().copied().find(|t| t.id() == id)
@@ -436,6 +431,22 @@ pub fn registry(env: &Env) -> &'static Registry {
     REGISTRY.get_or_init(|| build_registry(&env.config_dir.join("templates")))
 }
 
+/// Whether a user's template may join `tools`: `Ok(Some(i))` when it replaces the
+/// built-in template at `i`, `Ok(None)` when it adds a tool, else why not.
+pub fn admit(t: &crate::templates::Template, tools: &[&dyn Tool]) -> Result<Option<usize>, String> {
+    if t.hook.is_some() {
+        return Err("`hook` is for built-in templates only; remove it".to_string());
+    }
+    let at = tools.iter().position(|x| x.id().as_str() == t.id);
+    match at {
+        Some(i) if tools[i].template().is_none_or(|b| b.hook.is_some()) => Err(format!(
+            "`{}` is built into byok with code a template can't replace; give your template another id",
+            t.id
+        )),
+        _ => Ok(at),
+    }
+}
+
 /// Builds a registry from the built-ins and the user templates in `dir`.
 pub fn build_registry(dir: &Path) -> Registry {
     let mut tools: Vec<&'static dyn Tool> = TOOLS.clone();
@@ -452,33 +463,19 @@ pub fn build_registry(dir: &Path) -> Registry {
                 continue;
             }
         };
-        let origin = match &loaded.source {
-            crate::templates::Source::User(p) => p.display().to_string(),
-            crate::templates::Source::Builtin(n) => (*n).to_string(),
-        };
         let t = &loaded.template;
-        if t.hook.is_some() {
-            broken.push((
-                t.id.clone(),
-                format!("{origin}: `hook` is for built-in templates only; remove it"),
-            ));
-            continue;
-        }
-        let id = ToolId::leak(&t.id);
-        let at = tools.iter().position(|x| x.id() == id);
-        if let Some(i) = at {
-            let replaceable = tools[i].template().is_some_and(|b| b.hook.is_none());
-            if !replaceable {
-                broken.push((
-                    t.id.clone(),
-                    format!(
-                        "{origin}: `{}` is built into byok with code a template can't replace; give your template another id",
-                        t.id
-                    ),
-                ));
+        let at = match admit(t, &tools) {
+            Ok(at) => at,
+            Err(why) => {
+                let origin = match &loaded.source {
+                    crate::templates::Source::User(p) => p.display().to_string(),
+                    crate::templates::Source::Builtin(n) => (*n).to_string(),
+                };
+                broken.push((t.id.clone(), format!("{origin}: {why}")));
                 continue;
             }
-        }
+        };
+        let id = ToolId::leak(&t.id);
         let tool: &'static generic::TemplateTool =
             Box::leak(Box::new(generic::TemplateTool::new(loaded, id, None)));
         match at {
