@@ -67,7 +67,7 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             .transpose()?,
         quick: args.quick,
         timeout: Duration::from_secs_f64(args.timeout),
-        spinner: !args.json && ctx.env.stderr_tty && ctx.env.var("NO_COLOR").is_none(),
+        spinner: !args.json && super::prompt::shows_progress(ctx.env),
         only: None,
     };
     let report = build_report(ctx.env, ctx.profile.as_deref(), &opts)?;
@@ -320,7 +320,10 @@ fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
             continue;
         }
         let mut evidence = det.evidence.first().cloned().unwrap_or_default();
-        if let Some(crate::templates::Source::User(p)) = tool.source() {
+        // Detection lists the user template among its evidence; say it once.
+        if let Some(crate::templates::Source::User(p)) = tool.source()
+            && !evidence.starts_with("user template")
+        {
             evidence = format!("{evidence}; user template {}", env.tilde(p));
         }
         let tool_check = |severity, message: String| {

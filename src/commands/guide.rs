@@ -75,7 +75,7 @@ fn first_run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         "Run `byok doctor` now (a few tiny requests to the gateway)?",
         true,
     )? {
-        Some(doctor::run(&doctor_args(false), ctx)?)
+        Some(doctor::run(&doctor_args(), ctx)?)
     } else {
         writeln!(ctx.out, "Skipped: run `byok doctor` whenever you like.")?;
         None
@@ -145,12 +145,13 @@ fn manual_steps(chosen: bool, steps: &setup::ManualSteps, ctx: &mut Ctx<'_>) -> 
     Ok(())
 }
 
-fn doctor_args(quick: bool) -> DoctorArgs {
+/// The guided run's doctor: every check, billed calls included, in text.
+fn doctor_args() -> DoctorArgs {
     DoctorArgs {
         url: None,
         key: None,
         model: None,
-        quick,
+        quick: false,
         json: false,
         timeout: 20.0,
     }

@@ -192,10 +192,10 @@ pub fn multi_select(
         .interact()?)
 }
 
-/// Whether progress is drawn: not where it would be noise (stderr not a terminal,
-/// `NO_COLOR` as doctor decides, `TERM=dumb`).
+/// Whether progress is drawn (for doctor and the guided run alike): not where it would
+/// be noise (stderr not a terminal, `NO_COLOR`, `CLICOLOR=0`, `TERM=dumb`).
 pub fn shows_progress(env: &Env) -> bool {
-    env.stderr_tty && Look::from_env(env) == Look::Colour && env.var("NO_COLOR").is_none()
+    env.stderr_tty && Look::from_env(env) == Look::Colour
 }
 
 /// A spinner on stderr for a step that waits (the network), or `None` where
