@@ -169,9 +169,7 @@ impl Shell {
             (Self::Nu, Value::FromVar(v)) => format!("$env.{name} = $env.{v}?"),
             (Self::Nu, Value::Unset) => format!("hide-env -i {name}"),
             // A .env file can't reference the shell, so the key's current value is written.
-            (Self::Dotenv, Value::Literal(s)) => format!("{name}={}", self.quote(s)),
-            (Self::Dotenv, Value::FromVar(v)) => format!("{name}={}", self.quote(&resolve(v)?)),
-            (Self::Dotenv, Value::Unset) => return None,
+            (Self::Dotenv, _) => format!("{name}={}", self.quote(&current(value, resolve)?)),
             (Self::Json, _) => return None,
         })
     }
@@ -190,12 +188,7 @@ impl Shell {
         if self == Self::Dotenv {
             for (name, value) in vars {
                 let name = name.as_ref();
-                let v = match value {
-                    Value::Literal(s) => Some(s.clone()),
-                    Value::FromVar(var) => resolve(var),
-                    Value::Unset => None,
-                };
-                if let Some(Err(why)) = v.as_deref().map(dotenv::quote) {
+                if let Some(Err(why)) = current(value, resolve).as_deref().map(dotenv::quote) {
                     return Err(UserError::new(format!(
                         "can't write {name} as a .env line: its value {why}"
                     ))
@@ -207,12 +200,7 @@ impl Shell {
         if self == Self::Json {
             let mut map = serde_json::Map::new();
             for (name, value) in vars {
-                let v = match value {
-                    Value::Literal(s) => Some(s.clone()),
-                    Value::FromVar(var) => resolve(var),
-                    Value::Unset => None,
-                };
-                if let Some(v) = v {
+                if let Some(v) = current(value, resolve) {
                     map.insert(name.as_ref().to_string(), serde_json::Value::String(v));
                 }
             }
@@ -394,6 +382,16 @@ pub fn remove_blocks(text: &str, original: Option<&str>) -> String {
         }
     }
     out
+}
+
+/// A variable's value for formats that can't reference another variable (dotenv,
+/// JSON): the literal, or the referenced variable's current value; `None` for unset.
+fn current(value: &Value, resolve: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    match value {
+        Value::Literal(s) => Some(s.clone()),
+        Value::FromVar(var) => resolve(var),
+        Value::Unset => None,
+    }
 }
 
 #[cfg(test)]
