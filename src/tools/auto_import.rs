@@ -499,8 +499,7 @@ pub fn remove(f: &Flavor, env: &Env, opts: &SetupOptions, cur: &Current) -> Resu
         // The user's own setting from before setup comes back; without one, the key goes.
         let label = setting_label(f, env, &path);
         let prior = cur
-            .prior(&label)
-            .and_then(|v| serde_json::from_str::<Value>(v).ok())
+            .prior_json(&label)
             .filter(|v| v.as_str().is_none_or(|s| resolve(s, env) != import));
         let after = match prior {
             Some(v) => jsonc::set(text, &[f.setting], &v),

@@ -408,13 +408,13 @@ impl Tool for ClaudeCode {
             // The user's own values from before setup go back; byok's go.
             let file = env.tilde(&p.settings);
             for k in OWNED_ENV {
-                text = match prior_json(cur, &format!("{file} env.{k}")) {
+                text = match cur.prior_json(&format!("{file} env.{k}")) {
                     Some(v) => edit(env, &p.settings, jsonc::set(&text, &["env", k], &v))?,
                     None => edit(env, &p.settings, jsonc::remove(&text, &["env", k], true))?,
                 };
             }
             if edit_get(env, &p.settings, &text, &[HELPER])?.is_some_and(|v| is_byok_helper(&v)) {
-                text = match prior_json(cur, &format!("{file} {HELPER}")) {
+                text = match cur.prior_json(&format!("{file} {HELPER}")) {
                     Some(v) => edit(env, &p.settings, jsonc::set(&text, &[HELPER], &v))?,
                     None => edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?,
                 };
@@ -682,11 +682,6 @@ impl Tool for ClaudeCode {
         }
         out
     }
-}
-
-/// The user's value recorded under `label` at setup, as JSON.
-fn prior_json(cur: &Current, label: &str) -> Option<Value> {
-    cur.prior(label).and_then(|t| serde_json::from_str(t).ok())
 }
 
 /// `jsonc::get` with the file named on a parse error.

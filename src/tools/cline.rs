@@ -397,8 +397,7 @@ fn fingerprint(v: Option<&Value>) -> Option<String> {
 
 /// The user's value of a top-level key from before setup, recorded under its label.
 fn prior(env: &Env, cur: &Current, path: &Path, key: &str) -> Option<Value> {
-    cur.prior(&format!("{} {key}", env.tilde(path)))
-        .and_then(|t| serde_json::from_str(t).ok())
+    cur.prior_json(&format!("{} {key}", env.tilde(path)))
 }
 
 /// Writes back the user's earlier value of a top-level key, or removes the key.

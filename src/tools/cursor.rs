@@ -466,11 +466,8 @@ impl Tool for Cursor {
             text: before.to_string(),
         };
         let [url_label, toggle_label] = labels(env);
-        let prior_of = |label: &str| -> Option<Value> {
-            cur.prior(label).and_then(|v| serde_json::from_str(v).ok())
-        };
-        let url_prior = prior_of(&url_label);
-        let toggle_prior = prior_of(&toggle_label);
+        let url_prior = cur.prior_json(&url_label);
+        let toggle_prior = cur.prior_json(&toggle_label);
         // With a record that lists created files, a field without a kept value was
         // missing before setup; an older record cannot tell, so the override goes off.
         let knows_absent = cur.created.is_some();

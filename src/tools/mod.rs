@@ -206,6 +206,11 @@ impl Current {
         self.prior.get(label).map(String::as_str)
     }
 
+    /// A prior recorded as JSON text (the JSON and JSONC tools' form), parsed.
+    pub fn prior_json(&self, label: &str) -> Option<serde_json::Value> {
+        self.prior(label).and_then(|t| serde_json::from_str(t).ok())
+    }
+
     /// Whether `value` is what byok last wrote at `label` (so it is still byok's).
     pub fn byoks(&self, label: &str, value: &str) -> bool {
         self.written
