@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cli/claude_template.rs"]
+mod claude_template;
 #[path = "cli/continue_yaml.rs"]
 mod continue_yaml;
 #[path = "cli/detect.rs"]
@@ -41,3 +43,13 @@ mod setup_more;
 mod setup_ux;
 #[path = "cli/templates.rs"]
 mod templates;
+#[path = "cli/tools_env_only.rs"]
+mod tools_env_only;
+#[path = "cli/tools_manual_goose.rs"]
+mod tools_manual_goose;
+#[path = "cli/tools_pi_aider.rs"]
+mod tools_pi_aider;
+#[path = "cli/tools_qwen_droid.rs"]
+mod tools_qwen_droid;
+#[path = "cli/tools_vscode_hosts.rs"]
+mod tools_vscode_hosts;
