@@ -85,6 +85,11 @@ pub enum Command {
     /// List, show, select or remove gateway profiles
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Move every tool byok set up (and new shells) to another profile, in one step
+    Use(UseArgs),
+    /// Set, show, test or rotate a profile's key and where it lives
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Print shell exports for the active profile, or install them in your shell's start-up file
     Env(EnvArgs),
     /// Show which tools are installed, where their config lives and whether they use the gateway
@@ -115,12 +120,9 @@ pub struct InitArgs {
     /// Gateway URL, e.g. https://gw.example.com (a trailing /v1 is fine)
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// The gateway API key (stored in byok's config, mode 0600)
-    #[arg(long, value_name = "KEY", conflicts_with = "key_env")]
-    pub key: Option<String>,
-    /// Name of an environment variable that holds the key (nothing secret is stored)
-    #[arg(long, value_name = "VAR")]
-    pub key_env: Option<String>,
+    /// Where the key comes from
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// Default OpenAI-format chat model
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
@@ -151,6 +153,71 @@ pub struct InitArgs {
     /// Call GET /v1/models once to confirm the URL and key
     #[arg(long)]
     pub check: bool,
+}
+
+/// How a command that changes many tools' files at once asks first.
+#[derive(Debug, Args, Default, Clone)]
+pub struct StepArgs {
+    /// Show the diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show the diff before asking
+    #[arg(long)]
+    pub diff: bool,
+    /// Don't ask (needed without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Overwrite values changed by hand since byok wrote them
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `byok use`
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The profile to move every tool to; without it, show which profile each tool uses
+    #[arg(value_name = "PROFILE")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `byok key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Change the key or where it lives (config file, env var, OS credential store, command)
+    Set(KeyArgs),
+    /// Show the key, masked, and where it lives
+    Show,
+    /// Read the key and check that the gateway accepts it (GET /v1/models)
+    Test,
+    /// A new key for the profile: tools holding a copy are rewritten in one all-or-nothing step
+    Rotate {
+        #[command(flatten)]
+        keys: KeyArgs,
+        #[command(flatten)]
+        step: StepArgs,
+        /// Don't check the new key at the gateway afterwards
+        #[arg(long)]
+        no_check: bool,
+    },
+}
+
+/// The key and where it lives (`byok init`, `byok key set`, `byok key rotate`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct KeyArgs {
+    /// The gateway API key (stored in byok's config, mode 0600, or with --key-store keychain in the OS credential store)
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["key_env", "key_command"])]
+    pub key: Option<String>,
+    /// Name of an environment variable that holds the key (nothing secret is stored)
+    #[arg(long, value_name = "VAR", conflicts_with = "key_command")]
+    pub key_env: Option<String>,
+    /// A command that prints the key, e.g. 'op read op://Private/gateway/credential' (run without a shell when the key is needed)
+    #[arg(long, value_name = "COMMAND")]
+    pub key_command: Option<String>,
+    /// Where the key lives: byok's config file, an env var, the OS credential store, or a command
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub key_store: Option<crate::keystore::Store>,
 }
 
 /// `byok profile …`

@@ -29,7 +29,7 @@ impl From<ExitStatus> for ExitCode {
 }
 
 /// An error with a next step for the user.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UserError {
     /// What went wrong, lowercase, naming the file or key.
     pub message: String,

@@ -323,15 +323,36 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// An exclusive lock on byok's state dir, held until dropped.
+/// An exclusive lock on byok's state dir, held until dropped. Re-entrant within the
+/// process: a step that holds it (`byok key rotate`) can save the profile, which takes
+/// it too (an flock taken twice by one process would wait for itself).
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    _file: Option<File>,
+}
+
+/// How many [`Lock`]s this process holds.
+static LOCK_DEPTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        LOCK_DEPTH.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Lock {
     /// Takes the lock, waiting for another byok process to finish.
     pub fn acquire(env: &Env) -> Result<Self> {
+        use std::sync::atomic::Ordering;
+        if LOCK_DEPTH.fetch_add(1, Ordering::SeqCst) > 0 {
+            return Ok(Self { _file: None });
+        }
+        Self::take(env).inspect_err(|_| {
+            LOCK_DEPTH.fetch_sub(1, Ordering::SeqCst);
+        })
+    }
+
+    fn take(env: &Env) -> Result<Self> {
         create_dir_all(&env.state_dir)?;
         let path = env.state_dir.join("lock");
         let file = OpenOptions::new()
@@ -342,7 +363,7 @@ impl Lock {
             .with_context(|| format!("could not open lock file {}", path.display()))?;
         file.lock()
             .with_context(|| format!("could not lock {}", path.display()))?;
-        Ok(Self { _file: file })
+        Ok(Self { _file: Some(file) })
     }
 }
 

@@ -16,6 +16,7 @@ pub mod env;
 pub mod error;
 pub mod fs;
 pub mod gateway;
+pub mod keystore;
 pub mod plan;
 pub mod profile;
 pub mod secret;

@@ -234,6 +234,78 @@ pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Ap
     Ok(done)
 }
 
+/// The writes of one all-or-nothing step (`byok use`, `byok key rotate`), newest last,
+/// so a failure can put every file back as it was before the step.
+#[derive(Debug, Default)]
+pub struct Undo {
+    writes: Vec<(String, Option<String>)>,
+}
+
+/// Names a number of writes after which [`apply_step`] fails, to test the roll-back.
+pub const BYOK_TEST_FAIL_AFTER: &str = "BYOK_TEST_FAIL_AFTER";
+
+/// Like [`apply`], but every write is remembered in `undo`, and nothing is left half
+/// done: on an error, the caller rolls back with [`Undo::roll_back`].
+pub fn apply_step(
+    env: &Env,
+    plan: &Plan,
+    tool: &str,
+    profile: &str,
+    undo: &mut Undo,
+) -> Result<Vec<Applied>> {
+    let store = BackupStore::new(env);
+    let fail_after: Option<usize> = env.var(BYOK_TEST_FAIL_AFTER).and_then(|v| v.parse().ok());
+    let mut done = Vec::new();
+    for change in plan.effective() {
+        if fail_after.is_some_and(|n| undo.writes.len() >= n) {
+            return Err(UserError::new(format!(
+                "{}: injected failure ({BYOK_TEST_FAIL_AFTER})",
+                change.label(env)
+            ))
+            .into());
+        }
+        let a = apply_one(env, &store, change, tool, profile)?;
+        undo.writes.push((a.backup_id.clone(), a.write_id.clone()));
+        done.push(a);
+    }
+    Ok(done)
+}
+
+impl Undo {
+    /// Whether the step wrote anything.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    /// Puts back every file the step wrote, newest write first; returns the files that
+    /// could not be put back (with why), which the caller must name.
+    pub fn roll_back(self, env: &Env) -> Vec<String> {
+        let store = BackupStore::new(env);
+        let mut failed = Vec::new();
+        for (backup_id, write_id) in self.writes.into_iter().rev() {
+            let entry = match store.load() {
+                Ok(m) => m.entries.into_iter().find(|e| e.id == backup_id),
+                Err(e) => {
+                    failed.push(format!("backup {backup_id}: {e:#}"));
+                    continue;
+                }
+            };
+            let Some(entry) = entry else {
+                failed.push(format!("backup {backup_id}: no longer in the manifest"));
+                continue;
+            };
+            let done = match &write_id {
+                Some(id) => store.step_back(&entry, id),
+                None => store.restore(&entry),
+            };
+            if let Err(e) = done {
+                failed.push(format!("{}: {e:#}", env.tilde(&entry.path)));
+            }
+        }
+        failed
+    }
+}
+
 fn apply_one(
     env: &Env,
     store: &BackupStore,

@@ -14,6 +14,7 @@ use crate::base_url::{self, BaseUrl};
 use crate::env::{self, Env};
 use crate::error::UserError;
 use crate::fs;
+use crate::keystore::Fetched;
 use crate::secret::ApiKey;
 
 /// How Anthropic-style clients send the key.
@@ -64,6 +65,12 @@ pub struct Profile {
     /// Name of an environment variable that holds the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_env: Option<String>,
+    /// A command that prints the key (`op read op://…`), run without a shell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_command: Option<String>,
+    /// The key is in the OS credential store, under service `byok` and the profile's name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub api_key_keychain: bool,
     /// Default OpenAI-format chat model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
@@ -107,6 +114,18 @@ pub enum KeySource {
         /// Its value in byok's environment, if set.
         value: Option<ApiKey>,
     },
+    /// In the OS credential store or printed by a command; read on first use.
+    Fetched(Fetched),
+}
+
+impl KeySource {
+    /// The environment variable a tool can be pointed at, when the key lives in one.
+    pub fn env_var(&self) -> Option<&str> {
+        match self {
+            Self::Env { var, .. } => Some(var),
+            _ => None,
+        }
+    }
 }
 
 /// A resolved profile: everything a command needs to talk to or configure for the gateway.
@@ -138,6 +157,7 @@ impl Gateway {
         match &self.key {
             KeySource::Literal(k) => Some(k),
             KeySource::Env { value, .. } => value.as_ref(),
+            KeySource::Fetched(f) => f.get().ok(),
         }
     }
 
@@ -154,6 +174,10 @@ impl Gateway {
             ))
             .into(),
             KeySource::Literal(_) => UserError::new("no API key").into(),
+            KeySource::Fetched(f) => match f.get() {
+                Err(e) => e.clone().into(),
+                Ok(_) => UserError::new("no API key").into(),
+            },
         })
     }
 
@@ -379,20 +403,28 @@ const HEADER: &str = "# byok gateway profiles, managed by byok (`byok init`, `by
 
 fn profile_table(p: &Profile) -> toml_edit::Table {
     let mut t = toml_edit::Table::new();
-    let mut put = |k: &str, v: Option<&str>| {
+    let put = |t: &mut toml_edit::Table, k: &str, v: Option<&str>| {
         if let Some(v) = v {
             t.insert(k, toml_edit::value(v));
         }
     };
-    put("base_url", Some(&p.base_url));
-    put("api_key", p.api_key.as_deref());
-    put("api_key_env", p.api_key_env.as_deref());
-    put("model", p.model.as_deref());
-    put("anthropic_model", p.anthropic_model.as_deref());
-    put("small_model", p.small_model.as_deref());
-    put("anthropic_auth", Some(p.anthropic_auth.as_str()));
-    put("openai_base_url", p.openai_base_url.as_deref());
-    put("anthropic_base_url", p.anthropic_base_url.as_deref());
+    put(&mut t, "base_url", Some(&p.base_url));
+    put(&mut t, "api_key", p.api_key.as_deref());
+    put(&mut t, "api_key_env", p.api_key_env.as_deref());
+    put(&mut t, "api_key_command", p.api_key_command.as_deref());
+    if p.api_key_keychain {
+        t.insert("api_key_keychain", toml_edit::value(true));
+    }
+    put(&mut t, "model", p.model.as_deref());
+    put(&mut t, "anthropic_model", p.anthropic_model.as_deref());
+    put(&mut t, "small_model", p.small_model.as_deref());
+    put(&mut t, "anthropic_auth", Some(p.anthropic_auth.as_str()));
+    put(&mut t, "openai_base_url", p.openai_base_url.as_deref());
+    put(
+        &mut t,
+        "anthropic_base_url",
+        p.anthropic_base_url.as_deref(),
+    );
     t
 }
 
@@ -541,6 +573,10 @@ fn resolve_with(
     let key = match var(env::BYOK_API_KEY) {
         Some(k) => KeySource::Literal(ApiKey::clean(k)?.key),
         None => match (&p.api_key, &p.api_key_env) {
+            _ if p.api_key_keychain => KeySource::Fetched(Fetched::keychain(env, &name)),
+            (None, None) if p.api_key_command.is_some() => KeySource::Fetched(Fetched::command(
+                p.api_key_command.as_deref().unwrap_or_default(),
+            )),
             (Some(k), _) => KeySource::Literal(ApiKey::new(k.clone())),
             (None, Some(var)) => KeySource::Env {
                 // A hand-edited name is printed into shell code by `byok env`: check it.
@@ -558,7 +594,7 @@ fn resolve_with(
             },
             (None, None) => {
                 return Err(UserError::new(format!(
-                    "profile `{name}` has neither api_key nor api_key_env"
+                    "profile `{name}` has no key: none of api_key, api_key_env, api_key_command, api_key_keychain"
                 ))
                 .hint(format!(
                     "run `byok init --name {name}` again with --key or --key-env"

@@ -21,6 +21,8 @@ mod guide;
 mod init;
 #[path = "cli/json_edits.rs"]
 mod json_edits;
+#[path = "cli/keys.rs"]
+mod keys;
 #[path = "cli/masking.rs"]
 mod masking;
 #[path = "cli/prior_values.rs"]
@@ -41,6 +43,8 @@ mod setup_editors;
 mod setup_more;
 #[path = "cli/setup_ux.rs"]
 mod setup_ux;
+#[path = "cli/switch.rs"]
+mod switch;
 #[path = "cli/templates.rs"]
 mod templates;
 #[path = "cli/tools_env_only.rs"]

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::{Ctx, doctor, env as env_cmd, init, setup};
-use crate::cli::{DemoArgs, EnvArgs, InitArgs, KeyMode, SetupArgs};
+use crate::cli::{DemoArgs, EnvArgs, InitArgs, KeyArgs, KeyMode, SetupArgs};
 use crate::env::{self, Env};
 use crate::error::ExitStatus;
 use crate::fs;
@@ -72,8 +72,10 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     )?;
     let init_args = InitArgs {
         url: Some(url.clone()),
-        key: Some(DEMO_KEY.to_string()),
-        key_env: None,
+        keys: KeyArgs {
+            key: Some(DEMO_KEY.to_string()),
+            ..KeyArgs::default()
+        },
         model: Some("gpt-4o".into()),
         anthropic_model: Some("claude-sonnet-4-5".into()),
         small_model: Some("claude-haiku-4-5".into()),

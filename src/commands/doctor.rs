@@ -261,6 +261,11 @@ fn resolve(env: &Env, flag: Option<&str>, opts: &Options) -> Result<(Gateway, Ke
                 whitespace: env.var_raw(var).is_some_and(|r| r.trim() != r),
                 missing_var: value.is_none().then(|| var.clone()),
             },
+            KeySource::Fetched(f) => KeyInfo {
+                source: f.describe(),
+                whitespace: false,
+                missing_var: None,
+            },
         }
     };
     Ok((gw, info))

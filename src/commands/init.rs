@@ -9,8 +9,9 @@ use anyhow::Result;
 
 use super::{Ctx, prompt};
 use crate::base_url::{self, BaseUrl};
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, KeyArgs};
 use crate::error::{ExitStatus, UserError};
+use crate::keystore::{self, Fetched, Store};
 use crate::profile::{self, AnthropicAuth, KeySource, Profile};
 use crate::secret::ApiKey;
 
@@ -25,8 +26,7 @@ pub fn run(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 pub fn guided(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let args = InitArgs {
         url: None,
-        key: None,
-        key_env: None,
+        keys: KeyArgs::default(),
         model: None,
         anthropic_model: None,
         small_model: None,
@@ -111,18 +111,19 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         ))?;
     }
 
-    let key = read_key(args, ctx)?;
+    let store = key_store(&args.keys)?;
+    let key = read_key(&args.keys, store, ctx)?;
+    let in_keychain = store == Store::Keychain && matches!(key, KeySource::Literal(_));
 
     let mut draft = Profile {
         base_url: url.root().to_string(),
         api_key: match &key {
-            KeySource::Literal(k) => Some(k.expose().to_string()),
-            KeySource::Env { .. } => None,
+            KeySource::Literal(k) if !in_keychain => Some(k.expose().to_string()),
+            _ => None,
         },
-        api_key_env: match &key {
-            KeySource::Env { var, .. } => Some(var.clone()),
-            KeySource::Literal(_) => None,
-        },
+        api_key_env: key.env_var().map(str::to_string),
+        api_key_command: args.keys.key_command.clone(),
+        api_key_keychain: in_keychain,
         anthropic_auth: args.anthropic_auth.unwrap_or_default(),
         openai_base_url,
         anthropic_base_url,
@@ -222,10 +223,18 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         replace: exists || args.yes,
         make_default: !args.no_default,
     };
+    let keychain = keystore::keychain(ctx.env);
+    if let (true, KeySource::Literal(k)) = (in_keychain, &key) {
+        keychain.set(&name, k.expose())?;
+    }
     let make_default = profile::save_profile(ctx.env, &name, &draft, opts)?;
     let key_text = match &key {
+        KeySource::Literal(k) if in_keychain => {
+            format!("{}, in {}", k.masked(), keychain.describe())
+        }
         KeySource::Literal(k) => k.masked(),
         KeySource::Env { var, .. } => format!("from ${var}"),
+        KeySource::Fetched(f) => format!("in {}", f.describe()),
     };
     writeln!(
         ctx.out,
@@ -260,16 +269,65 @@ fn missing(flag: &str, what: &str) -> anyhow::Error {
     .into()
 }
 
-fn read_key(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<KeySource> {
+/// The store `--key-store` names, or the one the other key flags imply; a flag that
+/// contradicts it is a usage error.
+pub(super) fn key_store(args: &KeyArgs) -> Result<Store> {
+    let implied = match (&args.key_env, &args.key_command) {
+        (Some(_), _) => Some(Store::Env),
+        (_, Some(_)) => Some(Store::Command),
+        _ => None,
+    };
+    match (args.key_store, implied) {
+        (Some(s), Some(i)) if s != i => Err(UserError::new(format!(
+            "--key-store {} does not go with {}",
+            store_name(s),
+            if i == Store::Env {
+                "--key-env"
+            } else {
+                "--key-command"
+            }
+        ))
+        .hint("give one way to find the key")
+        .into()),
+        (Some(Store::Env), None) => Err(missing_flag("--key-env VAR", "--key-store env")),
+        (Some(Store::Command), None) => {
+            Err(missing_flag("--key-command COMMAND", "--key-store command"))
+        }
+        (Some(s), _) => Ok(s),
+        (None, Some(i)) => Ok(i),
+        (None, None) => Ok(Store::File),
+    }
+}
+
+fn store_name(s: Store) -> &'static str {
+    match s {
+        Store::File => "file",
+        Store::Env => "env",
+        Store::Keychain => "keychain",
+        Store::Command => "command",
+    }
+}
+
+fn missing_flag(flag: &str, with: &str) -> anyhow::Error {
+    UserError::new(format!("{with} needs {flag}"))
+        .hint(format!("pass {flag} too"))
+        .into()
+}
+
+pub(super) fn read_key(args: &KeyArgs, store: Store, ctx: &mut Ctx<'_>) -> Result<KeySource> {
     if let Some(var) = &args.key_env {
         return key_from_env(var, ctx);
     }
+    if let Some(cmd) = &args.key_command {
+        keystore::parse_command(cmd)?;
+        return Ok(KeySource::Fetched(Fetched::command(cmd)));
+    }
     match (&args.key, ctx.interactive) {
         (Some(k), _) => literal_key(k, ctx),
-        (None, true) => ask_key(ctx),
+        (None, true) => ask_key(ctx, store),
         (None, false) => Err(missing(
-            "--key or --key-env",
-            "the API key, or the name of a variable holding it",
+            "--key, --key-env or --key-command",
+            "the API key, or where to find it",
         )),
     }
 }
@@ -278,11 +336,18 @@ fn read_key(args: &InitArgs, ctx: &mut Ctx<'_>) -> Result<KeySource> {
 /// key (a menu here turned a paste into a menu choice and aborted init); an empty
 /// answer offers the alternative, a variable that holds it. A key that is unusable
 /// (too short, a line break inside) is asked for again.
-fn ask_key(ctx: &mut Ctx<'_>) -> Result<KeySource> {
+fn ask_key(ctx: &mut Ctx<'_>, store: Store) -> Result<KeySource> {
+    let kept = if store == Store::Keychain {
+        format!("stored in {}", keystore::keychain(ctx.env).describe())
+    } else {
+        "stored in byok's config, mode 0600".to_string()
+    };
     loop {
         let raw = prompt::password(
             ctx.env,
-            "API key (hidden; stored in byok's config, mode 0600; Enter alone to read it from an environment variable instead)",
+            &format!(
+                "API key (hidden; {kept}; Enter alone to read it from an environment variable instead)"
+            ),
         )?;
         if raw.trim().is_empty() {
             let var = prompt::input_checked(

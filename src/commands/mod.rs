@@ -15,10 +15,13 @@ mod doctor;
 mod env;
 mod guide;
 mod init;
+mod key;
 mod profile;
 mod prompt;
 mod restore;
 mod setup;
+mod step;
+mod switch;
 mod templates;
 
 /// What every command works with: the context, the output streams, whether it may prompt.
@@ -96,5 +99,7 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Doctor(args) => doctor::run(&args, ctx),
         Command::Demo(args) => demo::run(&args, ctx),
         Command::Templates(cmd) => templates::run(&cmd, ctx),
+        Command::Use(args) => switch::run(&args, ctx),
+        Command::Key(cmd) => key::run(&cmd, ctx),
     }
 }

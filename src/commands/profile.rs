@@ -76,6 +76,7 @@ fn show(cfg: &profile::ConfigFile, flag: Option<&str>, ctx: &mut Ctx<'_>) -> Res
             value: Some(k),
         } => format!("${var} (now {})", k.masked()),
         KeySource::Env { var, value: None } => format!("${var} (not set in this shell)"),
+        KeySource::Fetched(f) => format!("in {} (read when needed)", f.describe()),
     };
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let profile_row = match (is_stored, flag, env.var(env::BYOK_PROFILE)) {

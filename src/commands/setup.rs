@@ -24,13 +24,19 @@ use crate::tools::{self, SetupOptions, Tool};
 
 /// What to do with a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     DryRun,
     Ask { diff: bool },
     Apply,
 }
 
-fn mode(ctx: &Ctx<'_>, dry_run: bool, yes: bool, diff: bool, verb: &str) -> Result<Mode> {
+pub(super) fn mode(
+    ctx: &Ctx<'_>,
+    dry_run: bool,
+    yes: bool,
+    diff: bool,
+    verb: &str,
+) -> Result<Mode> {
     if dry_run {
         return Ok(Mode::DryRun);
     }
@@ -202,14 +208,17 @@ fn choose(all: bool, ids: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<&'static d
 
 /// A tool's setup plan with what it needs to be applied: the files as read, and the
 /// user's values it replaces (already named in the plan's notes).
-struct Prepared {
-    cur: tools::Current,
-    plan: Plan,
-    replaced: Vec<engine::Replaced>,
+pub(super) struct Prepared {
+    /// The tool's files as read.
+    pub cur: tools::Current,
+    /// What setup would write.
+    pub plan: Plan,
+    /// The user's values the plan takes over.
+    pub replaced: Vec<engine::Replaced>,
 }
 
 /// Reads a tool's files and plans its setup; nothing is written.
-fn prepare(
+pub(super) fn prepare(
     env: &crate::env::Env,
     tool: &dyn Tool,
     gw: &Gateway,
@@ -537,6 +546,21 @@ fn apply(
     replaced: &[engine::Replaced],
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
+    let applied = plan::apply(ctx.env, plan, tool.id().as_str(), &gw.name)?;
+    finish(tool, gw, opts, (cur, plan), replaced, &applied, ctx)
+}
+
+/// After a tool's plan was written: says what was written and how to undo it, records
+/// what byok owns now, and prints the notes and what still keeps the tool off the gateway.
+pub(super) fn finish(
+    tool: &dyn Tool,
+    gw: &Gateway,
+    opts: &SetupOptions,
+    (cur, plan): (&tools::Current, &Plan),
+    replaced: &[engine::Replaced],
+    applied: &[plan::Applied],
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
     let env = ctx.env;
     let verbs: Vec<&str> = plan.effective().map(verb).collect();
     let files = || plan.effective().filter(|c| c.target == plan::Target::File);
@@ -550,7 +574,6 @@ fn apply(
             b.trim().is_empty().then(|| (c.path.clone(), b.clone()))
         })
         .collect();
-    let applied = plan::apply(env, plan, tool.id().as_str(), &gw.name)?;
     for (a, v) in applied.iter().zip(verbs) {
         if v == "create" {
             // There was no original to keep: say what takes the new file away again.

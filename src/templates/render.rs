@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::keystore::Fetched;
 use crate::profile::{Gateway, KeySource};
 
 /// Placeholders filled from the profile and options.
@@ -165,6 +166,8 @@ pub fn check_path(p: &str, roots: &[&str]) -> Result<(), String> {
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     values: BTreeMap<String, Option<String>>,
+    /// A key read only if a value needs it (a password manager may prompt).
+    lazy_key: Option<Fetched>,
 }
 
 /// A value could not be rendered because a placeholder has no value.
@@ -179,12 +182,11 @@ impl Vars {
         v.set("openai_base", Some(gw.openai_base.clone()));
         v.set("root", Some(gw.base.to_string()));
         v.set("anthropic_base", Some(gw.anthropic_base.clone()));
-        v.set("key", gw.api_key().map(|k| k.expose().to_string()));
-        let key_env = match &gw.key {
-            KeySource::Env { var, .. } => Some(var.clone()),
-            KeySource::Literal(_) => None,
-        };
-        v.set("key_env", key_env);
+        match &gw.key {
+            KeySource::Fetched(f) => v.lazy_key = Some(f.clone()),
+            _ => v.set("key", gw.api_key().map(|k| k.expose().to_string())),
+        }
+        v.set("key_env", gw.key.env_var().map(str::to_string));
         v.set("model", gw.model.clone());
         v.set("anthropic_model", gw.anthropic_model.clone());
         v.set("small_model", gw.small_model.clone());
@@ -195,6 +197,9 @@ impl Vars {
     /// Adds `other`'s placeholders (replacing any of the same name).
     pub fn extend(&mut self, other: Self) {
         self.values.extend(other.values);
+        if other.lazy_key.is_some() {
+            self.lazy_key = other.lazy_key;
+        }
     }
 
     /// Sets a placeholder.
@@ -204,7 +209,15 @@ impl Vars {
 
     /// A placeholder's value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).and_then(Option::as_deref)
+        match self.values.get(name) {
+            Some(v) => v.as_deref(),
+            None if name == "key" => self
+                .lazy_key
+                .as_ref()
+                .and_then(|f| f.get().ok())
+                .map(crate::secret::ApiKey::expose),
+            None => None,
+        }
     }
 
     /// Fills a string.

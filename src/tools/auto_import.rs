@@ -109,6 +109,7 @@ pub fn key_for_steps(gw: &Gateway, opts: &SetupOptions) -> String {
             k.masked()
         ),
         (None, KeySource::Env { var, .. }) => format!("the value of ${var}"),
+        (None, KeySource::Fetched(f)) => format!("the key in {}", f.describe()),
         (None, KeySource::Literal(_)) => "your gateway key".to_string(),
     }
 }

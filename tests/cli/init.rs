@@ -62,7 +62,8 @@ fn init_without_a_terminal_names_the_missing_flag() {
         .run(&["init", "--url", "https://gw", "--model", "m"])
         .code(2);
     assert!(
-        out.stderr.contains("--key or --key-env is required"),
+        out.stderr
+            .contains("--key, --key-env or --key-command is required"),
         "{out}"
     );
     let out = t
