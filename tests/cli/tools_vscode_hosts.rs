@@ -185,3 +185,107 @@ fn a_template_rejects_vscode_user_without_hosts() {
         "{out}"
     );
 }
+
+/// GitHub Copilot Chat's template, loaded as a user template so this runs before it is
+/// registered as a built-in (it needs list entries in the engine: `entry = "name"` on
+/// the file's top-level array).
+const COPILOT: &str = include_str!("../../templates/copilot-chat.toml");
+
+/// The user's own `chatLanguageModels.json`: another vendor's group and a comment.
+fn copilot_fixture() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/copilot-chat/other-vendor/chatLanguageModels.json"
+    ))
+    .unwrap()
+}
+
+/// byok's group as the engine appends it (profile `default`: model gpt-4o, no
+/// Anthropic model), indented as an element of the top-level array.
+fn byok_group() -> String {
+    format!(
+        "  {{\n    \"name\": \"byok\",\n    \"vendor\": \"customendpoint\",\n    \"apiKey\": \"{KEY}\",\n    \"apiType\": \"chat-completions\",\n    \"models\": [\n      {{\n        \"id\": \"gpt-4o\",\n        \"name\": \"gpt-4o (byok)\",\n        \"url\": \"https://gw.example.com/v1/chat/completions\",\n        \"apiType\": \"chat-completions\",\n        \"toolCalling\": true,\n        \"vision\": false,\n        \"maxInputTokens\": 128000,\n        \"maxOutputTokens\": 16384\n      }}\n    ]\n  }}\n"
+    )
+}
+
+#[test]
+#[ignore = "needs list entries (h1)"]
+fn copilot_chat_models_in_each_host_and_profile_on_every_layout() {
+    for &(os, data) in LAYOUTS {
+        let mut t = TestEnv::new();
+        t.set("BYOK_OS", os);
+        t.init(URL);
+        let templates = match os {
+            "windows" => "AppData/Roaming/byok/templates",
+            _ => ".config/byok/templates",
+        };
+        t.write(&format!("{templates}/copilot-chat.toml"), COPILOT);
+        // VS Code and Cursor have Copilot Chat, Cursor with a profile; VSCodium has a
+        // file of the user's but not the extension.
+        t.write(
+            ".vscode/extensions/github.copilot-chat-0.47.0/package.json",
+            "{}",
+        );
+        t.write(
+            ".cursor/extensions/github.copilot-chat-0.47.1/package.json",
+            "{}",
+        );
+        let code = format!("{data}/Code/User/chatLanguageModels.json");
+        let cursor = format!("{data}/Cursor/User/chatLanguageModels.json");
+        let work = format!("{data}/Cursor/User/profiles/3c9d/chatLanguageModels.json");
+        let codium = format!("{data}/VSCodium/User/chatLanguageModels.json");
+        let original = copilot_fixture();
+        t.write(&code, &original);
+        t.write(&codium, &original);
+        t.write(
+            &format!("{data}/Cursor/User/globalStorage/storage.json"),
+            "{\"userDataProfiles\": [{\"location\": \"3c9d\", \"name\": \"Work\"}]}\n",
+        );
+        t.write(
+            &format!("{data}/Cursor/User/profiles/3c9d/settings.json"),
+            "{}\n",
+        );
+
+        let out = no_key(t.run(&["setup", "copilot-chat", "--yes"]).success());
+        assert!(
+            out.stdout.contains("Copilot Chat can't read a key from an environment variable or a command, so byok wrote the key itself into each chatLanguageModels.json (mode 0600)"),
+            "{os}: {out}"
+        );
+        let mut after = original
+            .trim_end()
+            .trim_end_matches(']')
+            .trim_end()
+            .to_string();
+        after.push_str(",\n");
+        after.push_str(&byok_group());
+        after.push_str("]\n");
+        assert_eq!(t.read(&code), after, "{os}");
+        let created = format!("[\n{}]\n", byok_group());
+        assert_eq!(t.read(&cursor), created, "{os}");
+        assert_eq!(t.read(&work), created, "{os}");
+        for f in [&code, &cursor, &work] {
+            assert_eq!(t.mode(f), 0o600, "{os} {f}");
+        }
+        assert_eq!(t.read(&codium), original, "{os}");
+        assert_eq!(
+            t.run(&["setup", "copilot-chat", "--yes"]).success().stdout,
+            "GitHub Copilot Chat\n  up to date\n",
+            "{os}"
+        );
+        t.write(
+            &work,
+            created.replace("https://gw.example.com/v1/", "https://mine/v1/"),
+        );
+        let det = t.run(&["detect"]).success();
+        assert!(
+            det.stdout
+                .contains("changed by hand: Cursor (profile Work) chatLanguageModels.json"),
+            "{os}: {det}"
+        );
+        t.write(&work, &created);
+        no_key(t.run(&["remove", "copilot-chat", "--yes"]).success());
+        assert_eq!(t.read(&code), original, "{os}");
+        assert!(!t.exists(&cursor) && !t.exists(&work), "{os}");
+        assert_eq!(t.read(&codium), original, "{os}");
+    }
+}
