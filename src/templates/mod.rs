@@ -160,7 +160,23 @@ pub struct FileSpec {
     /// Which candidate is created when none exists (default: the first). A tool may read
     /// a legacy name only when it exists and create its current one otherwise.
     pub create: Option<String>,
+    /// The file exists once per VS Code-family host (and profile) where an extension is
+    /// installed; its paths start with `{vscode_user}` (see `tools::generic::hosts`).
+    pub hosts: Option<HostFilter>,
 }
+
+/// Which VS Code-family hosts a per-host file is written in.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HostFilter {
+    /// The extension (`publisher.name`) that must be installed in the host.
+    pub extension: String,
+    /// Only this version of it or later counts.
+    pub min_version: Option<String>,
+}
+
+/// The path root of a per-host file: a host's `User` dir, or one of its profiles' dirs.
+pub const VSCODE_USER: &str = "vscode_user";
 
 /// How a file is named in drift labels.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -366,7 +382,10 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
     }
     let roots: Vec<&str> = t.roots.keys().map(String::as_str).collect();
     for (name, root) in &t.roots {
-        if render::BUILTIN_ROOTS.contains(&name.as_str()) || render::is_placeholder(name) {
+        if render::BUILTIN_ROOTS.contains(&name.as_str())
+            || render::is_placeholder(name)
+            || name == VSCODE_USER
+        {
             return Err((
                 Some(format!("[roots.{name}]")),
                 format!("root `{name}` has the name of a built-in placeholder; pick another"),
@@ -399,8 +418,13 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
             ));
         }
         ids.push(&f.id);
+        check_hosts(f)?;
+        let mut file_roots = roots.clone();
+        if f.hosts.is_some() {
+            file_roots.push(VSCODE_USER);
+        }
         for p in f.path.all() {
-            render::check_path(p, &roots).map_err(|m| (Some(p.to_string()), m))?;
+            render::check_path(p, &file_roots).map_err(|m| (Some(p.to_string()), m))?;
         }
         if let Some(c) = f.create.as_deref().filter(|c| !f.path.all().contains(c)) {
             return Err((
@@ -520,6 +544,47 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
     }
     for text in t.notes.iter().chain(&t.manual) {
         render::check_text(text, &roots).map_err(|m| (Some(text.clone()), m))?;
+    }
+    Ok(())
+}
+
+/// A per-host file's rules: every path starts with `{vscode_user}`, and only such a file
+/// uses it (a template root can't take the name).
+fn check_hosts(f: &FileSpec) -> Result<(), (Option<String>, String)> {
+    let root = format!("{{{VSCODE_USER}}}");
+    for p in f.path.all() {
+        match (&f.hosts, p.starts_with(&root)) {
+            (Some(_), false) => {
+                return Err((
+                    Some(p.to_string()),
+                    format!(
+                        "file `{}` has `hosts`, so its path must start with {root} (each host's or profile's user dir)",
+                        f.id
+                    ),
+                ));
+            }
+            (None, true) => {
+                return Err((
+                    Some(p.to_string()),
+                    format!(
+                        "file `{}`: {root} needs `hosts = {{ extension = \"publisher.name\" }}` (which hosts the file is written in)",
+                        f.id
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(h) = &f.hosts
+        && (h.extension.split('.').count() != 2 || h.extension.contains(char::is_whitespace))
+    {
+        return Err((
+            Some(h.extension.clone()),
+            format!(
+                "file `{}`: `hosts.extension` must be an extension id `publisher.name`",
+                f.id
+            ),
+        ));
     }
     Ok(())
 }

@@ -32,6 +32,8 @@ use crate::templates::{
     Api, Class, FileSpec, Format, KeyModeName, LabelStyle, Loaded, Template, ValueSpec, key_path,
 };
 
+pub mod hosts;
+
 /// What a template can't say, as code, named by the template's `hook = "…"`. Each
 /// method has a no-op default, so a hook implements only what its tool needs; the
 /// engine calls them around its own generic work.
@@ -107,6 +109,18 @@ impl TemplateTool {
 
     fn t(&self) -> &Template {
         &self.loaded.template
+    }
+
+    /// The template's files as concrete specs: a per-host file once per host and
+    /// profile the scope covers (see [`hosts`]).
+    fn files(
+        &self,
+        env: &Env,
+        roots: &Vars,
+        cur: &Current,
+        scope: hosts::Scope<'_>,
+    ) -> Vec<FileSpec> {
+        hosts::expand(env, roots, &self.t().files, cur, scope)
     }
 
     /// The directory placeholders: built-in roots, then the template's own.
@@ -374,7 +388,7 @@ impl Tool for TemplateTool {
     fn inputs(&self, env: &Env) -> Inputs {
         let roots = self.roots(env);
         let mut files = Vec::new();
-        for f in &self.t().files {
+        for f in self.t().files.iter().filter(|f| f.hosts.is_none()) {
             if let Some(p) = f.env.as_deref().and_then(|var| env.path_var(var)) {
                 files.push(p);
             }
@@ -401,18 +415,22 @@ impl Tool for TemplateTool {
             binaries: self.binaries.clone(),
             ..Inputs::default()
         };
+        hosts::inputs(env, &roots, &self.t().files, &mut inputs);
         if let Some(h) = self.hook {
             h.inputs(env, &mut inputs);
         }
         inputs
     }
 
+    fn more_inputs(&self, env: &Env, cur: &Current) -> Inputs {
+        hosts::more_inputs(env, &self.roots(env), &self.t().files, cur)
+    }
+
     fn detect(&self, env: &Env, cur: &Current) -> Detection {
         let roots = self.roots(env);
         let mut det = Detection {
             config_files: self
-                .t()
-                .files
+                .files(env, &roots, cur, hosts::Scope::All)
                 .iter()
                 .filter_map(|f| self.path_of(env, &roots, f, Some(cur)))
                 .collect(),
@@ -453,7 +471,8 @@ impl Tool for TemplateTool {
         let form = Self::key_form(opts, gw);
         let mut plan = Plan::default();
         let mut missing: BTreeSet<String> = BTreeSet::new();
-        for f in &self.t().files {
+        let scope = hosts::Scope::Setup(opts.host.as_deref());
+        for f in &self.files(env, &vars, cur, scope) {
             let Some(path) = self.path_of(env, &vars, f, Some(cur)) else {
                 continue;
             };
@@ -578,10 +597,11 @@ impl Tool for TemplateTool {
         Ok(plan)
     }
 
-    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let roots = self.roots(env);
         let mut plan = Plan::default();
-        for f in &self.t().files {
+        let scope = hosts::Scope::Remove(opts.host.as_deref());
+        for f in &self.files(env, &roots, cur, scope) {
             let Some(path) = self.path_of(env, &roots, f, Some(cur)) else {
                 continue;
             };
@@ -651,7 +671,7 @@ impl Tool for TemplateTool {
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
         let roots = self.roots(env);
         let mut out = Vec::new();
-        for f in &self.t().files {
+        for f in &self.files(env, &roots, cur, hosts::Scope::All) {
             let text = self.owned_text(env, &roots, f, cur);
             let path = self.path_of(env, &roots, f, Some(cur));
             for v in first_per_key(f) {
@@ -685,7 +705,7 @@ impl Tool for TemplateTool {
     fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
         let roots = self.roots(env);
         let mut out = Vec::new();
-        for f in &self.t().files {
+        for f in &self.files(env, &roots, cur, hosts::Scope::All) {
             let text = self.owned_text(env, &roots, f, cur);
             let path = self.path_of(env, &roots, f, Some(cur));
             for v in first_per_key(f).filter(|v| v.class != Class::Absent) {
