@@ -33,6 +33,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/gemini-cli.toml"),
     ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
+    (
+        "claude-code.toml",
+        include_str!("../../templates/claude-code.toml"),
+    ),
 ];
 
 /// One tool's template, as written.
@@ -251,6 +255,10 @@ pub struct ValueSpec {
     /// Only for profiles with this Anthropic auth style (`bearer`, `x-api-key`); another
     /// value with the same key may cover the other style.
     pub auth: Option<crate::profile::AnthropicAuth>,
+    /// Left alone without a note when its placeholders have no value for the profile
+    /// (a model the profile may not name).
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// A key mode, as templates spell it.

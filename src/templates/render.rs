@@ -42,6 +42,19 @@ pub fn is_placeholder(name: &str) -> bool {
     GATEWAY.contains(&name) || BUILTIN_ROOTS.contains(&name)
 }
 
+/// What follows a placeholder's name to quote its value for a POSIX shell
+/// (`{byok:sh}`): a key command Claude Code runs through `/bin/sh` needs the executable
+/// and profile as single words whatever they hold.
+const SH_SUFFIX: &str = ":sh}";
+
+/// A placeholder's name without its `:sh` suffix, and whether it had one.
+fn base_name(var: &str) -> (&str, bool) {
+    match var.strip_suffix(":sh") {
+        Some(base) => (base, true),
+        None => (var, false),
+    }
+}
+
 /// A piece of a string: literal text or a placeholder name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece<'a> {
@@ -64,12 +77,18 @@ fn pieces(s: &str) -> Vec<Piece<'_>> {
             {
                 j += 1;
             }
-            if j > name_start && j < bytes.len() && bytes[j] == b'}' {
+            // `{name:sh}`: the value quoted for a POSIX shell (see [`SH_SUFFIX`]).
+            let end = if j > name_start && s[j..].starts_with(SH_SUFFIX) {
+                j + SH_SUFFIX.len() - 1
+            } else {
+                j
+            };
+            if j > name_start && end < bytes.len() && bytes[end] == b'}' {
                 if start < i {
                     out.push(Piece::Text(&s[start..i]));
                 }
-                out.push(Piece::Var(&s[name_start..j]));
-                i = j + 1;
+                out.push(Piece::Var(&s[name_start..end]));
+                i = end + 1;
                 start = i;
                 continue;
             }
@@ -82,12 +101,12 @@ fn pieces(s: &str) -> Vec<Piece<'_>> {
     out
 }
 
-/// The placeholder names a string uses.
+/// The placeholder names a string uses (`{byok:sh}` uses `byok`).
 pub fn names(s: &str) -> Vec<&str> {
     pieces(s)
         .into_iter()
         .filter_map(|p| match p {
-            Piece::Var(v) => Some(v),
+            Piece::Var(v) => Some(base_name(v).0),
             Piece::Text(_) => None,
         })
         .collect()
@@ -226,7 +245,15 @@ impl Vars {
         for p in pieces(s) {
             match p {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Var(v) => out.push_str(self.get(v).ok_or_else(|| Unset(v.to_string()))?),
+                Piece::Var(v) => {
+                    let (name, sh) = base_name(v);
+                    let value = self.get(name).ok_or_else(|| Unset(name.to_string()))?;
+                    if sh {
+                        out.push_str(&crate::shell::Shell::Sh.quote(value));
+                    } else {
+                        out.push_str(value);
+                    }
+                }
             }
         }
         Ok(out)
@@ -268,6 +295,19 @@ mod tests {
         assert_eq!(v.str("byok/{model}"), Err(Unset("model".into())));
         assert_eq!(v.str("{}{ a}{A}").unwrap(), "{}{ a}{A}");
         assert_eq!(names("{a}{b_2}x{c"), ["a", "b_2"]);
+    }
+
+    #[test]
+    fn a_sh_suffix_quotes_the_value_for_a_posix_shell() {
+        let mut v = Vars::default();
+        v.set("byok", Some("/opt/my tools/byok".into()));
+        v.set("profile", Some("it's".into()));
+        assert_eq!(
+            v.str("{byok:sh} print-key --profile {profile:sh}").unwrap(),
+            "'/opt/my tools/byok' print-key --profile 'it'\\''s'"
+        );
+        assert_eq!(names("{byok:sh} {env:X} {a:shx}"), ["byok"]);
+        assert_eq!(v.str("{env:sh}"), Err(Unset("env".into())));
     }
 
     #[test]

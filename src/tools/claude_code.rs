@@ -1,92 +1,52 @@
-//! Claude Code (`@anthropic-ai/claude-code`, Anthropic's terminal agent; the VS Code and
-//! JetBrains extensions run the same program): Anthropic Messages API through
-//! `ANTHROPIC_BASE_URL`.
+//! The code behind Claude Code's template (`templates/claude-code.toml`, hook
+//! `claude-code`): what the data can't say. The template declares both files and every
+//! value byok writes (so drift tracking covers them); this module adds:
+//! - setup: an error for a literal setup without a key; the x-api-key approval in the
+//!   state file (`customApiKeyResponses.approved` holds the key's last 20 characters,
+//!   registered as secrets so every output masks them, also a deleted key's); notes for
+//!   the strict-JSON loader, a key copied from a variable, a key helper and a user's own
+//!   `apiKeyHelper` (kept: [`Hook::keeps`] says a helper that is not byok's command is the
+//!   user's);
+//! - remove: the approval of the key it finds in `env` goes; the state file goes only
+//!   when byok created it and it holds nothing but the onboarding flag, else the flag
+//!   stays (it only skips first-run screens) and a note says so;
+//! - inputs and diagnose: project `.claude/settings.json` / `settings.local.json` that
+//!   override the user file, shell variables that beat it, a subscription login.
 //!
-//! Paths (the same on Linux, macOS and Windows, all relative to the home directory):
-//! - config dir `~/.claude`, or `$CLAUDE_CONFIG_DIR` when set;
-//! - user settings `<config dir>/settings.json` (strict JSON, see below);
-//! - global state `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json` when the variable
-//!   is set; a legacy `<config dir>/.config.json` wins over both when it exists;
-//! - a subscription login in `<config dir>/.credentials.json` (Linux, Windows; macOS keeps
-//!   it in the Keychain) and `oauthAccount` in the state file;
-//! - project overrides `.claude/settings.json` and `.claude/settings.local.json` in the
-//!   working directory (read by `doctor` only).
-//!
-//! Keys byok owns, in `settings.json`'s `env` object: `ANTHROPIC_BASE_URL` (the root, no
-//! `/v1`: the SDK appends `/v1/messages`), the key as `ANTHROPIC_AUTH_TOKEN` (Bearer, the
-//! default) or `ANTHROPIC_API_KEY` (`x-api-key`) with the other one set to `""` so a stale
-//! shell variable cannot be sent next to it (both `""` with `--key-mode helper`),
-//! `ANTHROPIC_MODEL`, `ANTHROPIC_DEFAULT_{OPUS,SONNET,HAIKU}_MODEL` and the deprecated
-//! `ANTHROPIC_SMALL_FAST_MODEL`; plus `apiKeyHelper` with `--key-mode helper` (a `/bin/sh`
-//! command running `byok print-key --profile <name>`). In the state file:
-//! `hasCompletedOnboarding: true`, and with `x-api-key` the key's last 20 characters in
-//! `customApiKeyResponses.approved`. `remove` takes out those env entries, an
-//! `apiKeyHelper` only when it is byok's command, and the approval of the key it finds in
-//! `env`; `hasCompletedOnboarding` stays (it only skips first-run screens). A file byok
-//! created goes again once it holds nothing but byok's settings (one Claude Code has
-//! written to since stays). The approved fragments byok reads are registered as secrets,
-//! so one left by a deleted profile's key is masked too. Where the user
-//! had a value of their own before setup (a corporate `ANTHROPIC_BASE_URL`, their own
-//! `apiKeyHelper`), setup's drift record keeps it and `remove` writes it back instead.
-//!
-//! Models: `ANTHROPIC_MODEL` and the Opus and Sonnet aliases get the profile's Anthropic
-//! model (else its chat model); the Haiku alias and `ANTHROPIC_SMALL_FAST_MODEL` get the
-//! small model, else the same one. Claude Code resolves `--model opus|sonnet|haiku`,
-//! `opusplan`, sub-agents declaring `model: haiku` and its background calls through these;
-//! left unset they name Anthropic model ids a gateway may not serve, and a stale
-//! `ANTHROPIC_SMALL_FAST_MODEL` (read before the Haiku alias) would win for background work.
-//! A profile without models leaves Claude Code's defaults alone.
-//!
-//! Every edit goes through `config_edit::jsonc`, so everything else in both files (hooks,
-//! permissions, statusLine, plugins, projects, MCP servers, other env entries) stays byte
-//! for byte. `~/.claude.json` is written 0600, as Claude Code creates it (it holds account
-//! data). Docs: <https://code.claude.com/docs/en/settings>,
-//! <https://code.claude.com/docs/en/env-vars>.
-//!
-//! Verified against Claude Code 2.1.197 (npm `@anthropic-ai/claude-code`, native linux-x64
-//! binary), 2026-11-27, by reading its bundled JavaScript and running it against a
-//! loopback stub with a home that `byok setup claude-code` wrote:
-//! - config dir is `CLAUDE_CONFIG_DIR ?? ~/.claude`; the state file is
-//!   `<config dir>/.config.json` if that exists, else `(CLAUDE_CONFIG_DIR || ~)/.claude.json`
-//!   (with the variable set, Claude Code read and wrote `$CLAUDE_CONFIG_DIR/.claude.json`,
-//!   mode 0600, and created no `~/.claude.json`);
-//! - `claude -p hi` sends `HEAD /`, then `POST <ANTHROPIC_BASE_URL>/v1/messages?beta=true`
-//!   (streaming, `anthropic-version: 2023-06-01`); `ANTHROPIC_AUTH_TOKEN` →
-//!   `Authorization: Bearer`, `ANTHROPIC_API_KEY` → `x-api-key`, an `apiKeyHelper`'s output
-//!   → both; the model sent is `ANTHROPIC_MODEL`, `--model haiku` sent the Haiku alias's
-//!   model, `--model opus|sonnet` the others';
-//! - settings `env` wins over the shell; `""` in settings hides a shell `ANTHROPIC_API_KEY`
-//!   or `ANTHROPIC_AUTH_TOKEN` entirely (a stale shell key was not sent);
-//! - settings.json is read as strict JSON (a UTF-8 BOM and CRLF are fine): one `//`
-//!   comment or trailing comma and Claude Code silently ignores the whole file, so byok
-//!   keeps such text but says so in a note and in `doctor`;
-//! - approval is `customApiKeyResponses.approved.includes(key.slice(-20))`: interactively,
-//!   the approved key went straight to the gateway, while without the entry Claude Code
-//!   showed "Detected a custom API key" and then "Not logged in";
+//! Verified against Claude Code 2.1.197 (npm `@anthropic-ai/claude-code`), 2026-11-27,
+//! from its bundled JavaScript and real runs against a loopback stub:
+//! - the config dir is `CLAUDE_CONFIG_DIR ?? ~/.claude`; the state file is
+//!   `<config dir>/.config.json` if that exists, else `(CLAUDE_CONFIG_DIR || ~)/.claude.json`;
+//! - `ANTHROPIC_AUTH_TOKEN` → `Authorization: Bearer`, `ANTHROPIC_API_KEY` → `x-api-key`,
+//!   an `apiKeyHelper`'s output → both; with `ANTHROPIC_AUTH_TOKEN` set a user's own
+//!   `apiKeyHelper` is not called;
+//! - settings `env` wins over the shell; `""` there hides a shell key entirely;
+//! - settings.json is read as strict JSON (a BOM and CRLF are fine): one comment or
+//!   trailing comma and the whole file is silently ignored;
+//! - approval is `customApiKeyResponses.approved.includes(key.slice(-20))`; without it an
+//!   interactive session shows "Detected a custom API key", then "Not logged in";
 //! - a subscription login is not used while `ANTHROPIC_AUTH_TOKEN`, an `apiKeyHelper` or
-//!   an approved `ANTHROPIC_API_KEY` is set (`-p` uses the API key without approval);
-//! - with `ANTHROPIC_AUTH_TOKEN` set, a user's own `apiKeyHelper` is not called.
+//!   an approved `ANTHROPIC_API_KEY` is set.
 //!
 //! Not verified: Windows runs `apiKeyHelper` through a POSIX shell (Git Bash) too; the VS
-//! Code extension ignores `apiKeyHelper` (issue anthropics/claude-code#38314, not tried).
+//! Code extension ignores `apiKeyHelper` (anthropics/claude-code#38314, not tried).
 
-use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::KeyMode;
-use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use super::generic::Hook;
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity};
 use crate::config_edit::{self, ParseError, jsonc};
 use crate::env::Env;
-use crate::plan::{Change, Plan};
+use crate::plan::Plan;
 use crate::profile::{AnthropicAuth, Gateway, KeySource};
 use crate::secret;
-use crate::shell::Shell;
 
-/// The Claude Code adapter.
-pub struct ClaudeCode;
+/// Claude Code's hook.
+pub struct ClaudeHook;
 
 const BASE_URL: &str = "ANTHROPIC_BASE_URL";
 const AUTH_TOKEN: &str = "ANTHROPIC_AUTH_TOKEN";
@@ -95,23 +55,26 @@ const MODEL: &str = "ANTHROPIC_MODEL";
 const OPUS: &str = "ANTHROPIC_DEFAULT_OPUS_MODEL";
 const SONNET: &str = "ANTHROPIC_DEFAULT_SONNET_MODEL";
 const HAIKU: &str = "ANTHROPIC_DEFAULT_HAIKU_MODEL";
-/// Deprecated for `ANTHROPIC_DEFAULT_HAIKU_MODEL`, but when set it still wins for
-/// background requests, so byok sets it to the same model (as `byok env` does).
 const SMALL_FAST: &str = "ANTHROPIC_SMALL_FAST_MODEL";
 
-/// The `env` entries byok owns, in the order it adds them.
+/// The `env` entries the template owns (diagnose compares them with the shell's and
+/// the project files').
 const OWNED_ENV: &[&str] = &[
     BASE_URL, AUTH_TOKEN, API_KEY, MODEL, OPUS, SONNET, HAIKU, SMALL_FAST,
 ];
 const HELPER: &str = "apiKeyHelper";
-/// What marks an `apiKeyHelper` as byok's.
+/// The template's id of the settings file.
+const SETTINGS_ID: &str = "settings.json";
+/// What marks an `apiKeyHelper` as byok's (the template's `helper` command).
 const HELPER_MARK: &str = " print-key --profile ";
 /// How many trailing key characters Claude Code stores to remember an approved key.
 const APPROVED_SUFFIX: usize = 20;
+const APPROVED: [&str; 2] = ["customApiKeyResponses", "approved"];
+const ONBOARDING: &str = "hasCompletedOnboarding";
 const HINT_SETUP: &str = "run `byok setup claude-code`";
 const VSCODE_HELPER_NOTE: &str = "the Claude Code VS Code extension ignores apiKeyHelper (anthropics/claude-code#38314): there, use the default key mode or the terminal CLI";
 
-/// Where Claude Code keeps things for one environment.
+/// Where Claude Code keeps things for one environment (mirrors the template's roots).
 struct Paths {
     dir: PathBuf,
     settings: PathBuf,
@@ -150,63 +113,13 @@ impl Paths {
     }
 }
 
-/// The `env` values setup writes, in order.
-fn desired_env(gw: &Gateway, opts: &SetupOptions) -> Result<Vec<(&'static str, String)>> {
-    let mut v = vec![(BASE_URL, gw.anthropic_base.clone())];
-    match opts.key_mode {
-        // Both empty: the helper's key is the only one, whatever the shell exports.
-        KeyMode::Helper => {
-            v.push((AUTH_TOKEN, String::new()));
-            v.push((API_KEY, String::new()));
-        }
-        KeyMode::Literal => {
-            let key = gw.require_key()?.expose().to_string();
-            v.push((gw.anthropic_auth.env_var(), key));
-            v.push((gw.anthropic_auth.other_env_var(), String::new()));
-        }
-    }
-    if let Some(m) = gw.anthropic_model_or_default() {
-        for k in [MODEL, OPUS, SONNET] {
-            v.push((k, m.to_string()));
-        }
-    }
-    if let Some(m) = gw
-        .small_model
-        .as_deref()
-        .or(gw.anthropic_model_or_default())
-    {
-        v.push((HAIKU, m.to_string()));
-        v.push((SMALL_FAST, m.to_string()));
-    }
-    Ok(v)
-}
-
-/// The `apiKeyHelper` command: byok prints the profile's key, run through `/bin/sh`.
-fn helper_command(opts: &SetupOptions, gw: &Gateway) -> String {
-    let exe = if opts.exe.is_empty() {
-        "byok"
-    } else {
-        &opts.exe
-    };
-    format!(
-        "{}{HELPER_MARK}{}",
-        Shell::Sh.quote(exe),
-        Shell::Sh.quote(&gw.name)
-    )
-}
-
 fn is_byok_helper(value: &Value) -> bool {
     value.as_str().is_some_and(|s| s.contains(HELPER_MARK))
 }
 
-/// The key fragments Claude Code keeps as approved in the state file: secrets, so a
-/// fragment of a key from a deleted profile is masked in diffs too.
+/// The key fragments Claude Code keeps as approved in the state file.
 fn approved(state: Option<&str>) -> Vec<String> {
-    match state.and_then(|t| {
-        jsonc::get(t, &["customApiKeyResponses", "approved"])
-            .ok()
-            .flatten()
-    }) {
+    match state.and_then(|t| jsonc::get(t, &APPROVED).ok().flatten()) {
         Some(Value::Array(list)) => list
             .iter()
             .filter_map(Value::as_str)
@@ -266,252 +179,172 @@ fn settings_env(text: Option<&str>) -> Option<serde_json::Map<String, Value>> {
     }
 }
 
-fn edit(env: &Env, path: &Path, r: Result<String, ParseError>) -> Result<String> {
-    r.map_err(|e| config_edit::unparsable(env, path, &e))
+/// The change a plan makes to `path`, if any.
+fn change_of<'a>(plan: &'a mut Plan, path: &Path) -> Option<&'a mut crate::plan::Change> {
+    plan.changes.iter_mut().find(|c| c.path == path)
 }
 
-impl Tool for ClaudeCode {
-    fn id(&self) -> ToolId {
-        ToolId::ClaudeCode
-    }
+/// `text` with the key's fragment approved, or a note when the list isn't one.
+fn approve(env: &Env, path: &Path, text: &str, frag: &str) -> Result<(String, Option<String>)> {
+    let bad = |e| config_edit::unparsable(env, path, &e);
+    Ok(match jsonc::get(text, &APPROVED).map_err(bad)? {
+        None => (
+            jsonc::set(text, &APPROVED, &json!([frag])).map_err(bad)?,
+            None,
+        ),
+        Some(Value::Array(mut list)) => {
+            if list.iter().any(|v| v.as_str() == Some(frag)) {
+                (text.to_string(), None)
+            } else {
+                list.push(json!(frag));
+                (
+                    jsonc::set(text, &APPROVED, &json!(list)).map_err(bad)?,
+                    None,
+                )
+            }
+        }
+        Some(_) => (
+            text.to_string(),
+            Some(format!(
+                "customApiKeyResponses.approved in {} is not a list; Claude Code may ask once to approve the key",
+                env.tilde(path)
+            )),
+        ),
+    })
+}
 
-    fn name(&self) -> &'static str {
-        "Claude Code"
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
+impl Hook for ClaudeHook {
+    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
         let p = Paths::new(env);
-        let mut files = vec![p.settings.clone(), p.state.clone(), p.legacy_state.clone()];
-        files.extend(p.project.iter().filter(|f| **f != p.settings).cloned());
-        Inputs {
-            files,
-            // Listing the dir shows a `.credentials.json` without reading the token.
-            dirs: vec![p.dir],
-            binaries: vec!["claude"],
-            ..Inputs::default()
-        }
+        let project = p.project.iter().filter(|f| **f != p.settings);
+        inputs.files.extend(
+            project
+                .filter(|f| !inputs.files.contains(f))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
     }
 
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
+    fn detect(&self, env: &Env, cur: &Current, det: &mut Detection) {
         let p = Paths::new(env);
-        let mut evidence = Vec::new();
-        if let Some(b) = cur.binaries.get("claude") {
-            evidence.push(b.describe(env));
-        }
-        if cur.exists(&p.dir) {
-            evidence.push(format!("config dir {}", env.tilde(&p.dir)));
-        }
         let state = p.state(cur);
         if cur.file(state).is_some() {
-            evidence.push(format!("state file {}", env.tilde(state)));
-        }
-        Detection {
-            installed: !evidence.is_empty(),
-            evidence,
-            config_files: vec![p.settings.clone(), state.to_path_buf()],
+            det.installed = true;
+            det.evidence
+                .push(format!("state file {}", env.tilde(state)));
         }
     }
 
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn after_plan(
+        &self,
+        env: &Env,
+        gw: &Gateway,
+        opts: &SetupOptions,
+        cur: &Current,
+        plan: &mut Plan,
+    ) -> Result<()> {
         let p = Paths::new(env);
-        let mut plan = Plan::default();
+        let settings = env.tilde(&p.settings);
         let helper = opts.key_mode == KeyMode::Helper;
-
-        // settings.json
-        let before = cur.file(&p.settings).map(str::to_string);
-        let mut text = before.clone().unwrap_or_default();
-        jsonc::parse(&text).map_err(|e| config_edit::unparsable(env, &p.settings, &e))?;
-        for (k, v) in desired_env(gw, opts)? {
-            text = edit(env, &p.settings, jsonc::set(&text, &["env", k], &json!(v)))?;
-        }
-        let current_helper = edit_get(env, &p.settings, &text, &[HELPER])?;
-        if helper {
-            let cmd = helper_command(opts, gw);
-            text = edit(env, &p.settings, jsonc::set(&text, &[HELPER], &json!(cmd)))?;
-            plan.notes.push(VSCODE_HELPER_NOTE.to_string());
-            if let KeySource::Env { var, .. } = &gw.key {
-                plan.notes.push(format!(
+        // A literal setup needs the key; the engine would only leave its values out.
+        let key = if helper {
+            None
+        } else {
+            Some(gw.require_key()?.expose().to_string())
+        };
+        let mut notes = Vec::new();
+        match (&gw.key, helper) {
+            (KeySource::Env { var, .. }, true) => {
+                notes.push(VSCODE_HELPER_NOTE.to_string());
+                notes.push(format!(
                     "the key helper reads ${var}: start claude from a shell where it is set"
                 ));
             }
-        } else {
-            if let KeySource::Env { var, .. } = &gw.key {
-                plan.notes.push(format!(
-                    "the key from ${var} is written into {}; `--key-mode helper` keeps it out of the file",
-                    env.tilde(&p.settings)
-                ));
-            }
-            match &current_helper {
-                // Switching back from --key-mode helper: the literal key replaces byok's helper.
-                Some(h) if is_byok_helper(h) => {
-                    text = edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?;
-                }
-                Some(_) => plan.notes.push(format!(
-                    "{} also has an apiKeyHelper of your own; Claude Code uses the key byok wrote instead, so it is left as it is",
-                    env.tilde(&p.settings)
-                )),
-                None => {}
-            }
+            (_, true) => notes.push(VSCODE_HELPER_NOTE.to_string()),
+            (KeySource::Env { var, .. }, false) => notes.push(format!(
+                "the key from ${var} is written into {settings}; `--key-mode helper` keeps it out of the file"
+            )),
+            _ => {}
         }
-        if let Some(e) = strict_json_error(&text) {
-            plan.notes.push(format!(
-                "Claude Code ignores {} entirely while it has comments or trailing commas ({e}); remove them by hand",
-                env.tilde(&p.settings)
+        let before = cur.file(&p.settings).unwrap_or("");
+        if !helper
+            && jsonc::get(before, &[HELPER])
+                .ok()
+                .flatten()
+                .is_some_and(|h| !is_byok_helper(&h))
+        {
+            notes.push(format!(
+                "{settings} also has an apiKeyHelper of your own; Claude Code uses the key byok wrote instead, so it is left as it is"
             ));
         }
-        plan.changes
-            .push(Change::file(&p.settings, before, Some(text), !helper));
-
-        // ~/.claude.json
-        let state_path = p.state(cur).to_path_buf();
-        let before = cur.file(&state_path).map(str::to_string);
-        let mut text = before.clone().unwrap_or_default();
-        text = edit(
-            env,
-            &state_path,
-            jsonc::set(&text, &["hasCompletedOnboarding"], &json!(true)),
-        )?;
-        if !helper && gw.anthropic_auth == AnthropicAuth::XApiKey {
-            let frag = approved_fragment(gw.require_key()?.expose());
-            let path = ["customApiKeyResponses", "approved"];
-            match edit_get(env, &state_path, &text, &path)? {
-                None => {
-                    text = edit(env, &state_path, jsonc::set(&text, &path, &json!([frag])))?;
-                }
-                Some(Value::Array(mut list)) => {
-                    if !list.iter().any(|v| v.as_str() == Some(frag.as_str())) {
-                        list.push(json!(frag));
-                        text = edit(env, &state_path, jsonc::set(&text, &path, &json!(list)))?;
-                    }
-                }
-                Some(_) => plan.notes.push(format!(
-                    "customApiKeyResponses.approved in {} is not a list; Claude Code may ask once to approve the key",
-                    env.tilde(&state_path)
-                )),
+        let after = change_of(plan, &p.settings).and_then(|c| c.after.clone());
+        if let Some(e) = after.as_deref().and_then(strict_json_error) {
+            notes.push(format!(
+                "Claude Code ignores {settings} entirely while it has comments or trailing commas ({e}); remove them by hand"
+            ));
+        }
+        if let Some(key) = key.filter(|_| gw.anthropic_auth == AnthropicAuth::XApiKey) {
+            let state = p.state(cur).to_path_buf();
+            if let Some(c) = change_of(plan, &state) {
+                let text = c.after.clone().unwrap_or_default();
+                let (text, note) = approve(env, &state, &text, &approved_fragment(&key))?;
+                c.after = Some(text);
+                notes.extend(note);
             }
         }
-        // Claude Code creates this file 0600 itself (it holds account data), so byok does too.
-        plan.changes
-            .push(Change::file(state_path, before, Some(text), true));
-        Ok(plan)
+        plan.notes.extend(notes);
+        Ok(())
     }
 
-    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn after_remove(&self, env: &Env, cur: &Current, plan: &mut Plan) -> Result<()> {
         let p = Paths::new(env);
-        let mut plan = Plan::default();
-        let mut written_key = None;
-        if let Some(before) = cur.file(&p.settings) {
-            let mut text = before.to_string();
-            if let Some(Value::String(k)) = edit_get(env, &p.settings, &text, &["env", API_KEY])? {
-                written_key = Some(k).filter(|k| !k.is_empty());
-            }
-            // The user's own values from before setup go back; byok's go.
-            let file = env.tilde(&p.settings);
-            for k in OWNED_ENV {
-                text = match cur.prior_json(&format!("{file} env.{k}")) {
-                    Some(v) => edit(env, &p.settings, jsonc::set(&text, &["env", k], &v))?,
-                    None => edit(env, &p.settings, jsonc::remove(&text, &["env", k], true))?,
+        let written_key = settings_env(cur.file(&p.settings))
+            .and_then(|e| e.get(API_KEY)?.as_str().map(str::to_string))
+            .filter(|k| !k.is_empty());
+        let state = p.state(cur).to_path_buf();
+        let Some(c) = change_of(plan, &state) else {
+            return Ok(());
+        };
+        let mut text = c.after.clone().unwrap_or_default();
+        let bad = |e| config_edit::unparsable(env, &state, &e);
+        if let Some(frag) = written_key.as_deref().map(approved_fragment)
+            && let Some(Value::Array(list)) = jsonc::get(&text, &APPROVED).map_err(bad)?
+        {
+            let kept: Vec<Value> = list
+                .iter()
+                .filter(|v| v.as_str() != Some(frag.as_str()))
+                .cloned()
+                .collect();
+            if kept.len() != list.len() {
+                text = if kept.is_empty() {
+                    jsonc::remove(&text, &APPROVED, true).map_err(bad)?
+                } else {
+                    jsonc::set(&text, &APPROVED, &json!(kept)).map_err(bad)?
                 };
             }
-            if edit_get(env, &p.settings, &text, &[HELPER])?.is_some_and(|v| is_byok_helper(&v)) {
-                text = match cur.prior_json(&format!("{file} {HELPER}")) {
-                    Some(v) => edit(env, &p.settings, jsonc::set(&text, &[HELPER], &v))?,
-                    None => edit(env, &p.settings, jsonc::remove(&text, &[HELPER], false))?,
-                };
-            }
-            // A file byok created goes once nothing but byok's settings was in it.
-            let after =
-                (!(created_by_byok(cur, &p.settings) && holds_only(&text, &[]))).then_some(text);
-            plan.changes.push(Change::file(
-                &p.settings,
-                Some(before.to_string()),
-                after,
-                false,
-            ));
         }
-        let state_path = p.state(cur);
-        let mut kept_state = cur.file(state_path).is_some();
-        if let Some(before) = cur.file(state_path) {
-            let path = ["customApiKeyResponses", "approved"];
-            let mut text = before.to_string();
-            if let Some(frag) = written_key.as_deref().map(approved_fragment)
-                && let Some(Value::Array(list)) = edit_get(env, state_path, &text, &path)?
-            {
-                let kept: Vec<Value> = list
-                    .iter()
-                    .filter(|v| v.as_str() != Some(frag.as_str()))
-                    .cloned()
-                    .collect();
-                if kept.len() != list.len() {
-                    text = if kept.is_empty() {
-                        edit(env, state_path, jsonc::remove(&text, &path, true))?
-                    } else {
-                        edit(env, state_path, jsonc::set(&text, &path, &json!(kept)))?
-                    };
-                }
-            }
-            // A state file byok created and Claude Code never wrote to holds only byok's
-            // onboarding flag: it goes, as there was no file before.
-            kept_state = !(created_by_byok(cur, state_path)
-                && holds_only(&text, &[("hasCompletedOnboarding", json!(true))]));
-            plan.changes.push(Change::file(
-                state_path,
-                Some(before.to_string()),
-                kept_state.then_some(text),
-                true,
-            ));
-        }
-        if kept_state {
+        // A state file byok created and Claude Code never wrote to holds only byok's
+        // onboarding flag: it goes, as there was no file before.
+        let kept =
+            !(created_by_byok(cur, &state) && holds_only(&text, &[(ONBOARDING, json!(true))]));
+        c.after = kept.then_some(text);
+        if kept {
             plan.notes.push(format!(
-                "hasCompletedOnboarding stays true in {}: it only skips Claude Code's first-run screens",
-                env.tilde(state_path)
+                "{ONBOARDING} stays true in {}: it only skips Claude Code's first-run screens",
+                env.tilde(&state)
             ));
         }
-        Ok(plan)
+        Ok(())
     }
 
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let p = Paths::new(env);
-        let text = cur.file(&p.settings);
-        let get = |path: &[&str]| {
-            text.and_then(|t| jsonc::get(t, path).ok().flatten())
-                .map(|v| match v {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                })
-        };
-        let file = env.tilde(&p.settings);
-        let mut out: Vec<(String, Option<String>)> = OWNED_ENV
-            .iter()
-            .map(|k| (format!("{file} env.{k}"), get(&["env", k])))
-            .collect();
-        out.push((format!("{file} {HELPER}"), get(&[HELPER])));
-        out
-    }
-
-    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let p = Paths::new(env);
-        let text = cur.file(&p.settings);
-        // JSON text, so `remove` writes back the same type (a string stays a string).
-        let get = |path: &[&str]| {
-            text.and_then(|t| jsonc::get(t, path).ok().flatten())
-                .map(|v| v.to_string())
-        };
-        let file = env.tilde(&p.settings);
-        let mut out: Vec<(String, Option<String>)> = OWNED_ENV
-            .iter()
-            .map(|k| (format!("{file} env.{k}"), get(&["env", k])))
-            .collect();
-        out.push((format!("{file} {HELPER}"), get(&[HELPER])));
-        out
-    }
-
-    fn runs_key_command(&self) -> bool {
-        true
-    }
-
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
-        vec![Api::Messages]
+    fn keeps(&self, file: &str, key: &str, text: &str) -> bool {
+        // An `apiKeyHelper` that is not byok's command is the user's own.
+        file == SETTINGS_ID
+            && key == HELPER
+            && jsonc::get(text, &[HELPER])
+                .ok()
+                .flatten()
+                .is_some_and(|h| !is_byok_helper(&h))
     }
 
     fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
@@ -684,17 +517,20 @@ impl Tool for ClaudeCode {
     }
 }
 
-/// `jsonc::get` with the file named on a parse error.
-fn edit_get(env: &Env, path: &Path, text: &str, key: &[&str]) -> Result<Option<Value>> {
-    jsonc::get(text, key).map_err(|e| config_edit::unparsable(env, path, &e))
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
     use crate::env::Os;
+    use crate::gateway::probe::Api;
+    use crate::plan::Change;
+    use crate::tools::{Tool, ToolId};
+
+    /// The registered Claude Code tool: the template driven by the engine and this hook.
+    fn tool() -> &'static dyn Tool {
+        crate::tools::get(ToolId::ClaudeCode).unwrap()
+    }
     use crate::profile::{self, Profile};
     use crate::secret::ApiKey;
 
@@ -845,14 +681,14 @@ mod tests {
         for c in cases {
             let e = env_with(c.vars);
             let files: Vec<(&str, &str)> = c.files.iter().map(|f| (*f, "{}")).collect();
-            let d = ClaudeCode.detect(&e, &cur(&files));
+            let d = tool().detect(&e, &cur(&files));
             assert_eq!(
                 d.config_files,
                 vec![PathBuf::from(c.settings), PathBuf::from(c.state)],
                 "{:?}",
                 c.vars
             );
-            let inputs = ClaudeCode.inputs(&e);
+            let inputs = tool().inputs(&e);
             assert!(inputs.files.contains(&PathBuf::from(c.settings)));
             assert!(inputs.files.contains(&PathBuf::from(c.state)));
         }
@@ -863,9 +699,7 @@ mod tests {
         for case in CASES {
             let before = fixture(case, "settings.json");
             let c = cur(&[(SETTINGS, &before)]);
-            let plan = ClaudeCode
-                .plan(&env_with(&[]), &gw(), &literal(), &c)
-                .unwrap();
+            let plan = tool().plan(&env_with(&[]), &gw(), &literal(), &c).unwrap();
             assert_eq!(
                 after(&plan, SETTINGS),
                 fixture(case, "expected.settings.json"),
@@ -913,9 +747,9 @@ mod tests {
                     (SETTINGS, &fixture(case, "settings.json")),
                     (STATE, &fixture("full", ".claude.json")),
                 ]);
-                let plan = ClaudeCode.plan(&e, &g, &opts, &c).unwrap();
+                let plan = tool().plan(&e, &g, &opts, &c).unwrap();
                 assert!(!plan.is_up_to_date());
-                let again = ClaudeCode.plan(&e, &g, &opts, &applied(c, &plan)).unwrap();
+                let again = tool().plan(&e, &g, &opts, &applied(c, &plan)).unwrap();
                 assert!(again.is_up_to_date(), "{case} {auth:?}: {again:#?}");
             }
         }
@@ -923,7 +757,7 @@ mod tests {
 
     #[test]
     fn line_endings_and_bom_are_kept() {
-        let plan = ClaudeCode
+        let plan = tool()
             .plan(
                 &env_with(&[]),
                 &gw(),
@@ -933,7 +767,7 @@ mod tests {
             .unwrap();
         let out = after(&plan, SETTINGS);
         assert_eq!(out.matches('\n').count(), out.matches("\r\n").count());
-        let plan = ClaudeCode
+        let plan = tool()
             .plan(
                 &env_with(&[]),
                 &gw(),
@@ -949,9 +783,7 @@ mod tests {
         let state = fixture("full", ".claude.json");
         assert!(state.len() > 45_000, "the fixture should stay realistic");
         let c = cur(&[(SETTINGS, "{}"), (STATE, &state)]);
-        let plan = ClaudeCode
-            .plan(&env_with(&[]), &gw(), &literal(), &c)
-            .unwrap();
+        let plan = tool().plan(&env_with(&[]), &gw(), &literal(), &c).unwrap();
         assert_text(
             after(&plan, STATE),
             &state.replace(
@@ -969,7 +801,7 @@ mod tests {
             (SETTINGS, &fixture("full", "settings.json")),
             (STATE, &state),
         ]);
-        let plan = ClaudeCode.plan(&env_with(&[]), &g, &literal(), &c).unwrap();
+        let plan = tool().plan(&env_with(&[]), &g, &literal(), &c).unwrap();
         let env = settings_env(Some(after(&plan, SETTINGS))).unwrap();
         assert_eq!(env[API_KEY], json!(KEY));
         assert_eq!(env[AUTH_TOKEN], json!(""));
@@ -989,7 +821,7 @@ mod tests {
         );
         assert!(change(&plan, STATE).secret);
         // No state file yet: the list is created.
-        let plan = ClaudeCode
+        let plan = tool()
             .plan(&env_with(&[]), &g, &literal(), &cur(&[]))
             .unwrap();
         assert_eq!(
@@ -1005,9 +837,9 @@ mod tests {
     fn switching_auth_style_clears_the_other_variable() {
         let e = env_with(&[]);
         let c = cur(&[(SETTINGS, &fixture("full", "settings.json"))]);
-        let bearer = ClaudeCode.plan(&e, &gw(), &literal(), &c).unwrap();
+        let bearer = tool().plan(&e, &gw(), &literal(), &c).unwrap();
         let x = gw_with(|p| p.anthropic_auth = AnthropicAuth::XApiKey);
-        let plan = ClaudeCode
+        let plan = tool()
             .plan(&e, &x, &literal(), &applied(c, &bearer))
             .unwrap();
         let env = settings_env(Some(after(&plan, SETTINGS))).unwrap();
@@ -1018,7 +850,7 @@ mod tests {
     fn models_follow_the_profile() {
         let e = env_with(&[]);
         let models = |g: &Gateway| {
-            let plan = ClaudeCode.plan(&e, g, &literal(), &cur(&[])).unwrap();
+            let plan = tool().plan(&e, g, &literal(), &cur(&[])).unwrap();
             let env = settings_env(Some(after(&plan, SETTINGS))).unwrap();
             [MODEL, OPUS, SONNET, HAIKU, SMALL_FAST].map(|k| env.get(k).cloned())
         };
@@ -1058,7 +890,7 @@ mod tests {
         let e = env_with(&[("ANTHROPIC_API_KEY", "sk-shell-stale-000000000")]);
         let g = gw_with(|p| p.anthropic_auth = AnthropicAuth::XApiKey);
         let c = cur(&[(SETTINGS, &fixture("previous", "settings.json"))]);
-        let plan = ClaudeCode.plan(&e, &g, &helper(), &c).unwrap();
+        let plan = tool().plan(&e, &g, &helper(), &c).unwrap();
         let out = after(&plan, SETTINGS);
         assert!(!out.contains(KEY), "{out}");
         assert!(!after(&plan, STATE).contains(&KEY[KEY.len() - 20..]));
@@ -1083,7 +915,7 @@ mod tests {
             },
             ..gw()
         };
-        let plan = ClaudeCode.plan(&e, &from_var, &helper(), &c).unwrap();
+        let plan = tool().plan(&e, &from_var, &helper(), &c).unwrap();
         assert!(
             plan.notes.iter().any(|n| n.contains("$GW_KEY")),
             "{:?}",
@@ -1097,7 +929,7 @@ mod tests {
             },
             ..gw()
         };
-        let plan = ClaudeCode.plan(&e, &set_var, &literal(), &c).unwrap();
+        let plan = tool().plan(&e, &set_var, &literal(), &c).unwrap();
         assert!(after(&plan, SETTINGS).contains(KEY));
         assert!(
             plan.notes
@@ -1108,7 +940,7 @@ mod tests {
             plan.notes
         );
         // ...and needs the key now.
-        let err = ClaudeCode.plan(&e, &from_var, &literal(), &c).unwrap_err();
+        let err = tool().plan(&e, &from_var, &literal(), &c).unwrap_err();
         assert!(err.to_string().contains("$GW_KEY"), "{err}");
     }
 
@@ -1118,11 +950,17 @@ mod tests {
             exe: "/opt/it's here/byok".into(),
             ..helper()
         };
+        let plan = tool()
+            .plan(&env_with(&[]), &gw(), &opts, &cur(&[]))
+            .unwrap();
+        let command = jsonc::get(after(&plan, SETTINGS), &[HELPER])
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            helper_command(&opts, &gw()),
-            r"'/opt/it'\''s here/byok' print-key --profile 'work'"
+            command,
+            json!(r"'/opt/it'\''s here/byok' print-key --profile 'work'")
         );
-        assert!(is_byok_helper(&json!(helper_command(&opts, &gw()))));
+        assert!(is_byok_helper(&command));
         assert!(!is_byok_helper(&json!("~/bin/get-anthropic-key.sh")));
     }
 
@@ -1130,15 +968,13 @@ mod tests {
     fn literal_mode_replaces_byok_helper_but_keeps_the_users() {
         let e = env_with(&[]);
         let c = cur(&[(SETTINGS, &fixture("full", "settings.json"))]);
-        let h = ClaudeCode.plan(&e, &gw(), &helper(), &c).unwrap();
-        let back = ClaudeCode
-            .plan(&e, &gw(), &literal(), &applied(c, &h))
-            .unwrap();
+        let h = tool().plan(&e, &gw(), &helper(), &c).unwrap();
+        let back = tool().plan(&e, &gw(), &literal(), &applied(c, &h)).unwrap();
         assert_eq!(
             after(&back, SETTINGS),
             fixture("full", "expected.settings.json")
         );
-        let users = ClaudeCode
+        let users = tool()
             .plan(
                 &e,
                 &gw(),
@@ -1159,7 +995,7 @@ mod tests {
 
     #[test]
     fn commented_settings_are_kept_with_a_warning() {
-        let plan = ClaudeCode
+        let plan = tool()
             .plan(
                 &env_with(&[]),
                 &gw(),
@@ -1187,7 +1023,7 @@ mod tests {
                 (STATE, "{\n  \"projects\": {\n    \"/x\": [1,,]\n  }\n}"),
             ]),
         ] {
-            let err = ClaudeCode.plan(&e, &gw(), &literal(), &c).unwrap_err();
+            let err = tool().plan(&e, &gw(), &literal(), &c).unwrap_err();
             let u = err.downcast_ref::<crate::error::UserError>().unwrap();
             assert!(
                 u.message.starts_with("could not parse ~/.claude"),
@@ -1196,11 +1032,11 @@ mod tests {
             );
             assert!(u.hint.as_deref().unwrap().contains("untouched"));
         }
-        let err = ClaudeCode
+        let err = tool()
             .remove(&e, &literal(), &cur(&[(SETTINGS, &bad)]))
             .unwrap_err();
         assert!(err.to_string().starts_with("could not parse"), "{err}");
-        let err = ClaudeCode
+        let err = tool()
             .plan(&e, &gw(), &literal(), &cur(&[(SETTINGS, &bad)]))
             .unwrap_err();
         assert_eq!(
@@ -1208,7 +1044,7 @@ mod tests {
             "could not parse ~/.claude/settings.json: line 4, column 4: Expected comma"
         );
         // A non-object env is not guessed at either.
-        let err = ClaudeCode
+        let err = tool()
             .plan(&e, &gw(), &literal(), &cur(&[(SETTINGS, "{\"env\": []}")]))
             .unwrap_err();
         assert!(
@@ -1235,11 +1071,11 @@ mod tests {
         for (case, from, to) in edits {
             let original = fixture(case, "settings.json");
             let c = cur(&[(SETTINGS, &original), (STATE, &state)]);
-            let plan = ClaudeCode.plan(&e, &x, &literal(), &c).unwrap();
+            let plan = tool().plan(&e, &x, &literal(), &c).unwrap();
             let mut c = applied(c, &plan);
             let edited = c.file(Path::new(SETTINGS)).unwrap().replace(from, to);
             c.files.insert(SETTINGS.into(), Some(edited));
-            let removed = ClaudeCode.remove(&e, &literal(), &c).unwrap();
+            let removed = tool().remove(&e, &literal(), &c).unwrap();
             assert_eq!(
                 after(&removed, SETTINGS),
                 original.replace(from, to),
@@ -1268,9 +1104,9 @@ mod tests {
         let x = gw_with(|p| p.anthropic_auth = AnthropicAuth::XApiKey);
         for opts in [literal(), helper()] {
             let c = cur(&[(SETTINGS, "{\n  \"theme\": \"dark\"\n}\n")]);
-            let plan = ClaudeCode.plan(&e, &x, &opts, &c).unwrap();
+            let plan = tool().plan(&e, &x, &opts, &c).unwrap();
             let done = applied(c, &plan);
-            let removed = ClaudeCode.remove(&e, &opts, &done).unwrap();
+            let removed = tool().remove(&e, &opts, &done).unwrap();
             assert_eq!(after(&removed, SETTINGS), "{\n  \"theme\": \"dark\"\n}\n");
             let state = removed.changes.iter().find(|c| c.path == Path::new(STATE));
             let left = state.map_or(done.file(Path::new(STATE)), |c| c.after.as_deref());
@@ -1280,7 +1116,7 @@ mod tests {
             );
         }
         // Nothing there: nothing to do.
-        let plan = ClaudeCode.remove(&e, &literal(), &cur(&[])).unwrap();
+        let plan = tool().remove(&e, &literal(), &cur(&[])).unwrap();
         assert!(plan.is_up_to_date());
     }
 
@@ -1288,7 +1124,7 @@ mod tests {
     fn owned_lists_byok_keys_with_current_values() {
         let e = env_with(&[]);
         let c = cur(&[(SETTINGS, &fixture("previous", "settings.json"))]);
-        let owned = ClaudeCode.owned(&e, &c);
+        let owned = tool().owned(&e, &c);
         let get = |label: &str| {
             owned
                 .iter()
@@ -1308,8 +1144,8 @@ mod tests {
         );
         assert_eq!(owned.len(), OWNED_ENV.len() + 1);
         // After setup the values are byok's; a hand edit shows up as a different value.
-        let plan = ClaudeCode.plan(&e, &gw(), &literal(), &c).unwrap();
-        let after_setup = ClaudeCode.owned(&e, &applied(c, &plan));
+        let plan = tool().plan(&e, &gw(), &literal(), &c).unwrap();
+        let after_setup = tool().owned(&e, &applied(c, &plan));
         assert!(after_setup.contains(&(
             "~/.claude/settings.json env.ANTHROPIC_AUTH_TOKEN".into(),
             Some(KEY.into())
@@ -1319,7 +1155,7 @@ mod tests {
     #[test]
     fn detect_reports_evidence() {
         let e = env_with(&[]);
-        let none = ClaudeCode.detect(&e, &Current::default());
+        let none = tool().detect(&e, &Current::default());
         assert!(!none.installed);
         assert!(none.evidence.is_empty());
         let mut c = cur(&[(STATE, "{}")]);
@@ -1332,7 +1168,7 @@ mod tests {
                 version: Some("2.1.197".into()),
             },
         );
-        let d = ClaudeCode.detect(&e, &c);
+        let d = tool().detect(&e, &c);
         assert!(d.installed);
         assert_eq!(
             d.evidence,
@@ -1343,12 +1179,12 @@ mod tests {
             ]
         );
         // Any one piece of evidence is enough.
-        assert!(ClaudeCode.detect(&e, &cur(&[(STATE, "{}")])).installed);
-        assert_eq!(ClaudeCode.endpoints(&gw()), vec![Api::Messages]);
+        assert!(tool().detect(&e, &cur(&[(STATE, "{}")])).installed);
+        assert_eq!(tool().endpoints(&gw()), vec![Api::Messages]);
     }
 
     fn configured() -> String {
-        let plan = ClaudeCode
+        let plan = tool()
             .plan(&env_with(&[]), &gw(), &literal(), &cur(&[]))
             .unwrap();
         after(&plan, SETTINGS).to_string()
@@ -1361,7 +1197,7 @@ mod tests {
     #[test]
     fn diagnose_a_clean_setup_finds_nothing() {
         let c = cur(&[(SETTINGS, &configured())]);
-        assert_eq!(ClaudeCode.diagnose(&env_with(&[]), &gw(), &c), vec![]);
+        assert_eq!(tool().diagnose(&env_with(&[]), &gw(), &c), vec![]);
     }
 
     #[test]
@@ -1376,12 +1212,12 @@ mod tests {
             ("/work/proj/.claude/settings.json", "{\"permissions\": {}}"),
         ]);
         assert!(
-            ClaudeCode
+            tool()
                 .inputs(&e)
                 .files
                 .contains(&PathBuf::from("/work/proj/.claude/settings.local.json"))
         );
-        let f = ClaudeCode.diagnose(&e, &gw(), &c);
+        let f = tool().diagnose(&e, &gw(), &c);
         assert_eq!(
             messages(&f),
             vec![(
@@ -1393,7 +1229,7 @@ mod tests {
             "/work/proj/.claude/settings.json".into(),
             Some("{ nope".into()),
         );
-        let f = ClaudeCode.diagnose(&e, &gw(), &c);
+        let f = tool().diagnose(&e, &gw(), &c);
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].severity, Severity::Info);
         assert!(
@@ -1407,7 +1243,7 @@ mod tests {
             "/h".into(),
             None,
         );
-        let inputs = ClaudeCode.inputs(&home);
+        let inputs = tool().inputs(&home);
         assert_eq!(
             inputs
                 .files
@@ -1427,7 +1263,7 @@ mod tests {
             "/h/.claude".into(),
             Some(vec![".credentials.json".into(), "settings.json".into()]),
         );
-        let f = ClaudeCode.diagnose(&e, &gw(), &c);
+        let f = tool().diagnose(&e, &gw(), &c);
         let sub: Vec<_> = f
             .iter()
             .filter(|f| f.message.contains("subscription"))
@@ -1444,21 +1280,18 @@ mod tests {
         assert_eq!(sub[0].hint.as_deref(), Some(HINT_SETUP));
         // With byok's token in place the login is only worth knowing about.
         c.files.insert(SETTINGS.into(), Some(configured()));
-        let f = ClaudeCode.diagnose(&e, &gw(), &c);
+        let f = tool().diagnose(&e, &gw(), &c);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Info);
         // x-api-key: it outranks the login only once approved.
         let x = gw_with(|p| p.anthropic_auth = AnthropicAuth::XApiKey);
-        let plan = ClaudeCode.plan(&e, &x, &literal(), &c).unwrap();
+        let plan = tool().plan(&e, &x, &literal(), &c).unwrap();
         let done = applied(c.clone(), &plan);
-        assert_eq!(
-            ClaudeCode.diagnose(&e, &x, &done)[0].severity,
-            Severity::Info
-        );
+        assert_eq!(tool().diagnose(&e, &x, &done)[0].severity, Severity::Info);
         let mut unapproved = done.clone();
         unapproved.files.insert(STATE.into(), Some(login.into()));
         assert_eq!(
-            ClaudeCode.diagnose(&e, &x, &unapproved)[0].severity,
+            tool().diagnose(&e, &x, &unapproved)[0].severity,
             Severity::Warn
         );
     }
@@ -1472,7 +1305,7 @@ mod tests {
             ("ANTHROPIC_MODEL", "claude-sonnet-4-5"),
         ]);
         // Not configured: the shell values are what claude uses.
-        let f = ClaudeCode.diagnose(
+        let f = tool().diagnose(
             &e,
             &gw(),
             &cur(&[(
@@ -1494,7 +1327,7 @@ mod tests {
                 .all(|f| f.hint.as_deref() == Some(HINT_SETUP) || f.hint.is_none())
         );
         // Configured: settings win; equal values are not reported at all.
-        let f = ClaudeCode.diagnose(&e, &gw(), &cur(&[(SETTINGS, &configured())]));
+        let f = tool().diagnose(&e, &gw(), &cur(&[(SETTINGS, &configured())]));
         assert_eq!(
             messages(&f),
             vec![
@@ -1510,7 +1343,7 @@ mod tests {
     #[test]
     fn diagnose_settings_pointing_elsewhere_or_unreadable() {
         let e = env_with(&[]);
-        let f = ClaudeCode.diagnose(
+        let f = tool().diagnose(
             &e,
             &gw(),
             &cur(&[(SETTINGS, &fixture("previous", "settings.json"))]),
@@ -1519,7 +1352,7 @@ mod tests {
             messages(&f)[0],
             (Severity::Warn, "~/.claude/settings.json sends Claude Code to https://api.old-proxy.example.net, not to profile `work` (https://gw.example.com)".to_string())
         );
-        let f = ClaudeCode.diagnose(
+        let f = tool().diagnose(
             &e,
             &gw(),
             &cur(&[(SETTINGS, &fixture("commented", "expected.settings.json"))]),
@@ -1539,9 +1372,9 @@ mod tests {
         for opts in [literal(), helper()] {
             for case in CASES {
                 let c = cur(&[(SETTINGS, &fixture(case, "settings.json"))]);
-                let plan = ClaudeCode.plan(&e, &x, &opts, &c).unwrap();
+                let plan = tool().plan(&e, &x, &opts, &c).unwrap();
                 let mut text = plan.notes.join("\n") + &plan.manual_steps.join("\n");
-                for f in ClaudeCode.diagnose(&e, &x, &applied(c, &plan)) {
+                for f in tool().diagnose(&e, &x, &applied(c, &plan)) {
                     text += &f.message;
                     text += f.hint.as_deref().unwrap_or("");
                 }
@@ -1626,7 +1459,7 @@ mod tests {
                 let g = gw_with(|p| if x_api_key { p.anthropic_auth = AnthropicAuth::XApiKey });
                 let opts = if helper_mode { helper() } else { literal() };
                 let c = cur(&[(SETTINGS, &text)]);
-                let Ok(plan) = ClaudeCode.plan(&env_with(&[]), &g, &opts, &c) else {
+                let Ok(plan) = tool().plan(&env_with(&[]), &g, &opts, &c) else {
                     // Only a non-object `env` is refused.
                     prop_assert!(base.get("env").is_some_and(|e| !e.is_object()));
                     return Ok(());

@@ -40,6 +40,8 @@ pub mod hosts;
 pub trait Hook: Sync {
     /// Adds to what the engine reads (project files that may shadow the user's).
     fn inputs(&self, _env: &Env, _inputs: &mut Inputs) {}
+    /// Adds evidence of installation the template's `[detect]` can't state (a state file).
+    fn detect(&self, _env: &Env, _cur: &Current, _det: &mut Detection) {}
     /// Adjusts the engine's setup plan (notes, tool-specific checks).
     fn after_plan(
         &self,
@@ -64,6 +66,11 @@ pub trait Hook: Sync {
     /// `model` belongs to whichever provider is selected).
     fn keeps(&self, _file: &str, _key: &str, _text: &str) -> bool {
         false
+    }
+    /// The user's secrets in the gathered files that every output must mask (e.g. key
+    /// fragments a tool keeps to remember an approved key).
+    fn secrets(&self, _env: &Env, _cur: &Current) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -232,6 +239,7 @@ impl TemplateTool {
         let mut v = self.roots(env);
         v.extend(Vars::gateway(gw));
         v.set("byok", Some(opts.exe.clone()));
+        model_fallbacks(&mut v, gw);
         v
     }
 
@@ -318,6 +326,14 @@ fn constants(v: &ValueSpec) -> Vec<Value> {
         .map(|x| empty.value(x).ok())
         .collect::<Option<Vec<_>>>()
         .unwrap_or_default()
+}
+
+/// A tool's models fall back as a profile's do: `{anthropic_model}` to the chat model,
+/// `{small_model}` to that (Claude Code needs a model for every alias it resolves).
+fn model_fallbacks(v: &mut Vars, gw: &Gateway) {
+    let anthropic = gw.anthropic_model_or_default().map(str::to_string);
+    v.set("anthropic_model", anthropic.clone());
+    v.set("small_model", gw.small_model.clone().or(anthropic));
 }
 
 /// Whether a value applies to the profile's Anthropic auth style.
@@ -444,6 +460,9 @@ impl Tool for TemplateTool {
                 det.note_config_dir(env, cur, &p);
             }
         }
+        if let Some(h) = self.hook {
+            h.detect(env, cur, &mut det);
+        }
         if let crate::templates::Source::User(p) = &self.loaded.source {
             det.evidence.push(format!("user template {}", env.tilde(p)));
         }
@@ -503,6 +522,9 @@ impl Tool for TemplateTool {
             for v in f.values.iter().filter(|v| for_auth(v, gw)) {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let other_mode = v.modes.as_ref().is_some_and(|m| !m.contains(&form));
+                if other_mode && self.hook.is_some_and(|h| h.keeps(&f.id, &v.key, &text)) {
+                    continue;
+                }
                 if v.class == Class::Absent || other_mode {
                     // A value of another key mode goes with what it held (e.g. a whole
                     // `auth` table); an `absent` key leaves its parent.
@@ -515,7 +537,9 @@ impl Tool for TemplateTool {
                 let value = match vars.value(spec) {
                     Ok(x) => x,
                     Err(Unset(name)) => {
-                        missing.insert(name);
+                        if !v.optional {
+                            missing.insert(name);
+                        }
                         continue;
                     }
                 };
@@ -675,7 +699,8 @@ impl Tool for TemplateTool {
             let text = self.owned_text(env, &roots, f, cur);
             let path = self.path_of(env, &roots, f, Some(cur));
             for v in first_per_key(f) {
-                if v.class == Class::Absent {
+                // `keep` values are never taken back, so they are not tracked either.
+                if matches!(v.class, Class::Absent | Class::Keep) {
                     continue;
                 }
                 let Ok(key) = key_path(&v.key) else {
@@ -708,7 +733,7 @@ impl Tool for TemplateTool {
         for f in &self.files(env, &roots, cur, hosts::Scope::All) {
             let text = self.owned_text(env, &roots, f, cur);
             let path = self.path_of(env, &roots, f, Some(cur));
-            for v in first_per_key(f).filter(|v| v.class != Class::Absent) {
+            for v in first_per_key(f).filter(|v| !matches!(v.class, Class::Absent | Class::Keep)) {
                 let Ok(key) = key_path(&v.key) else {
                     continue;
                 };
@@ -739,6 +764,10 @@ impl Tool for TemplateTool {
             .iter()
             .flat_map(|f| &f.values)
             .any(|v| v.helper.is_some())
+    }
+
+    fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
+        self.hook.map(|h| h.secrets(env, cur)).unwrap_or_default()
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {

@@ -374,7 +374,6 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
 /// described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
     let mut tools: Vec<&'static dyn Tool> = vec![
-        &claude_code::ClaudeCode,
         &cursor::Cursor,
         &roo_code::FLAVOR,
         &cline::Cline,
@@ -396,7 +395,12 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         };
         let tool: &'static generic::TemplateTool =
             Box::leak(Box::new(generic::TemplateTool::new(loaded, id, hook)));
-        tools.push(tool);
+        // Claude Code keeps its place first in the display order it had as an adapter.
+        if id == ToolId::ClaudeCode {
+            tools.insert(0, tool);
+        } else {
+            tools.push(tool);
+        }
     }
     tools
 });
@@ -406,6 +410,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("codex", &codex::CodexHook),
     ("opencode", &opencode::OpencodeHook),
     ("gemini-cli", &gemini::GeminiHook),
+    ("claude-code", &claude_code::ClaudeHook),
 ];
 
 /// The hook called `name`.
@@ -809,8 +814,12 @@ mod tests {
                                 f.id,
                                 k.join(".")
                             );
-                            if after.contains_key(k) {
-                                let label = format!("{} {}", f.id, k.join("."));
+                            // `keep` values are written, never taken back, so not tracked.
+                            let kept = declared
+                                .iter()
+                                .any(|(d, c)| k.starts_with(d) && *c == Class::Keep);
+                            if after.contains_key(k) && !kept {
+                                let label = owned_label(&env, f, path, &k.join("."));
                                 assert!(
                                     owned.contains(&label),
                                     "{case}: `{label}` is written but owned() does not track it: {owned:?}"
@@ -890,6 +899,14 @@ mod tests {
         out
     }
 
+    /// The drift label `owned` gives `key` of file `f` at `path` (the file's `label`).
+    fn owned_label(env: &Env, f: &crate::templates::FileSpec, path: &Path, key: &str) -> String {
+        match f.label {
+            crate::templates::LabelStyle::Path => format!("{} {key}", env.tilde(path)),
+            crate::templates::LabelStyle::Id => format!("{} {key}", f.id),
+        }
+    }
+
     /// Where each owned label of `tool` lives in `cur`: the file, its format and the
     /// full key path, found the way `owned` labels the leaves below a declared key.
     fn owned_places(
@@ -905,10 +922,14 @@ mod tests {
         let mut out = BTreeMap::new();
         for (f, path) in t.files.iter().zip(paths) {
             let text = cur.file(&path).unwrap_or("");
-            for v in f.values.iter().filter(|v| v.class != Class::Absent) {
+            for v in f
+                .values
+                .iter()
+                .filter(|v| !matches!(v.class, Class::Absent | Class::Keep))
+            {
                 let key = key_path(&v.key).unwrap();
                 for (below, _) in doc::leaves(f.format, text, &key) {
-                    let mut label = format!("{} {}", f.id, v.key);
+                    let mut label = owned_label(env, f, &path, &v.key);
                     if !below.is_empty() {
                         label = format!("{label}.{}", below.join("."));
                     }
@@ -950,7 +971,8 @@ mod tests {
                     }
                     // Each fixture file goes where the tool has a candidate of that name.
                     let mut placed = Vec::new();
-                    for (name, text) in &files {
+                    // `expected.*` files are what a tool's own tests compare with.
+                    for (name, text) in files.iter().filter(|(n, _)| !n.starts_with("expected.")) {
                         let path = candidates
                             .iter()
                             .find(|p| p.file_name().is_some_and(|n| *n == **name))
@@ -1066,10 +1088,24 @@ mod tests {
                                 let key = key_path(&v.key).unwrap();
                                 want = doc::remove(f.format, &want, &key, false).unwrap();
                             }
+                            // `keep` values stay as setup wrote them.
+                            for v in f.values.iter().filter(|v| v.class == Class::Keep) {
+                                let key = key_path(&v.key).unwrap();
+                                let after = plan.changes.iter().find(|c| c.path == *path);
+                                let kept = after.and_then(|c| {
+                                    doc::get(f.format, c.after.as_deref()?, &key).ok()?
+                                });
+                                if let Some(kept) = kept {
+                                    want = doc::set(f.format, &want, &key, &kept).unwrap();
+                                }
+                            }
                         }
+                        // A blank file counts as created: remove deletes it, and the
+                        // command gives its bytes back.
+                        let want = Some(want.as_str()).filter(|w| !w.trim().is_empty());
                         assert_eq!(
-                            cur.file(path),
-                            Some(want.as_str()),
+                            cur.file(path).filter(|t| !t.trim().is_empty()),
+                            want,
                             "{what}: {}",
                             path.display()
                         );

@@ -347,6 +347,17 @@ type Places = &'static [(&'static str, &'static str)];
 /// Each template tool's id, its `tests/fixtures/` directory and where its fixture files
 /// go in a Linux home.
 const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
+    // First, as `templates list` shows it; `expected.*` (the tool's own tests compare
+    // with it) sits beside settings.json, a file Claude Code doesn't read.
+    (
+        "claude-code",
+        "claude-code",
+        &[
+            ("settings.json", ".claude"),
+            ("expected.settings.json", ".claude"),
+            (".claude.json", "."),
+        ],
+    ),
     (
         "codex",
         "codex",
@@ -413,6 +424,7 @@ fn restore_after_setup_is_byte_exact_for_every_template_tool() {
             .unwrap()
             .flatten()
             .map(|e| e.path())
+            .filter(|p| p.is_dir())
             .collect();
         cases.sort();
         let cases = std::iter::once(None).chain(cases.into_iter().map(Some));
@@ -474,7 +486,7 @@ fn templates_list_names_each_tools_source() {
     let t = with_acme();
     let out = t.run(&["templates", "list"]).success();
     insta::assert_snapshot!(out.stdout, @r"
-    claude-code    Claude Code    built into byok (code; no template yet)
+    claude-code    Claude Code    built-in template templates/claude-code.toml (with hook `claude-code`)
     cursor         Cursor         built into byok (code; no template yet)
     roo-code       Roo Code       built into byok (code; no template yet)
     cline          Cline          built into byok (code; no template yet)
