@@ -33,6 +33,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/gemini-cli.toml"),
     ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
+    ("goose.toml", include_str!("../../templates/goose.toml")),
+    ("crush.toml", include_str!("../../templates/crush.toml")),
+    (
+        "claude-desktop.toml",
+        include_str!("../../templates/claude-desktop.toml"),
+    ),
+    (
+        "jetbrains-ai.toml",
+        include_str!("../../templates/jetbrains-ai.toml"),
+    ),
+    ("trae.toml", include_str!("../../templates/trae.toml")),
+    ("warp.toml", include_str!("../../templates/warp.toml")),
 ];
 
 /// One tool's template, as written.
