@@ -427,7 +427,7 @@ fn steps_only_tools_are_detected_where_each_os_keeps_them() {
         assert!(
             doctor
                 .stdout
-                .contains(&format!("byok cannot write its settings here")),
+                .contains("byok cannot write its settings here"),
             "{os} {tool}: {doctor}"
         );
     }
