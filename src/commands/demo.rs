@@ -247,6 +247,8 @@ fn sample_installs(env: &Env) -> Result<(Vec<ToolId>, Vec<(&'static str, String)
                 env.home.join(".continue").join("config.yaml"),
                 "name: My config\nversion: 1.0.0\nschema: v1\nmodels: []\n".into(),
             )],
+            // A tool byok only lists steps for has nothing to show against a mock.
+            _ if tool.template().is_some_and(|t| t.files.is_empty()) => Vec::new(),
             // The first directory the adapter reads is usually what detection looks for.
             _ => match tool.inputs(env).dirs.first() {
                 Some(d) => {

@@ -37,6 +37,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "claude-code.toml",
         include_str!("../../templates/claude-code.toml"),
     ),
+    ("goose.toml", include_str!("../../templates/goose.toml")),
+    ("crush.toml", include_str!("../../templates/crush.toml")),
+    (
+        "claude-desktop.toml",
+        include_str!("../../templates/claude-desktop.toml"),
+    ),
+    (
+        "jetbrains-ai.toml",
+        include_str!("../../templates/jetbrains-ai.toml"),
+    ),
+    ("trae.toml", include_str!("../../templates/trae.toml")),
+    ("warp.toml", include_str!("../../templates/warp.toml")),
 ];
 
 /// One tool's template, as written.

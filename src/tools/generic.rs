@@ -488,7 +488,12 @@ impl Tool for TemplateTool {
         let vars = self.vars(env, gw, opts);
         let shown_vars = self.shown(env, &vars);
         let form = Self::key_form(opts, gw);
-        let mut plan = Plan::default();
+        // A template without files is steps by hand only: setup shows them and records
+        // nothing, doctor doesn't call the tool set up.
+        let mut plan = Plan {
+            manual_only: self.t().files.is_empty(),
+            ..Plan::default()
+        };
         let mut missing: BTreeSet<String> = BTreeSet::new();
         let scope = hosts::Scope::Setup(opts.host.as_deref());
         for f in &self.files(env, &vars, cur, scope) {

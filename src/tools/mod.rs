@@ -20,10 +20,13 @@ pub mod claude_code;
 pub mod cline;
 pub mod codex;
 pub mod continue_dev;
+pub mod crush;
 pub mod cursor;
 pub mod gemini;
 pub mod generic;
+pub mod goose;
 pub mod kilo_code;
+pub mod manual_apps;
 pub mod opencode;
 pub mod roo_code;
 #[cfg(test)]
@@ -60,6 +63,18 @@ impl ToolId {
     pub const GeminiCli: Self = Self("gemini-cli");
     /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
     pub const Kilo: Self = Self("kilo");
+    /// Goose (Block's agent; template `goose.toml`)
+    pub const Goose: Self = Self("goose");
+    /// Crush (Charm's terminal agent; template `crush.toml`)
+    pub const Crush: Self = Self("crush");
+    /// Claude Desktop (third-party inference gateway; steps by hand only)
+    pub const ClaudeDesktop: Self = Self("claude-desktop");
+    /// JetBrains AI Assistant (steps by hand only)
+    pub const JetbrainsAi: Self = Self("jetbrains-ai");
+    /// Trae (ByteDance's editor; steps by hand only)
+    pub const Trae: Self = Self("trae");
+    /// Warp (terminal; steps by hand only)
+    pub const Warp: Self = Self("warp");
 
     /// Every built-in id, in the order `--help` lists them.
     pub const BUILTIN: &[Self] = &[
@@ -73,6 +88,12 @@ impl ToolId {
         Self::Opencode,
         Self::GeminiCli,
         Self::Kilo,
+        Self::Goose,
+        Self::Crush,
+        Self::ClaudeDesktop,
+        Self::JetbrainsAi,
+        Self::Trae,
+        Self::Warp,
     ];
 
     /// The spelling used on the CLI, in state files and in JSON.
@@ -411,6 +432,10 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("opencode", &opencode::OpencodeHook),
     ("gemini-cli", &gemini::GeminiHook),
     ("claude-code", &claude_code::ClaudeHook),
+    ("goose", &goose::GooseHook),
+    ("crush", &crush::CrushHook),
+    ("claude-desktop", &manual_apps::ClaudeDesktopHook),
+    ("warp", &manual_apps::WarpHook),
 ];
 
 /// The hook called `name`.
@@ -599,7 +624,8 @@ mod tests {
     #[test]
     fn every_tool_has_fixtures() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        for t in TOOLS.iter() {
+        // A template with no files (steps by hand only) has nothing to edit.
+        for t in TOOLS.iter().filter(|t| !steps_only(**t)) {
             let id = t.id().as_str();
             let dir = [id, id.trim_end_matches("-cli")].map(|n| root.join(n));
             assert!(dir.iter().any(|d| d.is_dir()), "no tests/fixtures/{id}");
@@ -671,7 +697,7 @@ mod tests {
                 exe: "/bin/byok".into(),
                 ..SetupOptions::default()
             };
-            for t in TOOLS.iter() {
+            for t in TOOLS.iter().filter(|t| !steps_only(**t)) {
                 let mut cur = installed_everywhere(&env);
                 assert!(t.detect(&env, &cur).installed, "{} on {os:?}", t.name());
                 let plan = t.plan(&env, &gw, &opts, &cur).unwrap();
@@ -714,6 +740,7 @@ mod tests {
     }
 
     /// The registry's template tools with their templates.
+    /// The template tools that write files (not the ones that only list steps by hand).
     fn template_tools() -> Vec<(crate::templates::Template, &'static dyn Tool)> {
         crate::templates::builtins()
             .into_iter()
@@ -722,7 +749,13 @@ mod tests {
                 let tool = ToolId::parse(&t.id).and_then(get).expect("registered");
                 (t, tool)
             })
+            .filter(|(_, tool)| !steps_only(*tool))
             .collect()
+    }
+
+    /// A template tool with no files: setup only lists steps by hand.
+    fn steps_only(tool: &dyn Tool) -> bool {
+        tool.template().is_some_and(|t| t.files.is_empty())
     }
 
     fn registry_gateway(key_env: bool) -> crate::profile::Gateway {
@@ -861,12 +894,16 @@ mod tests {
             .tools
             .iter()
             .filter_map(|t| Some((t.template()?.clone(), *t)))
+            .filter(|(_, t)| !steps_only(*t))
             .collect();
         assert!(
             tools.iter().any(|(t, _)| t.id == "acme"),
             "no user template"
         );
-        let builtin = TOOLS.iter().filter(|t| t.template().is_some()).count();
+        let builtin = TOOLS
+            .iter()
+            .filter(|t| t.template().is_some() && !steps_only(**t))
+            .count();
         assert_eq!(
             tools.len(),
             builtin + 1,
