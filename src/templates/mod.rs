@@ -33,6 +33,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/gemini-cli.toml"),
     ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
+    (
+        "qwen-code.toml",
+        include_str!("../../templates/qwen-code.toml"),
+    ),
+    ("droid.toml", include_str!("../../templates/droid.toml")),
 ];
 
 /// One tool's template, as written.
@@ -235,6 +240,9 @@ pub struct ValueSpec {
     /// Only for profiles with this Anthropic auth style (`bearer`, `x-api-key`); another
     /// value with the same key may cover the other style.
     pub auth: Option<crate::profile::AnthropicAuth>,
+    /// The value is byok's item in the list at `key`, told apart from the user's items by
+    /// this field (e.g. `id`); the value is a table holding it.
+    pub entry: Option<String>,
 }
 
 /// A key mode, as templates spell it.
@@ -477,6 +485,9 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                 known.extend_from_slice(NOTE_PLACEHOLDERS);
                 render::check_text(note, &known).map_err(|m| (Some(note.clone()), m))?;
             }
+            if let Some(field) = &v.entry {
+                check_entry(f, v, field).map_err(|m| (Some(v.key.clone()), m))?;
+            }
             if v.modes.as_ref().is_some_and(Vec::is_empty) {
                 return Err((
                     Some("modes = []".to_string()),
@@ -520,6 +531,55 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
     }
     for text in t.notes.iter().chain(&t.manual) {
         render::check_text(text, &roots).map_err(|m| (Some(text.clone()), m))?;
+    }
+    Ok(())
+}
+
+/// The rules for a list item (`entry`): JSON or JSONC, class `set`, one value per key,
+/// and every variant a table whose identifying field is a string without the key.
+fn check_entry(f: &FileSpec, v: &ValueSpec, field: &str) -> Result<(), String> {
+    let key = &v.key;
+    if !matches!(f.format, Format::Json | Format::Jsonc) {
+        return Err(format!(
+            "`{key}`: list items (`entry`) are supported in JSON and JSONC files, not in a {:?} file",
+            f.format
+        ));
+    }
+    if v.class != Class::Set || v.auth.is_some() || v.modes.is_some() {
+        return Err(format!(
+            "`{key}`: a list item (`entry`) is class \"set\" and takes no `auth` or `modes`"
+        ));
+    }
+    if f.values.iter().filter(|o| o.key == *key).count() > 1 {
+        return Err(format!(
+            "`{key}`: a list has one item of byok's, so one value"
+        ));
+    }
+    for x in [&v.value, &v.literal, &v.env, &v.helper]
+        .into_iter()
+        .flatten()
+    {
+        let Some(table) = x.as_table() else {
+            return Err(format!("`{key}`: a list item (`entry`) must be a table"));
+        };
+        match table.get(field) {
+            Some(toml::Value::String(s)) if !render::names(s).contains(&"key") => {}
+            Some(toml::Value::String(_)) => {
+                return Err(format!(
+                    "`{key}`: the identifying field `{field}` can't hold {{key}} (byok records it in plain text)"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "`{key}`: the item must have the identifying field `{field}` as a string"
+                ));
+            }
+        }
+        if table.keys().any(|k| k.contains('{')) {
+            return Err(format!(
+                "`{key}`: the item's field names are fixed (so `remove` knows them); put placeholders in values"
+            ));
+        }
     }
     Ok(())
 }
