@@ -742,6 +742,29 @@ mod tests {
     }
 
     #[test]
+    fn list_items_are_checked() {
+        let file = |format: &str, value: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"{format}\"\n[[file.value]]\nkey = \"models\"\nentry = \"id\"\n{value}\n"
+            )
+        };
+        let good = "value = { id = \"{model}\", url = \"{openai_base}\" }";
+        assert!(parse("t.toml", &file("jsonc", good)).is_ok());
+        assert_eq!(
+            err(&file("yaml", good)),
+            "t.toml:9:8: `models`: list items (`entry`) are supported in JSON and JSONC files, not in a Yaml file"
+        );
+        assert_eq!(
+            err(&file("json", "value = { name = \"{model}\" }")),
+            "t.toml:9:8: `models`: the item must have the identifying field `id` as a string"
+        );
+        assert_eq!(
+            err(&file("json", "value = { id = \"{key}\" }")),
+            "t.toml:9:8: `models`: the identifying field `id` can't hold {key} (byok records it in plain text)"
+        );
+    }
+
+    #[test]
     fn value_options_are_checked() {
         let file = |format: &str, extra: &str| {
             format!(

@@ -366,6 +366,12 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         &[("settings.json", ".gemini"), (".env", ".gemini")],
     ),
     ("kilo", "kilo", &[("kilo.jsonc", ".config/kilo")]),
+    (
+        "qwen-code",
+        "qwen-code",
+        &[("settings.json", ".qwen"), (".env", ".qwen")],
+    ),
+    ("droid", "droid", &[("settings.json", ".factory")]),
     ("acme", "acme", &[("config.json", ".acme")]),
 ];
 
@@ -484,6 +490,8 @@ fn templates_list_names_each_tools_source() {
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
     kilo           Kilo 7.x       built-in template templates/kilo.toml
+    qwen-code      Qwen Code      built-in template templates/qwen-code.toml (with hook `qwen-code`)
+    droid          Factory Droid  built-in template templates/droid.toml (with hook `droid`)
     acme           Acme Agent     user template ~/.config/byok/templates/acme.toml
     your templates: ~/.config/byok/templates (`byok templates check FILE` tests one)
     ");
