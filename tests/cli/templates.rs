@@ -491,7 +491,7 @@ fn templates_list_names_each_tools_source() {
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
     kilo           Kilo 7.x       built-in template templates/kilo.toml
     qwen-code      Qwen Code      built-in template templates/qwen-code.toml (with hook `qwen-code`)
-    droid          Factory Droid  built-in template templates/droid.toml (with hook `droid`)
+    droid          Droid          built-in template templates/droid.toml (with hook `droid`)
     acme           Acme Agent     user template ~/.config/byok/templates/acme.toml
     your templates: ~/.config/byok/templates (`byok templates check FILE` tests one)
     ");

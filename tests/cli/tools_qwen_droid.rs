@@ -211,7 +211,7 @@ fn droid_real_file_literal_key_is_0600_and_remove_gives_the_bytes_back() {
     assert_eq!(t.mode(DROID), 0o600, "it holds the key");
     assert_eq!(
         t.run(&["setup", "droid", "--yes"]).success().stdout,
-        "Factory Droid\n  up to date\n"
+        "Droid\n  up to date\n"
     );
     t.write(
         DROID,
