@@ -88,6 +88,7 @@ pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
     if let Some(record) = owned_record(env, tool)? {
         cur.written = record.values;
         cur.prior = record.prior;
+        cur.entries = record.entries;
         // A blank file held nothing of the user's: like a created one, it may go, and
         // the remove command writes its bytes back.
         cur.created = record.created.map(|c| {
@@ -103,6 +104,7 @@ pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
 /// `cur` as it will be once `plan` is applied (nothing is written).
 pub fn project(cur: &Current, plan: &Plan) -> Current {
     let mut out = cur.clone();
+    out.entries.extend(plan.entries.clone());
     for c in plan.effective() {
         match &c.target {
             Target::File => {
@@ -195,6 +197,9 @@ pub struct OwnedRecord {
     /// rather than deleting a file the user had.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub blank: BTreeMap<String, String>,
+    /// byok's item in each list it writes, by the list's label: `remove` finds it there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entries: BTreeMap<String, crate::plan::ListEntry>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -284,6 +289,7 @@ pub fn record_owned(
                 prior: old.prior,
                 created: Some(old.created.unwrap_or_default()),
                 blank: old.blank,
+                entries: cur.entries.clone(),
             };
             keep_priors(&mut record, s);
             file.tools.insert(tool.id().as_str().to_string(), record);
@@ -350,6 +356,12 @@ pub fn replaced(
     after: &Current,
 ) -> Vec<Replaced> {
     let now: BTreeMap<String, Option<String>> = tool.owned(env, after).into_iter().collect();
+    // The list items byok is about to own, as they were before: a user's item with the
+    // identity of byok's is replaced like any value of theirs.
+    let before = &Current {
+        entries: after.entries.clone(),
+        ..before.clone()
+    };
     let restorable: BTreeMap<String, Option<String>> =
         tool.restorable(env, before).into_iter().collect();
     tool.owned(env, before)

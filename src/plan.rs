@@ -84,6 +84,21 @@ pub struct Plan {
     /// Nothing here can be written by byok (e.g. a tool version that keeps its settings
     /// in encrypted editor storage): only the manual steps apply.
     pub manual_only: bool,
+    /// byok's item in each list the plan writes, by the list's drift label (see
+    /// [`ListEntry`]); kept in the drift record so `remove` finds the item without a
+    /// profile.
+    pub entries: std::collections::BTreeMap<String, ListEntry>,
+}
+
+/// Which item of a list is byok's: the value of its identifying field (a model id), and
+/// whether byok created the list (then `remove` takes it out once it is empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListEntry {
+    /// The identifying field's value in byok's item.
+    pub id: String,
+    /// The list did not exist before byok's first setup.
+    #[serde(default)]
+    pub created_list: bool,
 }
 
 impl Plan {

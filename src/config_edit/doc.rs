@@ -85,6 +85,107 @@ pub fn remove(
     }
 }
 
+/// The refusal for list items in a format byok edits only by key (template loading
+/// refuses such a template first).
+fn no_items(format: Format) -> ParseError {
+    ParseError {
+        line: 1,
+        column: 1,
+        message: format!("byok edits list items only in JSON and JSONC files, not {format:?}"),
+    }
+}
+
+/// The items of the list at `path`, if present; an error when something else is there.
+pub fn items(
+    format: Format,
+    text: &str,
+    path: &[String],
+) -> Result<Option<Vec<Value>>, ParseError> {
+    match format {
+        Format::Json | Format::Jsonc => jsonc::list(text, &strs(path)),
+        _ => Err(no_items(format)),
+    }
+}
+
+/// Sets `below` inside the object at `index` of the list at `path`; an object is merged
+/// key by key, as [`set`] does.
+pub fn set_in_item(
+    format: Format,
+    text: &str,
+    path: &[String],
+    index: usize,
+    below: &[String],
+    value: &Value,
+) -> Result<String, ParseError> {
+    if let Value::Object(m) = value
+        && (!m.is_empty() || below.is_empty())
+    {
+        let mut out = text.to_string();
+        for (k, v) in m {
+            let mut child = below.to_vec();
+            child.push(k.clone());
+            out = set_in_item(format, &out, path, index, &child, v)?;
+        }
+        return Ok(out);
+    }
+    match format {
+        Format::Json | Format::Jsonc => {
+            jsonc::set_in_item(text, &strs(path), index, &strs(below), value)
+        }
+        _ => Err(no_items(format)),
+    }
+}
+
+/// Removes `below` inside the object at `index` of the list at `path` (objects it leaves
+/// empty inside the item go too).
+pub fn remove_in_item(
+    format: Format,
+    text: &str,
+    path: &[String],
+    index: usize,
+    below: &[String],
+) -> Result<String, ParseError> {
+    match format {
+        Format::Json | Format::Jsonc => {
+            jsonc::remove_in_item(text, &strs(path), index, &strs(below))
+        }
+        _ => Err(no_items(format)),
+    }
+}
+
+/// Adds `value` as the last item of the list at `path` (created when missing).
+pub fn push_item(
+    format: Format,
+    text: &str,
+    path: &[String],
+    value: &Value,
+) -> Result<String, ParseError> {
+    match format {
+        Format::Json | Format::Jsonc => jsonc::push_item(text, &strs(path), value),
+        _ => Err(no_items(format)),
+    }
+}
+
+/// Takes the item at `index` out of the list at `path`.
+pub fn remove_item(
+    format: Format,
+    text: &str,
+    path: &[String],
+    index: usize,
+) -> Result<String, ParseError> {
+    match format {
+        Format::Json | Format::Jsonc => jsonc::remove_item(text, &strs(path), index),
+        _ => Err(no_items(format)),
+    }
+}
+
+/// The leaves of a value with their values as text (see [`leaves`]).
+pub fn value_leaves(v: &Value) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    flatten(v, &mut Vec::new(), &mut out);
+    out
+}
+
 /// Whether a file holds nothing worth keeping: blank, or (JSON) an empty object
 /// without comments, which is what a file byok created shrinks to.
 pub fn is_blank(format: Format, text: &str) -> bool {

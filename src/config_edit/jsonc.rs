@@ -18,7 +18,7 @@
 
 use jsonc_parser::ParseOptions;
 use jsonc_parser::cst::{
-    CstContainerNode, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode,
+    CstArray, CstContainerNode, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode,
 };
 use serde_json::Value;
 
@@ -125,10 +125,23 @@ pub fn get(text: &str, path: &[&str]) -> Result<Option<Value>, ParseError> {
 /// twice is an error.
 pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseError> {
     assert!(!path.is_empty(), "jsonc::set needs a path");
-    let (bom, body) = split_bom(text);
+    let (_, body) = split_bom(text);
     let was_empty = body.trim().is_empty();
     let root = parse_root(if was_empty { "" } else { body })?;
-    let mut obj = top_object(&root, body)?;
+    let obj = top_object(&root, body)?;
+    set_below(text, &root, obj, path, value, was_empty)
+}
+
+/// [`set`] from `obj` (the top object or one inside a list) down `path`.
+fn set_below(
+    text: &str,
+    root: &CstRootNode,
+    mut obj: CstObject,
+    path: &[&str],
+    value: &Value,
+    was_empty: bool,
+) -> Result<String, ParseError> {
+    let (bom, body) = split_bom(text);
     for i in 0..path.len() {
         let Some(prop) = unique_prop(&obj, path, i, body)? else {
             // Missing from here on: one new property holding the rest of the path.
@@ -183,6 +196,136 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String, ParseErro
     Ok(out)
 }
 
+/// The list at `list` (object keys from the top): `None` when absent; an error when
+/// something else is there.
+fn list_at(root: &CstRootNode, body: &str, list: &[&str]) -> Result<Option<CstArray>, ParseError> {
+    let Some(mut obj) = root.object_value() else {
+        return Ok(None);
+    };
+    for i in 0..list.len() {
+        let Some(prop) = unique_prop(&obj, list, i, body)? else {
+            return Ok(None);
+        };
+        let at = offset_of(&prop.clone().into());
+        if i + 1 == list.len() {
+            return match prop.value() {
+                Some(v) if v.as_array().is_some() => Ok(v.as_array()),
+                _ => Err(ParseError::at_offset(
+                    body,
+                    at,
+                    format!("`{}` is not a JSON list", list.join(".")),
+                )),
+            };
+        }
+        obj = prop.object_value().ok_or_else(|| {
+            ParseError::at_offset(
+                body,
+                at,
+                format!("`{}` is not a JSON object", list[..=i].join(".")),
+            )
+        })?;
+    }
+    Ok(None)
+}
+
+/// The object at `index` of the list at `list`, with the parsed tree it belongs to.
+fn element_at(
+    text: &str,
+    list: &[&str],
+    index: usize,
+) -> Result<(CstRootNode, CstObject), ParseError> {
+    let (_, body) = split_bom(text);
+    let root = parse_root(body)?;
+    let array = list_at(&root, body, list)?
+        .ok_or_else(|| ParseError::at_offset(body, 0, format!("`{}` is gone", list.join("."))))?;
+    let element = array.elements().into_iter().nth(index);
+    let obj = element
+        .as_ref()
+        .and_then(CstNode::as_object)
+        .ok_or_else(|| {
+            let at = element.as_ref().map_or(0, offset_of);
+            ParseError::at_offset(
+                body,
+                at,
+                format!("item {index} of `{}` is not a JSON object", list.join(".")),
+            )
+        })?;
+    Ok((root, obj))
+}
+
+/// The items of the list at `list` (object keys from the top), if present; an error
+/// when something other than a list is there.
+pub fn list(text: &str, list: &[&str]) -> Result<Option<Vec<Value>>, ParseError> {
+    let (_, body) = split_bom(text);
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    let root = parse_root(body)?;
+    Ok(list_at(&root, body, list)?.map(|a| {
+        a.elements()
+            .iter()
+            .map(|e| e.to_serde_value().unwrap_or(Value::Null))
+            .collect()
+    }))
+}
+
+/// Sets `path` inside the object at `index` of the list at `list`, as [`set`] does from
+/// the top.
+pub fn set_in_item(
+    text: &str,
+    list: &[&str],
+    index: usize,
+    path: &[&str],
+    value: &Value,
+) -> Result<String, ParseError> {
+    assert!(!path.is_empty(), "jsonc::set_in_item needs a path");
+    let (root, obj) = element_at(text, list, index)?;
+    set_below(text, &root, obj, path, value, false)
+}
+
+/// Removes `path` inside the object at `index` of the list at `list` (objects inside it
+/// left empty go too).
+pub fn remove_in_item(
+    text: &str,
+    list: &[&str],
+    index: usize,
+    path: &[&str],
+) -> Result<String, ParseError> {
+    let (bom, body) = split_bom(text);
+    let (root, obj) = element_at(text, list, index)?;
+    remove_below(obj, body, path, true)?;
+    Ok(format!("{bom}{root}"))
+}
+
+/// Adds `value` as the last item of the list at `list`, creating the list (and parent
+/// objects) when missing.
+pub fn push_item(text: &str, list: &[&str], value: &Value) -> Result<String, ParseError> {
+    let (bom, body) = split_bom(text);
+    if body.trim().is_empty() {
+        return set(text, list, &Value::Array(vec![value.clone()]));
+    }
+    let root = parse_root(body)?;
+    match list_at(&root, body, list)? {
+        None => set(text, list, &Value::Array(vec![value.clone()])),
+        Some(array) => {
+            array.append(to_input(value));
+            Ok(format!("{bom}{root}"))
+        }
+    }
+}
+
+/// Takes out the item at `index` of the list at `list`.
+pub fn remove_item(text: &str, list: &[&str], index: usize) -> Result<String, ParseError> {
+    let (bom, body) = split_bom(text);
+    let root = parse_root(body)?;
+    if let Some(item) =
+        list_at(&root, body, list)?.and_then(|a| a.elements().into_iter().nth(index))
+    {
+        item.remove();
+    }
+    Ok(format!("{bom}{root}"))
+}
+
 /// Removes the property at `path`; a missing one leaves the text unchanged. Parent
 /// objects that byok's removal leaves empty are removed too when `prune` is true. A key
 /// on the path written twice is an error.
@@ -193,19 +336,32 @@ pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseErr
         return Ok(text.to_string());
     }
     let root = parse_root(body)?;
-    let Some(mut obj) = root.object_value() else {
+    let Some(obj) = root.object_value() else {
         return Ok(text.to_string());
     };
+    if !remove_below(obj, body, path, prune)? {
+        return Ok(text.to_string());
+    }
+    Ok(format!("{bom}{root}"))
+}
+
+/// [`remove`] from `obj` down `path`; whether anything was removed.
+fn remove_below(
+    mut obj: CstObject,
+    body: &str,
+    path: &[&str],
+    prune: bool,
+) -> Result<bool, ParseError> {
     let mut chain = vec![];
     for i in 0..path.len() - 1 {
         let Some(next) = unique_prop(&obj, path, i, body)?.and_then(|p| p.object_value()) else {
-            return Ok(text.to_string());
+            return Ok(false);
         };
         chain.push((obj.clone(), path[i]));
         obj = next;
     }
     let Some(prop) = unique_prop(&obj, path, path.len() - 1, body)? else {
-        return Ok(text.to_string());
+        return Ok(false);
     };
     prop.remove();
     if prune {
@@ -220,7 +376,7 @@ pub fn remove(text: &str, path: &[&str], prune: bool) -> Result<String, ParseErr
             child = parent;
         }
     }
-    Ok(format!("{bom}{root}"))
+    Ok(true)
 }
 
 /// Property `path[i]` of `obj`, refusing a key written more than once: tools read the

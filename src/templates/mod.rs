@@ -37,6 +37,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "claude-code.toml",
         include_str!("../../templates/claude-code.toml"),
     ),
+    (
+        "qwen-code.toml",
+        include_str!("../../templates/qwen-code.toml"),
+    ),
+    ("droid.toml", include_str!("../../templates/droid.toml")),
     ("goose.toml", include_str!("../../templates/goose.toml")),
     ("crush.toml", include_str!("../../templates/crush.toml")),
     (
@@ -271,6 +276,9 @@ pub struct ValueSpec {
     /// (a model the profile may not name).
     #[serde(default)]
     pub optional: bool,
+    /// The value is byok's item in the list at `key`, told apart from the user's items by
+    /// this field (e.g. `id`); the value is a table holding it.
+    pub entry: Option<String>,
 }
 
 /// A key mode, as templates spell it.
@@ -521,6 +529,9 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                 known.extend_from_slice(NOTE_PLACEHOLDERS);
                 render::check_text(note, &known).map_err(|m| (Some(note.clone()), m))?;
             }
+            if let Some(field) = &v.entry {
+                check_entry(f, v, field).map_err(|m| (Some(v.key.clone()), m))?;
+            }
             if v.modes.as_ref().is_some_and(Vec::is_empty) {
                 return Err((
                     Some("modes = []".to_string()),
@@ -605,6 +616,55 @@ fn check_hosts(f: &FileSpec) -> Result<(), (Option<String>, String)> {
                 f.id
             ),
         ));
+    }
+    Ok(())
+}
+
+/// The rules for a list item (`entry`): JSON or JSONC, class `set`, one value per key,
+/// and every variant a table whose identifying field is a string without the key.
+fn check_entry(f: &FileSpec, v: &ValueSpec, field: &str) -> Result<(), String> {
+    let key = &v.key;
+    if !matches!(f.format, Format::Json | Format::Jsonc) {
+        return Err(format!(
+            "`{key}`: list items (`entry`) are supported in JSON and JSONC files, not in a {:?} file",
+            f.format
+        ));
+    }
+    if v.class != Class::Set || v.auth.is_some() || v.modes.is_some() {
+        return Err(format!(
+            "`{key}`: a list item (`entry`) is class \"set\" and takes no `auth` or `modes`"
+        ));
+    }
+    if f.values.iter().filter(|o| o.key == *key).count() > 1 {
+        return Err(format!(
+            "`{key}`: a list has one item of byok's, so one value"
+        ));
+    }
+    for x in [&v.value, &v.literal, &v.env, &v.helper]
+        .into_iter()
+        .flatten()
+    {
+        let Some(table) = x.as_table() else {
+            return Err(format!("`{key}`: a list item (`entry`) must be a table"));
+        };
+        match table.get(field) {
+            Some(toml::Value::String(s)) if !render::names(s).contains(&"key") => {}
+            Some(toml::Value::String(_)) => {
+                return Err(format!(
+                    "`{key}`: the identifying field `{field}` can't hold {{key}} (byok records it in plain text)"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "`{key}`: the item must have the identifying field `{field}` as a string"
+                ));
+            }
+        }
+        if table.keys().any(|k| k.contains('{')) {
+            return Err(format!(
+                "`{key}`: the item's field names are fixed (so `remove` knows them); put placeholders in values"
+            ));
+        }
     }
     Ok(())
 }
@@ -763,6 +823,29 @@ mod tests {
         assert_eq!(
             err(&outside),
             "t.toml:6:9: path `/etc/x.json` must start with a root such as {home}, {xdg_config} or one of the template's [roots]; byok writes only below the user's home and the tool's own directories"
+        );
+    }
+
+    #[test]
+    fn list_items_are_checked() {
+        let file = |format: &str, value: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"{format}\"\n[[file.value]]\nkey = \"models\"\nentry = \"id\"\n{value}\n"
+            )
+        };
+        let good = "value = { id = \"{model}\", url = \"{openai_base}\" }";
+        assert!(parse("t.toml", &file("jsonc", good)).is_ok());
+        assert_eq!(
+            err(&file("yaml", good)),
+            "t.toml:9:8: `models`: list items (`entry`) are supported in JSON and JSONC files, not in a Yaml file"
+        );
+        assert_eq!(
+            err(&file("json", "value = { name = \"{model}\" }")),
+            "t.toml:9:8: `models`: the item must have the identifying field `id` as a string"
+        );
+        assert_eq!(
+            err(&file("json", "value = { id = \"{key}\" }")),
+            "t.toml:9:8: `models`: the identifying field `id` can't hold {key} (byok records it in plain text)"
         );
     }
 

@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
+mod entries;
+
 use super::KeyMode;
 use super::{Current, Detection, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
 use crate::config_edit::{self, doc};
@@ -336,6 +338,19 @@ fn model_fallbacks(v: &mut Vars, gw: &Gateway) {
     v.set("small_model", gw.small_model.clone().or(anthropic));
 }
 
+/// The top-level field names of a list item's variants (see [`entries::List`]).
+fn item_fields(v: &ValueSpec) -> Vec<String> {
+    let mut out: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .flat_map(|t| t.keys().cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Whether a value applies to the profile's Anthropic auth style.
 fn for_auth(v: &ValueSpec, gw: &Gateway) -> bool {
     v.auth.is_none_or(|a| a == gw.anthropic_auth)
@@ -548,6 +563,23 @@ impl Tool for TemplateTool {
                         continue;
                     }
                 };
+                if let Some(field) = &v.entry {
+                    let label = Self::label(env, Some(&path), f, &v.key);
+                    let fields = item_fields(v);
+                    let list = entries::List {
+                        format: f.format,
+                        key: &key,
+                        field,
+                        label: &label,
+                        fields: &fields,
+                    };
+                    let (after, entry) = list.upsert(&text, &value, cur).map_err(bad)?;
+                    secret |= holds_key(spec);
+                    wrote = true;
+                    text = after;
+                    plan.entries.insert(label, entry);
+                    continue;
+                }
                 if v.class == Class::Default
                     && let Some(now) = doc::get(f.format, &text, &key).map_err(bad)?
                 {
@@ -647,6 +679,18 @@ impl Tool for TemplateTool {
                 }
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let label = Self::label(env, Some(&path), f, &v.key);
+                if let Some(field) = &v.entry {
+                    let fields = item_fields(v);
+                    let list = entries::List {
+                        format: f.format,
+                        key: &key,
+                        field,
+                        label: &label,
+                        fields: &fields,
+                    };
+                    text = list.remove(&text, cur).map_err(bad)?;
+                    continue;
+                }
                 let Some(now) = doc::get(f.format, &text, &key).map_err(bad)? else {
                     continue;
                 };
@@ -712,6 +756,18 @@ impl Tool for TemplateTool {
                     continue;
                 };
                 let label = Self::label(env, path.as_deref(), f, &v.key);
+                if let Some(field) = &v.entry {
+                    let fields = item_fields(v);
+                    let list = entries::List {
+                        format: f.format,
+                        key: &key,
+                        field,
+                        label: &label,
+                        fields: &fields,
+                    };
+                    out.extend(list.owned(&text, cur));
+                    continue;
+                }
                 let leaves = doc::leaves(f.format, &text, &key);
                 if leaves.is_empty() {
                     out.push((label.clone(), None));
@@ -742,6 +798,19 @@ impl Tool for TemplateTool {
                 let Ok(key) = key_path(&v.key) else {
                     continue;
                 };
+                if let Some(field) = &v.entry {
+                    let label = Self::label(env, path.as_deref(), f, &v.key);
+                    let fields = item_fields(v);
+                    let list = entries::List {
+                        format: f.format,
+                        key: &key,
+                        field,
+                        label: &label,
+                        fields: &fields,
+                    };
+                    out.extend(list.restorable(&text, cur));
+                    continue;
+                }
                 // JSON text, so `remove` writes back the same type; a `.env` holds
                 // only strings, kept as they are.
                 let now = doc::get(f.format, &text, &key).ok().flatten();

@@ -22,12 +22,14 @@ pub mod codex;
 pub mod continue_dev;
 pub mod crush;
 pub mod cursor;
+pub mod droid;
 pub mod gemini;
 pub mod generic;
 pub mod goose;
 pub mod kilo_code;
 pub mod manual_apps;
 pub mod opencode;
+pub mod qwen;
 pub mod roo_code;
 #[cfg(test)]
 pub mod testing;
@@ -63,6 +65,10 @@ impl ToolId {
     pub const GeminiCli: Self = Self("gemini-cli");
     /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
     pub const Kilo: Self = Self("kilo");
+    /// Qwen Code (terminal agent; template `qwen-code.toml`)
+    pub const QwenCode: Self = Self("qwen-code");
+    /// Factory Droid (terminal agent; template `droid.toml`)
+    pub const Droid: Self = Self("droid");
     /// Goose (Block's agent; template `goose.toml`)
     pub const Goose: Self = Self("goose");
     /// Crush (Charm's terminal agent; template `crush.toml`)
@@ -88,6 +94,8 @@ impl ToolId {
         Self::Opencode,
         Self::GeminiCli,
         Self::Kilo,
+        Self::QwenCode,
+        Self::Droid,
         Self::Goose,
         Self::Crush,
         Self::ClaudeDesktop,
@@ -204,6 +212,9 @@ pub struct Current {
     pub created: Option<BTreeSet<PathBuf>>,
     /// SHA-256 of each value byok last wrote, by label, from the drift record.
     pub written: BTreeMap<String, String>,
+    /// byok's item in each list a template writes, by the list's label, from the drift
+    /// record (or, projected, from the plan that writes it).
+    pub entries: BTreeMap<String, crate::plan::ListEntry>,
 }
 
 impl Current {
@@ -436,6 +447,8 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("crush", &crush::CrushHook),
     ("claude-desktop", &manual_apps::ClaudeDesktopHook),
     ("warp", &manual_apps::WarpHook),
+    ("qwen-code", &qwen::QwenHook),
+    ("droid", &droid::DroidHook),
 ];
 
 /// The hook called `name`.
@@ -660,6 +673,7 @@ mod tests {
     }
 
     fn apply_to(cur: &mut Current, plan: &Plan) {
+        cur.entries.extend(plan.entries.clone());
         for c in plan.effective() {
             match &c.target {
                 crate::plan::Target::File => {
@@ -853,8 +867,11 @@ mod tests {
                                 .any(|(d, c)| k.starts_with(d) && *c == Class::Keep);
                             if after.contains_key(k) && !kept {
                                 let label = owned_label(&env, f, path, &k.join("."));
+                                // A list holding byok's item is tracked by the item's leaves.
+                                let item = format!("{label}[");
                                 assert!(
-                                    owned.contains(&label),
+                                    owned.contains(&label)
+                                        || owned.iter().any(|l| l.starts_with(&item)),
                                     "{case}: `{label}` is written but owned() does not track it: {owned:?}"
                                 );
                             }
@@ -965,6 +982,21 @@ mod tests {
                 .filter(|v| !matches!(v.class, Class::Absent | Class::Keep))
             {
                 let key = key_path(&v.key).unwrap();
+                if let Some(field) = &v.entry {
+                    // byok's list item: its leaves, the item's index as a `#n` segment.
+                    let list = format!("{} {}", f.id, v.key);
+                    let id = &cur.entries[&list].id;
+                    let items = doc::items(f.format, text, &key).unwrap().unwrap();
+                    let i = items.iter().position(|x| x[field] == *id).unwrap();
+                    for (below, _) in doc::value_leaves(&items[i]) {
+                        let label = format!("{list}[{field}={id}].{}", below.join("."));
+                        let mut full = key.clone();
+                        full.push(format!("#{i}"));
+                        full.extend(below);
+                        out.insert(label, (path.clone(), f.format, full));
+                    }
+                    continue;
+                }
                 for (below, _) in doc::leaves(f.format, text, &key) {
                     let mut label = owned_label(env, f, &path, &v.key);
                     if !below.is_empty() {
@@ -1065,19 +1097,47 @@ mod tests {
                         present,
                         "{what}: owned() and the template's values differ"
                     );
+                    let present_all: Vec<String> = present.iter().map(|l| (*l).clone()).collect();
                     for label in present {
                         let Some((path, format, key)) = places.get(label) else {
                             panic!("{what}: owned label `{label}` is not in the template's files");
                         };
                         let text = cur.file(path).unwrap();
-                        let edited = doc::set(*format, text, key, &serde_json::json!(EDIT))
-                            .unwrap_or_else(|e| panic!("{what}: {label}: {e:?}"));
+                        let item = key.iter().position(|k| k.starts_with('#'));
+                        let edited = match item {
+                            Some(at) => doc::set_in_item(
+                                *format,
+                                text,
+                                &key[..at],
+                                key[at][1..].parse().unwrap(),
+                                &key[at + 1..],
+                                &serde_json::json!(EDIT),
+                            ),
+                            None => doc::set(*format, text, key, &serde_json::json!(EDIT)),
+                        }
+                        .unwrap_or_else(|e| panic!("{what}: {label}: {e:?}"));
                         assert_ne!(edited, text, "{what}: {label}");
                         let mut by_hand = cur.clone();
                         by_hand.files.insert(path.clone(), Some(edited));
+                        // Editing a list item's identity loses the whole item.
+                        let want: Vec<String> = match label.rsplit_once("].") {
+                            Some((item, leaf))
+                                if item
+                                    .rsplit_once('[')
+                                    .is_some_and(|(_, f)| f.split('=').next() == Some(leaf)) =>
+                            {
+                                let prefix = format!("{item}].");
+                                present_all
+                                    .iter()
+                                    .filter(|l| l.starts_with(&prefix))
+                                    .cloned()
+                                    .collect()
+                            }
+                            _ => vec![label.clone()],
+                        };
                         assert_eq!(
                             crate::engine::drifted(&env, tool, &record, &by_hand),
-                            vec![label.clone()],
+                            want,
                             "{what}: editing `{label}`"
                         );
                     }
@@ -1086,6 +1146,11 @@ mod tests {
                     // the user's values it replaced, the files it created.
                     cur.written = record.values.clone();
                     cur.written.retain(|_, h| !h.is_empty());
+                    // As `engine::replaced` reads it: with the list items byok now owns.
+                    let before = Current {
+                        entries: cur.entries.clone(),
+                        ..before.clone()
+                    };
                     let restorable: BTreeMap<String, Option<String>> =
                         tool.restorable(&env, &before).into_iter().collect();
                     cur.prior = tool

@@ -378,6 +378,12 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
     ),
     ("kilo", "kilo", &[("kilo.jsonc", ".config/kilo")]),
     (
+        "qwen-code",
+        "qwen-code",
+        &[("settings.json", ".qwen"), (".env", ".qwen")],
+    ),
+    ("droid", "droid", &[("settings.json", ".factory")]),
+    (
         "goose",
         "goose",
         &[
@@ -517,6 +523,8 @@ fn templates_list_names_each_tools_source() {
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
     kilo           Kilo 7.x       built-in template templates/kilo.toml
+    qwen-code      Qwen Code      built-in template templates/qwen-code.toml (with hook `qwen-code`)
+    droid          Droid          built-in template templates/droid.toml (with hook `droid`)
     goose          Goose          built-in template templates/goose.toml (with hook `goose`)
     crush          Crush          built-in template templates/crush.toml (with hook `crush`)
     claude-desktop Claude Desktop built-in template templates/claude-desktop.toml (with hook `claude-desktop`)
