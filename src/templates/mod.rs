@@ -33,6 +33,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/gemini-cli.toml"),
     ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
+    ("pi.toml", include_str!("../../templates/pi.toml")),
 ];
 
 /// One tool's template, as written.

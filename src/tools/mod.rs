@@ -25,6 +25,7 @@ pub mod gemini;
 pub mod generic;
 pub mod kilo_code;
 pub mod opencode;
+pub mod pi;
 pub mod roo_code;
 #[cfg(test)]
 pub mod testing;
@@ -60,6 +61,8 @@ impl ToolId {
     pub const GeminiCli: Self = Self("gemini-cli");
     /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
     pub const Kilo: Self = Self("kilo");
+    /// Pi coding agent (template `pi.toml`)
+    pub const Pi: Self = Self("pi");
 
     /// Every built-in id, in the order `--help` lists them.
     pub const BUILTIN: &[Self] = &[
@@ -73,6 +76,7 @@ impl ToolId {
         Self::Opencode,
         Self::GeminiCli,
         Self::Kilo,
+        Self::Pi,
     ];
 
     /// The spelling used on the CLI, in state files and in JSON.
@@ -406,6 +410,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("codex", &codex::CodexHook),
     ("opencode", &opencode::OpencodeHook),
     ("gemini-cli", &gemini::GeminiHook),
+    ("pi", &pi::PiHook),
 ];
 
 /// The hook called `name`.

@@ -366,6 +366,11 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         &[("settings.json", ".gemini"), (".env", ".gemini")],
     ),
     ("kilo", "kilo", &[("kilo.jsonc", ".config/kilo")]),
+    (
+        "pi",
+        "pi",
+        &[("models.json", ".pi/agent"), ("settings.json", ".pi/agent")],
+    ),
     ("acme", "acme", &[("config.json", ".acme")]),
 ];
 
@@ -484,6 +489,7 @@ fn templates_list_names_each_tools_source() {
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
     kilo           Kilo 7.x       built-in template templates/kilo.toml
+    pi             Pi             built-in template templates/pi.toml (with hook `pi`)
     acme           Acme Agent     user template ~/.config/byok/templates/acme.toml
     your templates: ~/.config/byok/templates (`byok templates check FILE` tests one)
     ");
