@@ -34,6 +34,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("kilo.toml", include_str!("../../templates/kilo.toml")),
     ("pi.toml", include_str!("../../templates/pi.toml")),
+    ("aider.toml", include_str!("../../templates/aider.toml")),
 ];
 
 /// One tool's template, as written.

@@ -15,6 +15,7 @@ use crate::gateway::probe::Api;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod aider;
 pub mod auto_import;
 pub mod claude_code;
 pub mod cline;
@@ -63,6 +64,8 @@ impl ToolId {
     pub const Kilo: Self = Self("kilo");
     /// Pi coding agent (template `pi.toml`)
     pub const Pi: Self = Self("pi");
+    /// Aider (template `aider.toml`)
+    pub const Aider: Self = Self("aider");
 
     /// Every built-in id, in the order `--help` lists them.
     pub const BUILTIN: &[Self] = &[
@@ -77,6 +80,7 @@ impl ToolId {
         Self::GeminiCli,
         Self::Kilo,
         Self::Pi,
+        Self::Aider,
     ];
 
     /// The spelling used on the CLI, in state files and in JSON.
@@ -411,6 +415,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("opencode", &opencode::OpencodeHook),
     ("gemini-cli", &gemini::GeminiHook),
     ("pi", &pi::PiHook),
+    ("aider", &aider::AiderHook),
 ];
 
 /// The hook called `name`.

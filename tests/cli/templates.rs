@@ -371,6 +371,14 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         "pi",
         &[("models.json", ".pi/agent"), ("settings.json", ".pi/agent")],
     ),
+    (
+        "aider",
+        "aider",
+        &[
+            (".aider.conf.yml", "."),
+            (".aider.model.metadata.json", "."),
+        ],
+    ),
     ("acme", "acme", &[("config.json", ".acme")]),
 ];
 
@@ -490,6 +498,7 @@ fn templates_list_names_each_tools_source() {
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
     kilo           Kilo 7.x       built-in template templates/kilo.toml
     pi             Pi             built-in template templates/pi.toml (with hook `pi`)
+    aider          Aider          built-in template templates/aider.toml (with hook `aider`)
     acme           Acme Agent     user template ~/.config/byok/templates/acme.toml
     your templates: ~/.config/byok/templates (`byok templates check FILE` tests one)
     ");

@@ -222,3 +222,178 @@ fn pi_uses_home_dot_pi_on_windows_and_macos_and_follows_pi_coding_agent_dir() {
     );
     assert!(!t.exists(PI_MODELS));
 }
+
+const AIDER_CONF: &str = ".aider.conf.yml";
+const AIDER_META: &str = ".aider.model.metadata.json";
+
+/// byok's entry for `openai/gpt-4o` as the metadata file holds it, indented by `indent`.
+fn aider_entry(indent: &str) -> String {
+    let i = indent;
+    format!(
+        "{i}\"openai/gpt-4o\": {{\n{i}{i}\"max_tokens\": 8192,\n{i}{i}\"max_input_tokens\": 128000,\n{i}{i}\"max_output_tokens\": 8192,\n{i}{i}\"input_cost_per_token\": 0,\n{i}{i}\"output_cost_per_token\": 0,\n{i}{i}\"litellm_provider\": \"openai\",\n{i}{i}\"mode\": \"chat\"\n{i}}}\n"
+    )
+}
+
+#[test]
+fn aider_setup_appends_to_a_commented_conf_and_remove_gives_both_files_back() {
+    let t = TestEnv::new();
+    t.init(URL);
+    let conf = fixture("aider/real/.aider.conf.yml");
+    let meta = fixture("aider/real/.aider.model.metadata.json");
+    t.write(AIDER_CONF, &conf);
+    t.write(AIDER_META, &meta);
+    let out = no_key(t.run(&["setup", "aider", "--yes"]).success());
+    assert_eq!(
+        ids(&out.stdout),
+        "Aider\n  updated ~/.aider.conf.yml (original kept as backup [ID])\n  updated ~/.aider.model.metadata.json (original kept as backup [ID])\n  note: Aider exits 0 even when the gateway refuses a request: read its output, or run `byok doctor`\n"
+    );
+    assert_eq!(
+        t.read(AIDER_CONF),
+        format!(
+            "{conf}model: openai/gpt-4o\nopenai-api-base: https://gw.example.com/v1\nopenai-api-key: {KEY}\n"
+        )
+    );
+    #[cfg(unix)]
+    assert_eq!(t.mode(AIDER_CONF), 0o600, "it holds the key");
+    assert_eq!(
+        t.read(AIDER_META),
+        format!(
+            "{}    }},\n{}}}\n",
+            meta.strip_suffix("    }\n}\n").unwrap(),
+            aider_entry("    ")
+        )
+    );
+    assert_eq!(
+        t.run(&["setup", "aider", "--yes"]).success().stdout,
+        "Aider\n  up to date\n"
+    );
+    no_key(t.run(&["remove", "aider", "--yes"]).success());
+    assert_eq!(t.read(AIDER_CONF), conf);
+    assert_eq!(t.read(AIDER_META), meta);
+}
+
+#[test]
+fn aider_replaces_the_users_model_and_key_and_remove_puts_them_back() {
+    let t = TestEnv::new();
+    t.init(URL);
+    let conf = fixture("aider/own-model/.aider.conf.yml");
+    t.write(AIDER_CONF, &conf);
+    let out = no_key(t.run(&["setup", "aider", "--yes"]).success());
+    // The user's own key is a secret too: masked in the note.
+    assert_eq!(
+        ids(&out.stdout),
+        "Aider\n  updated ~/.aider.conf.yml (original kept as backup [ID])\n  created ~/.aider.model.metadata.json (a new file, so no backup: `byok restore` deletes it)\n  note: replaces your .aider.conf.yml model (sonnet); `byok remove aider` puts it back\n  note: replaces your .aider.conf.yml openai-api-key (sk-…0000); `byok remove aider` puts it back\n  note: Aider exits 0 even when the gateway refuses a request: read its output, or run `byok doctor`\n"
+    );
+    assert_eq!(
+        t.read(AIDER_CONF),
+        conf.replace("model: sonnet  ", "model: openai/gpt-4o  ")
+            .replace("sk-proj-users-own-key-0000", KEY)
+            + "openai-api-base: https://gw.example.com/v1\n"
+    );
+    // A hand edit of byok's model is drift: setup stops and says which value.
+    let edited = t.read(AIDER_CONF).replace("openai/gpt-4o", "openai/o3");
+    t.write(AIDER_CONF, &edited);
+    let out = no_key(t.run(&["setup", "aider", "--yes"]).code(2));
+    assert_eq!(
+        out.stdout,
+        "Aider\n  changed by hand since byok wrote them: .aider.conf.yml model\n"
+    );
+    t.write(AIDER_CONF, edited.replace("openai/o3", "openai/gpt-4o"));
+    no_key(t.run(&["remove", "aider", "--yes"]).success());
+    assert_eq!(t.read(AIDER_CONF), conf);
+    assert!(
+        !t.exists(AIDER_META),
+        "byok created it and only its entry was in it"
+    );
+}
+
+#[test]
+fn aider_env_key_profile_writes_no_key_and_says_what_to_export() {
+    let mut t = TestEnv::new();
+    t.set("GW_KEY", KEY);
+    t.run(&[
+        "init",
+        "--url",
+        URL,
+        "--key-env",
+        "GW_KEY",
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ])
+    .success();
+    let out = no_key(t.run(&["setup", "aider", "--yes"]).success());
+    assert!(
+        out.stdout.ends_with(
+            "  note: Aider reads the key from OPENAI_API_KEY, not GW_KEY: export OPENAI_API_KEY=\"$GW_KEY\" in the shell you start Aider from\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        t.read(AIDER_CONF),
+        "model: openai/gpt-4o\nopenai-api-base: https://gw.example.com/v1\n"
+    );
+    assert_eq!(t.read(AIDER_META), format!("{{\n{}}}\n", aider_entry("  ")));
+    #[cfg(unix)]
+    assert_ne!(t.mode(AIDER_CONF), 0o600, "no key, so nothing to hide");
+    // Aider keeps caches in ~/.aider, which is how byok tells it is installed here.
+    t.write(".aider/analytics.json", "{}");
+    let out = t.run(&["doctor", "--quick", "--url", "http://127.0.0.1:1"]);
+    assert!(
+        out.stdout.contains(
+            "  ! Aider  OPENAI_API_KEY is not set here, so Aider has no key for the gateway\n    hint: export OPENAI_API_KEY=\"$GW_KEY\" before starting Aider\n"
+        ),
+        "{out}"
+    );
+    // A profile whose variable is OPENAI_API_KEY needs no note.
+    let mut t = TestEnv::new();
+    t.set("OPENAI_API_KEY", KEY);
+    t.run(&[
+        "init",
+        "--url",
+        URL,
+        "--key-env",
+        "OPENAI_API_KEY",
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ])
+    .success();
+    let out = no_key(t.run(&["setup", "aider", "--yes"]).success());
+    assert!(!out.stdout.contains("Aider reads the key"), "{out}");
+    no_key(t.run(&["remove", "aider", "--yes"]).success());
+    assert!(!t.exists(AIDER_CONF) && !t.exists(AIDER_META));
+}
+
+#[test]
+fn aider_doctor_names_the_variables_dotenv_and_project_conf_that_win() {
+    let mut t = TestEnv::new();
+    t.init(URL);
+    no_key(t.run(&["setup", "aider", "--yes"]).success());
+    t.write(".aider/analytics.json", "{}");
+    t.set("OPENAI_BASE_URL", "https://api.openai.com/v1");
+    t.write(".env", "# shared by every tool\nAIDER_MODEL=gpt-4o-mini\n");
+    std::fs::write(t.root().join(AIDER_CONF), "model: sonnet\n").unwrap();
+    let out = no_key(t.run(&["doctor", "--quick", "--url", "http://127.0.0.1:1"]));
+    assert!(
+        out.stdout.contains(
+            "  ! Aider  OPENAI_BASE_URL is set to https://api.openai.com/v1 in this shell and wins over ~/.aider.conf.yml\n    hint: unset OPENAI_BASE_URL before starting Aider\n  ! Aider  ~/.env sets AIDER_MODEL; Aider loads it over the shell and it wins over ~/.aider.conf.yml\n    hint: take those lines out of that file\n  ! Aider  [ROOT]/.aider.conf.yml sets model and wins over ~/.aider.conf.yml when Aider runs in that project\n    hint: take those keys out of that file\n"
+        ),
+        "{out}"
+    );
+    // The same base URL in OPENAI_BASE_URL is no trap.
+    t.set("OPENAI_BASE_URL", "https://gw.example.com/v1");
+    let out = t.run(&["doctor", "--quick", "--url", "http://127.0.0.1:1"]);
+    assert!(!out.stdout.contains("OPENAI_BASE_URL is set"), "{out}");
+}
+
+#[test]
+fn aider_files_sit_in_the_home_on_windows_and_macos() {
+    for os in ["windows", "macos"] {
+        let mut t = TestEnv::new();
+        t.set("BYOK_OS", os);
+        t.init(URL);
+        no_key(t.run(&["setup", "aider", "--yes"]).success());
+        assert!(t.exists(AIDER_CONF) && t.exists(AIDER_META), "{os}");
+    }
+}
