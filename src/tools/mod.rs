@@ -547,8 +547,13 @@ impl Registry {
 
 /// Whether two names are one typo apart (edit distance at most 2, or one contains the other).
 fn close(a: &str, b: &str) -> bool {
-    if a.contains(b) || b.contains(a) {
+    // A typed part of an id, or an id inside what was typed (`codex-cli`); a short id
+    // such as `pi` inside a pasted key is no match.
+    if a.contains(b) {
         return b.len() >= 3;
+    }
+    if b.contains(a) {
+        return a.len() >= 3;
     }
     crate::gateway::probe::levenshtein(a, b) <= 2
 }
