@@ -209,6 +209,9 @@ pub const SECRET_NAMES: &[&str] = &[
     "glamaApiKey",
     "openAIKey",
     "primaryApiKey",
+    // Aider's `~/.aider.conf.yml` option names.
+    "openai-api-key",
+    "anthropic-api-key",
     "experimental_bearer_token",
     "bearer_token",
     "Authorization",

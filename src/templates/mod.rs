@@ -42,6 +42,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/qwen-code.toml"),
     ),
     ("droid.toml", include_str!("../../templates/droid.toml")),
+    ("pi.toml", include_str!("../../templates/pi.toml")),
+    ("aider.toml", include_str!("../../templates/aider.toml")),
     ("goose.toml", include_str!("../../templates/goose.toml")),
     ("crush.toml", include_str!("../../templates/crush.toml")),
     (

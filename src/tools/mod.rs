@@ -15,6 +15,7 @@ use crate::gateway::probe::Api;
 use crate::plan::Plan;
 use crate::profile::Gateway;
 
+pub mod aider;
 pub mod auto_import;
 pub mod claude_code;
 pub mod cline;
@@ -29,6 +30,7 @@ pub mod goose;
 pub mod kilo_code;
 pub mod manual_apps;
 pub mod opencode;
+pub mod pi;
 pub mod qwen;
 pub mod roo_code;
 #[cfg(test)]
@@ -69,6 +71,10 @@ impl ToolId {
     pub const QwenCode: Self = Self("qwen-code");
     /// Factory Droid (terminal agent; template `droid.toml`)
     pub const Droid: Self = Self("droid");
+    /// Pi coding agent (template `pi.toml`)
+    pub const Pi: Self = Self("pi");
+    /// Aider (template `aider.toml`)
+    pub const Aider: Self = Self("aider");
     /// Goose (Block's agent; template `goose.toml`)
     pub const Goose: Self = Self("goose");
     /// Crush (Charm's terminal agent; template `crush.toml`)
@@ -96,6 +102,8 @@ impl ToolId {
         Self::Kilo,
         Self::QwenCode,
         Self::Droid,
+        Self::Pi,
+        Self::Aider,
         Self::Goose,
         Self::Crush,
         Self::ClaudeDesktop,
@@ -449,6 +457,8 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("warp", &manual_apps::WarpHook),
     ("qwen-code", &qwen::QwenHook),
     ("droid", &droid::DroidHook),
+    ("pi", &pi::PiHook),
+    ("aider", &aider::AiderHook),
 ];
 
 /// The hook called `name`.
@@ -580,8 +590,13 @@ impl Registry {
 
 /// Whether two names are one typo apart (edit distance at most 2, or one contains the other).
 fn close(a: &str, b: &str) -> bool {
-    if a.contains(b) || b.contains(a) {
+    // A typed part of an id, or an id inside what was typed (`codex-cli`); a short id
+    // such as `pi` inside a pasted key is no match.
+    if a.contains(b) {
         return b.len() >= 3;
+    }
+    if b.contains(a) {
+        return a.len() >= 3;
     }
     crate::gateway::probe::levenshtein(a, b) <= 2
 }

@@ -384,6 +384,19 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
     ),
     ("droid", "droid", &[("settings.json", ".factory")]),
     (
+        "pi",
+        "pi",
+        &[("models.json", ".pi/agent"), ("settings.json", ".pi/agent")],
+    ),
+    (
+        "aider",
+        "aider",
+        &[
+            (".aider.conf.yml", "."),
+            (".aider.model.metadata.json", "."),
+        ],
+    ),
+    (
         "goose",
         "goose",
         &[
@@ -525,6 +538,8 @@ fn templates_list_names_each_tools_source() {
     kilo           Kilo 7.x       built-in template templates/kilo.toml
     qwen-code      Qwen Code      built-in template templates/qwen-code.toml (with hook `qwen-code`)
     droid          Droid          built-in template templates/droid.toml (with hook `droid`)
+    pi             Pi             built-in template templates/pi.toml (with hook `pi`)
+    aider          Aider          built-in template templates/aider.toml (with hook `aider`)
     goose          Goose          built-in template templates/goose.toml (with hook `goose`)
     crush          Crush          built-in template templates/crush.toml (with hook `crush`)
     claude-desktop Claude Desktop built-in template templates/claude-desktop.toml (with hook `claude-desktop`)
