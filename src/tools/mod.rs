@@ -60,6 +60,8 @@ impl ToolId {
     pub const GeminiCli: Self = Self("gemini-cli");
     /// Kilo Code 7.x (the Kilo CLI and the OpenCode-based extension; template `kilo.toml`)
     pub const Kilo: Self = Self("kilo");
+    /// GitHub Copilot CLI (environment variables only, through `byok env`)
+    pub const CopilotCli: Self = Self("copilot-cli");
 
     /// Every built-in id, in the order `--help` lists them.
     pub const BUILTIN: &[Self] = &[
@@ -73,6 +75,7 @@ impl ToolId {
         Self::Opencode,
         Self::GeminiCli,
         Self::Kilo,
+        Self::CopilotCli,
     ];
 
     /// The spelling used on the CLI, in state files and in JSON.
