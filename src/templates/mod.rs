@@ -37,6 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "copilot-cli.toml",
         include_str!("../../templates/copilot-cli.toml"),
     ),
+    ("zed.toml", include_str!("../../templates/zed.toml")),
 ];
 
 /// One tool's template, as written.
@@ -961,6 +962,34 @@ mod tests {
         assert_eq!(
             bad("name = \"A\"\nvalue = { unset = false }\n"),
             "t.toml:5:8: export `A`: a value is a string, `{ var = \"{key_env}\" }`, `{ command = [\"{byok}\", …] }` or `{ unset = true }`"
+        );
+    }
+
+    /// Zed reads an `openai_compatible` provider's key from `<ID>_API_KEY`, the id in
+    /// upper snake case: the template's provider id and its export must agree.
+    #[test]
+    fn zeds_provider_id_names_its_key_variable() {
+        let zed = BUILTIN.iter().find(|(n, _)| *n == "zed.toml").unwrap().1;
+        let t = parse("zed.toml", zed).unwrap();
+        let prefix = "language_models.openai_compatible.";
+        let ids: std::collections::BTreeSet<String> = t
+            .files
+            .iter()
+            .flat_map(|f| &f.values)
+            .filter_map(|v| v.key.strip_prefix(prefix))
+            .map(|rest| key_path(rest).unwrap()[0].clone())
+            .collect();
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        let id = ids.first().unwrap();
+        let var = format!("{}_API_KEY", id.replace(['-', ' '], "_").to_uppercase());
+        assert!(
+            t.exports.iter().any(|x| x.name == var),
+            "{var} is not exported"
+        );
+        assert_ne!(
+            var,
+            crate::env::BYOK_API_KEY,
+            "byok's own override variable"
         );
     }
 }

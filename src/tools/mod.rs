@@ -62,6 +62,8 @@ impl ToolId {
     pub const Kilo: Self = Self("kilo");
     /// GitHub Copilot CLI (environment variables only, through `byok env`)
     pub const CopilotCli: Self = Self("copilot-cli");
+    /// Zed (settings.json, its key variable through `byok env`)
+    pub const Zed: Self = Self("zed");
 
     /// Every built-in id, in the order `--help` lists them.
     pub const BUILTIN: &[Self] = &[
@@ -76,6 +78,7 @@ impl ToolId {
         Self::GeminiCli,
         Self::Kilo,
         Self::CopilotCli,
+        Self::Zed,
     ];
 
     /// The spelling used on the CLI, in state files and in JSON.

@@ -366,6 +366,12 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         &[("settings.json", ".gemini"), (".env", ".gemini")],
     ),
     ("kilo", "kilo", &[("kilo.jsonc", ".config/kilo")]),
+    (
+        "copilot-cli",
+        "copilot-cli",
+        &[("exports.toml", ".local/state/byok")],
+    ),
+    ("zed", "zed", &[("settings.json", ".config/zed")]),
     ("acme", "acme", &[("config.json", ".acme")]),
 ];
 
@@ -385,7 +391,8 @@ fn place_fixture(t: &TestEnv, places: &[(&str, &str)], case: &Path) {
 fn users_files(t: &TestEnv) -> std::collections::BTreeMap<String, Vec<u8>> {
     t.tree()
         .into_iter()
-        .filter(|p| !p.split('/').any(|c| c == "byok"))
+        // byok's exports file holds tool settings (`[[export]]`), so it counts.
+        .filter(|p| !p.split('/').any(|c| c == "byok") || p.ends_with("byok/exports.toml"))
         .map(|p| {
             let bytes = t.read_bytes(&p).unwrap();
             (p, bytes)
@@ -484,6 +491,8 @@ fn templates_list_names_each_tools_source() {
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)
     kilo           Kilo 7.x       built-in template templates/kilo.toml
+    copilot-cli    Copilot CLI    built-in template templates/copilot-cli.toml
+    zed            Zed            built-in template templates/zed.toml
     acme           Acme Agent     user template ~/.config/byok/templates/acme.toml
     your templates: ~/.config/byok/templates (`byok templates check FILE` tests one)
     ");
