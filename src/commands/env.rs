@@ -52,7 +52,7 @@ pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 /// state file: one small file, read only when it exists. A file byok can't read is
 /// reported and left out, so a shell start-up still gets the gateway settings.
 fn tool_exports(ctx: &mut Ctx<'_>) -> Result<Vec<(String, shell::Value)>> {
-    let path = ctx.env.state_dir.join("exports.toml");
+    let path = ctx.env.state_dir.join(crate::templates::EXPORTS_NAME);
     let Some(text) = fs::read_optional(&path)? else {
         return Ok(Vec::new());
     };

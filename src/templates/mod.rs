@@ -110,6 +110,8 @@ pub const EXPORTS_FILE: &str = "exports";
 pub const STATE_ROOT: &str = "byok_state";
 /// Where the exports file is.
 pub const EXPORTS_PATH: &str = "{byok_state}/exports.toml";
+/// The exports file's name in byok's state directory (what `byok env` reads).
+pub const EXPORTS_NAME: &str = "exports.toml";
 
 /// The exports of a template as a file the engine edits like any other: byok's state
 /// file, the tool's table in it, a value per variable (`exports <id>.<NAME>` in drift
@@ -991,5 +993,10 @@ mod tests {
             crate::env::BYOK_API_KEY,
             "byok's own override variable"
         );
+    }
+
+    #[test]
+    fn the_exports_path_names_the_exports_file() {
+        assert_eq!(EXPORTS_PATH, format!("{{{STATE_ROOT}}}/{EXPORTS_NAME}"));
     }
 }
