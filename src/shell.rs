@@ -220,14 +220,17 @@ impl Shell {
         Ok(out)
     }
 
-    /// Renders the commands that remove every variable byok may set.
-    pub fn render_unset(self) -> Result<String> {
+    /// Renders the commands that remove every variable byok may set: its own and
+    /// `extra`, the set-up tools' (each once).
+    pub fn render_unset(self, extra: &[&str]) -> Result<String> {
         let template = env_template();
-        let vars: Vec<(&str, Value)> = template
-            .names()
-            .into_iter()
-            .map(|n| (n, Value::Unset))
-            .collect();
+        let mut names = template.names();
+        for n in extra {
+            if !names.contains(n) {
+                names.push(n);
+            }
+        }
+        let vars: Vec<(&str, Value)> = names.into_iter().map(|n| (n, Value::Unset)).collect();
         match self {
             Self::Dotenv | Self::Json => Err(UserError::new(format!(
                 "--unset makes no sense for --shell {}",

@@ -20,7 +20,9 @@ pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         None => Shell::detect(ctx.env)?,
     };
     if args.unset {
-        ctx.out.write_all(sh.render_unset()?.as_bytes())?;
+        let extra = tool_exports(ctx)?;
+        let names: Vec<&str> = extra.iter().map(|(n, _)| n.as_str()).collect();
+        ctx.out.write_all(sh.render_unset(&names)?.as_bytes())?;
         return Ok(ExitStatus::Success);
     }
     if args.install {
@@ -39,11 +41,31 @@ pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     }
     let comment = format!("Gateway settings for byok profile `{}`.", gw.name);
     let env = ctx.env;
-    let text = sh.render(&shell::exports(&gw), &comment, &|var| {
-        env.var(var).map(str::to_string)
-    })?;
+    let mut vars = shell::exports(&gw);
+    vars.extend(tool_exports(ctx)?);
+    let text = sh.render(&vars, &comment, &|var| env.var(var).map(str::to_string))?;
     ctx.out.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// The exports of the tools set up with byok (Copilot CLI's `COPILOT_*`), from byok's
+/// state file: one small file, read only when it exists. A file byok can't read is
+/// reported and left out, so a shell start-up still gets the gateway settings.
+fn tool_exports(ctx: &mut Ctx<'_>) -> Result<Vec<(String, shell::Value)>> {
+    let path = ctx.env.state_dir.join(crate::templates::EXPORTS_NAME);
+    let Some(text) = fs::read_optional(&path)? else {
+        return Ok(Vec::new());
+    };
+    match crate::templates::env::tool_exports(&text, ctx.env.os) {
+        Ok(v) => Ok(v),
+        Err(why) => {
+            ctx.warn(&format!(
+                "left out the tools' exports: {} {why}; `byok setup <tool>` writes it again",
+                ctx.env.tilde(&path)
+            ))?;
+            Ok(Vec::new())
+        }
+    }
 }
 
 fn install(sh: Shell, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {

@@ -56,7 +56,7 @@ pub enum Value {
 }
 
 /// Whether `s` can be printed unquoted as a variable name in every shell byok writes.
-fn is_var_name(s: &str) -> bool {
+pub fn is_var_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()
@@ -172,6 +172,74 @@ impl EnvTemplate {
         }
         out
     }
+}
+
+/// The exports of the tools set up with byok, from byok's state file (the text of
+/// `exports.toml`: a table per tool, a value per variable, as
+/// [`super::exports_file`] has setup write them), in file order. The file is byok's but
+/// may have been edited by hand, so every name is checked again before it reaches shell
+/// code; the error says which.
+pub fn tool_exports(text: &str, os: crate::env::Os) -> Result<Vec<(String, Value)>, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+    let mut out = Vec::new();
+    for (tool, vars) in &table {
+        let toml::Value::Table(vars) = vars else {
+            return Err(format!("`{tool}` is not a table"));
+        };
+        for (name, v) in vars {
+            if !is_var_name(name) {
+                return Err(format!("`{tool}.{name}` is not a variable name"));
+            }
+            out.push((
+                name.clone(),
+                stored(v, os)
+                    .ok_or_else(|| format!("`{tool}.{name}` has a value byok does not write"))?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// One stored export: a string, `{ var }`, `{ command }` or `{ unset = true }`.
+fn stored(v: &toml::Value, os: crate::env::Os) -> Option<Value> {
+    match v {
+        toml::Value::String(s) => Some(Value::Literal(s.clone())),
+        toml::Value::Table(t) if t.len() == 1 => match t.iter().next()? {
+            (k, toml::Value::String(var)) if k == "var" && is_var_name(var) => {
+                Some(Value::FromVar(var.clone()))
+            }
+            (k, toml::Value::Array(words)) if k == "command" => {
+                let words: Option<Vec<&str>> = words.iter().map(toml::Value::as_str).collect();
+                Some(Value::Literal(command_line(&words?, os)))
+            }
+            (k, toml::Value::Boolean(true)) if k == "unset" => Some(Value::Unset),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A command line the tool hands to the OS's shell: each word as it is when it needs no
+/// quotes, else quoted (POSIX single quotes; on Windows double quotes, which cmd and
+/// PowerShell both read).
+pub fn command_line(words: &[&str], os: crate::env::Os) -> String {
+    let plain = |w: &str| {
+        !w.is_empty()
+            && w.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || "_-./:=@%+,".contains(c)
+                    || (c == '\\' && os == crate::env::Os::Windows)
+            })
+    };
+    words
+        .iter()
+        .map(|w| match (plain(w), os) {
+            (true, _) => (*w).to_string(),
+            (false, crate::env::Os::Windows) => format!("\"{}\"", w.replace('"', "\"\"")),
+            (false, _) => format!("'{}'", w.replace('\'', r"'\''")),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -305,6 +373,42 @@ mod tests {
         assert_eq!(
             err("[[export]]\nname = \"A\"\nauth = \"basic\"\nunset = true\n"),
             "env.toml:3:8: unknown variant `basic`, expected `bearer` or `x-api-key`"
+        );
+    }
+
+    #[test]
+    fn tool_exports_read_byoks_state_file() {
+        use crate::env::Os;
+        let text = "# Copilot CLI\n[copilot-cli]\nA = \"x\"\nB = { var = \"GW_KEY\" }\n[copilot-cli.C]\ncommand = [\"/opt/my byok\", \"--profile\", \"it's\", \"print-key\"]\n[copilot-cli.D]\nunset = true\n";
+        assert_eq!(
+            tool_exports(text, Os::Linux).unwrap(),
+            [
+                ("A".into(), lit("x")),
+                ("B".into(), Value::FromVar("GW_KEY".into())),
+                (
+                    "C".into(),
+                    lit(r"'/opt/my byok' --profile 'it'\''s' print-key")
+                ),
+                ("D".into(), Value::Unset),
+            ]
+        );
+        let win = tool_exports(
+            &text.replace("/opt/my byok", r"C:\\b yok\\byok.exe"),
+            Os::Windows,
+        )
+        .unwrap();
+        assert_eq!(
+            win[2].1,
+            lit(r#""C:\b yok\byok.exe" --profile "it's" print-key"#)
+        );
+        // A hand edit never reaches shell code unchecked.
+        assert_eq!(
+            tool_exports("[t]\n\"A;id\" = \"x\"\n", Os::Linux).unwrap_err(),
+            "`t.A;id` is not a variable name"
+        );
+        assert_eq!(
+            tool_exports("[t]\nA = { var = \"$(id)\" }\n", Os::Linux).unwrap_err(),
+            "`t.A` has a value byok does not write"
         );
     }
 }

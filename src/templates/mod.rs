@@ -44,6 +44,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("droid.toml", include_str!("../../templates/droid.toml")),
     ("pi.toml", include_str!("../../templates/pi.toml")),
     ("aider.toml", include_str!("../../templates/aider.toml")),
+    (
+        "copilot-cli.toml",
+        include_str!("../../templates/copilot-cli.toml"),
+    ),
+    ("zed.toml", include_str!("../../templates/zed.toml")),
     ("goose.toml", include_str!("../../templates/goose.toml")),
     ("crush.toml", include_str!("../../templates/crush.toml")),
     (
@@ -92,6 +97,190 @@ pub struct Template {
     /// Steps byok cannot do (placeholders allowed; `{key}` is masked unless asked).
     #[serde(default)]
     pub manual: Vec<String>,
+    /// Variables the tool reads from the environment, which join `byok env` once the
+    /// tool is set up (kept in byok's state file [`EXPORTS_PATH`], see [`exports_file`]).
+    #[serde(default, rename = "export")]
+    pub exports: Vec<ExportSpec>,
+}
+
+/// One variable a tool reads from the environment, by key mode, as `[[export]]` says.
+/// Each variant is a string (placeholders filled), `{ var = "{key_env}" }` (a reference
+/// the shell expands), `{ command = ["{byok}", …] }` (a command line, each word quoted
+/// for the OS) or `{ unset = true }`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSpec {
+    /// The variable's name (letters, digits and `_`, not starting with a digit).
+    pub name: String,
+    /// The value in every key mode.
+    pub value: Option<toml::Value>,
+    /// The value when the key itself is written.
+    pub literal: Option<toml::Value>,
+    /// The value when the profile keeps its key in an env var.
+    pub env: Option<toml::Value>,
+    /// The value with `--key-mode helper`.
+    pub helper: Option<toml::Value>,
+    /// The key modes it is exported in (all when not given).
+    pub modes: Option<Vec<KeyModeName>>,
+    /// Only for profiles with this Anthropic auth style.
+    pub auth: Option<crate::profile::AnthropicAuth>,
+}
+
+/// The id of the file a template's exports live in: byok's own state file, one table
+/// per tool (`[copilot-cli]`), which `byok env` reads at every shell start-up.
+pub const EXPORTS_FILE: &str = "exports";
+/// The placeholder of byok's state directory, which only the exports file uses.
+pub const STATE_ROOT: &str = "byok_state";
+/// Where the exports file is.
+pub const EXPORTS_PATH: &str = "{byok_state}/exports.toml";
+/// The exports file's name in byok's state directory (what `byok env` reads).
+pub const EXPORTS_NAME: &str = "exports.toml";
+
+/// The exports of a template as a file the engine edits like any other: byok's state
+/// file, the tool's table in it, a value per variable (`exports <id>.<NAME>` in drift
+/// labels), so setup, remove, restore and drift tracking need nothing of their own.
+pub fn exports_file(t: &Template) -> Option<FileSpec> {
+    if t.exports.is_empty() {
+        return None;
+    }
+    let values = t
+        .exports
+        .iter()
+        .map(|x| ValueSpec {
+            key: format!("{}.{}", t.id, x.name),
+            value: x.value.clone(),
+            literal: x.literal.clone(),
+            env: x.env.clone(),
+            helper: x.helper.clone(),
+            class: Class::Set,
+            modes: x.modes.clone(),
+            note: None,
+            auth: x.auth,
+            entry: None,
+            optional: false,
+        })
+        .collect();
+    Some(FileSpec {
+        id: EXPORTS_FILE.to_string(),
+        path: Paths::One(EXPORTS_PATH.to_string()),
+        env: None,
+        format: Format::Toml,
+        secret: false,
+        new: None,
+        comments: BTreeMap::from([(
+            t.id.clone(),
+            format!(
+                "# {}: `byok env` exports these; `byok remove {}` takes them out",
+                t.name, t.id
+            ),
+        )]),
+        values,
+        label: LabelStyle::Id,
+        create: None,
+        hosts: None,
+    })
+}
+
+/// Checks a template's `[[export]]` entries; the error carries text to locate it by.
+fn check_exports(t: &Template) -> Result<(), (Option<String>, String)> {
+    if t.exports.is_empty() {
+        return Ok(());
+    }
+    if t.files.iter().any(|f| f.id == EXPORTS_FILE) {
+        return Err((
+            Some(format!("id = \"{EXPORTS_FILE}\"")),
+            format!("the file id `{EXPORTS_FILE}` names the template's exports; pick another"),
+        ));
+    }
+    if t.id.contains('.') {
+        return Err((None, "an id with exports can't hold `.`".to_string()));
+    }
+    for x in &t.exports {
+        let at = || Some(format!("\"{}\"", x.name));
+        let name = &x.name;
+        if !env::is_var_name(name) {
+            return Err((
+                at(),
+                format!(
+                    "`{name}` is not a variable name: use letters, digits and `_`, not starting with a digit"
+                ),
+            ));
+        }
+        let variants = [&x.value, &x.literal, &x.env, &x.helper];
+        let given = variants.iter().filter(|v| v.is_some()).count();
+        if given == 0 {
+            return Err((
+                at(),
+                format!(
+                    "export `{name}` has no value: give `value`, or `literal`/`env`/`helper` per key mode"
+                ),
+            ));
+        }
+        if x.value.is_some() && given > 1 {
+            return Err((
+                at(),
+                format!(
+                    "export `{name}` has `value` and a per-key-mode value; use one or the other"
+                ),
+            ));
+        }
+        if x.modes.as_ref().is_some_and(Vec::is_empty) {
+            return Err((
+                at(),
+                format!("export `{name}` has `modes = []`, so it would never be exported"),
+            ));
+        }
+        for v in variants.into_iter().flatten() {
+            check_export_value(v).map_err(|m| (at(), format!("export `{name}`: {m}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// One export value's shape: a string, `{ var }`, `{ command }` or `{ unset = true }`,
+/// with profile placeholders only (a path of this machine has no business there, but
+/// `{byok}` runs byok).
+fn check_export_value(v: &toml::Value) -> Result<(), String> {
+    let shape = "a value is a string, `{ var = \"{key_env}\" }`, `{ command = [\"{byok}\", …] }` or `{ unset = true }`";
+    let text = |s: &str| -> Result<(), String> {
+        render::check_text(s, &[])?;
+        match render::names(s)
+            .into_iter()
+            .find(|n| !render::GATEWAY.contains(n))
+        {
+            Some(n) => Err(format!(
+                "`{{{n}}}` is not a profile value; exports take those only"
+            )),
+            None => Ok(()),
+        }
+    };
+    match v {
+        toml::Value::String(s) => text(s),
+        toml::Value::Table(t) if t.len() == 1 => match t.iter().next() {
+            Some((k, toml::Value::String(s))) if k == "var" => {
+                if s == "{key_env}" || env::is_var_name(s) {
+                    Ok(())
+                } else {
+                    Err(
+                        "`var` names the variable to reference: `{key_env}` or a variable name"
+                            .to_string(),
+                    )
+                }
+            }
+            Some((k, toml::Value::Array(words))) if k == "command" && !words.is_empty() => {
+                for w in words {
+                    match w {
+                        toml::Value::String(s) => text(s)?,
+                        _ => return Err("`command` is a list of strings".to_string()),
+                    }
+                }
+                Ok(())
+            }
+            Some((k, toml::Value::Boolean(true))) if k == "unset" => Ok(()),
+            _ => Err(shape.to_string()),
+        },
+        _ => Err(shape.to_string()),
+    }
 }
 
 /// A named directory: `env` wins when set, else the OS's default.
@@ -379,19 +568,22 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(
 /// Parses and checks one template's text.
 pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
     let at = |offset: usize, message: String| error_at(origin, text, offset, message);
-    let template: Template = from_toml(origin, text)?;
+    let mut template: Template = from_toml(origin, text)?;
     // Semantic mistakes point at the first place the offending text appears.
-    check(&template).map_err(|(needle, message)| {
-        // An unknown placeholder is found by itself; anything else by the text given.
-        let placeholder = message
-            .strip_prefix("unknown placeholder `")
-            .and_then(|m| m.split('`').next());
-        let offset = placeholder
-            .or(needle.as_deref())
-            .and_then(|n| text.find(n))
-            .unwrap_or(0);
-        at(offset, message)
-    })?;
+    check(&template)
+        .and_then(|()| check_exports(&template))
+        .map_err(|(needle, message)| {
+            // An unknown placeholder is found by itself; anything else by the text given.
+            let placeholder = message
+                .strip_prefix("unknown placeholder `")
+                .and_then(|m| m.split('`').next());
+            let offset = placeholder
+                .or(needle.as_deref())
+                .and_then(|n| text.find(n))
+                .unwrap_or(0);
+            at(offset, message)
+        })?;
+    template.files.extend(exports_file(&template));
     Ok(template)
 }
 
@@ -805,7 +997,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"
@@ -907,5 +1099,77 @@ mod tests {
             err(&file("toml", "comments = { \"a.b\" = \"mine\" }\n")),
             "t.toml:8:23: the comment for `a.b` must be one line starting with `#`"
         );
+    }
+
+    #[test]
+    fn exports_become_a_table_of_byoks_state_file() {
+        let t = parse(
+            "t.toml",
+            &format!("{HEAD}[[export]]\nname = \"X_URL\"\nvalue = \"{{openai_base}}\"\n[[export]]\nname = \"X_KEY\"\nliteral = {{ command = [\"{{byok}}\", \"print-key\"] }}\nenv = {{ var = \"{{key_env}}\" }}\n"),
+        )
+        .unwrap();
+        let f = t.files.last().unwrap();
+        assert_eq!((f.id.as_str(), f.format), (EXPORTS_FILE, Format::Toml));
+        assert_eq!(f.path, Paths::One(EXPORTS_PATH.into()));
+        let keys: Vec<&str> = f.values.iter().map(|v| v.key.as_str()).collect();
+        assert_eq!(keys, ["x.X_URL", "x.X_KEY"]);
+    }
+
+    #[test]
+    fn export_mistakes_are_named() {
+        let bad = |body: &str| err(&format!("{HEAD}[[export]]\n{body}"));
+        assert_eq!(
+            bad("name = \"A B\"\nvalue = \"x\"\n"),
+            "t.toml:5:8: `A B` is not a variable name: use letters, digits and `_`, not starting with a digit"
+        );
+        assert_eq!(
+            bad("name = \"A\"\n"),
+            "t.toml:5:8: export `A` has no value: give `value`, or `literal`/`env`/`helper` per key mode"
+        );
+        assert_eq!(
+            bad("name = \"A\"\nvalue = \"{home}/x\"\n"),
+            "t.toml:5:8: export `A`: `{home}` is not a profile value; exports take those only"
+        );
+        assert_eq!(
+            bad("name = \"A\"\nvalue = { var = \"$(id)\" }\n"),
+            "t.toml:5:8: export `A`: `var` names the variable to reference: `{key_env}` or a variable name"
+        );
+        assert_eq!(
+            bad("name = \"A\"\nvalue = { unset = false }\n"),
+            "t.toml:5:8: export `A`: a value is a string, `{ var = \"{key_env}\" }`, `{ command = [\"{byok}\", …] }` or `{ unset = true }`"
+        );
+    }
+
+    /// Zed reads an `openai_compatible` provider's key from `<ID>_API_KEY`, the id in
+    /// upper snake case: the template's provider id and its export must agree.
+    #[test]
+    fn zeds_provider_id_names_its_key_variable() {
+        let zed = BUILTIN.iter().find(|(n, _)| *n == "zed.toml").unwrap().1;
+        let t = parse("zed.toml", zed).unwrap();
+        let prefix = "language_models.openai_compatible.";
+        let ids: std::collections::BTreeSet<String> = t
+            .files
+            .iter()
+            .flat_map(|f| &f.values)
+            .filter_map(|v| v.key.strip_prefix(prefix))
+            .map(|rest| key_path(rest).unwrap()[0].clone())
+            .collect();
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        let id = ids.first().unwrap();
+        let var = format!("{}_API_KEY", id.replace(['-', ' '], "_").to_uppercase());
+        assert!(
+            t.exports.iter().any(|x| x.name == var),
+            "{var} is not exported"
+        );
+        assert_ne!(
+            var,
+            crate::env::BYOK_API_KEY,
+            "byok's own override variable"
+        );
+    }
+
+    #[test]
+    fn the_exports_path_names_the_exports_file() {
+        assert_eq!(EXPORTS_PATH, format!("{{{STATE_ROOT}}}/{EXPORTS_NAME}"));
     }
 }

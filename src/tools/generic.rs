@@ -142,6 +142,9 @@ impl TemplateTool {
         v.set("appdata", s(env.roaming_app_data()));
         v.set("localappdata", s(env.local_app_data()));
         v.set("data", s(env.data_dir.clone()));
+        if !self.t().exports.is_empty() {
+            v.set(crate::templates::STATE_ROOT, s(env.state_dir.clone()));
+        }
         for (name, root) in &self.t().roots {
             let from_var = root.env.as_deref().and_then(|var| env.path_var(var));
             let value = from_var.or_else(|| {
@@ -281,6 +284,170 @@ impl TemplateTool {
         match (f.label, path) {
             (LabelStyle::Path, Some(p)) => format!("{} {key}", env.tilde(p)),
             _ => format!("{} {key}", f.id),
+        }
+    }
+}
+
+/// How to load exports into the shell, for setup's step and doctor's hint.
+const LOAD_EXPORTS: &str = "run `eval \"$(byok env)\"` (fish: `byok env | source`) in each open shell, or open a new one (`byok env --install` loads byok env at every start)";
+
+/// An export as this shell has it compared with what `byok env` prints.
+#[derive(Debug, PartialEq, Eq)]
+enum InShell {
+    /// The shell has byok's value.
+    Yes,
+    /// The variable is not set.
+    Missing,
+    /// Another value is set (shown redacted), or a variable byok unsets is set.
+    Other(String),
+}
+
+impl TemplateTool {
+    /// The tool's exports as byok's state file holds them for `byok env`, by name (none
+    /// when the tool is not set up, or has no exports).
+    fn stored_exports(&self, env: &Env, cur: &Current) -> Vec<(String, crate::shell::Value)> {
+        let Some(f) = self
+            .t()
+            .files
+            .iter()
+            .find(|f| f.id == crate::templates::EXPORTS_FILE)
+        else {
+            return Vec::new();
+        };
+        let roots = self.roots(env);
+        let Some(text) = self
+            .path_of(env, &roots, f, Some(cur))
+            .and_then(|p| cur.file(&p))
+        else {
+            return Vec::new();
+        };
+        // Only this tool's table: the same reader `byok env` uses, on it alone.
+        let Ok(Some(mine)) = doc::get(Format::Toml, text, &[self.t().id.clone()]) else {
+            return Vec::new();
+        };
+        let mut one = toml::Table::new();
+        let Ok(table) = toml::Value::try_from(&mine) else {
+            return Vec::new();
+        };
+        one.insert(self.t().id.clone(), table);
+        let text = toml::to_string(&one).unwrap_or_default();
+        crate::templates::env::tool_exports(&text, env.os).unwrap_or_default()
+    }
+
+    /// Whether this shell has each stored export as `byok env` prints it.
+    fn loaded(env: &Env, exports: &[(String, crate::shell::Value)]) -> Vec<(String, InShell)> {
+        use crate::shell::Value;
+        exports
+            .iter()
+            .map(|(name, value)| {
+                let now = env.var(name);
+                let state = match (value, now) {
+                    (Value::Unset, None) => InShell::Yes,
+                    (Value::Unset, Some(_)) => InShell::Other("set".into()),
+                    (_, None) => InShell::Missing,
+                    (Value::Literal(s), Some(n)) if s == n => InShell::Yes,
+                    (Value::FromVar(v), Some(n)) if env.var(v) == Some(n) => InShell::Yes,
+                    (_, Some(n)) => InShell::Other(crate::secret::redact(n)),
+                };
+                (name.clone(), state)
+            })
+            .collect()
+    }
+
+    /// Doctor's and detect's word on the exports: on (byok env prints them) and whether
+    /// this shell has them; a stale value of another setup is named.
+    fn exports_findings(&self, env: &Env, cur: &Current) -> Vec<Finding> {
+        let exports = self.stored_exports(env, cur);
+        if exports.is_empty() {
+            return Vec::new();
+        }
+        let what = self.exports_summary(&exports);
+        let states = Self::loaded(env, &exports);
+        let mut out = Vec::new();
+        let missing: Vec<&str> = states
+            .iter()
+            .filter(|(_, s)| *s == InShell::Missing)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        for (name, state) in &states {
+            if let InShell::Other(now) = state {
+                let byoks = exports.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+                let message = if byoks == Some(&crate::shell::Value::Unset) {
+                    format!(
+                        "{name} is set in this shell; byok env unsets it for {}, as it would win over byok's settings",
+                        self.name
+                    )
+                } else {
+                    format!(
+                        "{name} in this shell is `{now}`, not what byok env sets for {}",
+                        self.name
+                    )
+                };
+                out.push(Finding {
+                    severity: super::Severity::Warn,
+                    message,
+                    hint: Some(LOAD_EXPORTS.to_string()),
+                });
+            }
+        }
+        if !missing.is_empty() {
+            out.push(Finding {
+                severity: super::Severity::Warn,
+                message: format!(
+                    "{what}, but this shell does not have {} yet",
+                    missing.join(", ")
+                ),
+                hint: Some(LOAD_EXPORTS.to_string()),
+            });
+        }
+        if out.is_empty() {
+            out.push(Finding {
+                severity: super::Severity::Info,
+                message: format!("{what}, and this shell has them"),
+                hint: None,
+            });
+        }
+        out
+    }
+
+    /// "byok env sets A, B (and unsets C) for Tool".
+    fn exports_summary(&self, exports: &[(String, crate::shell::Value)]) -> String {
+        let (unset, set): (Vec<_>, Vec<_>) = exports
+            .iter()
+            .partition(|(_, v)| *v == crate::shell::Value::Unset);
+        let list = |v: &[&(String, crate::shell::Value)]| {
+            v.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let unsets = if unset.is_empty() {
+            String::new()
+        } else {
+            format!(" (and unsets {})", list(&unset))
+        };
+        format!("byok env sets {}{unsets} for {}", list(&set), self.name)
+    }
+
+    /// Setup's step when it changes the exports: this shell only has them once it loads
+    /// byok env again.
+    fn exports_step(&self, env: &Env, plan: &mut Plan) {
+        let Some(f) = self
+            .t()
+            .files
+            .iter()
+            .find(|f| f.id == crate::templates::EXPORTS_FILE)
+        else {
+            return;
+        };
+        let roots = self.roots(env);
+        let Some(path) = self.path_of(env, &roots, f, None) else {
+            return;
+        };
+        let changed = plan.effective().any(|c| c.path == path);
+        if changed {
+            plan.manual_steps
+                .push(format!("load {}'s settings: {LOAD_EXPORTS}", self.name));
         }
     }
 }
@@ -652,6 +819,7 @@ impl Tool for TemplateTool {
         }
         plan.manual_steps
             .extend(self.t().manual.iter().filter_map(|m| shown.str(m).ok()));
+        self.exports_step(env, &mut plan);
         if let Some(h) = self.hook {
             h.after_plan(env, gw, opts, cur, &mut plan)?;
         }
@@ -845,9 +1013,13 @@ impl Tool for TemplateTool {
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
-        self.hook
-            .map(|h| h.diagnose(env, gw, cur))
-            .unwrap_or_default()
+        let mut out = self.exports_findings(env, cur);
+        out.extend(
+            self.hook
+                .map(|h| h.diagnose(env, gw, cur))
+                .unwrap_or_default(),
+        );
+        out
     }
 
     fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {

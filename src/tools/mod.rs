@@ -75,6 +75,10 @@ impl ToolId {
     pub const Pi: Self = Self("pi");
     /// Aider (template `aider.toml`)
     pub const Aider: Self = Self("aider");
+    /// GitHub Copilot CLI (environment variables only, through `byok env`)
+    pub const CopilotCli: Self = Self("copilot-cli");
+    /// Zed (settings.json, its key variable through `byok env`)
+    pub const Zed: Self = Self("zed");
     /// Goose (Block's agent; template `goose.toml`)
     pub const Goose: Self = Self("goose");
     /// Crush (Charm's terminal agent; template `crush.toml`)
@@ -104,6 +108,8 @@ impl ToolId {
         Self::Droid,
         Self::Pi,
         Self::Aider,
+        Self::CopilotCli,
+        Self::Zed,
         Self::Goose,
         Self::Crush,
         Self::ClaudeDesktop,

@@ -397,6 +397,12 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         ],
     ),
     (
+        "copilot-cli",
+        "copilot-cli",
+        &[("exports.toml", ".local/state/byok")],
+    ),
+    ("zed", "zed", &[("settings.json", ".config/zed")]),
+    (
         "goose",
         "goose",
         &[
@@ -429,7 +435,8 @@ fn place_fixture(t: &TestEnv, places: &[(&str, &str)], case: &Path) {
 fn users_files(t: &TestEnv) -> std::collections::BTreeMap<String, Vec<u8>> {
     t.tree()
         .into_iter()
-        .filter(|p| !p.split('/').any(|c| c == "byok"))
+        // byok's exports file holds tool settings (`[[export]]`), so it counts.
+        .filter(|p| !p.split('/').any(|c| c == "byok") || p.ends_with("byok/exports.toml"))
         .map(|p| {
             let bytes = t.read_bytes(&p).unwrap();
             (p, bytes)
@@ -540,6 +547,8 @@ fn templates_list_names_each_tools_source() {
     droid          Droid          built-in template templates/droid.toml (with hook `droid`)
     pi             Pi             built-in template templates/pi.toml (with hook `pi`)
     aider          Aider          built-in template templates/aider.toml (with hook `aider`)
+    copilot-cli    Copilot CLI    built-in template templates/copilot-cli.toml
+    zed            Zed            built-in template templates/zed.toml
     goose          Goose          built-in template templates/goose.toml (with hook `goose`)
     crush          Crush          built-in template templates/crush.toml (with hook `crush`)
     claude-desktop Claude Desktop built-in template templates/claude-desktop.toml (with hook `claude-desktop`)
