@@ -267,6 +267,8 @@ pub struct SetupFacts<'a> {
     pub created: &'a [PathBuf],
     /// Files the user had blank, with their bytes.
     pub blank: &'a [(PathBuf, String)],
+    /// Owned labels whose value stays the user's ([`crate::plan::Plan::left`]).
+    pub left: &'a [String],
 }
 
 /// Records the owned values after a setup, with what remove must give back, in one
@@ -282,9 +284,22 @@ pub fn record_owned(
         Some(s) => {
             // What must be given back on remove outlives each setup's new hashes.
             let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
+            let theirs = |label: &str| {
+                s.left.iter().any(|l| {
+                    label == l
+                        || label
+                            .strip_prefix(l.as_str())
+                            .is_some_and(|rest| rest.starts_with(['.', '[']))
+                })
+            };
+            let owned: Vec<_> = tool
+                .owned(env, cur)
+                .into_iter()
+                .filter(|(label, _)| !theirs(label))
+                .collect();
             let mut record = OwnedRecord {
                 profile: s.profile.to_string(),
-                values: hash_values(&tool.owned(env, cur)),
+                values: hash_values(&owned),
                 helper: s.mode == KeyMode::Helper,
                 prior: old.prior,
                 created: Some(old.created.unwrap_or_default()),
@@ -673,6 +688,7 @@ mod tests {
             replaced,
             created,
             blank: &[],
+            left: &[],
         }
     }
 

@@ -88,6 +88,9 @@ pub struct Plan {
     /// [`ListEntry`]); kept in the drift record so `remove` finds the item without a
     /// profile.
     pub entries: std::collections::BTreeMap<String, ListEntry>,
+    /// Owned labels whose value stays the user's: a `default` byok left as they chose
+    /// it. Not recorded as byok's, so a later setup leaves it too.
+    pub left: Vec<String>,
 }
 
 /// Which item of a list is byok's: the value of its identifying field (a model id), and

@@ -605,6 +605,7 @@ pub(super) fn finish(
         replaced,
         created: &created,
         blank: &blank,
+        left: &plan.left,
     };
     engine::record_owned(env, tool, Some(&facts), &after)?;
     print_notes(plan, ctx)?;

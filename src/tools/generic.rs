@@ -518,6 +518,41 @@ fn item_fields(v: &ValueSpec) -> Vec<String> {
     out
 }
 
+/// Takes out of a table value the leaves byok wrote last time (the drift record says so,
+/// and they are unchanged) that the new value no longer has, so a table merged key by
+/// key (a model list keyed by the model's name) doesn't keep the old profile's model
+/// after a switch; leaves the user added stay.
+fn drop_stale_leaves(
+    format: Format,
+    text: &str,
+    key: &[String],
+    value: &Value,
+    label: &str,
+    cur: &Current,
+) -> Result<String, config_edit::ParseError> {
+    if !value.is_object() {
+        return Ok(text.to_string());
+    }
+    let wanted: BTreeSet<Vec<String>> = doc::value_leaves(value)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let mut out = text.to_string();
+    for (below, now) in doc::leaves(format, text, key) {
+        if below.is_empty() || wanted.contains(&below) {
+            continue;
+        }
+        let leaf_label = format!("{label}.{}", below.join("."));
+        if !cur.byoks(&leaf_label, &now) {
+            continue;
+        }
+        let mut path = key.to_vec();
+        path.extend(below);
+        out = doc::remove(format, &out, &path, true)?;
+    }
+    Ok(out)
+}
+
 /// Whether a value applies to the profile's Anthropic auth style.
 fn for_auth(v: &ValueSpec, gw: &Gateway) -> bool {
     v.auth.is_none_or(|a| a == gw.anthropic_auth)
@@ -765,11 +800,15 @@ impl Tool for TemplateTool {
                                 v.key,
                             )
                         }));
+                        plan.left.push(label);
                         continue;
                     }
                 }
                 secret |= holds_key(spec);
                 wrote = true;
+                let label = Self::label(env, Some(&path), f, &v.key);
+                text =
+                    drop_stale_leaves(f.format, &text, &key, &value, &label, cur).map_err(bad)?;
                 text = match doc::set(f.format, &text, &key, &value) {
                     Ok(t) => t,
                     Err(e) if f.format == Format::Dotenv => {

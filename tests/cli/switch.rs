@@ -28,8 +28,8 @@ fn snapshot(t: &TestEnv) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Two profiles; Claude Code, Codex and Gemini CLI set up on the first, and a bash block
-/// pinned to it.
+/// Two profiles; Claude Code, Codex, OpenCode and Gemini CLI set up on the first, and a
+/// bash block pinned to it.
 fn two_profiles() -> TestEnv {
     let mut t = TestEnv::new();
     t.set("TWO_KEY", TWO_KEY);
@@ -51,7 +51,15 @@ fn two_profiles() -> TestEnv {
         "--yes",
     ]))
     .success();
-    no_key(t.run(&["setup", "claude-code", "codex", "gemini-cli", "--yes"])).success();
+    no_key(t.run(&[
+        "setup",
+        "claude-code",
+        "codex",
+        "opencode",
+        "gemini-cli",
+        "--yes",
+    ]))
+    .success();
     no_key(t.run(&[
         "env",
         "--install",
@@ -74,13 +82,14 @@ fn use_moves_every_tool_and_back_byte_for_byte() {
         "default profile  default\n\
          Claude Code  default\n\
          Codex CLI    default\n\
+         OpenCode     default\n\
          Gemini CLI   default\n\
          ~/.bashrc    default  (shell block)\n"
     );
     let out = no_key(t.run(&["use", "two", "--yes"])).success();
     assert!(
         out.stdout.ends_with(
-            "Now on profile `two`: 3 tools moved; new shells load it (in an open one: eval \"$(byok env)\").\n"
+            "Now on profile `two`: 4 tools moved; new shells load it (in an open one: eval \"$(byok env)\").\n"
         ),
         "{out}"
     );
@@ -128,6 +137,7 @@ fn use_shows_a_mixed_state() {
         "default profile  default\n\
          Claude Code  default\n\
          Codex CLI    two  (not the default)\n\
+         OpenCode     default\n\
          Gemini CLI   default\n\
          ~/.bashrc    default  (shell block)\n\
          Tools point at different profiles: `byok use PROFILE` moves them all to one.\n"
@@ -177,4 +187,36 @@ fn use_refuses_an_unknown_profile_and_hand_edits() {
     );
     assert_eq!(snapshot(&t), before, "nothing written");
     no_key(t.run(&["use", "two", "--yes", "--force"])).success();
+}
+
+/// A `default` value the user chose (OpenCode's `model`) is theirs: setup leaves it, a
+/// second setup and a switch leave it too, and remove doesn't take it.
+#[test]
+fn a_default_the_user_chose_stays_theirs_across_setups_and_switches() {
+    let t = two_profiles();
+    let mine = "{\n  // mine\n  \"model\": \"anthropic/claude-opus\"\n}\n";
+    t.write(".config/opencode/opencode.jsonc", mine);
+    no_key(t.run(&["remove", "opencode", "--yes"])).success();
+    t.write(".config/opencode/opencode.jsonc", mine);
+    for _ in 0..2 {
+        let out = no_key(t.run(&["setup", "opencode", "--yes"])).success();
+        assert!(
+            t.read(".config/opencode/opencode.jsonc")
+                .contains("\"model\": \"anthropic/claude-opus\""),
+            "{out}"
+        );
+    }
+    no_key(t.run(&["use", "two", "--yes"])).success();
+    let text = t.read(".config/opencode/opencode.jsonc");
+    assert!(
+        text.contains("\"model\": \"anthropic/claude-opus\""),
+        "{text}"
+    );
+    assert!(text.contains("\"m2\""), "{text}");
+    assert!(
+        !text.contains("gpt-4o"),
+        "the old profile's model goes: {text}"
+    );
+    no_key(t.run(&["remove", "opencode", "--yes"])).success();
+    assert_eq!(t.read(".config/opencode/opencode.jsonc"), mine);
 }
