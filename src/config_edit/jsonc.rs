@@ -101,6 +101,9 @@ pub fn parse(text: &str) -> Result<Option<Value>, ParseError> {
 pub fn get(text: &str, path: &[&str]) -> Result<Option<Value>, ParseError> {
     let (_, body) = split_bom(text);
     let root = parse_root(body)?;
+    if path.is_empty() {
+        return Ok(root.value().and_then(|v| v.to_serde_value()));
+    }
     let Some(mut obj) = root.object_value() else {
         return Ok(None);
     };
@@ -199,6 +202,16 @@ fn set_below(
 /// The list at `list` (object keys from the top): `None` when absent; an error when
 /// something else is there.
 fn list_at(root: &CstRootNode, body: &str, list: &[&str]) -> Result<Option<CstArray>, ParseError> {
+    // The empty path is the document itself (a file that is one list).
+    if list.is_empty() {
+        return match root.value() {
+            None => Ok(None),
+            Some(_) => root
+                .array_value()
+                .map(Some)
+                .ok_or_else(|| ParseError::at_offset(body, 0, "the file is not a JSON list")),
+        };
+    }
     let Some(mut obj) = root.object_value() else {
         return Ok(None);
     };
@@ -301,6 +314,12 @@ pub fn remove_in_item(
 /// objects) when missing.
 pub fn push_item(text: &str, list: &[&str], value: &Value) -> Result<String, ParseError> {
     let (bom, body) = split_bom(text);
+    if list.is_empty() {
+        let root = parse_root(if body.trim().is_empty() { "[]\n" } else { body })?;
+        list_at(&root, body, list)?;
+        root.array_value_or_set().append(to_input(value));
+        return Ok(format!("{bom}{root}"));
+    }
     if body.trim().is_empty() {
         return set(text, list, &Value::Array(vec![value.clone()]));
     }

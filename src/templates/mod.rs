@@ -49,6 +49,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/copilot-cli.toml"),
     ),
     ("zed.toml", include_str!("../../templates/zed.toml")),
+    (
+        "copilot-chat.toml",
+        include_str!("../../templates/copilot-chat.toml"),
+    ),
     ("goose.toml", include_str!("../../templates/goose.toml")),
     ("crush.toml", include_str!("../../templates/crush.toml")),
     (
@@ -723,6 +727,12 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                 known.extend_from_slice(NOTE_PLACEHOLDERS);
                 render::check_text(note, &known).map_err(|m| (Some(note.clone()), m))?;
             }
+            if v.key.is_empty() && v.entry.is_none() {
+                return Err((
+                    None,
+                    "an empty `key` names the whole file: only a list item (`entry`) may use it, in a file that is one list".to_string(),
+                ));
+            }
             if let Some(field) = &v.entry {
                 check_entry(f, v, field).map_err(|m| (Some(v.key.clone()), m))?;
             }
@@ -865,6 +875,10 @@ fn check_entry(f: &FileSpec, v: &ValueSpec, field: &str) -> Result<(), String> {
 
 /// Splits a key path: `a.b`, `"x.y".z` (a quoted segment keeps its dots).
 pub fn key_path(key: &str) -> Result<Vec<String>, String> {
+    // The document itself: only a list item (`entry`) may name it (checked at load).
+    if key.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = key.chars().peekable();

@@ -79,6 +79,8 @@ impl ToolId {
     pub const CopilotCli: Self = Self("copilot-cli");
     /// Zed (settings.json, its key variable through `byok env`)
     pub const Zed: Self = Self("zed");
+    /// GitHub Copilot Chat in VS Code-family editors (template `copilot-chat.toml`)
+    pub const CopilotChat: Self = Self("copilot-chat");
     /// Goose (Block's agent; template `goose.toml`)
     pub const Goose: Self = Self("goose");
     /// Crush (Charm's terminal agent; template `crush.toml`)
@@ -110,6 +112,7 @@ impl ToolId {
         Self::Aider,
         Self::CopilotCli,
         Self::Zed,
+        Self::CopilotChat,
         Self::Goose,
         Self::Crush,
         Self::ClaudeDesktop,
@@ -681,6 +684,7 @@ mod tests {
                     "saoudrizwan.claude-dev-4.1.13",
                     "kilocode.kilo-code-5.10.4",
                     "continue.continue-1.3.40",
+                    "github.copilot-chat-0.47.0",
                     "state.vscdb",
                 ];
                 cur.dirs
@@ -690,6 +694,18 @@ mod tests {
                 cur.sqlite.insert((db, key), Some("{}".to_string()));
             }
         }
+        cur
+    }
+
+    /// Nothing read yet, but Copilot Chat installed in VS Code (a per-host template
+    /// writes only where its extension is; one host keeps one file per file spec).
+    fn extensions_installed(env: &Env) -> Current {
+        let mut cur = Current::default();
+        let code = vscode::Host::by_id("code").expect("VS Code is a known host");
+        cur.dirs.insert(
+            code.extensions_dir(env),
+            Some(vec!["github.copilot-chat-0.47.0".to_string()]),
+        );
         cur
     }
 
@@ -838,7 +854,7 @@ mod tests {
                         exe: "/bin/byok".into(),
                         ..SetupOptions::default()
                     };
-                    let mut cur = Current::default();
+                    let mut cur = extensions_installed(&env);
                     let case = format!("{} on {os:?}, {key_mode:?}, key env {key_env}", t.id);
                     let plan = tool.plan(&env, &gw, &opts, &cur).unwrap();
                     assert!(plan.effective().next().is_some(), "{case}: plans nothing");
@@ -1005,7 +1021,14 @@ mod tests {
                 let key = key_path(&v.key).unwrap();
                 if let Some(field) = &v.entry {
                     // byok's list item: its leaves, the item's index as a `#n` segment.
-                    let list = format!("{} {}", f.id, v.key);
+                    // A per-host file's label starts with its host ("VS Code …").
+                    let suffix = format!("{} {}", f.id, v.key);
+                    let list = cur
+                        .entries
+                        .keys()
+                        .find(|k| k.ends_with(&suffix))
+                        .unwrap_or_else(|| panic!("no list entry for `{suffix}`"))
+                        .clone();
                     let id = &cur.entries[&list].id;
                     let items = doc::items(f.format, text, &key).unwrap().unwrap();
                     let i = items.iter().position(|x| x[field] == *id).unwrap();
@@ -1054,7 +1077,7 @@ mod tests {
                         exe: "/bin/byok".into(),
                         ..SetupOptions::default()
                     };
-                    let mut cur = Current::default();
+                    let mut cur = extensions_installed(&env);
                     let candidates: Vec<PathBuf> = tool.inputs(&env).files;
                     for f in &candidates {
                         cur.files.insert(f.clone(), None);

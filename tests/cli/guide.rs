@@ -419,7 +419,7 @@ fn without_a_terminal_setup_alone_names_all_and_the_tools() {
     assert_eq!(
         out.stderr,
         "byok: error: `byok setup` needs the tools to configure (stdin is not a terminal, so byok can't ask which)
-hint: name them (claude-code, cursor, roo-code, cline, kilo-code, continue, codex, opencode, gemini-cli, kilo, qwen-code, droid, pi, aider, copilot-cli, zed, goose, crush, claude-desktop, jetbrains-ai, trae, warp), or pass --all for every detected tool; `byok detect` shows which are installed
+hint: name them (claude-code, cursor, roo-code, cline, kilo-code, continue, codex, opencode, gemini-cli, kilo, qwen-code, droid, pi, aider, copilot-cli, zed, copilot-chat, goose, crush, claude-desktop, jetbrains-ai, trae, warp), or pass --all for every detected tool; `byok detect` shows which are installed
 "
     );
 }

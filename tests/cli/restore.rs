@@ -280,7 +280,7 @@ fn unknown_tool_is_an_error() {
     let out = t.run(&["restore", "--tool", "bogus", "--yes"]).code(2);
     assert_eq!(
         out.stderr,
-        "byok: error: unknown tool `bogus`\nhint: valid names: claude-code, cursor, roo-code, cline, kilo-code, continue, codex, opencode, gemini-cli, kilo, qwen-code, droid, pi, aider, copilot-cli, zed, goose, crush, claude-desktop, jetbrains-ai, trae, warp, shell\n"
+        "byok: error: unknown tool `bogus`\nhint: valid names: claude-code, cursor, roo-code, cline, kilo-code, continue, codex, opencode, gemini-cli, kilo, qwen-code, droid, pi, aider, copilot-cli, zed, copilot-chat, goose, crush, claude-desktop, jetbrains-ai, trae, warp, shell\n"
     );
     assert_eq!(out.stdout, "");
     // A real name with nothing backed up is fine.

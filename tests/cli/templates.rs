@@ -344,6 +344,9 @@ fn templates_show_and_check() {
 /// `(file name, directory below home)` for each file a tool's fixtures hold.
 type Places = &'static [(&'static str, &'static str)];
 
+/// The VS Code extension each per-host tool needs installed before it writes anything.
+const EXTENSIONS: &[(&str, &str)] = &[("copilot-chat", "github.copilot-chat-0.47.0")];
+
 /// Each template tool's id, its `tests/fixtures/` directory and where its fixture files
 /// go in a Linux home.
 const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
@@ -402,6 +405,11 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         &[("exports.toml", ".local/state/byok")],
     ),
     ("zed", "zed", &[("settings.json", ".config/zed")]),
+    (
+        "copilot-chat",
+        "copilot-chat",
+        &[("chatLanguageModels.json", ".config/Code/User")],
+    ),
     (
         "goose",
         "goose",
@@ -478,6 +486,12 @@ fn restore_after_setup_is_byte_exact_for_every_template_tool() {
                     .map_or("empty home".into(), |c| c.display().to_string())
             );
             let t = with_acme();
+            // A per-host tool writes only where its extension is installed.
+            for (tool, ext) in EXTENSIONS {
+                if tool == id {
+                    t.write(&format!(".vscode/extensions/{ext}/package.json"), "{}");
+                }
+            }
             if let Some(case) = &case {
                 place_fixture(&t, places, case);
             }
@@ -549,6 +563,7 @@ fn templates_list_names_each_tools_source() {
     aider          Aider          built-in template templates/aider.toml (with hook `aider`)
     copilot-cli    Copilot CLI    built-in template templates/copilot-cli.toml
     zed            Zed            built-in template templates/zed.toml
+    copilot-chat   Copilot Chat   built-in template templates/copilot-chat.toml
     goose          Goose          built-in template templates/goose.toml (with hook `goose`)
     crush          Crush          built-in template templates/crush.toml (with hook `crush`)
     claude-desktop Claude Desktop built-in template templates/claude-desktop.toml (with hook `claude-desktop`)

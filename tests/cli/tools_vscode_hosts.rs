@@ -186,9 +186,8 @@ fn a_template_rejects_vscode_user_without_hosts() {
     );
 }
 
-/// GitHub Copilot Chat's template, loaded as a user template so this runs before it is
-/// registered as a built-in (it needs list entries in the engine: `entry = "name"` on
-/// the file's top-level array).
+/// GitHub Copilot Chat's template, also loaded as a user template (which replaces the
+/// built-in one of the same id) so the test covers a user's copy of it too.
 const COPILOT: &str = include_str!("../../templates/copilot-chat.toml");
 
 /// The user's own `chatLanguageModels.json`: another vendor's group and a comment.
@@ -200,16 +199,34 @@ fn copilot_fixture() -> String {
     .unwrap()
 }
 
-/// byok's group as the engine appends it (profile `default`: model gpt-4o, no
-/// Anthropic model), indented as an element of the top-level array.
+/// byok's group as the engine appends it (profile `default`: model gpt-4o, Anthropic
+/// model claude-sonnet-4-5), indented as an element of the top-level array.
 fn byok_group() -> String {
+    let model = |id: &str, name: &str, url: &str, api: &str, input: u32| {
+        format!(
+            "      {{\n        \"id\": \"{id}\",\n        \"name\": \"{name}\",\n        \"url\": \"{url}\",\n        \"apiType\": \"{api}\",\n        \"toolCalling\": true,\n        \"vision\": false,\n        \"maxInputTokens\": {input},\n        \"maxOutputTokens\": 16384\n      }}"
+        )
+    };
     format!(
-        "  {{\n    \"name\": \"byok\",\n    \"vendor\": \"customendpoint\",\n    \"apiKey\": \"{KEY}\",\n    \"apiType\": \"chat-completions\",\n    \"models\": [\n      {{\n        \"id\": \"gpt-4o\",\n        \"name\": \"gpt-4o (byok)\",\n        \"url\": \"https://gw.example.com/v1/chat/completions\",\n        \"apiType\": \"chat-completions\",\n        \"toolCalling\": true,\n        \"vision\": false,\n        \"maxInputTokens\": 128000,\n        \"maxOutputTokens\": 16384\n      }}\n    ]\n  }}\n"
+        "  {{\n    \"name\": \"byok\",\n    \"vendor\": \"customendpoint\",\n    \"apiKey\": \"{KEY}\",\n    \"models\": [\n{},\n{}\n    ]\n  }}\n",
+        model(
+            "gpt-4o",
+            "gpt-4o (byok)",
+            "https://gw.example.com/v1/chat/completions",
+            "chat-completions",
+            128000
+        ),
+        model(
+            "claude-sonnet-4-5",
+            "claude-sonnet-4-5 (byok, Anthropic)",
+            "https://gw.example.com/v1/messages",
+            "messages",
+            200000
+        ),
     )
 }
 
 #[test]
-#[ignore = "needs list entries (h1)"]
 fn copilot_chat_models_in_each_host_and_profile_on_every_layout() {
     for &(os, data) in LAYOUTS {
         let mut t = TestEnv::new();
@@ -269,7 +286,7 @@ fn copilot_chat_models_in_each_host_and_profile_on_every_layout() {
         assert_eq!(t.read(&codium), original, "{os}");
         assert_eq!(
             t.run(&["setup", "copilot-chat", "--yes"]).success().stdout,
-            "GitHub Copilot Chat\n  up to date\n",
+            "Copilot Chat\n  up to date\n",
             "{os}"
         );
         t.write(

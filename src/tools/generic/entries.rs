@@ -121,10 +121,12 @@ impl List<'_> {
     /// Takes byok's item out (or gives the user's back), and the list when byok created
     /// it and nothing is left in it.
     pub fn remove(&self, text: &str, cur: &Current) -> Result<String, ParseError> {
+        // Parsed first, so a file byok can't read is refused even with no item of byok's.
+        let items = doc::items(self.format, text, self.key)?;
         let Some(r) = cur.entries.get(self.label) else {
             return Ok(text.to_string());
         };
-        let Some(items) = doc::items(self.format, text, self.key)? else {
+        let Some(items) = items else {
             return Ok(text.to_string());
         };
         let Some(i) = self.index_of(&items, &r.id) else {
