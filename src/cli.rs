@@ -293,10 +293,13 @@ pub struct SetupArgs {
     pub force: bool,
     /// How to hand the key to tools that support a key command
     ///
+    /// Without it: a profile whose key is in the OS credential store or a command gives
+    /// each tool that can run one a key command (`byok print-key`), the others a copy;
+    /// any other profile gives a copy (or a reference to its variable).
     /// With `helper`, setup stops (exit 2) if a chosen tool cannot run a key command,
     /// unless `--allow-literal-keys` accepts the key being written into its files.
-    #[arg(long, value_enum, default_value_t)]
-    pub key_mode: KeyMode,
+    #[arg(long, value_enum)]
+    pub key_mode: Option<KeyMode>,
     /// With `--key-mode helper`, write the key itself into tools that can't run a key command
     #[arg(long)]
     pub allow_literal_keys: bool,

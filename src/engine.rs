@@ -183,6 +183,10 @@ pub struct OwnedRecord {
     /// Set up with `--key-mode helper`.
     #[serde(default)]
     pub helper: bool,
+    /// How the tool got the key: `command` (it runs `byok print-key`), `reference` (it
+    /// reads the profile's variable) or `copy` (the key itself, in a 0600 file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_form: Option<String>,
     /// The user's own values setup replaced, by label, as [`Tool::restorable`] read them
     /// before byok's first write; `remove` puts them back. May hold secrets (the file is
     /// 0600): shown only masked.
@@ -269,6 +273,8 @@ pub struct SetupFacts<'a> {
     pub blank: &'a [(PathBuf, String)],
     /// Owned labels whose value stays the user's ([`crate::plan::Plan::left`]).
     pub left: &'a [String],
+    /// How the tool got the key ([`OwnedRecord::key_form`]).
+    pub key_form: &'a str,
 }
 
 /// Records the owned values after a setup, with what remove must give back, in one
@@ -301,6 +307,7 @@ pub fn record_owned(
                 profile: s.profile.to_string(),
                 values: hash_values(&owned),
                 helper: s.mode == KeyMode::Helper,
+                key_form: Some(s.key_form.to_string()),
                 prior: old.prior,
                 created: Some(old.created.unwrap_or_default()),
                 blank: old.blank,
@@ -555,6 +562,7 @@ pub fn options(env: &Env, key_mode: KeyMode, host: Option<String>, show_key: boo
         host,
         exe: env.exe_string(),
         show_key,
+        auto_key: false,
         now: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
     }
 }
@@ -689,6 +697,7 @@ mod tests {
             created,
             blank: &[],
             left: &[],
+            key_form: "copy",
         }
     }
 

@@ -96,7 +96,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         diff: false,
         yes: !dry_run,
         force: false,
-        key_mode: KeyMode::Literal,
+        key_mode: Some(KeyMode::Literal),
         allow_literal_keys: false,
         host: None,
         show_key: false,

@@ -67,6 +67,8 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                     "status_detail": if det.installed { label(status, findings) } else { "not installed".to_string() },
                     "evidence": det.evidence,
                     "config_files": det.config_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                    // How byok handed it the key at setup: command, reference or copy.
+                    "key_form": engine::owned_record(env, **tool).ok().flatten().and_then(|r| r.key_form),
                     "findings": findings.iter().map(|f| serde_json::json!({
                         // The names doctor's --json uses.
                         "severity": if f.severity == Severity::Fail { "fail" } else { "warn" },

@@ -64,7 +64,8 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let mode = mode(ctx, args.dry_run, args.yes, args.diff, "setup")?;
     let cfg = profile::load(ctx.env)?;
     let gw = profile::resolve(ctx.env, &cfg, ctx.profile.as_deref())?;
-    if args.key_mode == KeyMode::Literal {
+    let key_mode = args.key_mode.unwrap_or_default();
+    if key_mode == KeyMode::Literal {
         gw.require_key()?;
     }
     if gw.base.is_insecure_remote() {
@@ -88,7 +89,7 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Success);
     }
-    if args.key_mode == KeyMode::Helper {
+    if key_mode == KeyMode::Helper {
         check_literal_keys(&chosen, args.allow_literal_keys, ctx)?;
     }
     if let Some(h) = &args.host
@@ -99,7 +100,8 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             .hint(format!("use one of: {}", ids.join(", ")))
             .into());
     }
-    let opts = engine::options(ctx.env, args.key_mode, args.host.clone(), args.show_key);
+    let mut opts = engine::options(ctx.env, key_mode, args.host.clone(), args.show_key);
+    opts.auto_key = args.key_mode.is_none();
     let _lock = if mode == Mode::DryRun {
         None
     } else {
@@ -217,6 +219,19 @@ pub(super) struct Prepared {
     pub replaced: Vec<engine::Replaced>,
 }
 
+/// The options for one tool: without `--key-mode`, a key kept out of plain files (OS
+/// credential store, key command) stays out where the tool can run a key command.
+pub(super) fn for_tool(tool: &dyn Tool, gw: &Gateway, opts: &SetupOptions) -> SetupOptions {
+    let mut opts = opts.clone();
+    if opts.auto_key
+        && matches!(gw.key, crate::profile::KeySource::Fetched(_))
+        && tool.runs_key_command()
+    {
+        opts.key_mode = KeyMode::Helper;
+    }
+    opts
+}
+
 /// Reads a tool's files and plans its setup; nothing is written.
 pub(super) fn prepare(
     env: &crate::env::Env,
@@ -304,7 +319,8 @@ pub(super) fn setup_all_at_once(
     ctx: &mut Ctx<'_>,
 ) -> Result<(ExitStatus, ManualSteps)> {
     let env = ctx.env;
-    let opts = engine::options(env, KeyMode::Literal, None, false);
+    let mut opts = engine::options(env, KeyMode::Literal, None, false);
+    opts.auto_key = true;
     let _lock = fs::Lock::acquire(env)?;
     let mut pending: Vec<(&'static dyn Tool, Prepared)> = Vec::new();
     let mut steps: ManualSteps = Vec::new();
@@ -314,7 +330,7 @@ pub(super) fn setup_all_at_once(
             env,
             &format!("reading {} ({}/{})…", tool.name(), i + 1, chosen.len()),
         );
-        let prepared = prepare(env, *tool, gw, &opts);
+        let prepared = prepare(env, *tool, gw, &for_tool(*tool, gw, &opts));
         if let Some(pb) = spinner {
             pb.finish_and_clear();
         }
@@ -379,6 +395,7 @@ pub(super) fn setup_all_at_once(
             notes: Vec::new(),
             ..p.plan.clone()
         };
+        let opts = for_tool(*tool, gw, &opts);
         let done = apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx);
         status = worst(status, report(done, ctx)?);
     }
@@ -397,6 +414,7 @@ fn setup_one(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
+    let opts = &for_tool(tool, gw, opts);
     let Prepared {
         cur,
         plan,
@@ -599,6 +617,8 @@ pub(super) fn finish(
     }
     // What byok owns now, from what it just wrote: the plan's after-state.
     let after = engine::project(cur, plan);
+    let (form, said) = key_form(gw, plan);
+    writeln!(ctx.out, "  key: {said}")?;
     let facts = engine::SetupFacts {
         profile: &gw.name,
         mode: opts.key_mode,
@@ -606,10 +626,52 @@ pub(super) fn finish(
         created: &created,
         blank: &blank,
         left: &plan.left,
+        key_form: form,
     };
     engine::record_owned(env, tool, Some(&facts), &after)?;
     print_notes(plan, ctx)?;
     print_problems(tool, gw, &after, ctx)
+}
+
+/// How a setup handed the tool the key: its record name and the words `setup` says,
+/// read from what the plan writes: the key itself anywhere (or a file made 0600 for
+/// it) is a copy; else `byok print-key` is a key command; else the tool reads it from
+/// the environment.
+fn key_form(gw: &Gateway, plan: &Plan) -> (&'static str, String) {
+    use crate::profile::KeySource;
+    let known = match &gw.key {
+        KeySource::Literal(k) => Some(k),
+        KeySource::Env { value, .. } => value.as_ref(),
+        KeySource::Fetched(_) => None,
+    };
+    let texts: Vec<&str> = plan
+        .effective()
+        .filter_map(|c| c.after.as_deref())
+        .collect();
+    let copied = plan.effective().any(|c| c.secret)
+        || known.is_some_and(|k| texts.iter().any(|t| t.contains(k.expose())));
+    if copied {
+        return (
+            "copy",
+            "a copy of it, in a file only you can read (0600)".into(),
+        );
+    }
+    if texts.iter().any(|t| t.contains("print-key")) {
+        return (
+            "command",
+            "a key command (`byok print-key`): no copy in its files".into(),
+        );
+    }
+    match gw.key.env_var() {
+        Some(var) => (
+            "reference",
+            format!("a reference to ${var}: no copy in its files"),
+        ),
+        None => (
+            "reference",
+            "read from the environment (see the notes): no copy in its files".into(),
+        ),
+    }
 }
 
 /// What still keeps the tool from using the gateway although its files are right (a Codex

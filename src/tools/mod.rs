@@ -166,6 +166,8 @@ pub struct SetupOptions {
     pub exe: String,
     /// Show keys in manual steps instead of masking them.
     pub show_key: bool,
+    /// No `--key-mode` was given: setup picks the strongest form each tool takes.
+    pub auto_key: bool,
     /// The current time (RFC 3339, UTC), for tools whose files carry a timestamp;
     /// adapters must keep an existing stamp when nothing else changes.
     pub now: String,

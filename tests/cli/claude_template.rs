@@ -35,7 +35,7 @@ fn macos_and_windows_use_the_same_home_relative_files() {
         let out = no_key(t.run(&["setup", "claude-code", "--yes"]).success());
         assert_eq!(
             out.stdout,
-            "Claude Code\n  created ~/.claude/settings.json (a new file, so no backup: `byok restore` deletes it)\n  created ~/.claude.json (a new file, so no backup: `byok restore` deletes it)\n",
+            "Claude Code\n  created ~/.claude/settings.json (a new file, so no backup: `byok restore` deletes it)\n  created ~/.claude.json (a new file, so no backup: `byok restore` deletes it)\n  key: a copy of it, in a file only you can read (0600)\n",
             "{os}"
         );
         assert_eq!(t.read(SETTINGS), settings_for(KEY), "{os}");

@@ -82,12 +82,37 @@ fn init_keeps_the_key_in_the_credential_store_not_the_config() {
         show.stdout,
         format!("profile  default\nkey      sk-…cdef\nfrom     the key file {store}\n")
     );
-    // A tool that can only hold a literal copy gets the key read from the store.
-    no_key(t.run(&["setup", "codex", "--yes"])).success();
-    assert_eq!(
-        t.read(".codex/.env"),
-        format!("BYOK_API_KEY='{KEY}' # managed by byok\n")
+    // A tool that can run a key command gets one (the key stays out of its files); one
+    // that can't gets the key read from the store, in a 0600 file.
+    let out = no_key(t.run(&["setup", "codex", "--yes"])).success();
+    assert!(
+        out.stdout
+            .contains("  key: a key command (`byok print-key`): no copy in its files\n"),
+        "{out}"
     );
+    assert!(!t.exists(".codex/.env"));
+    assert!(t.read(".codex/config.toml").contains("print-key"));
+    let out = no_key(t.run(&["setup", "opencode", "--yes"])).success();
+    assert!(
+        out.stdout
+            .contains("  key: a copy of it, in a file only you can read (0600)\n"),
+        "{out}"
+    );
+    assert!(t.read(".config/opencode/opencode.jsonc").contains(KEY));
+    let json = t.run(&["detect", "--json"]).success().stdout;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let form = |id: &str| {
+        doc["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()["key_form"]
+            .clone()
+    };
+    assert_eq!(form("codex"), "command");
+    assert_eq!(form("opencode"), "copy");
+    assert_eq!(form("claude-code"), serde_json::Value::Null);
 }
 
 #[test]

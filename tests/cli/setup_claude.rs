@@ -78,7 +78,8 @@ fn setup_output_names_files_and_backups() {
         [
             "Claude Code",
             "  updated ~/.claude/settings.json",
-            "  updated ~/.claude.json"
+            "  updated ~/.claude.json",
+            "  key: a copy of it, in a file only you can read (0600)"
         ]
     );
     assert_eq!(out.stderr, "");

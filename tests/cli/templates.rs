@@ -98,7 +98,7 @@ fn kilo_new_config_references_an_env_key_and_goes_away_on_remove() {
     let out = no_key(t.run(&["setup", "kilo", "--yes"]).success());
     assert_eq!(
         out.stdout,
-        "Kilo 7.x\n  updated ~/.config/kilo/kilo.jsonc (byok created it: `byok restore` deletes it)\n"
+        "Kilo 7.x\n  updated ~/.config/kilo/kilo.jsonc (byok created it: `byok restore` deletes it)\n  key: a copy of it, in a file only you can read (0600)\n"
     );
     t.run(&["remove", "kilo", "--yes"]).success();
     assert!(!t.exists(KILO), "byok created it and nothing else is in it");

@@ -63,7 +63,7 @@ fn copilot_setup_records_exports_that_byok_env_prints_in_every_shell() {
     assert_eq!(
         out.stdout,
         format!(
-            "Copilot CLI\n  created ~/{STATE} (a new file, so no backup: `byok restore` deletes it)\n  still to do by hand:\n    1. load Copilot CLI's settings: {LOAD}\n"
+            "Copilot CLI\n  created ~/{STATE} (a new file, so no backup: `byok restore` deletes it)\n  key: a key command (`byok print-key`): no copy in its files\n  still to do by hand:\n    1. load Copilot CLI's settings: {LOAD}\n"
         )
     );
     let exe = env!("CARGO_BIN_EXE_byok");
@@ -216,7 +216,7 @@ fn zed_setup_merges_its_provider_and_exports_the_key_variable() {
     assert_eq!(
         out.stdout,
         format!(
-            "Zed\n  updated ~/{ZED} (original kept as backup {backup})\n  created ~/{STATE} (a new file, so no backup: `byok restore` deletes it)\n  note: Zed reads BYOK_GATEWAY_API_KEY from the environment it starts in: start Zed from a shell that loaded `byok env`\n  still to do by hand:\n    1. load Zed's settings: {LOAD}\n"
+            "Zed\n  updated ~/{ZED} (original kept as backup {backup})\n  created ~/{STATE} (a new file, so no backup: `byok restore` deletes it)\n  key: a copy of it, in a file only you can read (0600)\n  note: Zed reads BYOK_GATEWAY_API_KEY from the environment it starts in: start Zed from a shell that loaded `byok env`\n  still to do by hand:\n    1. load Zed's settings: {LOAD}\n"
         )
     );
     let provider = "      \"byok-gateway\": {\n        \"api_url\": \"https://gw.example.com/v1\",\n        \"available_models\": [\n          {\n            \"name\": \"gpt-4o\",\n            \"display_name\": \"gpt-4o (byok)\",\n            \"max_tokens\": 128000\n          }\n        ]\n      },\n";

@@ -70,7 +70,7 @@ fn pi_setup_adds_a_provider_with_a_key_command_and_remove_gives_the_files_back()
     let out = no_key(t.run(&["setup", "pi", "--yes"]).success());
     assert_eq!(
         ids(&out.stdout),
-        "Pi\n  updated ~/.pi/agent/models.json (original kept as backup [ID])\n  updated ~/.pi/agent/settings.json (original kept as backup [ID])\n"
+        "Pi\n  updated ~/.pi/agent/models.json (original kept as backup [ID])\n  updated ~/.pi/agent/settings.json (original kept as backup [ID])\n  key: a key command (`byok print-key`): no copy in its files\n"
     );
     let command = format!(
         "!'{}' print-key --profile 'default'",
@@ -159,7 +159,7 @@ fn pi_leaves_a_default_provider_the_user_chose_and_doctor_says_so() {
     let out = no_key(t.run(&["setup", "pi", "--yes"]).success());
     assert_eq!(
         ids(&out.stdout),
-        "Pi\n  created ~/.pi/agent/models.json (a new file, so no backup: `byok restore` deletes it)\n  note: ~/.pi/agent/settings.json starts Pi with provider `anthropic`; byok left it, so pick byok/gpt-4o with /model in Pi\n  note: ~/.pi/agent/settings.json sets defaultModel to claude-sonnet-4-5; byok left your choice\n"
+        "Pi\n  created ~/.pi/agent/models.json (a new file, so no backup: `byok restore` deletes it)\n  key: a key command (`byok print-key`): no copy in its files\n  note: ~/.pi/agent/settings.json starts Pi with provider `anthropic`; byok left it, so pick byok/gpt-4o with /model in Pi\n  note: ~/.pi/agent/settings.json sets defaultModel to claude-sonnet-4-5; byok left your choice\n"
     );
     assert_eq!(t.read(PI_SETTINGS), own);
     // A project's .pi/settings.json (the tests run in the temp root) wins over both.
@@ -245,7 +245,7 @@ fn aider_setup_appends_to_a_commented_conf_and_remove_gives_both_files_back() {
     let out = no_key(t.run(&["setup", "aider", "--yes"]).success());
     assert_eq!(
         ids(&out.stdout),
-        "Aider\n  updated ~/.aider.conf.yml (original kept as backup [ID])\n  updated ~/.aider.model.metadata.json (original kept as backup [ID])\n  note: Aider exits 0 even when the gateway refuses a request: read its output, or run `byok doctor`\n"
+        "Aider\n  updated ~/.aider.conf.yml (original kept as backup [ID])\n  updated ~/.aider.model.metadata.json (original kept as backup [ID])\n  key: a copy of it, in a file only you can read (0600)\n  note: Aider exits 0 even when the gateway refuses a request: read its output, or run `byok doctor`\n"
     );
     assert_eq!(
         t.read(AIDER_CONF),
@@ -282,7 +282,7 @@ fn aider_replaces_the_users_model_and_key_and_remove_puts_them_back() {
     // The user's own key is a secret too: masked in the note.
     assert_eq!(
         ids(&out.stdout),
-        "Aider\n  updated ~/.aider.conf.yml (original kept as backup [ID])\n  created ~/.aider.model.metadata.json (a new file, so no backup: `byok restore` deletes it)\n  note: replaces your .aider.conf.yml model (sonnet); `byok remove aider` puts it back\n  note: replaces your .aider.conf.yml openai-api-key (sk-…0000); `byok remove aider` puts it back\n  note: Aider exits 0 even when the gateway refuses a request: read its output, or run `byok doctor`\n"
+        "Aider\n  updated ~/.aider.conf.yml (original kept as backup [ID])\n  created ~/.aider.model.metadata.json (a new file, so no backup: `byok restore` deletes it)\n  key: a copy of it, in a file only you can read (0600)\n  note: replaces your .aider.conf.yml model (sonnet); `byok remove aider` puts it back\n  note: replaces your .aider.conf.yml openai-api-key (sk-…0000); `byok remove aider` puts it back\n  note: Aider exits 0 even when the gateway refuses a request: read its output, or run `byok doctor`\n"
     );
     assert_eq!(
         t.read(AIDER_CONF),
