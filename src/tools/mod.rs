@@ -414,7 +414,6 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
 /// described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
     let mut tools: Vec<&'static dyn Tool> = vec![
-        &cursor::Cursor,
         &roo_code::FLAVOR,
         &cline::Cline,
         &kilo_code::FLAVOR,
@@ -438,6 +437,13 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         // Claude Code keeps its place first in the display order it had as an adapter.
         if id == ToolId::ClaudeCode {
             tools.insert(0, tool);
+        } else if id == ToolId::Cursor {
+            // Cursor keeps its place too: right after Claude Code.
+            let at = tools
+                .iter()
+                .position(|t| t.id() == ToolId::ClaudeCode)
+                .map_or(0, |i| i + 1);
+            tools.insert(at, tool);
         } else {
             tools.push(tool);
         }
@@ -459,6 +465,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("droid", &droid::DroidHook),
     ("pi", &pi::PiHook),
     ("aider", &aider::AiderHook),
+    ("cursor", &cursor::CursorHook),
 ];
 
 /// The hook called `name`.
