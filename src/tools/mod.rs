@@ -785,13 +785,21 @@ mod tests {
                 let tool = ToolId::parse(&t.id).and_then(get).expect("registered");
                 (t, tool)
             })
-            .filter(|(_, tool)| !steps_only(*tool))
+            .filter(|(_, tool)| !steps_only_when_empty(*tool))
             .collect()
     }
 
     /// A template tool with no files: setup only lists steps by hand.
     fn steps_only(tool: &dyn Tool) -> bool {
         tool.template().is_some_and(|t| t.files.is_empty())
+    }
+
+    /// Steps only on an empty home: no files, or only database rows (`sqlite_item`),
+    /// which only the editor creates (Cursor's are covered with databases by
+    /// tests/cli/cursor_template.rs and setup_editors.rs, and above with `{}` rows).
+    fn steps_only_when_empty(tool: &dyn Tool) -> bool {
+        tool.template()
+            .is_some_and(|t| t.files.iter().all(|f| f.sqlite_item.is_some()))
     }
 
     fn registry_gateway(key_env: bool) -> crate::profile::Gateway {
@@ -933,7 +941,7 @@ mod tests {
             .tools
             .iter()
             .filter_map(|t| Some((t.template()?.clone(), *t)))
-            .filter(|(_, t)| !steps_only(*t))
+            .filter(|(_, t)| !steps_only_when_empty(*t))
             .collect();
         assert!(
             tools.iter().any(|(t, _)| t.id == "acme"),
@@ -941,7 +949,7 @@ mod tests {
         );
         let builtin = TOOLS
             .iter()
-            .filter(|t| t.template().is_some() && !steps_only(**t))
+            .filter(|t| t.template().is_some() && !steps_only_when_empty(**t))
             .count();
         assert_eq!(
             tools.len(),
