@@ -9,6 +9,8 @@ mod common;
 mod claude_template;
 #[path = "cli/continue_yaml.rs"]
 mod continue_yaml;
+#[path = "cli/cursor_template.rs"]
+mod cursor_template;
 #[path = "cli/detect.rs"]
 mod detect;
 #[path = "cli/doctor.rs"]

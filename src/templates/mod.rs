@@ -65,6 +65,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("trae.toml", include_str!("../../templates/trae.toml")),
     ("warp.toml", include_str!("../../templates/warp.toml")),
+    ("cursor.toml", include_str!("../../templates/cursor.toml")),
 ];
 
 /// One tool's template, as written.
@@ -379,6 +380,9 @@ pub struct FileSpec {
     /// The file exists once per VS Code-family host (and profile) where an extension is
     /// installed; its paths start with `{vscode_user}` (see `tools::generic::hosts`).
     pub hosts: Option<HostFilter>,
+    /// The file is a VS Code-style SQLite database and byok's values live in the JSON
+    /// text of this `ItemTable` row (Cursor's settings blob; see `tools::generic::rows`).
+    pub sqlite_item: Option<String>,
 }
 
 /// Which VS Code-family hosts a per-host file is written in.
@@ -645,6 +649,7 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
         }
         ids.push(&f.id);
         check_hosts(f)?;
+        check_sqlite_item(f)?;
         let mut file_roots = roots.clone();
         if f.hosts.is_some() {
             file_roots.push(VSCODE_USER);
@@ -820,6 +825,62 @@ fn check_hosts(f: &FileSpec) -> Result<(), (Option<String>, String)> {
                 f.id
             ),
         ));
+    }
+    Ok(())
+}
+
+/// A settings row's rules: one JSON file (the database), none of what a text file may
+/// have that a row can't (`env`, `new`, `hosts`, `create`, `secret`: a row is never
+/// created and holds no key).
+fn check_sqlite_item(f: &FileSpec) -> Result<(), (Option<String>, String)> {
+    let Some(row) = &f.sqlite_item else {
+        return Ok(());
+    };
+    let at = Some(format!("sqlite_item = \"{row}\""));
+    if row.trim().is_empty() {
+        return Err((
+            at,
+            format!("file `{}`: `sqlite_item` names the row's key", f.id),
+        ));
+    }
+    let extras = f.env.is_some()
+        || f.new.is_some()
+        || f.hosts.is_some()
+        || f.create.is_some()
+        || f.secret
+        || matches!(f.path, Paths::Many(_));
+    if f.format != Format::Json || extras {
+        return Err((
+            at,
+            format!(
+                "file `{}`: a `sqlite_item` row is `format = \"json\"` with one `path` (the database) and no `env`, `new`, `hosts`, `create` or `secret`",
+                f.id
+            ),
+        ));
+    }
+    // A database can't be made 0600 for one row: the key itself never goes in.
+    fn holds_key(v: &toml::Value) -> bool {
+        match v {
+            toml::Value::String(s) => render::names(s).contains(&"key"),
+            toml::Value::Array(a) => a.iter().any(holds_key),
+            toml::Value::Table(t) => t.iter().any(|(k, x)| k.contains("{key}") || holds_key(x)),
+            _ => false,
+        }
+    }
+    for v in &f.values {
+        if [&v.value, &v.literal, &v.env, &v.helper]
+            .into_iter()
+            .flatten()
+            .any(holds_key)
+        {
+            return Err((
+                Some(v.key.clone()),
+                format!(
+                    "`{}`: a `sqlite_item` row can't hold {{key}} (the database is not private to the user)",
+                    v.key
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -1,55 +1,50 @@
-//! Cursor, the closed-source VS Code fork, and its "bring your own OpenAI key" settings.
+//! Cursor's hook: what `templates/cursor.toml` can't say about the closed-source VS Code
+//! fork's "bring your own OpenAI key" settings.
 //!
-//! Cursor keeps them in one JSON blob, the row
-//! `src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser`
-//! of `ItemTable` in `<user data>/User/globalStorage/state.vscdb` (SQLite):
+//! The template owns `openAIBaseUrl` and `useOpenAIKey` in Cursor's settings blob, the
+//! row [`BLOB_KEY`] of `ItemTable` in `<user data>/User/globalStorage/state.vscdb`
+//! (the engine's `sqlite_item` file kind, [`super::generic::rows`]: edited in place,
+//! every other byte kept, never created). This hook adds:
 //!
-//! - Linux: `~/.config/Cursor/User/globalStorage/state.vscdb`
-//! - macOS: `~/Library/Application Support/Cursor/User/globalStorage/state.vscdb`
-//! - Windows: `%APPDATA%\Cursor\User\globalStorage\state.vscdb`
-//!
-//! byok owns, inside that blob: `openAIBaseUrl` (the gateway's `/v1` URL), `useOpenAIKey`
-//! (`true`), and the model id's entries in `aiSettings.userAddedModels` and
-//! `aiSettings.modelOverrideEnabled` (and its removal from `modelOverrideDisabled`).
-//! `remove` writes back the user's own `openAIBaseUrl` and `useOpenAIKey` (kept in the
-//! drift record at setup; a field that was missing goes again) and undoes the model-list
-//! edits against the lists as they were, unless a model added since makes byok's one
-//! unclear. Only those fields are edited, in the blob's text ([`jsonc::set`]): every other byte is
-//! kept as Cursor wrote it (integers beyond 64 bits, float spellings, escapes, order), and
-//! new content stays on the blob's one line. The row is written only while Cursor is not
-//! running (it keeps this state in memory and writes it back), in one transaction, after
-//! the database and its `-wal`/`-shm` are backed up ([`crate::plan::apply`]).
-//!
-//! The key itself cannot be written: current builds keep it in the row
-//! `secret://cursorAuth/openAIKey`, encrypted with Electron safeStorage (OS keychain).
-//! Some scripts still write a plaintext `cursorAuth/openAIKey` row and expect Cursor to
-//! migrate it; no reliable source confirms current builds read it, so byok prints the
-//! steps to paste the key instead. Cursor calls the gateway from its own servers, so a
-//! loopback, private-network or `.local` URL cannot work.
+//! - The model id, in three lists of strings the engine's list items (tables told apart
+//!   by a field) can't express: added to `aiSettings.userAddedModels` and
+//!   `aiSettings.modelOverrideEnabled`, taken out of `aiSettings.modelOverrideDisabled`.
+//!   A model toggle in Cursor is no drift, so the lists are not owned values; their
+//!   earlier state is kept with `useOpenAIKey`'s prior ([`Hook::restorable`]), from
+//!   which `remove` undoes byok's model, unless a model added since makes byok's one
+//!   unclear (a model of the user's is never taken out).
+//! - The running-process guard: Cursor keeps this state in memory and writes it back,
+//!   so setup and remove refuse to write while it runs (nothing to write is fine).
+//! - The steps: the key itself can't be written (current builds keep it in the row
+//!   `secret://cursorAuth/openAIKey`, encrypted with Electron safeStorage); without a
+//!   saved settings row (Cursor never started) everything is a step by hand.
+//! - Cursor calls the gateway from its own servers, so a loopback, private-network or
+//!   `.local` URL is a warning at setup and a failure in doctor.
+//! - Evidence of installation beyond `cursor` on PATH: the app's manifest (macOS,
+//!   Windows), its directories, a running Cursor.
 //!
 //! Sources: cursor.com/help/models-and-usage/api-keys (official: which providers take a
 //! key, base-URL override for OpenAI only); the blob's field names come from third-party
 //! scripts that agree with each other (see ../shared/reference/tools.md section 1). Not
-//! verified against a running Cursor (closed source, not installable here); written
-//! 2026-11-27.
+//! verified against a running Cursor (closed source, not installable here).
 
-use crate::gateway::probe::Api;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Map, Value};
 
 use super::auto_import::key_for_steps;
+use super::generic::{Hook, rows};
 use super::vscode::Host;
-use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity};
 use crate::config_edit::jsonc;
 use crate::env::{Env, Os};
 use crate::error::UserError;
 use crate::plan::{Change, Plan, Target};
 use crate::profile::Gateway;
 
-/// The `ItemTable` row holding Cursor's settings blob.
+/// The `ItemTable` row holding Cursor's settings blob (the template's `sqlite_item`).
 pub const BLOB_KEY: &str = "src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser";
 
 /// Process names of a running Cursor: the app on macOS and in Linux packages that keep
@@ -57,8 +52,15 @@ pub const BLOB_KEY: &str = "src.vs.platform.reactivestorage.browser.reactiveStor
 /// AppImage and .deb.
 const PROCESSES: &[&str] = &["Cursor", "Cursor.exe", "cursor"];
 
-/// The Cursor adapter.
-pub struct Cursor;
+/// The `aiSettings` lists byok edits for its model: added, enabled, disabled.
+const MODEL_LISTS: [&str; 3] = [
+    "userAddedModels",
+    "modelOverrideEnabled",
+    "modelOverrideDisabled",
+];
+
+/// The hook named `cursor` in `templates/cursor.toml`.
+pub struct CursorHook;
 
 fn host() -> &'static Host {
     Host::by_id("cursor").expect("the host table lists Cursor")
@@ -74,7 +76,7 @@ fn global_storage(env: &Env) -> PathBuf {
     user_data(env).join("User").join("globalStorage")
 }
 
-/// `state.vscdb`.
+/// `state.vscdb` (the template's file `{cursor}/User/globalStorage/state.vscdb`).
 pub fn state_db(env: &Env) -> PathBuf {
     global_storage(env).join("state.vscdb")
 }
@@ -177,55 +179,85 @@ fn steps(gw: &Gateway, opts: &SetupOptions, wrote_db: bool) -> Vec<String> {
     out
 }
 
-fn blob_error(env: &Env, db: &std::path::Path, what: &str) -> anyhow::Error {
-    UserError::new(format!(
-        "could not read Cursor's settings in {} [{BLOB_KEY}]: {what}",
-        env.tilde(db)
-    ))
-    .hint("byok left the database untouched; start and quit Cursor once so it rewrites its settings, then run the command again")
-    .into()
-}
-
-fn parse_blob(env: &Env, db: &std::path::Path, text: &str) -> Result<Map<String, Value>> {
-    match jsonc::parse(text) {
-        Ok(Some(Value::Object(m))) => Ok(m),
-        Ok(_) => Err(blob_error(env, db, "it is not a JSON object")),
-        Err(e) => Err(blob_error(env, db, &format!("it is not valid JSON ({e})"))),
-    }
+/// The drift labels of the template's two values (`label = "path"`).
+fn labels(env: &Env) -> [String; 2] {
+    ["openAIBaseUrl", "useOpenAIKey"].map(|f| format!("{} {f}", env.tilde(&state_db(env))))
 }
 
 /// The blob's settings as JSON readers see them (`None` when missing or unparsable).
-fn read_blob(cur: &Current, db: &std::path::Path) -> Option<Value> {
+fn read_blob(cur: &Current, db: &Path) -> Option<Value> {
     jsonc::parse(cur.sqlite_item(db, BLOB_KEY)?).ok().flatten()
+}
+
+/// The engine's change to the blob row, if it planned one (the row exists).
+fn blob_change<'a>(plan: &'a mut Plan, db: &Path) -> Option<&'a mut Change> {
+    plan.changes.iter_mut().find(|c| {
+        c.path == db && matches!(&c.target, Target::SqliteItem { key } if key == BLOB_KEY)
+    })
 }
 
 /// Edits the blob text in place: only the addressed field changes, every other byte of
 /// the blob (number spellings beyond 64 bits, escapes, order) stays as Cursor wrote it.
 struct BlobEdit<'a> {
     env: &'a Env,
-    db: &'a std::path::Path,
+    db: &'a Path,
     text: String,
 }
 
 impl BlobEdit<'_> {
+    fn error(&self, what: &str) -> anyhow::Error {
+        rows::row_error("Cursor", self.env, self.db, BLOB_KEY, what)
+    }
+
     fn set(&mut self, path: &[&str], value: &Value) -> Result<()> {
-        self.text = jsonc::set(&self.text, path, value)
-            .map_err(|e| blob_error(self.env, self.db, &e.to_string()))?;
+        self.text = jsonc::set(&self.text, path, value).map_err(|e| self.error(&e.to_string()))?;
         Ok(())
     }
 
     fn get(&self, path: &[&str]) -> Result<Option<Value>> {
-        jsonc::get(&self.text, path).map_err(|e| blob_error(self.env, self.db, &e.to_string()))
+        jsonc::get(&self.text, path).map_err(|e| self.error(&e.to_string()))
     }
 
     fn remove(&mut self, path: &[&str]) -> Result<()> {
-        self.text = jsonc::remove(&self.text, path, true)
-            .map_err(|e| blob_error(self.env, self.db, &e.to_string()))?;
+        self.text =
+            jsonc::remove(&self.text, path, true).map_err(|e| self.error(&e.to_string()))?;
         Ok(())
     }
 
-    /// Undoes setup's model edits against `prior`'s lists (see `restorable`): the one
-    /// model byok added (now added and enabled, not disabled, and not so before) gets
+    /// The string list `aiSettings.<field>`, empty when missing.
+    fn list(&self, field: &str) -> Result<Vec<Value>> {
+        match self.get(&["aiSettings", field])? {
+            None => Ok(Vec::new()),
+            Some(Value::Array(list)) => Ok(list),
+            Some(_) => Err(self.error(&format!("aiSettings.{field} is not a list"))),
+        }
+    }
+
+    /// Adds `model` to the added and enabled lists and takes it out of the disabled one.
+    fn add_model(&mut self, model: &str) -> Result<()> {
+        let model = Value::String(model.to_string());
+        if self.get(&["aiSettings"])?.is_some_and(|v| !v.is_object()) {
+            return Err(self.error("aiSettings is not an object"));
+        }
+        let [added, enabled, disabled] = MODEL_LISTS;
+        for field in [added, enabled] {
+            let mut list = self.list(field)?;
+            if !list.contains(&model) {
+                list.push(model.clone());
+                self.set(&["aiSettings", field], &Value::Array(list))?;
+            }
+        }
+        if let Some(Value::Array(mut off)) = self.get(&["aiSettings", disabled])?
+            && off.contains(&model)
+        {
+            off.retain(|m| *m != model);
+            self.set(&["aiSettings", disabled], &Value::Array(off))?;
+        }
+        Ok(())
+    }
+
+    /// Undoes setup's model edits against `prior`'s lists (see [`Hook::restorable`]): the
+    /// one model byok added (now added and enabled, not disabled, and not so before) gets
     /// its earlier place in each list back; a list that was missing goes once empty.
     /// With no such model, or several (the user added one since), nothing changes: a
     /// model list entry of the user's is never taken out. Whether it undid them.
@@ -269,124 +301,21 @@ impl BlobEdit<'_> {
         }
         Ok(true)
     }
-
-    /// The string list `aiSettings.<field>`, empty when missing.
-    fn list(&self, field: &str) -> Result<Vec<Value>> {
-        match self.get(&["aiSettings", field])? {
-            None => Ok(Vec::new()),
-            Some(Value::Array(list)) => Ok(list),
-            Some(_) => Err(blob_error(
-                self.env,
-                self.db,
-                &format!("aiSettings.{field} is not a list"),
-            )),
-        }
-    }
 }
 
-/// The blob text with byok's values set; every other byte as it was.
-fn configured(env: &Env, db: &std::path::Path, before: &str, gw: &Gateway) -> Result<String> {
-    let old = parse_blob(env, db, before)?;
-    let mut blob = BlobEdit {
-        env,
-        db,
-        // `{}` holds nothing of Cursor's to keep: build on an empty text and serialise
-        // the result compactly below, as Cursor writes it.
-        text: if old.is_empty() {
-            String::new()
-        } else {
-            before.to_string()
-        },
-    };
-    blob.set(&["openAIBaseUrl"], &Value::String(gw.openai_base.clone()))?;
-    blob.set(&["useOpenAIKey"], &Value::Bool(true))?;
-    if let Some(model) = &gw.model {
-        let model = Value::String(model.clone());
-        if blob.get(&["aiSettings"])?.is_some_and(|v| !v.is_object()) {
-            return Err(blob_error(env, db, "aiSettings is not an object"));
-        }
-        for field in ["userAddedModels", "modelOverrideEnabled"] {
-            let mut list = blob.list(field)?;
-            if !list.contains(&model) {
-                list.push(model.clone());
-                blob.set(&["aiSettings", field], &Value::Array(list))?;
-            }
-        }
-        if let Some(Value::Array(mut disabled)) =
-            blob.get(&["aiSettings", "modelOverrideDisabled"])?
-            && disabled.contains(&model)
-        {
-            disabled.retain(|m| *m != model);
-            blob.set(
-                &["aiSettings", "modelOverrideDisabled"],
-                &Value::Array(disabled),
-            )?;
-        }
-    }
-    if old.is_empty() {
-        let value = jsonc::parse(&blob.text).ok().flatten().unwrap_or_default();
-        return Ok(serde_json::to_string(&value).expect("a JSON value always serialises"));
-    }
-    Ok(blob.text)
-}
-
-/// The top-level blob fields byok owns, in [`labels`] order.
-const OWNED: [&str; 2] = ["openAIBaseUrl", "useOpenAIKey"];
-/// The `aiSettings` lists byok edits for its model.
-const MODEL_LISTS: [&str; 3] = [
-    "userAddedModels",
-    "modelOverrideEnabled",
-    "modelOverrideDisabled",
-];
-
-/// The [`Tool::owned`] labels of [`OWNED`].
-fn labels(env: &Env) -> [String; 2] {
-    OWNED.map(|f| format!("{} {f}", env.tilde(&state_db(env))))
-}
-
-/// A change to the blob row (equal texts mean nothing to do).
-fn blob_change(db: PathBuf, before: &str, after: String) -> Change {
-    Change {
-        path: db,
-        target: Target::SqliteItem {
-            key: BLOB_KEY.to_string(),
-        },
-        before: Some(before.to_string()),
-        after: Some(after),
-        secret: false,
-    }
-}
-
-impl Tool for Cursor {
-    fn id(&self) -> ToolId {
-        ToolId::Cursor
-    }
-
-    fn name(&self) -> &'static str {
-        "Cursor"
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
-        let mut inputs = Inputs {
-            dirs: vec![
-                user_data(env),
-                global_storage(env),
-                env.home.join(".cursor"),
-            ],
-            sqlite: vec![(state_db(env), BLOB_KEY.to_string())],
-            binaries: vec!["cursor"],
-            processes: PROCESSES.to_vec(),
-            ..Inputs::default()
-        };
+impl Hook for CursorHook {
+    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
+        inputs.dirs.extend([
+            user_data(env),
+            global_storage(env),
+            env.home.join(".cursor"),
+        ]);
         inputs.files.extend(app_manifest(env));
-        inputs
+        inputs.processes.extend_from_slice(PROCESSES);
     }
 
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        let mut det = Detection::default();
-        if let Some(bin) = cur.binaries.get("cursor") {
-            det.evidence.push(bin.describe(env));
-        }
+    /// After the engine's `binary …`: the app, its directories, a running Cursor.
+    fn detect(&self, env: &Env, cur: &Current, det: &mut Detection) {
         if let Some(manifest) = app_manifest(env)
             && let Some(text) = cur.file(&manifest)
         {
@@ -397,7 +326,7 @@ impl Tool for Cursor {
             let app = manifest
                 .ancestors()
                 .nth(4)
-                .map_or_else(|| manifest.clone(), std::path::Path::to_path_buf);
+                .map_or_else(|| manifest.clone(), Path::to_path_buf);
             det.evidence
                 .push(format!("app {}{version}", env.tilde(&app)));
         }
@@ -409,151 +338,143 @@ impl Tool for Cursor {
         if is_running(cur) {
             det.evidence.push("running now".to_string());
         }
-        det.installed = !det.evidence.is_empty();
-        det.config_files.push(state_db(env));
-        det
+        det.installed |= !det.evidence.is_empty();
     }
 
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn after_plan(
+        &self,
+        env: &Env,
+        gw: &Gateway,
+        opts: &SetupOptions,
+        cur: &Current,
+        plan: &mut Plan,
+    ) -> Result<()> {
         let db = state_db(env);
-        let mut plan = Plan::default();
         if let Some(reason) = unreachable_reason(&gw.openai_base) {
-            plan.notes.push(format!(
+            plan.notes.insert(0, format!(
                 "warning: Cursor calls the gateway from Cursor's servers, and {} is {reason} they cannot reach: give the gateway a public HTTPS URL (a tunnel works) for Cursor",
                 gw.base.host()
             ));
         }
-        let Some(before) = cur.sqlite_item(&db, BLOB_KEY) else {
+        let Some(change) = blob_change(plan, &db) else {
+            // No row: Cursor has not saved its settings yet, so the engine wrote nothing.
             let has_db = cur
                 .entries(&global_storage(env))
                 .iter()
                 .any(|e| e == "state.vscdb");
-            plan.notes.push(if has_db {
-                format!(
-                    "{} has no saved Cursor settings yet, so byok wrote nothing: start Cursor once, quit it and run `byok setup cursor` again, or do all steps by hand",
-                    env.tilde(&db)
-                )
+            let why = if has_db {
+                "has no saved Cursor settings yet"
             } else {
-                format!(
-                    "{} does not exist (Cursor has not been started yet), so byok wrote nothing: start Cursor once, quit it and run `byok setup cursor` again, or do all steps by hand",
-                    env.tilde(&db)
-                )
-            });
+                "does not exist (Cursor has not been started yet)"
+            };
+            plan.notes.push(format!(
+                "{} {why}, so byok wrote nothing: start Cursor once, quit it and run `byok setup cursor` again, or do all steps by hand",
+                env.tilde(&db)
+            ));
             plan.manual_steps = steps(gw, opts, false);
             plan.manual_only = true;
-            return Ok(plan);
+            return Ok(());
         };
-        let after = configured(env, &db, before, gw)?;
-        plan.changes.push(blob_change(db, before, after));
+        if let (Some(model), Some(after)) = (&gw.model, change.after.clone()) {
+            let mut blob = BlobEdit {
+                env,
+                db: &db,
+                text: after,
+            };
+            blob.add_model(model)?;
+            change.after = Some(rows::compact_if_was_empty(
+                change.before.as_deref(),
+                blob.text,
+            ));
+        }
         // Nothing to write is fine while Cursor runs; a write is not.
         if is_running(cur) && !plan.is_up_to_date() {
             return Err(running_error("setup"));
         }
         plan.manual_steps = steps(gw, opts, true);
-        Ok(plan)
+        Ok(())
     }
 
-    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn after_remove(&self, env: &Env, cur: &Current, plan: &mut Plan) -> Result<()> {
         let db = state_db(env);
-        let mut plan = Plan::default();
-        let Some(before) = cur.sqlite_item(&db, BLOB_KEY) else {
-            return Ok(plan);
+        let [_, toggle_label] = labels(env);
+        let Some(change) = blob_change(plan, &db) else {
+            return Ok(());
         };
-        parse_blob(env, &db, before)?;
-        let mut blob = BlobEdit {
-            env,
-            db: &db,
-            text: before.to_string(),
-        };
-        let [url_label, toggle_label] = labels(env);
-        let url_prior = cur.prior_json(&url_label);
-        let toggle_prior = cur.prior_json(&toggle_label);
-        // With a record that lists created files, a field without a kept value was
-        // missing before setup; an older record cannot tell, so the override goes off.
-        let knows_absent = cur.created.is_some();
-        match url_prior {
-            Some(v) => blob.set(&["openAIBaseUrl"], &v)?,
-            None if knows_absent => blob.remove(&["openAIBaseUrl"])?,
-            None if blob.get(&["openAIBaseUrl"])?.is_some_and(|v| !v.is_null()) => {
-                blob.set(&["openAIBaseUrl"], &Value::Null)?;
-            }
-            None => {}
+        let mut models_back = false;
+        if let (Some(prior), Some(after)) = (cur.prior_json(&toggle_label), change.after.clone()) {
+            let mut blob = BlobEdit {
+                env,
+                db: &db,
+                text: after,
+            };
+            models_back = blob.restore_model(&prior)?;
+            change.after = Some(blob.text);
         }
-        match toggle_prior.as_ref().map(|p| p.get("useOpenAIKey")) {
-            Some(Some(v)) => blob.set(&["useOpenAIKey"], v)?,
-            Some(None) => blob.remove(&["useOpenAIKey"])?,
-            None if knows_absent => blob.remove(&["useOpenAIKey"])?,
-            None if blob.get(&["useOpenAIKey"])? == Some(Value::Bool(true)) => {
-                blob.set(&["useOpenAIKey"], &Value::Bool(false))?;
-            }
-            None => {}
+        if plan.is_up_to_date() {
+            return Ok(());
         }
-        let models_back = match &toggle_prior {
-            Some(p) => blob.restore_model(p)?,
-            None => false,
-        };
-        let after = blob.text;
-        plan.changes.push(blob_change(db, before, after));
-        if !plan.is_up_to_date() {
-            if is_running(cur) {
-                return Err(running_error("remove"));
-            }
-            if !models_back {
-                plan.notes.push(
-                    "the model ids byok added stay in Cursor's model list; switch them off under Cursor Settings → Models if you like".to_string(),
-                );
-            }
-            plan.manual_steps.push(
-                "delete the gateway key under Cursor Settings → Models → API Keys (byok cannot reach it)"
-                    .to_string(),
+        if is_running(cur) {
+            return Err(running_error("remove"));
+        }
+        if !models_back {
+            plan.notes.push(
+                "the model ids byok added stay in Cursor's model list; switch them off under Cursor Settings → Models if you like".to_string(),
             );
         }
-        Ok(plan)
+        plan.manual_steps.push(
+            "delete the gateway key under Cursor Settings → Models → API Keys (byok cannot reach it)"
+                .to_string(),
+        );
+        Ok(())
     }
 
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let db = state_db(env);
-        let blob = read_blob(cur, &db);
-        labels(env)
-            .into_iter()
-            .zip(OWNED)
-            .map(|(label, field)| {
-                let value = blob
-                    .as_ref()
-                    .and_then(|b| b.get(field))
-                    .map(Value::to_string);
-                (label, value)
-            })
-            .collect()
-    }
-
-    /// `openAIBaseUrl` as JSON text; under `useOpenAIKey`, an object with its value and
-    /// the three model lists byok edits as they were (a Cursor model toggle is no drift,
-    /// so the lists have no label of their own), from which `remove` undoes byok's model.
-    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let db = state_db(env);
-        let blob = read_blob(cur, &db);
+    /// `useOpenAIKey`'s prior becomes an object with its value and the three model lists
+    /// as they were (they have no label of their own), from which `remove` undoes byok's
+    /// model.
+    fn restorable(&self, env: &Env, cur: &Current, out: &mut [(String, Option<String>)]) {
+        let [_, toggle_label] = labels(env);
+        let blob = read_blob(cur, &state_db(env));
         let field = |f: &str| blob.as_ref().and_then(|b| b.get(f)).cloned();
-        let [url_label, toggle_label] = labels(env);
-        let toggle = field("useOpenAIKey").map(|v| {
-            let mut kept = Map::new();
-            kept.insert("useOpenAIKey".to_string(), v);
-            let ai = field("aiSettings");
-            for list in MODEL_LISTS {
-                if let Some(l) = ai.as_ref().and_then(|a| a.get(list)) {
-                    kept.insert(list.to_string(), l.clone());
+        for (label, value) in out.iter_mut().filter(|(l, _)| *l == toggle_label) {
+            let _ = label;
+            *value = field("useOpenAIKey").map(|v| {
+                let mut kept = Map::new();
+                kept.insert("useOpenAIKey".to_string(), v);
+                let ai = field("aiSettings");
+                for list in MODEL_LISTS {
+                    if let Some(l) = ai.as_ref().and_then(|a| a.get(list)) {
+                        kept.insert(list.to_string(), l.clone());
+                    }
                 }
-            }
-            Value::Object(kept).to_string()
-        });
-        vec![
-            (url_label, field("openAIBaseUrl").map(|v| v.to_string())),
-            (toggle_label, toggle),
-        ]
+                Value::Object(kept).to_string()
+            });
+        }
     }
 
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
-        vec![Api::Models, Api::Chat]
+    /// The engine puts back `useOpenAIKey` alone (the lists are [`Hook::after_remove`]'s).
+    /// A record from before byok knew which files it created can't tell a missing field
+    /// from one byok added: then the override is turned off (`null`, `false`) rather
+    /// than taken out, as the adapter did.
+    fn remove_input(&self, env: &Env, cur: &Current) -> Option<Current> {
+        let [url_label, toggle_label] = labels(env);
+        let mut adjusted = cur.clone();
+        if let Some(prior) = cur.prior_json(&toggle_label)
+            && let Some(v) = prior.get("useOpenAIKey")
+        {
+            adjusted.prior.insert(toggle_label.clone(), v.to_string());
+        }
+        if cur.created.is_none() {
+            adjusted
+                .prior
+                .entry(url_label)
+                .or_insert_with(|| "null".into());
+            adjusted
+                .prior
+                .entry(toggle_label)
+                .or_insert_with(|| "false".into());
+        }
+        Some(adjusted)
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -571,8 +492,7 @@ impl Tool for Cursor {
                 ),
             });
         }
-        let db = state_db(env);
-        if let Some(blob) = read_blob(cur, &db) {
+        if let Some(blob) = read_blob(cur, &state_db(env)) {
             let url = blob.get("openAIBaseUrl").and_then(Value::as_str);
             if url.is_some_and(|u| u != gw.openai_base) {
                 out.push(Finding {
@@ -594,7 +514,14 @@ impl Tool for Cursor {
 mod tests {
 
     use super::*;
+    use crate::gateway::probe::Api;
     use crate::profile::{KeySource, Profile, from_profile};
+    use crate::tools::{Tool, ToolId};
+
+    /// The template tool with this hook, as the registry builds it.
+    fn tool() -> &'static dyn Tool {
+        crate::tools::get(ToolId::Cursor).expect("Cursor is registered")
+    }
     use crate::secret::ApiKey;
 
     fn env(os: Os) -> Env {
@@ -631,7 +558,7 @@ mod tests {
         let e = env(Os::Linux);
         let g = gw("https://gw.example.com", Some("gw-model"));
         let cur = with_blob(&e, Some(BLOB));
-        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let plan = tool().plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
         assert_eq!(plan.changes.len(), 1);
         let c = &plan.changes[0];
         assert_eq!(
@@ -659,14 +586,14 @@ mod tests {
         assert!(!plan.manual_steps.join(" ").contains("sk-cursor-0123"));
         // Applying it again changes nothing, byte for byte.
         let again = with_blob(&e, c.after.as_deref());
-        let p2 = Cursor
+        let p2 = tool()
             .plan(&e, &g, &SetupOptions::default(), &again)
             .unwrap();
         assert!(p2.is_up_to_date());
         // Unchanged values keep the original text even if serde would format it differently.
         let spaced = r#"{ "openAIBaseUrl": "https://gw.example.com/v1", "useOpenAIKey": true }"#;
         let g_no_model = gw("https://gw.example.com", None);
-        let p3 = Cursor
+        let p3 = tool()
             .plan(
                 &e,
                 &g_no_model,
@@ -683,7 +610,7 @@ mod tests {
         let e = env(Os::Linux);
         let g = gw("https://gw.example.com", Some("gw-model"));
         let blob = r#"{"big":12345678901234567890123,"ratio":1.0000000000000002,"neg":-0.0,"exp":1E400,"esc":"caf\u00e9\/x","nested":{"n":[18446744073709551616,2.50]},"openAIBaseUrl":null,"useOpenAIKey":false,"aiSettings":{"userAddedModels":["my-m\u00f6del"],"modelConfig":{"x":1.10}}}"#;
-        let plan = Cursor
+        let plan = tool()
             .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(blob)))
             .unwrap();
         let after = plan.changes[0].after.clone().unwrap();
@@ -694,7 +621,7 @@ mod tests {
                 r#""openAIBaseUrl":"https://gw.example.com/v1","useOpenAIKey":true,"aiSettings":{"userAddedModels":["my-m\u00f6del","gw-model"],"modelConfig":{"x":1.10},"modelOverrideEnabled":["gw-model"]}"#
             )
         );
-        let removed = Cursor
+        let removed = tool()
             .remove(&e, &SetupOptions::default(), &with_blob(&e, Some(&after)))
             .unwrap();
         assert_eq!(
@@ -705,7 +632,7 @@ mod tests {
         );
         // A key written twice is refused rather than edited where Cursor would not look.
         let twice = r#"{"openAIBaseUrl":null,"x":1,"openAIBaseUrl":"https://old/v1"}"#;
-        let err = Cursor
+        let err = tool()
             .plan(
                 &e,
                 &g,
@@ -728,7 +655,7 @@ mod tests {
             show_key: true,
             ..SetupOptions::default()
         };
-        let plan = Cursor
+        let plan = tool()
             .plan(&e, &g, &opts, &with_blob(&e, Some("{}")))
             .unwrap();
         assert!(plan.manual_steps[0].contains("paste sk-cursor-0123456789abcdef "));
@@ -750,14 +677,14 @@ mod tests {
     fn running_cursor_blocks_writes_only() {
         let e = env(Os::Windows);
         let g = gw("https://gw.example.com", Some("m"));
-        let done = Cursor
+        let done = tool()
             .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(BLOB)))
             .unwrap();
         let configured = done.changes[0].after.clone();
         for name in ["Cursor", "Cursor.exe", "cursor"] {
             let mut cur = with_blob(&e, Some(BLOB));
             cur.running.insert(name.to_string());
-            let err = Cursor
+            let err = tool()
                 .plan(&e, &g, &SetupOptions::default(), &cur)
                 .unwrap_err();
             assert_eq!(
@@ -776,17 +703,17 @@ mod tests {
             let mut set = with_blob(&e, configured.as_deref());
             set.running.insert(name.to_string());
             assert!(
-                Cursor
+                tool()
                     .plan(&e, &g, &SetupOptions::default(), &set)
                     .unwrap()
                     .is_up_to_date()
             );
-            let err = Cursor
+            let err = tool()
                 .remove(&e, &SetupOptions::default(), &set)
                 .unwrap_err();
             assert!(err.to_string().starts_with("Cursor is running"));
             assert!(
-                Cursor
+                tool()
                     .remove(&e, &SetupOptions::default(), &cur)
                     .unwrap()
                     .is_up_to_date()
@@ -798,7 +725,7 @@ mod tests {
     fn missing_row_or_db_gives_steps_only() {
         let e = env(Os::Linux);
         let g = gw("https://gw.example.com", Some("gw-model"));
-        let plan = Cursor
+        let plan = tool()
             .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, None))
             .unwrap();
         assert!(plan.changes.is_empty());
@@ -814,7 +741,7 @@ mod tests {
         let mut cur = with_blob(&e, None);
         cur.dirs
             .insert(global_storage(&e), Some(vec!["state.vscdb".to_string()]));
-        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let plan = tool().plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
         assert!(plan.notes[0].contains("has no saved Cursor settings"));
     }
 
@@ -831,7 +758,7 @@ mod tests {
                 "aiSettings.userAddedModels is not a list",
             ),
         ] {
-            let err = Cursor
+            let err = tool()
                 .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some(blob)))
                 .unwrap_err();
             assert!(err.to_string().contains(why), "{blob}: {err}");
@@ -846,28 +773,28 @@ mod tests {
         let e = env(Os::Linux);
         let g = gw("https://gw.example.com", Some("gw-model"));
         let cur = with_blob(&e, Some(BLOB));
-        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let plan = tool().plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
         let set = with_blob(&e, plan.changes[0].after.as_deref());
-        let r = Cursor.remove(&e, &SetupOptions::default(), &set).unwrap();
+        let r = tool().remove(&e, &SetupOptions::default(), &set).unwrap();
         let after: Value = serde_json::from_str(r.changes[0].after.as_deref().unwrap()).unwrap();
         assert_eq!(after["openAIBaseUrl"], Value::Null);
         assert_eq!(after["useOpenAIKey"], false);
         assert_eq!(after["composerState"]["yoloCommandAllowlist"][0], "ls");
         let cleared = with_blob(&e, r.changes[0].after.as_deref());
         assert!(
-            Cursor
+            tool()
                 .remove(&e, &SetupOptions::default(), &cleared)
                 .unwrap()
                 .is_up_to_date()
         );
         assert!(
-            Cursor
+            tool()
                 .remove(&e, &SetupOptions::default(), &with_blob(&e, None))
                 .unwrap()
                 .is_up_to_date()
         );
         assert_eq!(
-            Cursor.owned(&e, &set),
+            tool().owned(&e, &set),
             [
                 (
                     "~/.config/Cursor/User/globalStorage/state.vscdb openAIBaseUrl".to_string(),
@@ -892,15 +819,15 @@ mod tests {
             r#""openAIBaseUrl":"https://mine.example/v1""#,
         );
         let mut cur = with_blob(&e, Some(&mine));
-        let plan = Cursor.plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
+        let plan = tool().plan(&e, &g, &SetupOptions::default(), &cur).unwrap();
         let mut set = with_blob(&e, plan.changes[0].after.as_deref());
-        set.prior = Cursor
+        set.prior = tool()
             .restorable(&e, &cur)
             .into_iter()
             .filter_map(|(l, v)| Some((l, v?)))
             .collect();
         set.created = Some(Default::default());
-        let r = Cursor.remove(&e, &SetupOptions::default(), &set).unwrap();
+        let r = tool().remove(&e, &SetupOptions::default(), &set).unwrap();
         assert_eq!(r.changes[0].after.as_deref(), Some(mine.as_str()));
         assert!(r.notes.is_empty(), "{:?}", r.notes);
 
@@ -917,7 +844,7 @@ mod tests {
         cur = with_blob(&e, Some(&added));
         cur.prior = set.prior.clone();
         cur.created = Some(Default::default());
-        let r = Cursor.remove(&e, &SetupOptions::default(), &cur).unwrap();
+        let r = tool().remove(&e, &SetupOptions::default(), &cur).unwrap();
         let after = r.changes[0].after.as_deref().unwrap();
         assert!(after.contains(r#""userAddedModels":["gw-model","my-model"]"#));
         assert!(after.contains(r#""openAIBaseUrl":"https://mine.example/v1""#));
@@ -958,7 +885,7 @@ mod tests {
         }
         let e = env(Os::Linux);
         let g = gw("http://127.0.0.1:4000", Some("m"));
-        let plan = Cursor
+        let plan = tool()
             .plan(&e, &g, &SetupOptions::default(), &with_blob(&e, Some("{}")))
             .unwrap();
         assert_eq!(
@@ -967,24 +894,24 @@ mod tests {
                 "warning: Cursor calls the gateway from Cursor's servers, and 127.0.0.1 is a loopback address they cannot reach: give the gateway a public HTTPS URL (a tunnel works) for Cursor"
             ]
         );
-        let findings = Cursor.diagnose(&e, &g, &with_blob(&e, Some("{}")));
+        let findings = tool().diagnose(&e, &g, &with_blob(&e, Some("{}")));
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Fail);
         let public = gw("https://gw.example.com", Some("m"));
-        assert!(Cursor.diagnose(&e, &public, &Current::default()).is_empty());
+        assert!(tool().diagnose(&e, &public, &Current::default()).is_empty());
         let other = with_blob(&e, Some(r#"{"openAIBaseUrl":"https://other.example/v1"}"#));
         assert_eq!(
-            Cursor.diagnose(&e, &public, &other)[0].severity,
+            tool().diagnose(&e, &public, &other)[0].severity,
             Severity::Warn
         );
-        assert_eq!(Cursor.endpoints(&public), [Api::Models, Api::Chat]);
+        assert_eq!(tool().endpoints(&public), [Api::Models, Api::Chat]);
     }
 
     #[test]
     fn detection_evidence() {
         let e = env(Os::Linux);
         let mut cur = Current::default();
-        assert!(!Cursor.detect(&e, &cur).installed);
+        assert!(!tool().detect(&e, &cur).installed);
         cur.dirs
             .insert(e.home.join(".cursor"), Some(vec!["extensions".into()]));
         cur.binaries.insert(
@@ -994,7 +921,7 @@ mod tests {
                 version: Some("3.1.15".into()),
             },
         );
-        let d = Cursor.detect(&e, &cur);
+        let d = tool().detect(&e, &cur);
         assert!(d.installed);
         assert_eq!(
             d.evidence,
@@ -1007,7 +934,7 @@ mod tests {
             Some(r#"{"name":"cursor","version":"3.1.15"}"#.into()),
         );
         assert_eq!(
-            Cursor.detect(&m, &cur).evidence,
+            tool().detect(&m, &cur).evidence,
             ["app /Applications/Cursor.app (3.1.15)"]
         );
     }

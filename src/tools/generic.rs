@@ -21,13 +21,14 @@ use anyhow::Result;
 use serde_json::Value;
 
 mod entries;
+pub mod rows;
 
 use super::KeyMode;
 use super::{Current, Detection, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
 use crate::error::UserError;
-use crate::plan::{Change, Plan};
+use crate::plan::Plan;
 use crate::profile::{Gateway, KeySource};
 use crate::templates::render::{self, Unset, Vars};
 use crate::templates::{
@@ -73,6 +74,14 @@ pub trait Hook: Sync {
     /// fragments a tool keeps to remember an approved key).
     fn secrets(&self, _env: &Env, _cur: &Current) -> Vec<String> {
         Vec::new()
+    }
+    /// Adjusts the values `restorable` reads, when the hook keeps more with one owned
+    /// value's prior (Cursor's model lists, kept with `useOpenAIKey`'s).
+    fn restorable(&self, _env: &Env, _cur: &Current, _out: &mut [(String, Option<String>)]) {}
+    /// The state the engine's `remove` works from, when the hook's priors have a form of
+    /// their own (`after_remove` still gets the gathered state); `None`: as gathered.
+    fn remove_input(&self, _env: &Env, _cur: &Current) -> Option<Current> {
+        None
     }
 }
 
@@ -182,9 +191,9 @@ impl TemplateTool {
             .clone()
             .into_iter()
             .chain(others)
-            .filter_map(|p| cur.file(&p))
+            .filter_map(|p| rows::text(cur, f, &p))
             .find(|t| holds_byoks(t))
-            .or_else(|| target.and_then(|p| cur.file(&p)))
+            .or_else(|| target.and_then(|p| rows::text(cur, f, &p)))
             .unwrap_or_default()
             .to_string()
     }
@@ -227,8 +236,13 @@ impl TemplateTool {
             .as_deref()
             .and_then(|c| f.path.all().iter().position(|p| *p == c))
             .unwrap_or(0);
-        cur.and_then(|c| candidates.iter().find(|p| c.file(p).is_some()).cloned())
-            .or_else(|| candidates.into_iter().nth(create))
+        cur.and_then(|c| {
+            candidates
+                .iter()
+                .find(|p| rows::text(c, f, p).is_some())
+                .cloned()
+        })
+        .or_else(|| candidates.into_iter().nth(create))
     }
 
     /// Which form of the key this setup writes.
@@ -621,16 +635,21 @@ impl Tool for TemplateTool {
     fn inputs(&self, env: &Env) -> Inputs {
         let roots = self.roots(env);
         let mut files = Vec::new();
+        let mut rows_wanted = Inputs::default();
         for f in self.t().files.iter().filter(|f| f.hosts.is_none()) {
+            let paths: Vec<PathBuf> = f
+                .path
+                .all()
+                .into_iter()
+                .filter_map(|p| path_from(&roots, p, env))
+                .collect();
+            if rows::add_input(f, &paths, &mut rows_wanted) {
+                continue;
+            }
             if let Some(p) = f.env.as_deref().and_then(|var| env.path_var(var)) {
                 files.push(p);
             }
-            files.extend(
-                f.path
-                    .all()
-                    .into_iter()
-                    .filter_map(|p| path_from(&roots, p, env)),
-            );
+            files.extend(paths);
         }
         let mut dirs: Vec<PathBuf> = self
             .t()
@@ -646,6 +665,7 @@ impl Tool for TemplateTool {
             files,
             dirs,
             binaries: self.binaries.clone(),
+            sqlite: rows_wanted.sqlite,
             ..Inputs::default()
         };
         hosts::inputs(env, &roots, &self.t().files, &mut inputs);
@@ -717,10 +737,14 @@ impl Tool for TemplateTool {
             let Some(path) = self.path_of(env, &vars, f, Some(cur)) else {
                 continue;
             };
-            let before = cur.file(&path).map(str::to_string);
-            let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
+            let before = rows::text(cur, f, &path).map(str::to_string);
+            if before.is_none() && !rows::creatable(f) {
+                continue;
+            }
+            let bad = |e: config_edit::ParseError| rows::unparsable(self.name, env, f, &path, &e);
             let mut text = match before.as_deref() {
                 Some(t) if !t.trim().is_empty() => {
+                    rows::check(self.name, env, f, &path, t)?;
                     doc::check(f.format, t).map_err(bad)?;
                     t.to_string()
                 }
@@ -823,6 +847,7 @@ impl Tool for TemplateTool {
                 text = config_edit::toml_file::comment_table(&text, &key, &f.comments[table])
                     .map_err(bad)?;
             }
+            let text = rows::finish(f, before.as_deref(), text);
             // A file that would hold nothing of byok's is not created; one that holds
             // nothing any more (e.g. a `.env` whose key line another key mode took out)
             // goes, when byok created it.
@@ -832,7 +857,7 @@ impl Tool for TemplateTool {
                     if !wrote
                         && text != *b
                         && doc::is_blank(f.format, &text)
-                        && cur.may_delete(&path) =>
+                        && rows::deletable(f, cur, &path) =>
                 {
                     None
                 }
@@ -842,7 +867,8 @@ impl Tool for TemplateTool {
                 plan.notes
                     .push(format!("{var} is set, so byok edited {}", env.tilde(&path)));
             }
-            plan.changes.push(Change::file(path, before, after, secret));
+            plan.changes
+                .push(rows::change(f, path, before, after, secret));
         }
         for name in &missing {
             plan.notes.push(missing_note(self.name, gw, name));
@@ -866,6 +892,9 @@ impl Tool for TemplateTool {
     }
 
     fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+        let gathered = cur;
+        let adjusted = self.hook.and_then(|h| h.remove_input(env, cur));
+        let cur = adjusted.as_ref().unwrap_or(cur);
         let roots = self.roots(env);
         let mut plan = Plan::default();
         let scope = hosts::Scope::Remove(opts.host.as_deref());
@@ -873,10 +902,11 @@ impl Tool for TemplateTool {
             let Some(path) = self.path_of(env, &roots, f, Some(cur)) else {
                 continue;
             };
-            let Some(before) = cur.file(&path) else {
+            let Some(before) = rows::text(cur, f, &path) else {
                 continue;
             };
-            let bad = |e: config_edit::ParseError| config_edit::unparsable(env, &path, &e);
+            let bad = |e: config_edit::ParseError| rows::unparsable(self.name, env, f, &path, &e);
+            rows::check(self.name, env, f, &path, before)?;
             let mut text = before.to_string();
             let mut done: BTreeSet<&str> = BTreeSet::new();
             for v in f.values.iter().rev() {
@@ -934,8 +964,9 @@ impl Tool for TemplateTool {
             }
             let empty = doc::is_blank(f.format, &text)
                 || Some(config_edit::split_bom(&text).1) == f.new.as_deref();
-            let after = (!empty || !cur.may_delete(&path)).then_some(text);
-            plan.changes.push(Change::file(
+            let after = (!empty || !rows::deletable(f, cur, &path)).then_some(text);
+            plan.changes.push(rows::change(
+                f,
                 path,
                 Some(before.to_string()),
                 after,
@@ -943,7 +974,7 @@ impl Tool for TemplateTool {
             ));
         }
         if let Some(h) = self.hook {
-            h.after_remove(env, cur, &mut plan)?;
+            h.after_remove(env, gathered, &mut plan)?;
         }
         Ok(plan)
     }
@@ -975,7 +1006,7 @@ impl Tool for TemplateTool {
                     out.extend(list.owned(&text, cur));
                     continue;
                 }
-                let leaves = doc::leaves(f.format, &text, &key);
+                let leaves = rows::leaves(f, &text, &key);
                 if leaves.is_empty() {
                     out.push((label.clone(), None));
                 }
@@ -1027,6 +1058,9 @@ impl Tool for TemplateTool {
                 };
                 out.push((Self::label(env, path.as_deref(), f, &v.key), now));
             }
+        }
+        if let Some(h) = self.hook {
+            h.restorable(env, cur, &mut out);
         }
         out
     }

@@ -425,7 +425,6 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
 /// described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
     let mut tools: Vec<&'static dyn Tool> = vec![
-        &cursor::Cursor,
         &roo_code::FLAVOR,
         &cline::Cline,
         &kilo_code::FLAVOR,
@@ -449,6 +448,13 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         // Claude Code keeps its place first in the display order it had as an adapter.
         if id == ToolId::ClaudeCode {
             tools.insert(0, tool);
+        } else if id == ToolId::Cursor {
+            // Cursor keeps its place too: right after Claude Code.
+            let at = tools
+                .iter()
+                .position(|t| t.id() == ToolId::ClaudeCode)
+                .map_or(0, |i| i + 1);
+            tools.insert(at, tool);
         } else {
             tools.push(tool);
         }
@@ -470,6 +476,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("droid", &droid::DroidHook),
     ("pi", &pi::PiHook),
     ("aider", &aider::AiderHook),
+    ("cursor", &cursor::CursorHook),
 ];
 
 /// The hook called `name`.
@@ -802,13 +809,21 @@ mod tests {
                 let tool = ToolId::parse(&t.id).and_then(get).expect("registered");
                 (t, tool)
             })
-            .filter(|(_, tool)| !steps_only(*tool))
+            .filter(|(_, tool)| !steps_only_when_empty(*tool))
             .collect()
     }
 
     /// A template tool with no files: setup only lists steps by hand.
     fn steps_only(tool: &dyn Tool) -> bool {
         tool.template().is_some_and(|t| t.files.is_empty())
+    }
+
+    /// Steps only on an empty home: no files, or only database rows (`sqlite_item`),
+    /// which only the editor creates (Cursor's are covered with databases by
+    /// tests/cli/cursor_template.rs and setup_editors.rs, and above with `{}` rows).
+    fn steps_only_when_empty(tool: &dyn Tool) -> bool {
+        tool.template()
+            .is_some_and(|t| t.files.iter().all(|f| f.sqlite_item.is_some()))
     }
 
     fn registry_gateway(key_env: bool) -> crate::profile::Gateway {
@@ -950,7 +965,7 @@ mod tests {
             .tools
             .iter()
             .filter_map(|t| Some((t.template()?.clone(), *t)))
-            .filter(|(_, t)| !steps_only(*t))
+            .filter(|(_, t)| !steps_only_when_empty(*t))
             .collect();
         assert!(
             tools.iter().any(|(t, _)| t.id == "acme"),
@@ -958,7 +973,7 @@ mod tests {
         );
         let builtin = TOOLS
             .iter()
-            .filter(|t| t.template().is_some() && !steps_only(**t))
+            .filter(|t| t.template().is_some() && !steps_only_when_empty(**t))
             .count();
         assert_eq!(
             tools.len(),

@@ -315,10 +315,10 @@ fn templates_show_and_check() {
             .starts_with("# built-in template templates/kilo.toml\n# Kilo Code 7.x"),
         "{out}"
     );
-    let out = t.run(&["templates", "show", "cursor"]).code(2);
+    let out = t.run(&["templates", "show", "continue"]).code(2);
     assert_eq!(
         out.stderr,
-        "byok: error: `cursor` is built into byok as code and has no template yet\nhint: `byok templates list` shows which tools come from templates\n"
+        "byok: error: `continue` is built into byok as code and has no template yet\nhint: `byok templates list` shows which tools come from templates\n"
     );
     let file = t.home().join(".config/byok/templates/acme.toml");
     let out = no_key(
@@ -361,6 +361,9 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
             (".claude.json", "."),
         ],
     ),
+    // Cursor's settings are a row of a SQLite database that only Cursor creates: an
+    // empty home gets steps only; tests/cli/cursor_template.rs covers the databases.
+    ("cursor", "", &[]),
     (
         "codex",
         "codex",
@@ -548,7 +551,7 @@ fn templates_list_names_each_tools_source() {
     let out = t.run(&["templates", "list"]).success();
     insta::assert_snapshot!(out.stdout, @r"
     claude-code    Claude Code    built-in template templates/claude-code.toml (with hook `claude-code`)
-    cursor         Cursor         built into byok (code; no template yet)
+    cursor         Cursor         built-in template templates/cursor.toml (with hook `cursor`)
     roo-code       Roo Code       built into byok (code; no template yet)
     cline          Cline          built into byok (code; no template yet)
     kilo-code      Kilo Code      built into byok (code; no template yet)

@@ -261,6 +261,7 @@ mod tests {
                 extension: "pub.ext".into(),
                 min_version: Some("1.2.0".into()),
             }),
+            sqlite_item: None,
         }
     }
 
