@@ -413,13 +413,8 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
 /// Every supported tool, in display order: the adapters written in Rust, then the tools
 /// described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
-    let mut tools: Vec<&'static dyn Tool> = vec![
-        &cursor::Cursor,
-        &roo_code::FLAVOR,
-        &cline::Cline,
-        &kilo_code::FLAVOR,
-        &continue_dev::Continue,
-    ];
+    let mut tools: Vec<&'static dyn Tool> =
+        vec![&cursor::Cursor, &cline::Cline, &continue_dev::Continue];
     for loaded in crate::templates::builtins() {
         // Built-in templates are checked by the registry tests; one that fails is left out.
         let Ok(loaded) = loaded else { continue };
@@ -435,9 +430,17 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         };
         let tool: &'static generic::TemplateTool =
             Box::leak(Box::new(generic::TemplateTool::new(loaded, id, hook)));
-        // Claude Code keeps its place first in the display order it had as an adapter.
+        // Claude Code keeps its place first in the display order it had as an adapter;
+        // so do Roo Code (after Cursor) and Kilo Code (after Cline).
+        let after = match id {
+            ToolId::RooCode => Some(ToolId::Cursor),
+            ToolId::KiloCode => Some(ToolId::Cline),
+            _ => None,
+        };
         if id == ToolId::ClaudeCode {
             tools.insert(0, tool);
+        } else if let Some(at) = after.and_then(|a| tools.iter().position(|t| t.id() == a)) {
+            tools.insert(at + 1, tool);
         } else {
             tools.push(tool);
         }
@@ -459,6 +462,8 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("droid", &droid::DroidHook),
     ("pi", &pi::PiHook),
     ("aider", &aider::AiderHook),
+    ("roo-code", &roo_code::ROO_HOOK),
+    ("kilo-code", &kilo_code::KILO_HOOK),
 ];
 
 /// The hook called `name`.
@@ -778,13 +783,21 @@ mod tests {
                 let tool = ToolId::parse(&t.id).and_then(get).expect("registered");
                 (t, tool)
             })
-            .filter(|(_, tool)| !steps_only(*tool))
+            .filter(|(_, tool)| !steps_only(*tool) && !per_host(*tool))
             .collect()
     }
 
     /// A template tool with no files: setup only lists steps by hand.
     fn steps_only(tool: &dyn Tool) -> bool {
         tool.template().is_some_and(|t| t.files.is_empty())
+    }
+
+    /// A template tool with files per VS Code-family host (`hosts`): the template tests
+    /// below place one file per template file on a home without editors, so they leave
+    /// it to its own tests (src/tools/auto_import.rs, tests/cli/roo_kilo_template.rs).
+    fn per_host(tool: &dyn Tool) -> bool {
+        tool.template()
+            .is_some_and(|t| t.files.iter().any(|f| f.hosts.is_some()))
     }
 
     fn registry_gateway(key_env: bool) -> crate::profile::Gateway {
@@ -926,7 +939,7 @@ mod tests {
             .tools
             .iter()
             .filter_map(|t| Some((t.template()?.clone(), *t)))
-            .filter(|(_, t)| !steps_only(*t))
+            .filter(|(_, t)| !steps_only(*t) && !per_host(*t))
             .collect();
         assert!(
             tools.iter().any(|(t, _)| t.id == "acme"),
@@ -934,7 +947,7 @@ mod tests {
         );
         let builtin = TOOLS
             .iter()
-            .filter(|t| t.template().is_some() && !steps_only(**t))
+            .filter(|t| t.template().is_some() && !steps_only(**t) && !per_host(**t))
             .count();
         assert_eq!(
             tools.len(),

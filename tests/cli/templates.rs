@@ -358,6 +358,23 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
             (".claude.json", "."),
         ],
     ),
+    // Files per VS Code host: in VS Code, where [`EXTENSIONS`] installs the extension;
+    // `settings.after.json` is what Roo's own tests compare with, and the user's own
+    // import file sits where their setting points.
+    (
+        "roo-code",
+        "roo-code",
+        &[
+            ("settings.json", ".config/Code/User"),
+            ("settings.after.json", ".config/Code/User"),
+            ("roo-code-settings.json", "Documents"),
+        ],
+    ),
+    (
+        "kilo-code",
+        "kilo-code",
+        &[("settings.json", ".config/Code/User")],
+    ),
     (
         "codex",
         "codex",
@@ -411,6 +428,19 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
     ("trae", "", &[]),
     ("warp", "", &[]),
     ("acme", "acme", &[("config.json", ".acme")]),
+];
+
+/// The extension each per-host tool needs in every home of [`TEMPLATE_HOMES`] (an
+/// extension folder in VS Code), or setup has no editor to write to.
+const EXTENSIONS: &[(&str, &str)] = &[
+    (
+        "roo-code",
+        ".vscode/extensions/rooveterinaryinc.roo-cline-3.52.1/package.json",
+    ),
+    (
+        "kilo-code",
+        ".vscode/extensions/kilocode.kilo-code-5.10.4/package.json",
+    ),
 ];
 
 /// Copies a fixture case's files to where the tool reads them (`places`, from [`TEMPLATE_HOMES`]).
@@ -471,6 +501,9 @@ fn restore_after_setup_is_byte_exact_for_every_template_tool() {
                     .map_or("empty home".into(), |c| c.display().to_string())
             );
             let t = with_acme();
+            for (_, marker) in EXTENSIONS.iter().filter(|(tool, _)| tool == id) {
+                t.write(marker, "{}");
+            }
             if let Some(case) = &case {
                 place_fixture(&t, places, case);
             }
@@ -528,9 +561,9 @@ fn templates_list_names_each_tools_source() {
     insta::assert_snapshot!(out.stdout, @r"
     claude-code    Claude Code    built-in template templates/claude-code.toml (with hook `claude-code`)
     cursor         Cursor         built into byok (code; no template yet)
-    roo-code       Roo Code       built into byok (code; no template yet)
+    roo-code       Roo Code       built-in template templates/roo-code.toml (with hook `roo-code`)
     cline          Cline          built into byok (code; no template yet)
-    kilo-code      Kilo Code      built into byok (code; no template yet)
+    kilo-code      Kilo Code      built-in template templates/kilo-code.toml (with hook `kilo-code`)
     continue       Continue       built into byok (code; no template yet)
     codex          Codex CLI      built-in template templates/codex.toml (with hook `codex`)
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
