@@ -161,9 +161,24 @@ pub fn installed(f: &Flavor, env: &Env, cur: &Current) -> Vec<InstalledExtension
 }
 
 /// One evidence line per host, naming the extension's folder and a generation byok
-/// can only describe.
+/// can only describe; the config files are those of hosts that read the setting, and
+/// any that holds it.
 fn detect(f: &Flavor, env: &Env, cur: &Current, det: &mut Detection) {
-    for ext in installed(f, env, cur) {
+    let found = installed(f, env, cur);
+    let reading: Vec<PathBuf> = found
+        .iter()
+        .filter(|e| f.reads_setting(&e.version))
+        .flat_map(|e| settings_files(e.host, env, cur))
+        .collect();
+    let import = f.import_file(env);
+    det.config_files.retain(|p| {
+        if *p == import {
+            !reading.is_empty() || cur.file(p).is_some()
+        } else {
+            reading.contains(p) || cur.file(p).and_then(|t| setting_value(f, t)).is_some()
+        }
+    });
+    for ext in found {
         det.installed = true;
         let mut line = format!(
             "extension {} in {} ({})",
