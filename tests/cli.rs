@@ -33,6 +33,8 @@ mod prior_values;
 mod reliability;
 #[path = "cli/restore.rs"]
 mod restore;
+#[path = "cli/roo_kilo_template.rs"]
+mod roo_kilo_template;
 #[path = "cli/setup_claude.rs"]
 mod setup_claude;
 #[path = "cli/setup_cline.rs"]

@@ -66,6 +66,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("trae.toml", include_str!("../../templates/trae.toml")),
     ("warp.toml", include_str!("../../templates/warp.toml")),
     ("cursor.toml", include_str!("../../templates/cursor.toml")),
+    (
+        "roo-code.toml",
+        include_str!("../../templates/roo-code.toml"),
+    ),
+    (
+        "kilo-code.toml",
+        include_str!("../../templates/kilo-code.toml"),
+    ),
 ];
 
 /// One tool's template, as written.
@@ -183,6 +191,7 @@ pub fn exports_file(t: &Template) -> Option<FileSpec> {
         label: LabelStyle::Id,
         create: None,
         hosts: None,
+        sqlite_item: None,
     })
 }
 
@@ -393,6 +402,10 @@ pub struct HostFilter {
     pub extension: String,
     /// Only this version of it or later counts.
     pub min_version: Option<String>,
+    /// Only versions before this one count (a later generation that no longer reads
+    /// the file, e.g. Kilo Code 6+ after the 5.x settings import).
+    #[serde(default)]
+    pub below: Option<String>,
 }
 
 /// The path root of a per-host file: a host's `User` dir, or one of its profiles' dirs.

@@ -1,4 +1,5 @@
-//! The settings-import route shared by Roo Code and the legacy Kilo Code (a Roo fork).
+//! The hook shared by Roo Code and the legacy Kilo Code (a Roo fork): what their
+//! templates (`templates/roo-code.toml`, `templates/kilo-code.toml`) can't say.
 //!
 //! Both keep their provider profiles in VS Code's encrypted SecretStorage, which no other
 //! program can write. What they do read is a VS Code setting,
@@ -7,48 +8,40 @@
 //! its profiles are merged by name over the stored ones and the current profile is
 //! switched (Roo-Code `src/utils/autoImportSettings.ts`, `src/core/config/importExport.ts`).
 //!
-//! So byok writes one import file per extension into its data dir (mode 0600: it holds
-//! the key) and points the setting at it in the user `settings.json` of every
-//! VS Code-family host where the extension is installed (or the one `--host`), editing
-//! the JSONC in place. The file is byok's own and is regenerated whole; the setting is
-//! the only value byok owns in `settings.json`. Because the import re-runs at every
-//! start, `remove` clears the setting and deletes the file; where the user's own setting
-//! pointed elsewhere before setup, the drift record keeps it and `remove` writes it back.
+//! The templates declare both files: byok's import file in its data dir (mode 0600: it
+//! holds the key) and the setting in the user `settings.json` of every VS Code-family
+//! host and profile where the extension is installed (`{vscode_user}`, see
+//! [`super::generic::hosts`]); the engine writes, tracks and removes them. VS Code
+//! profiles: the setting has no `scope` in Roo's manifest, so it is a window setting and
+//! each profile reads its own `User/profiles/<id>/settings.json` (microsoft/vscode
+//! `configurationExtensionPoint.ts`, `userDataProfile.ts`; verified 2026-11-27).
 //!
-//! VS Code profiles: the setting has no `scope` in Roo's manifest (Roo-Code
-//! `src/package.json`, `contributes.configuration.properties["roo-cline.autoImportSettingsPath"]`
-//! is `{ "type": "string", "default": "" }`, checked at v3.31.1 and a later commit), and
-//! VS Code gives a scope-less extension setting `ConfigurationScope.WINDOW`
-//! (microsoft/vscode `src/vs/workbench/api/common/configurationExtensionPoint.ts`,
-//! `validateProperties`). Window settings are per profile: a non-default profile reads
-//! `User/profiles/<location>/settings.json` (`toUserDataProfile` in
-//! `src/vs/platform/userDataProfile/common/userDataProfile.ts`: `location` =
-//! `<user data>/User/profiles/<id>`, `settingsResource` = `<location>/settings.json`; the
-//! profiles are listed under `userDataProfiles` in `User/globalStorage/storage.json`).
-//! So besides each host's default `User/settings.json`, byok sets the value in the
-//! `settings.json` of every folder under `User/profiles/` (creating the file when the
-//! folder has none), and `remove`/`owned`/`detect` cover the same files. The folder list
-//! comes from [`inputs`]; the files inside are known only after that listing, so they
-//! are read through [`profile_inputs`], and a profile file that was not gathered is left
-//! alone (never written blind). Verified against those sources, 2026-11-27.
-//!
-//! Roo Code and Kilo Code are each a [`Flavor`] (data) plus a thin adapter calling the
-//! functions here.
+//! This hook adds the rest, as the adapter it replaces did:
+//! - setup fails when the extension is installed nowhere (and no `--host` names an
+//!   editor), or the profile has no model; `--host` writes the setting even where the
+//!   extension is not installed yet; a remote host (no local user data) gets a step;
+//! - which profile is current (`byok`, else `byok-anthropic`), and profiles the gateway
+//!   profile no longer has go from the import file;
+//! - a later generation that no longer reads the setting (Kilo Code 6+) gets steps;
+//! - notes (a setting that pointed elsewhere, the re-import at every start) and the reload
+//!   step;
+//! - `remove` leaves a setting that points elsewhere, keeps a `settings.json` byok created
+//!   (the editor's own file), and deletes the import file once no host still uses it.
 
-use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::KeyMode;
+use super::generic::Hook;
 use crate::config_edit::{self, jsonc};
 use crate::env::{Env, expand_tilde};
 use crate::error::UserError;
 use crate::plan::{Change, Plan};
-use crate::profile::{AnthropicAuth, Gateway, KeySource};
+use crate::profile::{Gateway, KeySource};
 use crate::tools::vscode::{self, HOSTS, Host, InstalledExtension};
-use crate::tools::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use crate::tools::{Current, Detection, Finding, SetupOptions, Severity};
 
 /// Name (and id) of the OpenAI-compatible profile byok writes.
 pub const OPENAI_PROFILE: &str = "byok";
@@ -56,12 +49,10 @@ pub const OPENAI_PROFILE: &str = "byok";
 /// Anthropic model.
 pub const ANTHROPIC_PROFILE: &str = "byok-anthropic";
 
-/// One extension that reads a Roo-style settings-import file.
+/// One extension that reads a Roo-style settings-import file; its hook.
 #[derive(Debug)]
 pub struct Flavor {
-    /// The tool's CLI identity.
-    pub id: ToolId,
-    /// Display name ("Roo Code").
+    /// Display name ("Roo Code"), as in the template.
     pub name: &'static str,
     /// The CLI spelling, for hints ("roo-code").
     pub cli_id: &'static str,
@@ -69,7 +60,7 @@ pub struct Flavor {
     pub extension: &'static str,
     /// The VS Code setting that names the import file.
     pub setting: &'static str,
-    /// File name of byok's import file in its data dir.
+    /// File name of byok's import file in its data dir (the template's `{data}/…`).
     pub file_name: &'static str,
     /// Extension versions from this one on no longer read the setting, with the steps
     /// to print for them instead; `None` when every version reads it.
@@ -79,7 +70,7 @@ pub struct Flavor {
 /// A later generation of an extension that no longer reads the import setting.
 #[derive(Debug)]
 pub struct Replacement {
-    /// First version of the new generation.
+    /// First version of the new generation (the template's `hosts.below`).
     pub version: &'static str,
     /// What to call it in messages.
     pub what: &'static str,
@@ -114,46 +105,24 @@ pub fn key_for_steps(gw: &Gateway, opts: &SetupOptions) -> String {
     }
 }
 
-// Each extension that uses the import route is one `Flavor` value; this impl is the adapter.
-impl Tool for Flavor {
-    fn id(&self) -> ToolId {
-        self.id
+impl Hook for Flavor {
+    fn detect(&self, env: &Env, cur: &Current, det: &mut Detection) {
+        detect(self, env, cur, det);
     }
 
-    fn name(&self) -> &'static str {
-        self.name
+    fn after_plan(
+        &self,
+        env: &Env,
+        gw: &Gateway,
+        opts: &SetupOptions,
+        cur: &Current,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        after_plan(self, env, gw, opts, cur, plan)
     }
 
-    fn inputs(&self, env: &Env) -> Inputs {
-        inputs(self, env)
-    }
-
-    fn more_inputs(&self, env: &Env, cur: &Current) -> Inputs {
-        profile_inputs(env, cur)
-    }
-
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        detect(self, env, cur)
-    }
-
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        plan(self, env, gw, opts, cur)
-    }
-
-    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        remove(self, env, opts, cur)
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        owned(self, env, cur)
-    }
-
-    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        restorable(self, env, cur)
-    }
-
-    fn endpoints(&self, gw: &Gateway) -> Vec<Api> {
-        endpoints(gw)
+    fn after_remove(&self, env: &Env, cur: &Current, plan: &mut Plan) -> Result<()> {
+        after_remove(self, env, cur, plan)
     }
 
     fn diagnose(&self, env: &Env, _gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -161,42 +130,9 @@ impl Tool for Flavor {
     }
 }
 
-/// Everything to read: each host's extensions dir, user `settings.json` and profiles
-/// dir, and the import file.
-pub fn inputs(f: &Flavor, env: &Env) -> Inputs {
-    let mut inputs = Inputs::default();
-    for host in HOSTS {
-        inputs.dirs.push(host.extensions_dir(env));
-        if let Some(settings) = host.settings_json(env) {
-            inputs.files.push(settings);
-        }
-        if let Some(profiles) = host.profiles_dir(env) {
-            inputs.dirs.push(profiles);
-        }
-    }
-    inputs.files.push(f.import_file(env));
-    inputs
-}
-
-/// The second read, once [`inputs`] is gathered: the `settings.json` of every profile
-/// folder listed under each host's `User/profiles/`.
-pub fn profile_inputs(env: &Env, cur: &Current) -> Inputs {
-    let mut inputs = Inputs::default();
-    for host in HOSTS {
-        if let Some(dir) = host.profiles_dir(env) {
-            inputs.files.extend(
-                cur.entries(&dir)
-                    .iter()
-                    .map(|id| dir.join(id).join("settings.json")),
-            );
-        }
-    }
-    inputs
-}
-
-/// A host's settings files byok edits: the default profile's `User/settings.json`, then
-/// each listed profile's `settings.json` that was gathered (present or missing). Empty
-/// for a host without local user data.
+/// A host's settings files: the default profile's `User/settings.json`, then each listed
+/// profile's `settings.json` that was gathered (present or missing). Empty for a host
+/// without local user data.
 pub fn settings_files(host: &Host, env: &Env, cur: &Current) -> Vec<PathBuf> {
     let Some(default) = host.settings_json(env) else {
         return Vec::new();
@@ -213,7 +149,7 @@ pub fn settings_files(host: &Host, env: &Env, cur: &Current) -> Vec<PathBuf> {
     out
 }
 
-/// Every host where the extension is installed, in table order.
+/// Every host where the extension is installed (any generation), in table order.
 pub fn installed(f: &Flavor, env: &Env, cur: &Current) -> Vec<InstalledExtension> {
     HOSTS
         .iter()
@@ -224,14 +160,26 @@ pub fn installed(f: &Flavor, env: &Env, cur: &Current) -> Vec<InstalledExtension
         .collect()
 }
 
-/// One evidence line per host, plus the files setup would edit.
-pub fn detect(f: &Flavor, env: &Env, cur: &Current) -> Detection {
+/// One evidence line per host, naming the extension's folder and a generation byok
+/// can only describe; the config files are those of hosts that read the setting, and
+/// any that holds it.
+fn detect(f: &Flavor, env: &Env, cur: &Current, det: &mut Detection) {
     let found = installed(f, env, cur);
-    let mut det = Detection {
-        installed: !found.is_empty(),
-        ..Detection::default()
-    };
-    for ext in &found {
+    let reading: Vec<PathBuf> = found
+        .iter()
+        .filter(|e| f.reads_setting(&e.version))
+        .flat_map(|e| settings_files(e.host, env, cur))
+        .collect();
+    let import = f.import_file(env);
+    det.config_files.retain(|p| {
+        if *p == import {
+            !reading.is_empty() || cur.file(p).is_some()
+        } else {
+            reading.contains(p) || cur.file(p).and_then(|t| setting_value(f, t)).is_some()
+        }
+    });
+    for ext in found {
+        det.installed = true;
         let mut line = format!(
             "extension {} in {} ({})",
             ext.version,
@@ -244,14 +192,17 @@ pub fn detect(f: &Flavor, env: &Env, cur: &Current) -> Detection {
             line.push_str(&format!(": {}, set up by hand", r.what));
         }
         det.evidence.push(line);
-        if f.reads_setting(&ext.version) {
-            det.config_files.extend(settings_files(ext.host, env, cur));
-        }
     }
-    if found.iter().any(|e| f.reads_setting(&e.version)) {
-        det.config_files.push(f.import_file(env));
-    }
-    det
+}
+
+/// Looks up a `--host` value, or says which ones exist.
+pub fn host_by_id(id: &str) -> Result<&'static Host> {
+    Host::by_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = HOSTS.iter().map(|h| h.id).collect();
+        UserError::new(format!("unknown host `{id}`"))
+            .hint(format!("use one of: {}", ids.join(", ")))
+            .into()
+    })
 }
 
 /// The hosts a plan covers: `--host`, or every host with the extension installed.
@@ -272,74 +223,16 @@ fn targets(
     }
 }
 
-/// Looks up a `--host` value, or says which ones exist.
-pub fn host_by_id(id: &str) -> Result<&'static Host> {
-    Host::by_id(id).ok_or_else(|| {
-        let ids: Vec<&str> = HOSTS.iter().map(|h| h.id).collect();
-        UserError::new(format!("unknown host `{id}`"))
-            .hint(format!("use one of: {}", ids.join(", ")))
-            .into()
-    })
-}
-
-/// The import file's content for `gw`.
-pub fn render(gw: &Gateway) -> Result<String> {
-    let key = gw.require_key()?.expose();
-    let mut configs = serde_json::Map::new();
-    if let Some(model) = &gw.model {
-        configs.insert(
-            OPENAI_PROFILE.to_string(),
-            json!({
-                "id": OPENAI_PROFILE,
-                "apiProvider": "openai",
-                "openAiBaseUrl": gw.openai_base,
-                "openAiApiKey": key,
-                "openAiModelId": model,
-            }),
-        );
-    }
-    if let Some(model) = &gw.anthropic_model {
-        configs.insert(
-            ANTHROPIC_PROFILE.to_string(),
-            json!({
-                "id": ANTHROPIC_PROFILE,
-                "apiProvider": "anthropic",
-                "anthropicBaseUrl": gw.anthropic_base,
-                "apiKey": key,
-                "apiModelId": model,
-                "anthropicUseAuthToken": gw.anthropic_auth == AnthropicAuth::Bearer,
-            }),
-        );
-    }
-    let Some(current) = configs.keys().next().cloned() else {
-        return Err(UserError::new(format!(
-            "profile `{}` has no model, and Roo-style extensions need one",
-            gw.name
-        ))
-        .hint(format!(
-            "run `byok init --name {} --model <id>` (and --anthropic-model for an Anthropic profile)",
-            gw.name
-        ))
-        .into());
-    };
-    let doc = json!({
-        "providerProfiles": {
-            "currentApiConfigName": current,
-            "apiConfigs": configs,
-        }
-    });
-    let text = serde_json::to_string_pretty(&doc).expect("a JSON value always serialises");
-    Ok(format!("{text}\n"))
-}
-
-/// The changes that make every target host import byok's profiles.
-pub fn plan(
+/// Completes the engine's setup plan: errors it can't give, the current profile, steps
+/// for hosts it can't write, `--host` without the extension, notes.
+fn after_plan(
     f: &Flavor,
     env: &Env,
     gw: &Gateway,
     opts: &SetupOptions,
     cur: &Current,
-) -> Result<Plan> {
+    plan: &mut Plan,
+) -> Result<()> {
     let targets = targets(f, env, opts, cur)?;
     if targets.is_empty() {
         return Err(UserError::new(format!(
@@ -355,8 +248,9 @@ pub fn plan(
     let import = f.import_file(env);
     let value = import.display().to_string();
     let key_shown = key_for_steps(gw, opts);
-    let mut plan = Plan::default();
-    let mut settings_changes = Vec::new();
+    let mut notes = Vec::new();
+    let mut steps = Vec::new();
+    let mut extra = Vec::new();
     let mut reload = Vec::new();
     let mut uses_import = false;
     for (host, ext) in &targets {
@@ -364,20 +258,19 @@ pub fn plan(
             && !f.reads_setting(&ext.version)
             && let Some(r) = &f.replaced_from
         {
-            plan.manual_steps
-                .extend((r.steps)(gw, &key_shown, host.name, &ext.version));
+            steps.extend((r.steps)(gw, &key_shown, host.name, &ext.version));
             continue;
         }
+        uses_import = true;
         if ext.is_none() {
-            plan.notes.push(format!(
+            notes.push(format!(
                 "{} is not installed in {} yet; the setting takes effect once it is",
                 f.name, host.name
             ));
         }
-        uses_import = true;
         let files = settings_files(host, env, cur);
         if files.is_empty() {
-            plan.manual_steps.push(format!(
+            steps.push(format!(
                 "{}: open the remote window's settings (Command Palette → \"Preferences: Open Remote Settings (JSON)\"), add \"{}\": \"{value}\" and reload the window",
                 host.name, f.setting
             ));
@@ -391,38 +284,41 @@ pub fn plan(
                 && !old.trim().is_empty()
                 && resolve(&old, env) != import
             {
-                plan.notes.push(format!(
+                notes.push(format!(
                     "{} in {} pointed at {old}; it now points at byok's file (the old file is left as it is)",
                     f.setting,
                     env.tilde(&path)
                 ));
             }
-            let after = jsonc::set(text, &[f.setting], &json!(value)).map_err(unparsable)?;
-            settings_changes.push(Change::file(
-                path.clone(),
-                before.map(str::to_string),
-                Some(after),
-                false,
-            ));
+            // The engine writes only where the extension is installed; `--host` names
+            // an editor where it is not (yet).
+            if ext.is_none() {
+                let after = jsonc::set(text, &[f.setting], &json!(value)).map_err(unparsable)?;
+                extra.push(Change::file(
+                    path.clone(),
+                    before.map(str::to_string),
+                    Some(after),
+                    false,
+                ));
+            }
         }
         reload.push(host.name);
     }
     if uses_import {
+        current_profile(f, env, gw, plan, &import)?;
         if opts.key_mode == KeyMode::Helper {
-            plan.notes.push(format!(
+            notes.push(format!(
                 "{} cannot run a command to get its key, so the key itself is in {} (mode 0600)",
                 f.name,
                 env.tilde(&import)
             ));
         }
-        plan.changes.push(Change::file(
-            import.clone(),
-            cur.file(&import).map(str::to_string),
-            Some(render(gw)?),
-            true,
-        ));
+    } else {
+        // Only generations that no longer read the setting: nothing to import.
+        plan.changes.retain(|c| c.path != import);
     }
-    plan.changes.extend(settings_changes);
+    plan.changes.extend(extra);
+    plan.notes.extend(notes);
     if uses_import && !plan.is_up_to_date() {
         plan.notes.push(format!(
             "{} re-imports {} every time it starts: edits to the `{OPENAI_PROFILE}` profiles made inside {} are replaced then (`byok remove {}` stops this)",
@@ -433,16 +329,68 @@ pub fn plan(
         ));
     }
     if !reload.is_empty() && !plan.is_up_to_date() {
-        plan.manual_steps.insert(
-            0,
-            format!(
-                "reload {} (Command Palette → \"Developer: Reload Window\") so {} imports the `{OPENAI_PROFILE}` profile",
-                reload.join(", "),
-                f.name
-            ),
-        );
+        plan.manual_steps.push(format!(
+            "reload {} (Command Palette → \"Developer: Reload Window\") so {} imports the `{OPENAI_PROFILE}` profile",
+            reload.join(", "),
+            f.name
+        ));
     }
-    Ok(plan)
+    plan.manual_steps.extend(steps);
+    Ok(())
+}
+
+/// The import file holds exactly the gateway profile's models: `byok` (chat model) is
+/// current when there is one, else `byok-anthropic`; a profile the gateway profile has
+/// no model for goes (the template leaves it alone: its values are `optional`).
+fn current_profile(
+    f: &Flavor,
+    env: &Env,
+    gw: &Gateway,
+    plan: &mut Plan,
+    import: &Path,
+) -> Result<()> {
+    // The engine's `{key}` is empty for a variable that is not set: say so.
+    gw.require_key()?;
+    let current = match (&gw.model, &gw.anthropic_model) {
+        (Some(_), _) => OPENAI_PROFILE,
+        (None, Some(_)) => ANTHROPIC_PROFILE,
+        (None, None) => {
+            return Err(UserError::new(format!(
+                "profile `{}` has no model, and {} needs one",
+                gw.name, f.name
+            ))
+            .hint(format!(
+                "run `byok init --name {} --model <id>` (and --anthropic-model for an Anthropic profile)",
+                gw.name
+            ))
+            .into());
+        }
+    };
+    let Some(change) = plan.changes.iter_mut().find(|c| c.path == import) else {
+        return Ok(());
+    };
+    let Some(text) = change.after.clone() else {
+        return Ok(());
+    };
+    let bad = |e| config_edit::unparsable(env, import, &e);
+    let configs = ["providerProfiles", "apiConfigs"];
+    let mut text = jsonc::set(
+        &text,
+        &["providerProfiles", "currentApiConfigName"],
+        &json!(current),
+    )
+    .map_err(bad)?;
+    for (name, has) in [
+        (OPENAI_PROFILE, gw.model.is_some()),
+        (ANTHROPIC_PROFILE, gw.anthropic_model.is_some()),
+    ] {
+        if !has {
+            text = jsonc::remove(&text, &[configs[0], configs[1], name], false).map_err(bad)?;
+        }
+    }
+    change.after = Some(text);
+    change.secret = true;
+    Ok(())
 }
 
 /// Where the extension would look for a setting value (`~/`, absolute, else home-relative),
@@ -457,127 +405,69 @@ fn resolve(value: &str, env: &Env) -> PathBuf {
     }
 }
 
-/// The setting's value in a host's `settings.json`, if it is a string.
+/// The setting's value in a host's `settings.json`, if it is a non-blank string.
 fn setting_value(f: &Flavor, text: &str) -> Option<String> {
     match jsonc::get(text, &[f.setting]) {
-        Ok(Some(Value::String(s))) => Some(s),
+        Ok(Some(Value::String(s))) if !s.trim().is_empty() => Some(s),
         _ => None,
     }
 }
 
-/// Clears the setting where it points at byok's file and deletes the file once no host
-/// still uses it.
-pub fn remove(f: &Flavor, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-    let only = opts.host.as_deref().map(host_by_id).transpose()?;
+/// Completes the engine's removal: a setting that points elsewhere stays, a
+/// `settings.json` stays even when byok created it, and the import file goes once no
+/// host still points at it (`--host` removes from one editor only).
+fn after_remove(f: &Flavor, env: &Env, cur: &Current, plan: &mut Plan) -> Result<()> {
     let import = f.import_file(env);
-    let mut plan = Plan::default();
-    let mut still_used = false;
-    for (host, path) in HOSTS
-        .iter()
-        .flat_map(|h| settings_files(h, env, cur).into_iter().map(move |p| (h, p)))
-    {
-        let Some(text) = cur.file(&path) else {
+    let mut notes = Vec::new();
+    let mut taken_out = Vec::new();
+    for c in plan.changes.iter_mut().filter(|c| c.path != import) {
+        let Some(before) = c.before.clone() else {
             continue;
         };
-        let unparsable = |e| config_edit::unparsable(env, &path, &e);
-        let value = match jsonc::get(text, &[f.setting]).map_err(unparsable)? {
-            Some(Value::String(s)) if !s.trim().is_empty() => s,
-            _ => continue,
-        };
-        let ours = resolve(&value, env) == import;
-        if only.is_some_and(|h| h.id != host.id) {
-            still_used |= ours;
-            continue;
+        if c.after.is_none() {
+            // The editor's own settings file stays (even one byok created), without
+            // byok's setting.
+            let unparsable = |e| config_edit::unparsable(env, &c.path, &e);
+            c.after = Some(jsonc::remove(&before, &[f.setting], false).map_err(unparsable)?);
         }
-        if !ours {
-            plan.notes.push(format!(
+        let Some(value) = setting_value(f, &before) else {
+            continue;
+        };
+        if resolve(&value, env) != import {
+            notes.push(format!(
                 "left {} in {} alone: it points at {value}, not at byok's file",
                 f.setting,
-                env.tilde(&path)
+                env.tilde(&c.path)
             ));
+            c.after = Some(before);
             continue;
         }
-        // The user's own setting from before setup comes back; without one, the key goes.
-        let label = setting_label(f, env, &path);
-        let prior = cur
-            .prior_json(&label)
-            .filter(|v| v.as_str().is_none_or(|s| resolve(s, env) != import));
-        let after = match prior {
-            Some(v) => jsonc::set(text, &[f.setting], &v),
-            None => jsonc::remove(text, &[f.setting], false),
-        }
-        .map_err(unparsable)?;
-        plan.changes.push(Change::file(
-            path.clone(),
-            Some(text.to_string()),
-            Some(after),
-            false,
-        ));
+        taken_out.push(c.path.clone());
     }
-    if !still_used && let Some(text) = cur.file(&import) {
-        plan.changes
-            .push(Change::file(import, Some(text.to_string()), None, true));
+    let still_used = HOSTS
+        .iter()
+        .flat_map(|h| settings_files(h, env, cur))
+        .filter(|p| !taken_out.contains(p))
+        .filter_map(|p| cur.file(&p).and_then(|t| setting_value(f, t)))
+        .any(|v| resolve(&v, env) == import);
+    if still_used {
+        plan.changes.retain(|c| c.path != import);
+    } else if let Some(c) = plan.changes.iter_mut().find(|c| c.path == import) {
+        c.after = None;
+        c.secret = true;
     }
+    plan.notes.extend(notes);
     if !plan.is_up_to_date() {
         plan.notes.push(format!(
             "the `{OPENAI_PROFILE}` profiles already imported stay in {}'s profile list until you delete them there",
             f.name
         ));
     }
-    Ok(plan)
-}
-
-/// The setting in every host's `settings.json` (default and profiles) and the import
-/// file, for drift detection.
-pub fn owned(f: &Flavor, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> = HOSTS
-        .iter()
-        .flat_map(|host| settings_files(host, env, cur))
-        .map(|path| {
-            let value = cur.file(&path).and_then(|t| setting_value(f, t));
-            (setting_label(f, env, &path), value)
-        })
-        .collect();
-    let import = f.import_file(env);
-    out.push((env.tilde(&import), cur.file(&import).map(str::to_string)));
-    out
-}
-
-/// The [`owned`] label of the setting in one `settings.json`.
-fn setting_label(f: &Flavor, env: &Env, path: &Path) -> String {
-    format!("{} {}", env.tilde(path), f.setting)
-}
-
-/// The setting in every host's `settings.json` as JSON text, so `remove` writes back the
-/// user's own value where setup replaced it (the import file is byok's alone).
-pub fn restorable(f: &Flavor, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-    HOSTS
-        .iter()
-        .flat_map(|host| settings_files(host, env, cur))
-        .map(|path| {
-            let value = cur
-                .file(&path)
-                .and_then(|t| jsonc::get(t, &[f.setting]).ok().flatten())
-                .map(|v| v.to_string());
-            (setting_label(f, env, &path), value)
-        })
-        .collect()
-}
-
-/// What the written profiles call: chat completions, plus messages for the Anthropic one.
-pub fn endpoints(gw: &Gateway) -> Vec<Api> {
-    let mut out = Vec::new();
-    if gw.model.is_some() {
-        out.push(Api::Chat);
-    }
-    if gw.anthropic_model.is_some() {
-        out.push(Api::Messages);
-    }
-    out
+    Ok(())
 }
 
 /// Settings that point at a missing import file, and installs byok can only describe.
-pub fn diagnose(f: &Flavor, env: &Env, cur: &Current) -> Vec<Finding> {
+fn diagnose(f: &Flavor, env: &Env, cur: &Current) -> Vec<Finding> {
     let mut out = Vec::new();
     for ext in installed(f, env, cur) {
         if !f.reads_setting(&ext.version) {
@@ -620,15 +510,19 @@ pub fn diagnose(f: &Flavor, env: &Env, cur: &Current) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::env::Os;
+    use crate::gateway::probe::Api;
     use crate::plan::Target;
-    use crate::profile::{Profile, from_profile};
+    use crate::profile::{AnthropicAuth, Profile, from_profile};
     use crate::secret::ApiKey;
-    use crate::tools::roo_code::FLAVOR as ROO;
+    use crate::tools::{Tool, ToolId};
 
     const KEY: &str = "sk-unit-0123456789abcdef";
+
+    fn roo() -> &'static dyn Tool {
+        crate::tools::get(ToolId::RooCode).unwrap()
+    }
 
     fn env(os: Os) -> Env {
         crate::tools::testing::native_env(os)
@@ -677,11 +571,30 @@ mod tests {
         cur
     }
 
+    fn paths(plan: &Plan) -> Vec<&Path> {
+        plan.changes.iter().map(|c| c.path.as_path()).collect()
+    }
+
     const SETTINGS: &str = "{\n    // my editor\n    \"editor.fontSize\": 14,\n    \"files.exclude\": {\"**/.git\": true,},\n}\n";
+
+    /// The import file byok writes for `g` in a home with Roo in VS Code.
+    fn import_text(g: &Gateway) -> Result<String> {
+        let e = env(Os::Linux);
+        let cur = home(&e, &[("code", "rooveterinaryinc.roo-cline-3.52.1")], None);
+        let plan = roo().plan(&e, g, &opts(), &cur)?;
+        assert_eq!(plan.changes[0].path, ROO_IMPORT(&e));
+        assert!(plan.changes[0].secret);
+        Ok(plan.changes[0].after.clone().unwrap())
+    }
+
+    #[allow(non_snake_case)]
+    fn ROO_IMPORT(e: &Env) -> PathBuf {
+        crate::tools::roo_code::ROO_HOOK.import_file(e)
+    }
 
     #[test]
     fn import_file_has_both_profiles() {
-        let text = render(&gw(
+        let text = import_text(&gw(
             Some("gpt-4o"),
             Some("claude-sonnet-4-5"),
             AnthropicAuth::Bearer,
@@ -713,7 +626,7 @@ mod tests {
 }
 "#
         );
-        let x = render(&gw(None, Some("claude"), AnthropicAuth::XApiKey)).unwrap();
+        let x = import_text(&gw(None, Some("claude"), AnthropicAuth::XApiKey)).unwrap();
         let v: Value = serde_json::from_str(&x).unwrap();
         assert_eq!(
             v["providerProfiles"]["currentApiConfigName"],
@@ -724,7 +637,16 @@ mod tests {
             false
         );
         assert!(v["providerProfiles"]["apiConfigs"].get("byok").is_none());
-        let err = render(&gw(None, None, AnthropicAuth::Bearer)).unwrap_err();
+        // Without an Anthropic model there is no Anthropic profile (no fallback to the
+        // chat model).
+        let o = import_text(&gw(Some("gpt-4o"), None, AnthropicAuth::Bearer)).unwrap();
+        let v: Value = serde_json::from_str(&o).unwrap();
+        assert!(
+            v["providerProfiles"]["apiConfigs"]
+                .get("byok-anthropic")
+                .is_none()
+        );
+        let err = import_text(&gw(None, None, AnthropicAuth::Bearer)).unwrap_err();
         assert!(err.to_string().contains("has no model"), "{err}");
     }
 
@@ -740,18 +662,13 @@ mod tests {
             Some(SETTINGS),
         );
         let g = gw(Some("gpt-4o"), None, AnthropicAuth::Bearer);
-        let plan = plan(&ROO, &e, &g, &opts(), &cur).unwrap();
-        let paths: Vec<String> = plan
-            .changes
-            .iter()
-            .map(|c| c.path.display().to_string())
-            .collect();
+        let plan = roo().plan(&e, &g, &opts(), &cur).unwrap();
         assert_eq!(
-            paths,
+            paths(&plan),
             [
-                "/home/u/.local/share/byok/roo-code-settings.json",
-                "/home/u/.config/Code/User/settings.json",
-                "/home/u/.config/VSCodium/User/settings.json",
+                Path::new("/home/u/.local/share/byok/roo-code-settings.json"),
+                Path::new("/home/u/.config/Code/User/settings.json"),
+                Path::new("/home/u/.config/VSCodium/User/settings.json"),
             ]
         );
         assert!(plan.changes[0].secret);
@@ -769,12 +686,12 @@ mod tests {
         );
         assert!(plan.notes.iter().any(|n| n.contains("re-imports")));
         let after = applied(cur, &plan);
-        let again = super::plan(&ROO, &e, &g, &opts(), &after).unwrap();
+        let again = roo().plan(&e, &g, &opts(), &after).unwrap();
         assert!(again.is_up_to_date(), "{again:#?}");
-        assert!(again.manual_steps.is_empty());
+        assert!(again.manual_steps.is_empty() && again.notes.is_empty());
         // A new model rewrites only the import file.
         let g2 = gw(Some("gpt-5"), None, AnthropicAuth::Bearer);
-        let third = super::plan(&ROO, &e, &g2, &opts(), &after).unwrap();
+        let third = roo().plan(&e, &g2, &opts(), &after).unwrap();
         let eff: Vec<&Change> = third.effective().collect();
         assert_eq!(eff.len(), 1);
         assert!(eff[0].after.as_deref().unwrap().contains("gpt-5"));
@@ -785,13 +702,13 @@ mod tests {
         let e = env(Os::Linux);
         let g = gw(Some("m"), None, AnthropicAuth::Bearer);
         let empty = Current::default();
-        let err = plan(&ROO, &e, &g, &opts(), &empty).unwrap_err();
+        let err = roo().plan(&e, &g, &opts(), &empty).unwrap_err();
         assert!(err.to_string().contains("not installed"), "{err}");
         let bad = SetupOptions {
             host: Some("emacs".into()),
             ..opts()
         };
-        let err = plan(&ROO, &e, &g, &bad, &empty).unwrap_err();
+        let err = roo().plan(&e, &g, &bad, &empty).unwrap_err();
         let ue = err.downcast_ref::<UserError>().unwrap();
         assert_eq!(ue.message, "unknown host `emacs`");
         assert_eq!(
@@ -806,7 +723,7 @@ mod tests {
             host: Some("Cursor".into()),
             ..opts()
         };
-        let p = plan(&ROO, &e, &g, &only, &cur).unwrap();
+        let p = roo().plan(&e, &g, &only, &cur).unwrap();
         assert_eq!(p.changes.len(), 2);
         assert_eq!(
             p.changes[1].path,
@@ -819,6 +736,13 @@ mod tests {
             )
         );
         assert!(p.notes[0].contains("not installed in Cursor yet"), "{p:#?}");
+        // Once written there, Cursor's file is byok's to track and remove.
+        let after = applied(cur, &p);
+        assert!(roo().plan(&e, &g, &only, &after).unwrap().is_up_to_date());
+        let owned = roo().owned(&e, &after);
+        assert!(owned.iter().any(|(l, v)| l
+            == "~/.config/Cursor/User/settings.json roo-cline.autoImportSettingsPath"
+            && v.is_some()));
     }
 
     #[test]
@@ -830,9 +754,8 @@ mod tests {
             &[("vscode-server", "rooveterinaryinc.roo-cline-3.52.1")],
             None,
         );
-        let p = plan(&ROO, &e, &g, &opts(), &cur).unwrap();
-        assert_eq!(p.changes.len(), 1);
-        assert_eq!(p.changes[0].path, ROO.import_file(&e));
+        let p = roo().plan(&e, &g, &opts(), &cur).unwrap();
+        assert_eq!(paths(&p), [ROO_IMPORT(&e).as_path()]);
         assert_eq!(
             p.manual_steps,
             [
@@ -852,7 +775,7 @@ mod tests {
             &[("code", "rooveterinaryinc.roo-cline-3.52.1")],
             Some(text),
         );
-        let p = plan(&ROO, &e, &g, &opts(), &cur).unwrap();
+        let p = roo().plan(&e, &g, &opts(), &cur).unwrap();
         assert_eq!(
             p.changes[1].after.as_deref(),
             Some(
@@ -867,7 +790,7 @@ mod tests {
             p.notes
         );
         // remove leaves a foreign value alone.
-        let r = remove(&ROO, &e, &opts(), &cur).unwrap();
+        let r = roo().remove(&e, &opts(), &cur).unwrap();
         assert!(r.is_up_to_date());
         assert!(r.notes[0].starts_with("left roo-cline.autoImportSettingsPath"));
     }
@@ -881,7 +804,7 @@ mod tests {
             &[("code", "rooveterinaryinc.roo-cline-3.52.1")],
             Some("{\n  \"a\": 1\n  \"b\": 2\n}\n"),
         );
-        let err = plan(&ROO, &e, &g, &opts(), &cur).unwrap_err();
+        let err = roo().plan(&e, &g, &opts(), &cur).unwrap_err();
         assert_eq!(
             err.to_string(),
             "could not parse ~/.config/Code/User/settings.json: line 2, column 9: Expected comma"
@@ -900,9 +823,10 @@ mod tests {
             ],
             Some(SETTINGS),
         );
-        let p = plan(&ROO, &e, &g, &opts(), &cur).unwrap();
+        let p = roo().plan(&e, &g, &opts(), &cur).unwrap();
+        let import = ROO_IMPORT(&e);
         assert_eq!(
-            p.changes[0].path,
+            import,
             PathBuf::from("/Users/u/Library/Application Support/byok/data/roo-code-settings.json")
         );
         let after = applied(cur, &p);
@@ -911,17 +835,19 @@ mod tests {
             host: Some("code".into()),
             ..opts()
         };
-        let r1 = remove(&ROO, &e, &one, &after).unwrap();
-        assert_eq!(r1.changes.len(), 1);
-        assert_eq!(r1.changes[0].after.as_deref(), Some(SETTINGS));
-        let r = remove(&ROO, &e, &opts(), &after).unwrap();
-        assert_eq!(r.changes.len(), 3);
-        assert_eq!(r.changes[0].after.as_deref(), Some(SETTINGS));
-        assert_eq!(r.changes[1].after.as_deref(), Some(SETTINGS));
-        assert!(r.changes[2].after.is_none() && r.changes[2].secret);
+        let r1 = roo().remove(&e, &one, &after).unwrap();
+        let eff: Vec<&Change> = r1.effective().collect();
+        assert_eq!(eff.len(), 1);
+        assert_eq!(eff[0].after.as_deref(), Some(SETTINGS));
+        let r = roo().remove(&e, &opts(), &after).unwrap();
+        let eff: Vec<&Change> = r.effective().collect();
+        assert_eq!(eff.len(), 3);
+        assert!(eff[0].path == import && eff[0].after.is_none() && eff[0].secret);
+        assert_eq!(eff[1].after.as_deref(), Some(SETTINGS));
+        assert_eq!(eff[2].after.as_deref(), Some(SETTINGS));
         let gone = applied(after, &r);
-        assert!(remove(&ROO, &e, &opts(), &gone).unwrap().is_up_to_date());
-        assert_eq!(endpoints(&g), [Api::Chat, Api::Messages]);
+        assert!(roo().remove(&e, &opts(), &gone).unwrap().is_up_to_date());
+        assert_eq!(roo().endpoints(&g), [Api::Chat, Api::Messages]);
     }
 
     #[test]
@@ -936,7 +862,7 @@ mod tests {
             ],
             None,
         );
-        let d = detect(&ROO, &e, &cur);
+        let d = roo().detect(&e, &cur);
         assert!(d.installed);
         assert_eq!(
             d.evidence,
@@ -948,16 +874,16 @@ mod tests {
         assert_eq!(
             d.config_files,
             [
+                PathBuf::from("/C/Users/u/AppData/Local/byok/data/roo-code-settings.json"),
                 PathBuf::from("/C/Users/u/AppData/Roaming/Code/User/settings.json"),
                 PathBuf::from("/C/Users/u/AppData/Roaming/Windsurf/User/settings.json"),
-                PathBuf::from("/C/Users/u/AppData/Local/byok/data/roo-code-settings.json"),
             ]
         );
-        assert!(!detect(&ROO, &e, &Current::default()).installed);
+        assert!(!roo().detect(&e, &Current::default()).installed);
     }
 
     #[test]
-    fn owned_tracks_setting_and_file() {
+    fn owned_tracks_setting_and_import_values() {
         let e = env(Os::Linux);
         let g = gw(Some("m"), None, AnthropicAuth::Bearer);
         let cur = home(
@@ -965,18 +891,32 @@ mod tests {
             &[("code", "rooveterinaryinc.roo-cline-3.52.1")],
             Some("{}"),
         );
-        let after = applied(cur.clone(), &plan(&ROO, &e, &g, &opts(), &cur).unwrap());
-        let owned = owned(&ROO, &e, &after);
-        assert_eq!(owned.len(), 7, "six hosts with user data, plus the file");
+        let after = applied(cur.clone(), &roo().plan(&e, &g, &opts(), &cur).unwrap());
+        let owned = roo().owned(&e, &after);
+        let get = |label: &str| {
+            owned
+                .iter()
+                .find(|(l, _)| l == label)
+                .unwrap_or_else(|| panic!("{label} in {owned:?}"))
+                .1
+                .clone()
+        };
         assert_eq!(
-            owned[0],
-            (
-                "~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath".to_string(),
-                Some("/home/u/.local/share/byok/roo-code-settings.json".to_string())
-            )
+            get("~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath").as_deref(),
+            Some("/home/u/.local/share/byok/roo-code-settings.json")
         );
-        assert_eq!(owned[6].0, "~/.local/share/byok/roo-code-settings.json");
-        assert!(owned[6].1.as_deref().unwrap().contains(KEY));
+        let import = "~/.local/share/byok/roo-code-settings.json providerProfiles";
+        assert_eq!(
+            get(&format!("{import}.apiConfigs.byok.openAiApiKey")).as_deref(),
+            Some(KEY)
+        );
+        assert_eq!(get(&format!("{import}.apiConfigs.byok-anthropic")), None);
+        // restorable: what `remove` puts back, as JSON text.
+        let restorable = roo().restorable(&e, &cur);
+        assert!(restorable.contains(&(
+            "~/.config/Code/User/settings.json roo-cline.autoImportSettingsPath".to_string(),
+            None
+        )));
     }
 
     #[test]
@@ -991,29 +931,26 @@ mod tests {
         let profiles = PathBuf::from("/home/u/.config/Code/User/profiles");
         cur.dirs.insert(
             profiles.clone(),
-            Some(vec!["-4a5b6c7d".into(), "1f2e3d".into(), "unread".into()]),
+            Some(vec!["-4a5b6c7d".into(), "1f2e3d".into()]),
         );
-        // What the second read gathers: one profile with settings, one without.
-        let second = profile_inputs(&e, &cur);
+        // What the second read gathers: each profile's settings.json.
+        let second = roo().more_inputs(&e, &cur);
         assert_eq!(
             second.files,
             [
                 profiles.join("-4a5b6c7d/settings.json"),
                 profiles.join("1f2e3d/settings.json"),
-                profiles.join("unread/settings.json"),
             ]
         );
         let with = profiles.join("-4a5b6c7d/settings.json");
         let without = profiles.join("1f2e3d/settings.json");
         cur.files.insert(with.clone(), Some(SETTINGS.to_string()));
         cur.files.insert(without.clone(), None);
-        let p = plan(&ROO, &e, &g, &opts(), &cur).unwrap();
-        let paths: Vec<&Path> = p.changes.iter().map(|c| c.path.as_path()).collect();
-        // The profile whose file was not gathered is left alone.
+        let p = roo().plan(&e, &g, &opts(), &cur).unwrap();
         assert_eq!(
-            paths,
+            paths(&p),
             [
-                ROO.import_file(&e).as_path(),
+                ROO_IMPORT(&e).as_path(),
                 Path::new("/home/u/.config/Code/User/settings.json"),
                 with.as_path(),
                 without.as_path(),
@@ -1032,46 +969,31 @@ mod tests {
                 "{\n  \"roo-cline.autoImportSettingsPath\": \"/home/u/.local/share/byok/roo-code-settings.json\"\n}\n"
             )
         );
-        assert_eq!(
-            detect(&ROO, &e, &cur).config_files,
-            [
-                PathBuf::from("/home/u/.config/Code/User/settings.json"),
-                with.clone(),
-                without.clone(),
-                ROO.import_file(&e),
-            ]
-        );
         let after = applied(cur, &p);
-        assert!(plan(&ROO, &e, &g, &opts(), &after).unwrap().is_up_to_date());
-        let owned = owned(&ROO, &e, &after);
-        assert_eq!(
-            owned[1],
-            (
-                "~/.config/Code/User/profiles/-4a5b6c7d/settings.json roo-cline.autoImportSettingsPath".to_string(),
-                Some("/home/u/.local/share/byok/roo-code-settings.json".to_string())
-            )
-        );
-        assert_eq!(owned.len(), 9, "six default files, two profiles, the file");
-        // remove takes the setting out of every file, then the import file.
-        let r = remove(&ROO, &e, &opts(), &after).unwrap();
-        let removed: Vec<&Path> = r.changes.iter().map(|c| c.path.as_path()).collect();
+        assert!(roo().plan(&e, &g, &opts(), &after).unwrap().is_up_to_date());
+        let owned = roo().owned(&e, &after);
+        assert!(owned.contains(&(
+            "~/.config/Code/User/profiles/-4a5b6c7d/settings.json roo-cline.autoImportSettingsPath".to_string(),
+            Some("/home/u/.local/share/byok/roo-code-settings.json".to_string())
+        )));
+        // remove takes the setting out of every file, then the import file goes.
+        let r = roo().remove(&e, &opts(), &after).unwrap();
+        let removed: Vec<&Path> = r.effective().map(|c| c.path.as_path()).collect();
         assert_eq!(
             removed,
             [
+                ROO_IMPORT(&e).as_path(),
                 Path::new("/home/u/.config/Code/User/settings.json"),
                 with.as_path(),
                 without.as_path(),
-                ROO.import_file(&e).as_path(),
             ]
         );
-        assert_eq!(r.changes[1].after.as_deref(), Some(SETTINGS));
+        assert_eq!(r.changes[2].after.as_deref(), Some(SETTINGS));
+        // The profile's file byok created stays, without the setting (the editor's own).
+        assert_eq!(r.changes[3].after.as_deref(), Some("{}\n"));
         let gone = applied(after, &r);
-        assert!(remove(&ROO, &e, &opts(), &gone).unwrap().is_up_to_date());
-        assert!(owned_is_clear(&ROO, &e, &gone));
-    }
-
-    fn owned_is_clear(f: &Flavor, e: &Env, cur: &Current) -> bool {
-        owned(f, e, cur).iter().all(|(_, v)| v.is_none())
+        assert!(roo().remove(&e, &opts(), &gone).unwrap().is_up_to_date());
+        assert!(roo().owned(&e, &gone).iter().all(|(_, v)| v.is_none()));
     }
 
     #[test]

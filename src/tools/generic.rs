@@ -295,6 +295,10 @@ impl TemplateTool {
     /// The drift label of a value (or of a leaf below it): the file's id, or its `~/…`
     /// path for a file with `label = "path"`.
     fn label(env: &Env, path: Option<&std::path::Path>, f: &FileSpec, key: &str) -> String {
+        // A quoted segment reads as the key it names (`"roo-cline.autoImportSettingsPath"`
+        // is the setting `roo-cline.autoImportSettingsPath`), as leaves below it do.
+        let joined = key_path(key).map(|k| k.join("."));
+        let key = joined.as_deref().unwrap_or(key);
         match (f.label, path) {
             (LabelStyle::Path, Some(p)) => format!("{} {key}", env.tilde(p)),
             _ => format!("{} {key}", f.id),

@@ -3,15 +3,15 @@
 //!
 //! - **Legacy (up to 5.x)**, a Roo Code fork: same import route as Roo (see
 //!   [`super::auto_import`]) with the setting `kilo-code.autoImportSettingsPath` and
-//!   byok's file `<byok data dir>/kilo-code-settings.json` (mode 0600). byok owns that
-//!   setting in each host's user `settings.json` (paths as for Roo Code: `~/.config/<host>`,
-//!   `~/Library/Application Support/<host>`, `%APPDATA%\<host>`) and the import file.
+//!   byok's file `<byok data dir>/kilo-code-settings.json`, declared in
+//!   `templates/kilo-code.toml` (its per-host `settings.json` only where the extension
+//!   is older than 6.0: `hosts.below`).
 //! - **7.x**, rebuilt on OpenCode: it keeps providers in the Kilo CLI config
 //!   (`~/.config/kilo/kilo.json`) and treats `kilo-code.autoImportSettingsPath` as a
 //!   legacy setting to clear (`clearLegacyData` in
-//!   `packages/kilo-vscode/src/legacy-migration/migration-service.ts`). Here byok prints
-//!   the steps and points at `byok setup kilo` (template `templates/kilo.toml`), which
-//!   writes that file.
+//!   `packages/kilo-vscode/src/legacy-migration/migration-service.ts`). Here this hook
+//!   prints the steps and points at `byok setup kilo` (template `templates/kilo.toml`),
+//!   which writes that file.
 //!
 //! Sources: <https://github.com/Kilo-Org/kilocode-legacy> (`src/package.json`,
 //! `src/utils/autoImportSettings.ts`, `src/core/config/importExport.ts`,
@@ -20,13 +20,11 @@
 //! (`packages/kilo-vscode`, 7.4.x), read 2026-11-27. The exact first version of the new
 //! generation was not found; byok treats 6.0 and later as new.
 
-use super::ToolId;
 use super::auto_import::{Flavor, Replacement};
 use crate::profile::Gateway;
 
-/// Kilo Code as a [`Flavor`] of the import route.
-pub static FLAVOR: Flavor = Flavor {
-    id: ToolId::KiloCode,
+/// Kilo Code's hook (`hook = "kilo-code"`).
+pub static KILO_HOOK: Flavor = Flavor {
     name: "Kilo Code",
     cli_id: "kilo-code",
     extension: "kilocode.kilo-code",
@@ -58,7 +56,11 @@ mod tests {
     use crate::profile::{KeySource, Profile, from_profile};
     use crate::secret::ApiKey;
     use crate::tools::vscode::Host;
-    use crate::tools::{Current, SetupOptions, Tool};
+    use crate::tools::{Current, SetupOptions, Tool, ToolId};
+
+    fn tool() -> &'static dyn Tool {
+        crate::tools::get(ToolId::KiloCode).unwrap()
+    }
 
     fn env() -> Env {
         let mut vars = BTreeMap::new();
@@ -94,7 +96,7 @@ mod tests {
     fn legacy_kilo_uses_its_own_setting_and_file() {
         let e = env();
         let c = cur(&e, &[("vscodium", "kilocode.kilo-code-5.10.4")]);
-        let plan = FLAVOR
+        let plan = tool()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         assert_eq!(
@@ -120,7 +122,7 @@ mod tests {
                 ("vscodium", "kilocode.kilo-code-5.10.4"),
             ],
         );
-        let det = FLAVOR.detect(&e, &c);
+        let det = tool().detect(&e, &c);
         assert_eq!(
             det.evidence,
             [
@@ -128,7 +130,7 @@ mod tests {
                 "extension 5.10.4 in VSCodium (~/.vscode-oss/extensions/kilocode.kilo-code-5.10.4)",
             ]
         );
-        let plan = FLAVOR
+        let plan = tool()
             .plan(&e, &gw(), &SetupOptions::default(), &c)
             .unwrap();
         // VSCodium's legacy Kilo is written; VS Code's new Kilo gets a step.
@@ -145,11 +147,11 @@ mod tests {
             ]
         );
         let only_new = cur(&e, &[("code", "kilocode.kilo-code-7.4.19")]);
-        let plan = FLAVOR
+        let plan = tool()
             .plan(&e, &gw(), &SetupOptions::default(), &only_new)
             .unwrap();
         assert!(plan.changes.is_empty());
         assert_eq!(plan.manual_steps.len(), 1);
-        assert_eq!(FLAVOR.diagnose(&e, &gw(), &only_new).len(), 1);
+        assert_eq!(tool().diagnose(&e, &gw(), &only_new).len(), 1);
     }
 }

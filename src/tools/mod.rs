@@ -97,11 +97,11 @@ impl ToolId {
     /// Every built-in id, in the order `--help` lists them.
     pub const BUILTIN: &[Self] = &[
         Self::ClaudeCode,
-        Self::Continue,
-        Self::Cline,
         Self::Cursor,
         Self::RooCode,
+        Self::Cline,
         Self::KiloCode,
+        Self::Continue,
         Self::Codex,
         Self::Opencode,
         Self::GeminiCli,
@@ -424,12 +424,7 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
 /// Every supported tool, in display order: the adapters written in Rust, then the tools
 /// described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
-    let mut tools: Vec<&'static dyn Tool> = vec![
-        &roo_code::FLAVOR,
-        &cline::Cline,
-        &kilo_code::FLAVOR,
-        &continue_dev::Continue,
-    ];
+    let mut tools: Vec<&'static dyn Tool> = vec![&cline::Cline, &continue_dev::Continue];
     for loaded in crate::templates::builtins() {
         // Built-in templates are checked by the registry tests; one that fails is left out.
         let Ok(loaded) = loaded else { continue };
@@ -445,20 +440,10 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         };
         let tool: &'static generic::TemplateTool =
             Box::leak(Box::new(generic::TemplateTool::new(loaded, id, hook)));
-        // Claude Code keeps its place first in the display order it had as an adapter.
-        if id == ToolId::ClaudeCode {
-            tools.insert(0, tool);
-        } else if id == ToolId::Cursor {
-            // Cursor keeps its place too: right after Claude Code.
-            let at = tools
-                .iter()
-                .position(|t| t.id() == ToolId::ClaudeCode)
-                .map_or(0, |i| i + 1);
-            tools.insert(at, tool);
-        } else {
-            tools.push(tool);
-        }
+        tools.push(tool);
     }
+    // The display order is `ToolId::BUILTIN`'s, whether a tool is a template or code.
+    tools.sort_by_key(|t| ToolId::BUILTIN.iter().position(|b| *b == t.id()));
     tools
 });
 
@@ -477,6 +462,8 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("pi", &pi::PiHook),
     ("aider", &aider::AiderHook),
     ("cursor", &cursor::CursorHook),
+    ("roo-code", &roo_code::ROO_HOOK),
+    ("kilo-code", &kilo_code::KILO_HOOK),
 ];
 
 /// The hook called `name`.
@@ -809,7 +796,9 @@ mod tests {
                 let tool = ToolId::parse(&t.id).and_then(get).expect("registered");
                 (t, tool)
             })
-            .filter(|(_, tool)| !steps_only_when_empty(*tool))
+            .filter(|(_, tool)| {
+                !steps_only(*tool) && !per_host(*tool) && !steps_only_when_empty(*tool)
+            })
             .collect()
     }
 
@@ -824,6 +813,14 @@ mod tests {
     fn steps_only_when_empty(tool: &dyn Tool) -> bool {
         tool.template()
             .is_some_and(|t| t.files.iter().all(|f| f.sqlite_item.is_some()))
+    }
+
+    /// A template tool with files per VS Code-family host (`hosts`): the template tests
+    /// below place one file per template file on a home without editors, so they leave
+    /// it to its own tests (src/tools/auto_import.rs, tests/cli/roo_kilo_template.rs).
+    fn per_host(tool: &dyn Tool) -> bool {
+        tool.template()
+            .is_some_and(|t| t.files.iter().any(|f| f.hosts.is_some()))
     }
 
     fn registry_gateway(key_env: bool) -> crate::profile::Gateway {
@@ -965,7 +962,7 @@ mod tests {
             .tools
             .iter()
             .filter_map(|t| Some((t.template()?.clone(), *t)))
-            .filter(|(_, t)| !steps_only_when_empty(*t))
+            .filter(|(_, t)| !steps_only(*t) && !per_host(*t) && !steps_only_when_empty(*t))
             .collect();
         assert!(
             tools.iter().any(|(t, _)| t.id == "acme"),
@@ -973,7 +970,12 @@ mod tests {
         );
         let builtin = TOOLS
             .iter()
-            .filter(|t| t.template().is_some() && !steps_only_when_empty(**t))
+            .filter(|t| {
+                t.template().is_some()
+                    && !steps_only(**t)
+                    && !per_host(**t)
+                    && !steps_only_when_empty(**t)
+            })
             .count();
         assert_eq!(
             tools.len(),

@@ -344,9 +344,6 @@ fn templates_show_and_check() {
 /// `(file name, directory below home)` for each file a tool's fixtures hold.
 type Places = &'static [(&'static str, &'static str)];
 
-/// The VS Code extension each per-host tool needs installed before it writes anything.
-const EXTENSIONS: &[(&str, &str)] = &[("copilot-chat", "github.copilot-chat-0.47.0")];
-
 /// Each template tool's id, its `tests/fixtures/` directory and where its fixture files
 /// go in a Linux home.
 const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
@@ -364,6 +361,23 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
     // Cursor's settings are a row of a SQLite database that only Cursor creates: an
     // empty home gets steps only; tests/cli/cursor_template.rs covers the databases.
     ("cursor", "", &[]),
+    // Files per VS Code host: in VS Code, where [`EXTENSIONS`] installs the extension;
+    // `settings.after.json` is what Roo's own tests compare with, and the user's own
+    // import file sits where their setting points.
+    (
+        "roo-code",
+        "roo-code",
+        &[
+            ("settings.json", ".config/Code/User"),
+            ("settings.after.json", ".config/Code/User"),
+            ("roo-code-settings.json", "Documents"),
+        ],
+    ),
+    (
+        "kilo-code",
+        "kilo-code",
+        &[("settings.json", ".config/Code/User")],
+    ),
     (
         "codex",
         "codex",
@@ -430,6 +444,23 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
     ("acme", "acme", &[("config.json", ".acme")]),
 ];
 
+/// The extension each per-host tool needs in every home of [`TEMPLATE_HOMES`] (an
+/// extension folder in VS Code), or setup has no editor to write to.
+const EXTENSIONS: &[(&str, &str)] = &[
+    (
+        "copilot-chat",
+        ".vscode/extensions/github.copilot-chat-0.47.0/package.json",
+    ),
+    (
+        "roo-code",
+        ".vscode/extensions/rooveterinaryinc.roo-cline-3.52.1/package.json",
+    ),
+    (
+        "kilo-code",
+        ".vscode/extensions/kilocode.kilo-code-5.10.4/package.json",
+    ),
+];
+
 /// Copies a fixture case's files to where the tool reads them (`places`, from [`TEMPLATE_HOMES`]).
 fn place_fixture(t: &TestEnv, places: &[(&str, &str)], case: &Path) {
     for e in std::fs::read_dir(case).unwrap().flatten() {
@@ -489,11 +520,8 @@ fn restore_after_setup_is_byte_exact_for_every_template_tool() {
                     .map_or("empty home".into(), |c| c.display().to_string())
             );
             let t = with_acme();
-            // A per-host tool writes only where its extension is installed.
-            for (tool, ext) in EXTENSIONS {
-                if tool == id {
-                    t.write(&format!(".vscode/extensions/{ext}/package.json"), "{}");
-                }
+            for (_, marker) in EXTENSIONS.iter().filter(|(tool, _)| tool == id) {
+                t.write(marker, "{}");
             }
             if let Some(case) = &case {
                 place_fixture(&t, places, case);
@@ -552,9 +580,9 @@ fn templates_list_names_each_tools_source() {
     insta::assert_snapshot!(out.stdout, @r"
     claude-code    Claude Code    built-in template templates/claude-code.toml (with hook `claude-code`)
     cursor         Cursor         built-in template templates/cursor.toml (with hook `cursor`)
-    roo-code       Roo Code       built into byok (code; no template yet)
+    roo-code       Roo Code       built-in template templates/roo-code.toml (with hook `roo-code`)
     cline          Cline          built into byok (code; no template yet)
-    kilo-code      Kilo Code      built into byok (code; no template yet)
+    kilo-code      Kilo Code      built-in template templates/kilo-code.toml (with hook `kilo-code`)
     continue       Continue       built into byok (code; no template yet)
     codex          Codex CLI      built-in template templates/codex.toml (with hook `codex`)
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)

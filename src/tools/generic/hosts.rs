@@ -115,10 +115,10 @@ fn with_dir(roots: &Vars, dir: &Path) -> Vars {
 fn installed(env: &Env, cur: &Current, host: &'static Host, filter: &HostFilter) -> bool {
     let dir = host.extensions_dir(env);
     vscode::find_extension(host, &dir, cur.entries(&dir), &filter.extension).is_some_and(|e| {
-        filter
-            .min_version
-            .as_deref()
-            .is_none_or(|m| vscode::version_at_least(&e.version, m))
+        let from = filter.min_version.as_deref();
+        let below = filter.below.as_deref();
+        from.is_none_or(|m| vscode::version_at_least(&e.version, m))
+            && below.is_none_or(|b| !vscode::version_at_least(&e.version, b))
     })
 }
 
@@ -260,6 +260,7 @@ mod tests {
             hosts: Some(HostFilter {
                 extension: "pub.ext".into(),
                 min_version: Some("1.2.0".into()),
+                below: None,
             }),
             sqlite_item: None,
         }
