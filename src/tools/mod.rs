@@ -416,7 +416,6 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
     let mut tools: Vec<&'static dyn Tool> = vec![
         &cursor::Cursor,
         &roo_code::FLAVOR,
-        &cline::Cline,
         &kilo_code::FLAVOR,
         &continue_dev::Continue,
     ];
@@ -438,6 +437,10 @@ pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
         // Claude Code keeps its place first in the display order it had as an adapter.
         if id == ToolId::ClaudeCode {
             tools.insert(0, tool);
+        } else if id == ToolId::Cline {
+            // So does Cline, after Roo Code.
+            let at = tools.iter().position(|t| t.id() == ToolId::RooCode);
+            tools.insert(at.map_or(tools.len(), |i| i + 1), tool);
         } else {
             tools.push(tool);
         }
@@ -459,6 +462,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("droid", &droid::DroidHook),
     ("pi", &pi::PiHook),
     ("aider", &aider::AiderHook),
+    ("cline", &cline::ClineHook),
 ];
 
 /// The hook called `name`.
@@ -1205,9 +1209,19 @@ mod tests {
                                 let key = key_path(&v.key).unwrap();
                                 want = doc::remove(f.format, &want, &key, false).unwrap();
                             }
-                            // `keep` values stay as setup wrote them.
+                            // `keep` values stay as setup wrote them, unless a hook took
+                            // out the object holding them (Cline's provider entry, which
+                            // Cline refuses without the `settings` remove took out).
                             for v in f.values.iter().filter(|v| v.class == Class::Keep) {
                                 let key = key_path(&v.key).unwrap();
+                                let holder = &key[..key.len() - 1];
+                                let now = cur.file(path).unwrap_or("");
+                                if t.hook.is_some()
+                                    && !holder.is_empty()
+                                    && !matches!(doc::get(f.format, now, holder), Ok(Some(_)))
+                                {
+                                    continue;
+                                }
                                 let after = plan.changes.iter().find(|c| c.path == *path);
                                 let kept = after.and_then(|c| {
                                     doc::get(f.format, c.after.as_deref()?, &key).ok()?

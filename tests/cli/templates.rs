@@ -358,6 +358,17 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
             (".claude.json", "."),
         ],
     ),
+    // Each case's flat files; its `home/`, `expected/` and `removed/` are for
+    // tests/cli/setup_cline.rs.
+    (
+        "cline",
+        "cline",
+        &[
+            ("globalState.json", ".cline/data"),
+            ("secrets.json", ".cline/data"),
+            ("providers.json", ".cline/data/settings"),
+        ],
+    ),
     (
         "codex",
         "codex",
@@ -415,7 +426,12 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
 
 /// Copies a fixture case's files to where the tool reads them (`places`, from [`TEMPLATE_HOMES`]).
 fn place_fixture(t: &TestEnv, places: &[(&str, &str)], case: &Path) {
-    for e in std::fs::read_dir(case).unwrap().flatten() {
+    // Folders in a case belong to the tool's own tests (Cline's `home/`, `expected/`).
+    for e in std::fs::read_dir(case)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_file())
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         let (_, at) = places
             .iter()
@@ -529,7 +545,7 @@ fn templates_list_names_each_tools_source() {
     claude-code    Claude Code    built-in template templates/claude-code.toml (with hook `claude-code`)
     cursor         Cursor         built into byok (code; no template yet)
     roo-code       Roo Code       built into byok (code; no template yet)
-    cline          Cline          built into byok (code; no template yet)
+    cline          Cline          built-in template templates/cline.toml (with hook `cline`)
     kilo-code      Kilo Code      built into byok (code; no template yet)
     continue       Continue       built into byok (code; no template yet)
     codex          Codex CLI      built-in template templates/codex.toml (with hook `codex`)
