@@ -7,6 +7,8 @@ mod common;
 
 #[path = "cli/claude_template.rs"]
 mod claude_template;
+#[path = "cli/cline_template.rs"]
+mod cline_template;
 #[path = "cli/continue_yaml.rs"]
 mod continue_yaml;
 #[path = "cli/cursor_template.rs"]

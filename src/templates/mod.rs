@@ -74,6 +74,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "kilo-code.toml",
         include_str!("../../templates/kilo-code.toml"),
     ),
+    ("cline.toml", include_str!("../../templates/cline.toml")),
 ];
 
 /// One tool's template, as written.
@@ -645,8 +646,15 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                 format!("root `{name}` needs `default`, or all of `linux`, `macos` and `windows`"),
             ));
         }
+        // A default may start with a root resolved before this one (roots resolve in
+        // name order), e.g. Cline's `cline_data` below `{cline}`.
+        let earlier: Vec<&str> = roots
+            .iter()
+            .copied()
+            .filter(|r| *r < name.as_str())
+            .collect();
         for d in defaults.into_iter().flatten() {
-            render::check_path(d, &[]).map_err(|m| (Some(d.clone()), m))?;
+            render::check_path(d, &earlier).map_err(|m| (Some(d.clone()), m))?;
         }
     }
     for dir in &t.detect.dirs {

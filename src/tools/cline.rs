@@ -1,36 +1,35 @@
-//! Cline: the `saoudrizwan.claude-dev` extension in any VS Code-family host, the same
-//! agent's JetBrains plugin, and the `cline` CLI (npm package `cline`).
+//! The code behind Cline's template (`templates/cline.toml`, hook `cline`): what the
+//! data can't say. The template declares the three files and every value byok writes
+//! (so drift tracking covers them); this module adds:
+//! - setup: an error without a model or a key (Cline needs both); the refusal of a
+//!   `providers.json` whose `version` is not 1; `version: 1` and `modes: {}` when an
+//!   existing `providers.json` lacks them (a new one starts with both, from the
+//!   template's `new`); `updatedAt`, which changes only when byok's entry does; the
+//!   extension version gate; the helper-mode note and the restart step;
+//! - remove: byok's whole `providers.openai-compatible` entry goes when the user had none
+//!   (a user's entry gets its settings back from the engine, still marked `manual`), and
+//!   a `providers.json` byok created goes once nothing but Cline's empty skeleton is
+//!   left; `providers` itself stays (Cline's schema requires it);
+//! - detect, secrets and diagnose: extensions before 3.66, the user's other keys in
+//!   `secrets.json` and `providers.json` (masked in every output), and what keeps Cline
+//!   off the gateway.
 //!
 //! Since extension 3.66.0 (commit 6ed3944f, "Export global, workspace and secrets from
 //! VSCode to share with CLI") every Cline client keeps its settings in plain JSON files
 //! below one directory, the same on Linux, macOS and Windows because it is relative to
 //! the home directory (`os.homedir()`: `$HOME`, on Windows `%USERPROFILE%`):
-//!
-//! - `$CLINE_DIR` (default `~/.cline`), `$CLINE_DATA_DIR` (default `$CLINE_DIR/data`);
-//! - `<data>/globalState.json`: flat key → value; byok owns `actModeApiProvider`,
-//!   `planModeApiProvider` (`"openai"`, Cline's id for "OpenAI Compatible"),
-//!   `openAiBaseUrl` (the gateway's `/v1` base), `actModeOpenAiModelId`,
-//!   `planModeOpenAiModelId`;
-//! - `<data>/secrets.json` (mode 0600): byok owns `openAiApiKey`;
-//! - `$CLINE_PROVIDER_SETTINGS_PATH` (default `<data>/settings/providers.json`, mode 0600),
-//!   read by the CLI: byok owns `providers["openai-compatible"]` (`settings.provider`,
-//!   `apiKey`, `model`, `baseUrl`, plus `updatedAt` and `tokenSource: "manual"`) and
-//!   `lastUsedProvider`, and adds `version: 1` and `modes: {}` when missing. Cline
-//!   validates the whole file (`StoredProviderSettingsSchema`) and treats a file that
-//!   fails as empty, overwriting it with its own default later; so `updatedAt` must be an
-//!   ISO-8601 UTC time (`z.string().datetime()`), which byok changes only when its entry
-//!   changes.
-//!
-//! `remove` puts back the values the user had before setup (kept in the drift record:
-//! another provider, their own OpenAI-compatible gateway and key), and deletes only files
-//! byok created.
+//! `$CLINE_DIR` (default `~/.cline`), `$CLINE_DATA_DIR` (default `$CLINE_DIR/data`) with
+//! `globalState.json`, `secrets.json` (0600) and `$CLINE_PROVIDER_SETTINGS_PATH`
+//! (default `<data>/settings/providers.json`, 0600). Cline validates the whole of
+//! `providers.json` (`StoredProviderSettingsSchema`) and treats a file that fails as
+//! empty, overwriting it with its own default later; so `updatedAt` must be an ISO-8601
+//! UTC time (`z.string().datetime()`).
 //!
 //! The extension reads the provider from `globalState.json`/`secrets.json` and falls back
 //! to `providers.json` only when no provider is set there; the CLI reads `providers.json`
 //! (importing the other two only for providers it does not have yet), so byok writes
 //! all three. The extension ignores `CLINE_PROVIDER_SETTINGS_PATH` (it always uses
-//! `<data>/settings/providers.json`); byok follows the CLI there. Every edit keeps the
-//! rest of each file as it was: other providers, other secrets, task history.
+//! `<data>/settings/providers.json`); byok follows the CLI there.
 //!
 //! Extensions before 3.66 keep their settings in the editor's encrypted storage, which
 //! no other program can write: for those byok prints the steps to enter the values by
@@ -60,25 +59,29 @@
 //! The CLI leaves a background `cline --cline-hub-daemon` running. The extension itself
 //! was checked against its source only.
 
-use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{Value, json};
 
 use super::KeyMode;
+use super::generic::Hook;
 use super::vscode::{self, HOSTS, InstalledExtension};
-use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
+use super::{Current, Detection, Finding, SetupOptions, Severity};
 use crate::config_edit::{self, ParseError, jsonc};
 use crate::env::Env;
 use crate::error::UserError;
-use crate::plan::{Change, Plan};
+use crate::plan::Plan;
 use crate::profile::Gateway;
 use crate::secret::ApiKey;
 
+/// Cline's hook.
+pub struct ClineHook;
+
 /// The extension's marketplace id.
 pub const EXTENSION_ID: &str = "saoudrizwan.claude-dev";
-/// The first extension version that keeps its settings in `~/.cline/data`.
+/// The first extension version that keeps its settings in `~/.cline/data` (the
+/// template's `min_version`).
 pub const FILE_STORAGE_SINCE: &str = "3.66.0";
 /// The CLI's program name.
 const BINARY: &str = "cline";
@@ -88,25 +91,15 @@ const PROVIDER: &str = "openai";
 const SDK_PROVIDER: &str = "openai-compatible";
 /// `updatedAt` when no clock was given: any valid UTC time is accepted.
 const EPOCH: &str = "1970-01-01T00:00:00.000Z";
-
 /// The `globalState.json` keys byok owns that hold the provider id.
 const PROVIDER_KEYS: [&str; 2] = ["actModeApiProvider", "planModeApiProvider"];
-/// The other `globalState.json` keys byok owns.
-const VALUE_KEYS: [&str; 3] = [
-    "openAiBaseUrl",
-    "actModeOpenAiModelId",
-    "planModeOpenAiModelId",
-];
 /// The fields of byok's `providers.json` entry's `settings` that it sets.
 const ENTRY_FIELDS: [&str; 4] = ["provider", "model", "baseUrl", "apiKey"];
 /// The `secrets.json` key byok owns.
 const SECRET_KEY: &str = "openAiApiKey";
 
-/// Cline (extension and CLI).
-pub struct Cline;
-
 /// Where Cline keeps its files, after `CLINE_DIR`, `CLINE_DATA_DIR` and
-/// `CLINE_PROVIDER_SETTINGS_PATH`.
+/// `CLINE_PROVIDER_SETTINGS_PATH` (mirrors the template's roots and files).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
     /// `$CLINE_DIR` or `~/.cline`.
@@ -160,27 +153,6 @@ fn uses_files(ext: &InstalledExtension) -> bool {
     vscode::version_at_least(&ext.version, FILE_STORAGE_SINCE)
 }
 
-fn parse_error(env: &Env, path: &Path) -> impl Fn(ParseError) -> anyhow::Error {
-    move |e| config_edit::unparsable(env, path, &e)
-}
-
-/// Parses a state file; missing or blank is an empty object.
-fn parse(env: &Env, path: &Path, text: Option<&str>) -> Result<Value> {
-    let value = jsonc::parse(text.unwrap_or("")).map_err(parse_error(env, path))?;
-    Ok(value.unwrap_or_else(|| json!({})))
-}
-
-/// A change for `path` when the text differs.
-fn change(
-    path: &Path,
-    before: Option<&str>,
-    after: Option<String>,
-    secret: bool,
-) -> Option<Change> {
-    (before.map(str::to_string) != after)
-        .then(|| Change::file(path, before.map(str::to_string), after, secret))
-}
-
 /// The chat model, which Cline needs.
 fn require_model(gw: &Gateway) -> Result<&str> {
     gw.model.as_deref().ok_or_else(|| {
@@ -196,85 +168,72 @@ fn require_model(gw: &Gateway) -> Result<&str> {
     })
 }
 
-/// `globalState.json` with byok's values set.
-fn set_global_state(text: &str, gw: &Gateway, model: &str) -> Result<String, ParseError> {
-    let mut out = text.to_string();
-    for key in PROVIDER_KEYS {
-        out = jsonc::set(&out, &[key], &json!(PROVIDER))?;
+/// The refusal of a `providers.json` whose `version` byok does not know (Cline would
+/// not read what byok writes into it).
+fn check_version(env: &Env, path: &Path, text: &str, gw: &Gateway, model: &str) -> Result<()> {
+    match jsonc::get(text, &["version"]) {
+        Ok(Some(v)) if v != json!(1) => Err(UserError::new(format!(
+            "{} has version {v}, which byok does not know",
+            env.tilde(path)
+        ))
+        .hint(format!(
+            "byok left it untouched; configure the CLI with `cline auth -p {SDK_PROVIDER} -k <key> -m {model} -b {}`",
+            gw.openai_base
+        ))
+        .into()),
+        _ => Ok(()),
     }
-    out = jsonc::set(&out, &["openAiBaseUrl"], &json!(gw.openai_base))?;
-    for key in ["actModeOpenAiModelId", "planModeOpenAiModelId"] {
-        out = jsonc::set(&out, &[key], &json!(model))?;
-    }
-    Ok(out)
 }
 
-/// `providers.json` with byok's provider entry set and selected.
-fn set_providers(
-    env: &Env,
-    path: &Path,
-    text: &str,
-    gw: &Gateway,
-    key: &ApiKey,
-    model: &str,
-    now: &str,
-) -> Result<String> {
-    let err = parse_error(env, path);
-    let doc = parse(env, path, Some(text))?;
-    let mut out = text.to_string();
-    match doc.get("version") {
-        None => out = jsonc::set(&out, &["version"], &json!(1)).map_err(&err)?,
-        Some(v) if v == &json!(1) => {}
-        Some(v) => {
-            return Err(UserError::new(format!(
-                "{} has version {v}, which byok does not know",
-                env.tilde(path)
-            ))
-            .hint(format!(
-                "byok left it untouched; configure the CLI with `cline auth -p {SDK_PROVIDER} -k <key> -m {model} -b {}`",
-                gw.openai_base
-            ))
-            .into());
-        }
+/// `providers.json` as the engine wrote it, completed: `version` and `modes` where
+/// missing, byok's entry marked `tokenSource: "manual"` (a key entered by hand, as
+/// `cline auth` does), and its `updatedAt` stamped with `now` when the entry changed (or
+/// its old stamp is one Cline rejects), else kept as it was. The two belong to the
+/// entry: Cline re-stamps it on every run, so they are not tracked for drift.
+fn finish_providers(before: Option<&str>, after: &str, now: &str) -> Result<String, ParseError> {
+    let mut out = after.to_string();
+    if jsonc::get(&out, &["version"])?.is_none() {
+        out = jsonc::set(&out, &["version"], &json!(1))?;
     }
-    out = jsonc::set(&out, &["lastUsedProvider"], &json!(SDK_PROVIDER)).map_err(&err)?;
-    if doc.get("modes").is_none() {
-        out = jsonc::set(&out, &["modes"], &json!({})).map_err(&err)?;
+    if jsonc::get(&out, &["modes"])?.is_none() {
+        out = jsonc::set(&out, &["modes"], &json!({}))?;
     }
     let entry = ["providers", SDK_PROVIDER];
-    let settings = json!({
-        "provider": SDK_PROVIDER,
-        "apiKey": key.expose(),
-        "model": model,
-        "baseUrl": gw.openai_base,
-    });
-    let existing = doc.pointer(&format!("/providers/{SDK_PROVIDER}"));
-    let Some(Value::Object(existing)) = existing else {
-        let value = json!({
-            "settings": settings,
-            "updatedAt": timestamp(now),
-            "tokenSource": "manual",
-        });
-        return jsonc::set(&out, &entry, &value).map_err(&err);
-    };
-    let before = out.clone();
-    for (field, value) in settings.as_object().into_iter().flatten() {
-        out = jsonc::set(&out, &[entry[0], entry[1], "settings", field], value).map_err(&err)?;
+    if !matches!(jsonc::get(&out, &entry)?, Some(Value::Object(_))) {
+        return Ok(out);
     }
-    out = jsonc::set(&out, &[entry[0], entry[1], "tokenSource"], &json!("manual")).map_err(&err)?;
-    let stamp_ok = existing
+    // Cline's order in a new entry: `settings`, `updatedAt`, `tokenSource`.
+    let stamp_at = ["providers", SDK_PROVIDER, "updatedAt"];
+    if jsonc::get(&out, &stamp_at)?.is_none() {
+        out = jsonc::set(&out, &stamp_at, &json!(EPOCH))?;
+    }
+    out = jsonc::set(
+        &out,
+        &["providers", SDK_PROVIDER, "tokenSource"],
+        &json!("manual"),
+    )?;
+    let Some(Value::Object(mine)) = jsonc::get(&out, &entry)? else {
+        return Ok(out);
+    };
+    let theirs = before
+        .and_then(|t| jsonc::get(t, &entry).ok().flatten())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    let old_stamp = theirs
         .get("updatedAt")
         .and_then(Value::as_str)
-        .is_some_and(is_datetime);
-    if out != before || !stamp_ok {
-        out = jsonc::set(
-            &out,
-            &[entry[0], entry[1], "updatedAt"],
-            &json!(timestamp(now)),
-        )
-        .map_err(&err)?;
-    }
-    Ok(out)
+        .filter(|s| is_datetime(s))
+        .map(str::to_string);
+    let unstamped = |m: &serde_json::Map<String, Value>| {
+        let mut m = m.clone();
+        m.remove("updatedAt");
+        m
+    };
+    let stamp = match old_stamp {
+        Some(s) if unstamped(&theirs) == unstamped(&mine) => s,
+        _ => timestamp(now),
+    };
+    jsonc::set(&out, &stamp_at, &json!(stamp))
 }
 
 /// The time to stamp: the engine's clock in the form Cline accepts, or [`EPOCH`].
@@ -382,303 +341,128 @@ fn user_secrets(doc: &Value, all: bool, out: &mut Vec<String>) {
     walk(doc, all, out);
 }
 
-/// The owned value at `key` of a parsed file, as text.
-fn text_of(v: Option<&Value>) -> Option<String> {
-    v.map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
-}
-
-/// A secret's fingerprint, so drift detection never holds the key.
-fn fingerprint(v: Option<&Value>) -> Option<String> {
-    text_of(v).map(|s| format!("sha256:{}", crate::fs::sha256_hex(s.as_bytes())))
-}
-
-/// The user's value of a top-level key from before setup, recorded under its label.
-fn prior(env: &Env, cur: &Current, path: &Path, key: &str) -> Option<Value> {
-    cur.prior_json(&format!("{} {key}", env.tilde(path)))
-}
-
-/// Writes back the user's earlier value of a top-level key, or removes the key.
-fn put_back_or_remove(text: &str, key: &str, prior: Option<Value>) -> Result<String, ParseError> {
-    match prior {
-        Some(v) => jsonc::set(text, &[key], &v),
-        None => remove_key(text, key),
+/// Whether what is left of `providers.json` is nothing Cline would miss: its empty
+/// skeleton (`version: 1`, `modes: {}`, `providers: {}`, each optional).
+fn only_skeleton(text: &str) -> bool {
+    match jsonc::parse(text) {
+        Ok(Some(Value::Object(m))) => m.iter().all(|(k, v)| match k.as_str() {
+            "version" => v == &json!(1),
+            "modes" | "providers" => v.as_object().is_some_and(|o| o.is_empty()),
+            _ => false,
+        }),
+        Ok(None) => true,
+        _ => false,
     }
 }
 
-/// Removes a top-level key (a missing one leaves the text as it is).
-fn remove_key(text: &str, key: &str) -> Result<String, ParseError> {
-    jsonc::remove(text, &[key], false)
+/// The change a plan makes to `path`, if any.
+fn change_of<'a>(plan: &'a mut Plan, path: &Path) -> Option<&'a mut crate::plan::Change> {
+    plan.changes.iter_mut().find(|c| c.path == path)
 }
 
-/// `None` (delete the file) when a state file byok created is left as an empty object;
-/// a file the user had stays.
-fn drop_if_empty(
-    cur: &Current,
-    path: &Path,
-    text: String,
-    empty: impl Fn(&Value) -> bool,
-) -> Option<String> {
-    if !cur.may_delete(path) {
-        return Some(text);
-    }
-    match jsonc::parse(&text) {
-        Ok(Some(v)) if empty(&v) => None,
-        _ => Some(text),
-    }
-}
-
-impl Tool for Cline {
-    fn id(&self) -> ToolId {
-        ToolId::Cline
-    }
-
-    fn name(&self) -> &'static str {
-        "Cline"
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
-        let p = Paths::new(env);
-        let mut dirs = vec![p.dir.clone()];
-        dirs.extend(HOSTS.iter().map(|h| h.extensions_dir(env)));
-        Inputs {
-            files: vec![p.global_state, p.secrets, p.providers],
-            dirs,
-            binaries: vec![BINARY],
-            ..Inputs::default()
-        }
-    }
-
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
-        let p = Paths::new(env);
-        let mut evidence = Vec::new();
-        if let Some(bin) = cur.binaries.get(BINARY) {
-            evidence.push(bin.describe(env));
-        }
-        if cur.exists(&p.dir) {
-            evidence.push(format!("directory {}", env.tilde(&p.dir)));
-        }
-        for ext in extensions(env, cur, None) {
-            let storage = if uses_files(&ext) {
-                ""
-            } else {
-                " (settings in the editor's storage: update to 3.66+ for automatic setup)"
-            };
-            evidence.push(format!(
-                "extension {} in {}{storage}",
+impl Hook for ClineHook {
+    fn detect(&self, env: &Env, cur: &Current, det: &mut Detection) {
+        // The engine lists the extensions from 3.66 on; older ones count as installed
+        // too, with what keeps byok from setting them up.
+        for ext in extensions(env, cur, None).iter().filter(|e| !uses_files(e)) {
+            det.installed = true;
+            det.evidence.push(format!(
+                "extension {} in {} (settings in the editor's storage: update to 3.66+ for automatic setup)",
                 ext.version, ext.host.name
             ));
         }
-        Detection {
-            installed: !evidence.is_empty(),
-            evidence,
-            config_files: vec![p.global_state, p.secrets, p.providers],
-        }
     }
 
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn after_plan(
+        &self,
+        env: &Env,
+        gw: &Gateway,
+        opts: &SetupOptions,
+        cur: &Current,
+        plan: &mut Plan,
+    ) -> Result<()> {
         let p = Paths::new(env);
+        // Cline needs both; the engine would only leave the values out.
         let key = gw.require_key()?;
         let model = require_model(gw)?;
         let (modern, old): (Vec<_>, Vec<_>) = extensions(env, cur, opts.host.as_deref())
             .into_iter()
             .partition(uses_files);
-        let mut plan = Plan::default();
+        let mut steps = Vec::new();
+        let mut notes = Vec::new();
         for ext in &old {
-            plan.manual_steps
-                .push(manual_step(ext, gw, &shown_key(key, opts), model));
-            plan.notes.push(format!(
+            steps.push(manual_step(ext, gw, &shown_key(key, opts), model));
+            notes.push(format!(
                 "Cline {} in {} keeps its settings in the editor's encrypted storage, which byok \
                  cannot write; updating Cline to {FILE_STORAGE_SINCE} or later enables automatic setup",
                 ext.version, ext.host.name
             ));
         }
+        // Only old extensions and no CLI: nothing reads the files, so none are written.
         if !old.is_empty() && modern.is_empty() && !cur.binaries.contains_key(BINARY) {
-            plan.manual_only = true;
-            return Ok(plan);
+            *plan = Plan {
+                manual_only: true,
+                notes,
+                manual_steps: steps,
+                ..Plan::default()
+            };
+            return Ok(());
         }
         if opts.key_mode == KeyMode::Helper {
-            plan.notes.push(format!(
+            notes.push(format!(
                 "Cline cannot run a command for its key; byok writes the key itself into {} and {} (mode 0600)",
                 env.tilde(&p.secrets),
                 env.tilde(&p.providers)
             ));
         }
-
-        let gs_before = cur.file(&p.global_state);
-        parse(env, &p.global_state, gs_before)?;
-        let gs_after = set_global_state(gs_before.unwrap_or(""), gw, model)
-            .map_err(parse_error(env, &p.global_state))?;
-
-        let sec_before = cur.file(&p.secrets);
-        parse(env, &p.secrets, sec_before)?;
-        let sec_after = jsonc::set(
-            sec_before.unwrap_or(""),
-            &[SECRET_KEY],
-            &json!(key.expose()),
-        )
-        .map_err(parse_error(env, &p.secrets))?;
-
-        let prov_before = cur.file(&p.providers);
-        parse(env, &p.providers, prov_before)?;
-        let prov_after = set_providers(
-            env,
-            &p.providers,
-            prov_before.unwrap_or(""),
-            gw,
-            key,
-            model,
-            &opts.now,
-        )?;
-
-        plan.changes.extend(
-            [
-                change(&p.global_state, gs_before, Some(gs_after), false),
-                change(&p.secrets, sec_before, Some(sec_after), true),
-                change(&p.providers, prov_before, Some(prov_after), true),
-            ]
-            .into_iter()
-            .flatten(),
-        );
-        if !plan.changes.is_empty() {
-            plan.manual_steps.push(restart_step(&modern));
+        let before = cur.file(&p.providers);
+        if let Some(text) = before {
+            check_version(env, &p.providers, text, gw, model)?;
         }
-        Ok(plan)
+        if let Some(c) = change_of(plan, &p.providers)
+            && let Some(after) = c.after.as_deref()
+        {
+            let done = finish_providers(before, after, &opts.now)
+                .map_err(|e| config_edit::unparsable(env, &p.providers, &e))?;
+            c.after = Some(done);
+        }
+        if plan.effective().next().is_some() {
+            steps.push(restart_step(&modern));
+        }
+        plan.notes.extend(notes);
+        plan.manual_steps.extend(steps);
+        Ok(())
     }
 
-    fn remove(&self, env: &Env, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
+    fn after_remove(&self, env: &Env, cur: &Current, plan: &mut Plan) -> Result<()> {
         let p = Paths::new(env);
-        let mut plan = Plan::default();
-
-        if let Some(before) = cur.file(&p.global_state) {
-            let doc = parse(env, &p.global_state, Some(before))?;
-            let err = parse_error(env, &p.global_state);
-            let mut out = before.to_string();
-            for key in PROVIDER_KEYS {
-                // Only while it still holds byok's value: another provider is the user's.
-                let ours = doc
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| v == PROVIDER || v == SDK_PROVIDER);
-                if ours {
-                    out = put_back_or_remove(&out, key, prior(env, cur, &p.global_state, key))
-                        .map_err(&err)?;
-                }
-            }
-            for key in VALUE_KEYS {
-                out = put_back_or_remove(&out, key, prior(env, cur, &p.global_state, key))
-                    .map_err(&err)?;
-            }
-            let after = drop_if_empty(cur, &p.global_state, out, |v| {
-                v.as_object().is_some_and(|m| m.is_empty())
-            });
-            plan.changes
-                .extend(change(&p.global_state, Some(before), after, false));
-        }
-
-        if let Some(before) = cur.file(&p.secrets) {
-            parse(env, &p.secrets, Some(before))?;
-            let out =
-                put_back_or_remove(before, SECRET_KEY, prior(env, cur, &p.secrets, SECRET_KEY))
-                    .map_err(parse_error(env, &p.secrets))?;
-            let after = drop_if_empty(cur, &p.secrets, out, |v| {
-                v.as_object().is_some_and(|m| m.is_empty())
-            });
-            plan.changes
-                .extend(change(&p.secrets, Some(before), after, true));
-        }
-
-        if let Some(before) = cur.file(&p.providers) {
-            let doc = parse(env, &p.providers, Some(before))?;
-            let err = parse_error(env, &p.providers);
-            // `providers` itself is required by Cline's schema: never prune it.
-            // A provider entry the user had gets its settings back; byok's own goes.
-            let entry = |field: &str| format!("providers.{SDK_PROVIDER}.settings.{field}");
-            let priors: Vec<(&str, Option<Value>)> = ENTRY_FIELDS
-                .iter()
-                .map(|f| (*f, prior(env, cur, &p.providers, &entry(f))))
-                .collect();
-            let mut out = if priors.iter().all(|(_, v)| v.is_none()) {
-                jsonc::remove(before, &["providers", SDK_PROVIDER], false).map_err(&err)?
-            } else {
-                let mut out = before.to_string();
-                for (field, v) in priors {
-                    let path = ["providers", SDK_PROVIDER, "settings", field];
-                    out = match v {
-                        Some(v) => jsonc::set(&out, &path, &v),
-                        None => jsonc::remove(&out, &path, false),
-                    }
-                    .map_err(&err)?;
-                }
-                out
+        if let Some(c) = change_of(plan, &p.providers)
+            && let Some(text) = c.after.clone()
+        {
+            let bad = |e| config_edit::unparsable(env, &p.providers, &e);
+            let label = |field: &str| {
+                format!(
+                    "{} providers.{SDK_PROVIDER}.settings.{field}",
+                    env.tilde(&p.providers)
+                )
             };
-            if doc.get("lastUsedProvider").and_then(Value::as_str) == Some(SDK_PROVIDER) {
-                let last = prior(env, cur, &p.providers, "lastUsedProvider");
-                out = put_back_or_remove(&out, "lastUsedProvider", last).map_err(&err)?;
+            // An entry the user had got its settings back from the engine; byok's own
+            // goes whole (its stamp and token source too).
+            let mut text = text;
+            if ENTRY_FIELDS.iter().all(|f| cur.prior(&label(f)).is_none()) {
+                text = jsonc::remove(&text, &["providers", SDK_PROVIDER], false).map_err(bad)?;
             }
-            // What is left of a file byok created: nothing Cline would miss.
-            let after = drop_if_empty(cur, &p.providers, out, |v| {
-                let Some(m) = v.as_object() else {
-                    return false;
-                };
-                m.iter().all(|(k, v)| match k.as_str() {
-                    "version" => v == &json!(1),
-                    "modes" | "providers" => v.as_object().is_some_and(|o| o.is_empty()),
-                    _ => false,
-                })
-            });
-            plan.changes
-                .extend(change(&p.providers, Some(before), after, true));
+            let gone = cur.may_delete(&p.providers) && only_skeleton(&text);
+            c.after = (!gone).then_some(text);
         }
-
-        if !plan.changes.is_empty() {
-            let modern: Vec<_> = extensions(env, cur, opts.host.as_deref())
+        if plan.effective().next().is_some() {
+            let modern: Vec<_> = extensions(env, cur, None)
                 .into_iter()
                 .filter(uses_files)
                 .collect();
             plan.manual_steps.push(restart_step(&modern));
         }
-        Ok(plan)
-    }
-
-    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let p = Paths::new(env);
-        // JSON text (the key itself for the secret: owned.json is 0600), so `remove`
-        // writes back exactly what the user had.
-        let top = |path: &Path, key: &str| {
-            let doc = cur
-                .file(path)
-                .and_then(|t| jsonc::parse(t).ok().flatten())
-                .unwrap_or(Value::Null);
-            (
-                format!("{} {key}", env.tilde(path)),
-                doc.get(key).map(Value::to_string),
-            )
-        };
-        let mut out: Vec<(String, Option<String>)> = PROVIDER_KEYS
-            .iter()
-            .chain(VALUE_KEYS.iter())
-            .map(|k| top(&p.global_state, k))
-            .collect();
-        out.push(top(&p.secrets, SECRET_KEY));
-        out.push(top(&p.providers, "lastUsedProvider"));
-        let prov = cur
-            .file(&p.providers)
-            .and_then(|t| jsonc::parse(t).ok().flatten())
-            .unwrap_or(Value::Null);
-        let settings = prov.pointer(&format!("/providers/{SDK_PROVIDER}/settings"));
-        for field in ENTRY_FIELDS {
-            out.push((
-                format!(
-                    "{} providers.{SDK_PROVIDER}.settings.{field}",
-                    env.tilde(&p.providers)
-                ),
-                settings.and_then(|s| s.get(field)).map(Value::to_string),
-            ));
-        }
-        out
+        Ok(())
     }
 
     fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
@@ -690,54 +474,6 @@ impl Tool for Cline {
             }
         }
         out
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let p = Paths::new(env);
-        let doc = |path: &Path| {
-            cur.file(path)
-                .and_then(|t| jsonc::parse(t).ok().flatten())
-                .unwrap_or(Value::Null)
-        };
-        let label = |path: &Path, key: &str| format!("{} {key}", env.tilde(path));
-        let gs = doc(&p.global_state);
-        let mut out: Vec<(String, Option<String>)> = PROVIDER_KEYS
-            .iter()
-            .chain(VALUE_KEYS.iter())
-            .map(|k| (label(&p.global_state, k), text_of(gs.get(*k))))
-            .collect();
-        let sec = doc(&p.secrets);
-        out.push((
-            label(&p.secrets, SECRET_KEY),
-            fingerprint(sec.get(SECRET_KEY)),
-        ));
-        let prov = doc(&p.providers);
-        out.push((
-            label(&p.providers, "lastUsedProvider"),
-            text_of(prov.get("lastUsedProvider")),
-        ));
-        let settings = prov.pointer(&format!("/providers/{SDK_PROVIDER}/settings"));
-        for field in ["provider", "model", "baseUrl"] {
-            out.push((
-                label(
-                    &p.providers,
-                    &format!("providers.{SDK_PROVIDER}.settings.{field}"),
-                ),
-                text_of(settings.and_then(|s| s.get(field))),
-            ));
-        }
-        out.push((
-            label(
-                &p.providers,
-                &format!("providers.{SDK_PROVIDER}.settings.apiKey"),
-            ),
-            fingerprint(settings.and_then(|s| s.get("apiKey"))),
-        ));
-        out
-    }
-
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
-        vec![Api::Chat]
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -929,10 +665,15 @@ mod tests {
     use crate::base_url::BaseUrl;
     use crate::env::Os;
     use crate::profile::{AnthropicAuth, KeySource};
-    use crate::tools::Binary;
+    use crate::tools::{Binary, Tool, ToolId};
 
     const KEY: &str = "sk-gw-0123456789abcdef";
     const NOW: &str = "2026-11-27T08:00:00.000Z";
+
+    /// The template tool the hook belongs to, as byok registers it.
+    fn cline() -> &'static dyn Tool {
+        crate::tools::get(ToolId::Cline).expect("cline is registered")
+    }
 
     fn env(extra: &[(&str, &str)]) -> Env {
         let mut vars = BTreeMap::new();
@@ -1097,15 +838,21 @@ mod tests {
                 .collect();
             let e = Env::from_vars(vars, *os, PathBuf::from("/work"), None);
             let p = Paths::new(&e);
-            assert_eq!(
-                p.dir,
-                PathBuf::from(dir),
-                "{os:?} {vars:?}",
-                vars = e.vars()
-            );
+            assert_eq!(p.dir, PathBuf::from(dir), "{os:?}");
             assert_eq!(p.global_state, PathBuf::from(gs));
             assert_eq!(p.secrets, PathBuf::from(gs).with_file_name("secrets.json"));
             assert_eq!(p.providers, PathBuf::from(prov));
+            // The template resolves the same files the hook edits after it.
+            let files = cline().detect(&e, &Current::default()).config_files;
+            assert_eq!(
+                files,
+                [
+                    p.global_state.clone(),
+                    p.secrets.clone(),
+                    p.providers.clone()
+                ],
+                "{os:?}"
+            );
         }
     }
 
@@ -1115,7 +862,7 @@ mod tests {
         let p = Paths::new(&e);
         for case in ["existing", "elsewhere", "empty"] {
             let cur = fixture(case);
-            let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
+            let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
             assert_eq!(plan.changes.len(), 3, "{case}");
             for (path, rel, secret) in [
                 (&p.global_state, "globalState.json", false),
@@ -1141,10 +888,10 @@ mod tests {
                 now: "2027-01-01T00:00:00.000Z".into(),
                 ..opts()
             };
-            let again = Cline
+            let again = cline()
                 .plan(&e, &gw(), &later, &applied(&cur, &plan))
                 .unwrap();
-            assert!(again.changes.is_empty(), "{case}: {:#?}", again.changes);
+            assert!(again.is_up_to_date(), "{case}: {:#?}", again.changes);
             assert!(again.manual_steps.is_empty(), "{case}");
         }
     }
@@ -1153,7 +900,9 @@ mod tests {
     fn fresh_home_gets_all_three_files() {
         let e = env(&[]);
         let p = Paths::new(&e);
-        let plan = Cline.plan(&e, &gw(), &opts(), &Current::default()).unwrap();
+        let plan = cline()
+            .plan(&e, &gw(), &opts(), &Current::default())
+            .unwrap();
         let paths: Vec<_> = plan
             .changes
             .iter()
@@ -1180,11 +929,11 @@ mod tests {
         let p = Paths::new(&e);
         for case in ["existing", "elsewhere", "empty"] {
             let cur = fixture(case);
-            let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
+            let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
             let mut set = applied(&cur, &plan);
             // What the engine records at setup: the user's values, the files that held
             // nothing of theirs.
-            set.prior = Cline
+            set.prior = cline()
                 .restorable(&e, &cur)
                 .into_iter()
                 .filter_map(|(l, v)| Some((l, v?)))
@@ -1196,7 +945,7 @@ mod tests {
                     .map(|(p, _)| p.clone())
                     .collect(),
             );
-            let rm = Cline.remove(&e, &opts(), &set).unwrap();
+            let rm = cline().remove(&e, &opts(), &set).unwrap();
             for (path, rel) in [
                 (&p.global_state, "globalState.json"),
                 (&p.secrets, "secrets.json"),
@@ -1212,10 +961,12 @@ mod tests {
                 .ok();
                 // A blank file the command gives back its bytes (here: none).
                 let got = after(&rm, path).or_else(|| cur.file(path).map(str::to_string));
+                // The user's own entry keeps byok's stamp (it changed), set at NOW.
                 assert_eq!(got, want, "{case} {rel}");
             }
-            let again = Cline.remove(&e, &opts(), &applied(&set, &rm)).unwrap();
-            assert!(again.changes.is_empty(), "{case}: {:#?}", again.changes);
+            let again = cline().remove(&e, &opts(), &applied(&set, &rm)).unwrap();
+            assert!(again.effective().next().is_none(), "{case}: {again:#?}");
+            assert!(again.manual_steps.is_empty(), "{case}");
         }
     }
 
@@ -1226,21 +977,43 @@ mod tests {
         let mut cur = Current::default();
         let gs = "{\n  \"actModeApiProvider\": \"anthropic\",\n  \"planModeApiProvider\": \"openai\",\n  \"openAiBaseUrl\": \"https://gw.example/v1\"\n}";
         cur.files.insert(p.global_state.clone(), Some(gs.into()));
-        let rm = Cline.remove(&e, &opts(), &cur).unwrap();
+        let rm = cline().remove(&e, &opts(), &cur).unwrap();
         assert_eq!(
             after(&rm, &p.global_state).unwrap(),
             "{\n  \"actModeApiProvider\": \"anthropic\"\n}"
         );
         // Nothing of byok's left: nothing to do, no restart step.
-        let none = Cline.remove(&e, &opts(), &Current::default()).unwrap();
+        let none = cline().remove(&e, &opts(), &Current::default()).unwrap();
         assert_eq!(none, Plan::default());
+    }
+
+    #[test]
+    fn a_user_entry_without_byok_fields_goes_and_a_created_file_with_it() {
+        let e = env(&[]);
+        let p = Paths::new(&e);
+        // byok's entry, with a header the user added inside it since.
+        let text = format!(
+            "{{\n  \"version\": 1,\n  \"lastUsedProvider\": \"openai-compatible\",\n  \"modes\": {{}},\n  \"providers\": {{\n    \"openai-compatible\": {{\n      \"settings\": {{\n        \"provider\": \"openai-compatible\",\n        \"apiKey\": \"{KEY}\",\n        \"model\": \"gw-model\",\n        \"baseUrl\": \"https://gw.example/v1\",\n        \"headers\": {{ \"X-Team\": \"a\" }}\n      }},\n      \"updatedAt\": \"{NOW}\",\n      \"tokenSource\": \"manual\"\n    }}\n  }}\n}}\n"
+        );
+        let mut cur = Current::default();
+        cur.files.insert(p.providers.clone(), Some(text.clone()));
+        cur.created = Some([p.providers.clone()].into());
+        let rm = cline().remove(&e, &opts(), &cur).unwrap();
+        assert_eq!(after(&rm, &p.providers), None);
+        // A file the user had keeps its skeleton.
+        cur.created = Some(Default::default());
+        let rm = cline().remove(&e, &opts(), &cur).unwrap();
+        assert_eq!(
+            after(&rm, &p.providers).as_deref(),
+            Some("{\n  \"version\": 1,\n  \"modes\": {},\n  \"providers\": {}\n}\n")
+        );
     }
 
     #[test]
     fn malformed_files_are_reported_and_left_alone() {
         let e = env(&[]);
         let cur = fixture("malformed");
-        let err = Cline.plan(&e, &gw(), &opts(), &cur).unwrap_err();
+        let err = cline().plan(&e, &gw(), &opts(), &cur).unwrap_err();
         let msg = format!("{err:#}");
         assert!(
             msg.starts_with("could not parse ~/.cline/data/globalState.json: line 4"),
@@ -1248,14 +1021,14 @@ mod tests {
         );
         let ue = err.downcast_ref::<UserError>().unwrap();
         assert!(ue.hint.as_deref().unwrap().contains("untouched"));
-        let err = Cline.remove(&e, &opts(), &cur).unwrap_err();
+        let err = cline().remove(&e, &opts(), &cur).unwrap_err();
         assert!(format!("{err:#}").contains("globalState.json"));
 
         // A top level that is not an object is refused too.
         let mut cur = Current::default();
         cur.files
             .insert(Paths::new(&e).secrets, Some("[\"sk-x\"]".into()));
-        let err = Cline.plan(&e, &gw(), &opts(), &cur).unwrap_err();
+        let err = cline().plan(&e, &gw(), &opts(), &cur).unwrap_err();
         assert_eq!(
             format!("{err:#}"),
             "could not parse ~/.cline/data/secrets.json: line 1, column 1: the top level is not a JSON object"
@@ -1270,7 +1043,7 @@ mod tests {
             Paths::new(&e).providers,
             Some("{\"version\": 2, \"providers\": {}}".into()),
         );
-        let err = Cline.plan(&e, &gw(), &opts(), &cur).unwrap_err();
+        let err = cline().plan(&e, &gw(), &opts(), &cur).unwrap_err();
         assert_eq!(
             err.to_string(),
             "~/.cline/data/settings/providers.json has version 2, which byok does not know"
@@ -1278,43 +1051,57 @@ mod tests {
     }
 
     #[test]
+    fn version_and_modes_are_added_when_missing() {
+        let e = env(&[]);
+        let p = Paths::new(&e);
+        let mut cur = Current::default();
+        cur.files
+            .insert(p.providers.clone(), Some("{\"providers\": {}}\n".into()));
+        let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
+        let text = after(&plan, &p.providers).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["version"], json!(1));
+        assert_eq!(doc["modes"], json!({}));
+        assert_eq!(doc["providers"][SDK_PROVIDER]["updatedAt"], json!(NOW));
+    }
+
+    #[test]
     fn updated_at_changes_only_with_byok_entry() {
         let e = env(&[]);
         let p = Paths::new(&e);
-        let entry = |stamp: &str, model: &str| {
+        let entry = |stamp: &str, model: &str, source: &str| {
             format!(
-                "{{\"version\":1,\"lastUsedProvider\":\"openai-compatible\",\"modes\":{{}},\"providers\":{{\"openai-compatible\":{{\"settings\":{{\"provider\":\"openai-compatible\",\"apiKey\":\"{KEY}\",\"model\":\"{model}\",\"baseUrl\":\"https://gw.example/v1\"}},\"updatedAt\":\"{stamp}\",\"tokenSource\":\"manual\"}}}}}}"
+                "{{\"version\":1,\"lastUsedProvider\":\"openai-compatible\",\"modes\":{{}},\"providers\":{{\"openai-compatible\":{{\"settings\":{{\"provider\":\"openai-compatible\",\"apiKey\":\"{KEY}\",\"model\":\"{model}\",\"baseUrl\":\"https://gw.example/v1\"}},\"updatedAt\":\"{stamp}\",\"tokenSource\":\"{source}\"}}}}}}"
             )
         };
         let stamp_after = |text: String| {
             let mut cur = Current::default();
             cur.files.insert(p.providers.clone(), Some(text));
-            let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
-            plan.changes
-                .iter()
-                .find(|c| c.path == p.providers)
-                .map(|c| {
-                    jsonc::get(
-                        c.after.as_deref().unwrap(),
-                        &["providers", SDK_PROVIDER, "updatedAt"],
-                    )
-                    .unwrap()
-                    .unwrap()
-                })
+            let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
+            plan.effective().find(|c| c.path == p.providers).map(|c| {
+                jsonc::get(
+                    c.after.as_deref().unwrap(),
+                    &["providers", SDK_PROVIDER, "updatedAt"],
+                )
+                .unwrap()
+                .unwrap()
+            })
         };
+        let old = "2026-01-01T00:00:00.000Z";
         // Same settings: the file is left alone, old stamp and all.
+        assert_eq!(stamp_after(entry(old, "gw-model", "manual")), None);
+        // A changed model or token source restamps it.
         assert_eq!(
-            stamp_after(entry("2026-01-01T00:00:00.000Z", "gw-model")),
-            None
+            stamp_after(entry(old, "old-model", "manual")),
+            Some(json!(NOW))
         );
-        // A changed model restamps it.
         assert_eq!(
-            stamp_after(entry("2026-01-01T00:00:00.000Z", "old-model")),
+            stamp_after(entry(old, "gw-model", "migration")),
             Some(json!(NOW))
         );
         // A stamp Cline would reject (offset, not UTC) is replaced even when nothing else changed.
         assert_eq!(
-            stamp_after(entry("2026-01-01T00:00:00+02:00", "gw-model")),
+            stamp_after(entry("2026-01-01T00:00:00+02:00", "gw-model", "manual")),
             Some(json!(NOW))
         );
 
@@ -1361,8 +1148,9 @@ mod tests {
                 ("code", "ms-python.python-2026.1.0"),
             ],
         );
-        let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
+        let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
         assert!(plan.changes.is_empty());
+        assert!(plan.manual_only);
         assert_eq!(
             plan.manual_steps,
             [
@@ -1379,7 +1167,7 @@ mod tests {
             show_key: true,
             ..opts()
         };
-        let plan = Cline.plan(&e, &gw(), &shown, &cur).unwrap();
+        let plan = cline().plan(&e, &gw(), &shown, &cur).unwrap();
         assert!(plan.manual_steps[0].contains(&format!("API Key {KEY},")));
     }
 
@@ -1395,7 +1183,7 @@ mod tests {
                 ("vscodium", "saoudrizwan.claude-dev-3.66.0"),
             ],
         );
-        let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
+        let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
         assert_eq!(plan.changes.len(), 3);
         assert_eq!(plan.manual_steps.len(), 2);
         assert!(plan.manual_steps[0].starts_with("In VS Code,"));
@@ -1408,7 +1196,7 @@ mod tests {
             host: Some("cursor".into()),
             ..opts()
         };
-        let plan = Cline.plan(&e, &gw(), &only, &cur).unwrap();
+        let plan = cline().plan(&e, &gw(), &only, &cur).unwrap();
         assert_eq!(plan.changes.len(), 3);
         assert_eq!(
             plan.manual_steps,
@@ -1428,7 +1216,11 @@ mod tests {
             },
         );
         assert_eq!(
-            Cline.plan(&e, &gw(), &opts(), &cli).unwrap().changes.len(),
+            cline()
+                .plan(&e, &gw(), &opts(), &cli)
+                .unwrap()
+                .changes
+                .len(),
             3
         );
     }
@@ -1438,7 +1230,7 @@ mod tests {
         let e = env(&[]);
         let mut g = gw();
         g.model = None;
-        let err = Cline
+        let err = cline()
             .plan(&e, &g, &opts(), &Current::default())
             .unwrap_err();
         assert_eq!(
@@ -1450,7 +1242,7 @@ mod tests {
             var: "GW_KEY".into(),
             value: None,
         };
-        let err = Cline
+        let err = cline()
             .plan(&e, &g, &opts(), &Current::default())
             .unwrap_err();
         assert!(err.to_string().contains("$GW_KEY"), "{err}");
@@ -1463,13 +1255,16 @@ mod tests {
             key_mode: KeyMode::Helper,
             ..opts()
         };
-        let plan = Cline.plan(&e, &gw(), &helper, &Current::default()).unwrap();
+        let plan = cline()
+            .plan(&e, &gw(), &helper, &Current::default())
+            .unwrap();
         assert_eq!(
             plan.notes,
             [
                 "Cline cannot run a command for its key; byok writes the key itself into ~/.cline/data/secrets.json and ~/.cline/data/settings/providers.json (mode 0600)"
             ]
         );
+        assert!(after(&plan, &Paths::new(&e).secrets).unwrap().contains(KEY));
     }
 
     #[test]
@@ -1490,21 +1285,28 @@ mod tests {
                 version: Some("3.0.65".into()),
             },
         );
-        let d = Cline.detect(&e, &cur);
+        let d = cline().detect(&e, &cur);
         assert!(d.installed);
         assert_eq!(
             d.evidence,
             [
                 "binary ~/.npm-global/bin/cline (3.0.65)",
-                "directory ~/.cline",
+                "config dir ~/.cline",
                 "extension 3.52.1 in VS Code (settings in the editor's storage: update to 3.66+ for automatic setup)",
                 "extension 4.1.13 in Cursor",
             ]
         );
         assert_eq!(d.config_files.len(), 3);
-        assert!(!Cline.detect(&e, &Current::default()).installed);
+        assert!(!cline().detect(&e, &Current::default()).installed);
+        // An old extension alone counts as installed.
+        let old = with_extensions(
+            Current::default(),
+            &e,
+            &[("code", "saoudrizwan.claude-dev-3.52.1")],
+        );
+        assert!(cline().detect(&e, &old).installed);
         // Inputs cover what detect and plan read.
-        let inputs = Cline.inputs(&e);
+        let inputs = cline().inputs(&e);
         assert_eq!(inputs.files, d.config_files);
         assert!(
             inputs
@@ -1515,40 +1317,56 @@ mod tests {
     }
 
     #[test]
-    fn owned_values_never_hold_the_key() {
+    fn owned_values_are_what_setup_writes() {
         let e = env(&[]);
         let cur = fixture("existing");
-        let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
-        let owned = Cline.owned(&e, &applied(&cur, &plan));
-        let text = format!("{owned:?}");
-        assert!(!text.contains(KEY), "{text}");
+        let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
+        let owned = cline().owned(&e, &applied(&cur, &plan));
+        let labels: Vec<&str> = owned.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "~/.cline/data/globalState.json actModeApiProvider",
+                "~/.cline/data/globalState.json actModeOpenAiModelId",
+                "~/.cline/data/globalState.json openAiBaseUrl",
+                "~/.cline/data/globalState.json planModeApiProvider",
+                "~/.cline/data/globalState.json planModeOpenAiModelId",
+                "~/.cline/data/secrets.json openAiApiKey",
+                "~/.cline/data/settings/providers.json lastUsedProvider",
+                "~/.cline/data/settings/providers.json providers.openai-compatible.settings.apiKey",
+                "~/.cline/data/settings/providers.json providers.openai-compatible.settings.baseUrl",
+                "~/.cline/data/settings/providers.json providers.openai-compatible.settings.model",
+                "~/.cline/data/settings/providers.json providers.openai-compatible.settings.provider",
+            ]
+        );
         let get = |label: &str| owned.iter().find(|(l, _)| l == label).unwrap().1.clone();
         assert_eq!(
             get("~/.cline/data/globalState.json openAiBaseUrl").as_deref(),
             Some("https://gw.example/v1")
         );
-        assert_eq!(
-            get("~/.cline/data/settings/providers.json lastUsedProvider").as_deref(),
-            Some("openai-compatible")
-        );
-        let key = get("~/.cline/data/secrets.json openAiApiKey").unwrap();
-        assert!(key.starts_with("sha256:"), "{key}");
-        assert_eq!(
-            Some(key),
-            get(
-                "~/.cline/data/settings/providers.json providers.openai-compatible.settings.apiKey"
-            )
-        );
         // Before setup they differ, so drift shows.
-        assert_ne!(Cline.owned(&e, &cur), owned);
-        assert_eq!(Cline.endpoints(&gw()), [Api::Chat]);
+        assert_ne!(cline().owned(&e, &cur), owned);
+        assert_eq!(cline().endpoints(&gw()), [crate::gateway::probe::Api::Chat]);
+    }
+
+    #[test]
+    fn user_secrets_are_masked_too() {
+        let e = env(&[]);
+        let secrets = cline().secrets(&e, &fixture("existing"));
+        for s in [
+            "sk-ant-api03-userkeyAAAAAAAAAAAAAAAA",
+            "sk-or-v1-userkeyBBBBBBBBBBBBBBBB",
+            "eyJhbGciOi.fake.token",
+        ] {
+            assert!(secrets.iter().any(|x| x == s), "{s}: {secrets:?}");
+        }
     }
 
     #[test]
     fn diagnose_finds_what_keeps_cline_off_the_gateway() {
         let e = env(&[]);
         let messages = |cur: &Current| -> Vec<(Severity, String)> {
-            Cline
+            cline()
                 .diagnose(&e, &gw(), cur)
                 .into_iter()
                 .map(|f| (f.severity, f.message))
@@ -1558,7 +1376,7 @@ mod tests {
         assert!(messages(&Current::default()).is_empty());
 
         let cur = fixture("existing");
-        let plan = Cline.plan(&e, &gw(), &opts(), &cur).unwrap();
+        let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
         assert_eq!(messages(&applied(&cur, &plan)), []);
 
         assert_eq!(

@@ -424,7 +424,7 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
 /// Every supported tool, in display order: the adapters written in Rust, then the tools
 /// described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
-    let mut tools: Vec<&'static dyn Tool> = vec![&cline::Cline, &continue_dev::Continue];
+    let mut tools: Vec<&'static dyn Tool> = vec![&continue_dev::Continue];
     for loaded in crate::templates::builtins() {
         // Built-in templates are checked by the registry tests; one that fails is left out.
         let Ok(loaded) = loaded else { continue };
@@ -464,6 +464,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("cursor", &cursor::CursorHook),
     ("roo-code", &roo_code::ROO_HOOK),
     ("kilo-code", &kilo_code::KILO_HOOK),
+    ("cline", &cline::ClineHook),
 ];
 
 /// The hook called `name`.
@@ -1253,9 +1254,19 @@ mod tests {
                                 let key = key_path(&v.key).unwrap();
                                 want = doc::remove(f.format, &want, &key, false).unwrap();
                             }
-                            // `keep` values stay as setup wrote them.
+                            // `keep` values stay as setup wrote them, unless a hook took
+                            // out the object holding them (Cline's provider entry, which
+                            // Cline refuses without the `settings` remove took out).
                             for v in f.values.iter().filter(|v| v.class == Class::Keep) {
                                 let key = key_path(&v.key).unwrap();
+                                let holder = &key[..key.len() - 1];
+                                let now = cur.file(path).unwrap_or("");
+                                if t.hook.is_some()
+                                    && !holder.is_empty()
+                                    && !matches!(doc::get(f.format, now, holder), Ok(Some(_)))
+                                {
+                                    continue;
+                                }
                                 let after = plan.changes.iter().find(|c| c.path == *path);
                                 let kept = after.and_then(|c| {
                                     doc::get(f.format, c.after.as_deref()?, &key).ok()?

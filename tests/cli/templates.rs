@@ -373,6 +373,17 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
             ("roo-code-settings.json", "Documents"),
         ],
     ),
+    // Each case's flat files; its `home/`, `expected/` and `removed/` are for
+    // tests/cli/setup_cline.rs.
+    (
+        "cline",
+        "cline",
+        &[
+            ("globalState.json", ".cline/data"),
+            ("secrets.json", ".cline/data"),
+            ("providers.json", ".cline/data/settings"),
+        ],
+    ),
     (
         "kilo-code",
         "kilo-code",
@@ -463,7 +474,12 @@ const EXTENSIONS: &[(&str, &str)] = &[
 
 /// Copies a fixture case's files to where the tool reads them (`places`, from [`TEMPLATE_HOMES`]).
 fn place_fixture(t: &TestEnv, places: &[(&str, &str)], case: &Path) {
-    for e in std::fs::read_dir(case).unwrap().flatten() {
+    // Folders in a case belong to the tool's own tests (Cline's `home/`, `expected/`).
+    for e in std::fs::read_dir(case)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_file())
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         let (_, at) = places
             .iter()
@@ -581,7 +597,7 @@ fn templates_list_names_each_tools_source() {
     claude-code    Claude Code    built-in template templates/claude-code.toml (with hook `claude-code`)
     cursor         Cursor         built-in template templates/cursor.toml (with hook `cursor`)
     roo-code       Roo Code       built-in template templates/roo-code.toml (with hook `roo-code`)
-    cline          Cline          built into byok (code; no template yet)
+    cline          Cline          built-in template templates/cline.toml (with hook `cline`)
     kilo-code      Kilo Code      built-in template templates/kilo-code.toml (with hook `kilo-code`)
     continue       Continue       built into byok (code; no template yet)
     codex          Codex CLI      built-in template templates/codex.toml (with hook `codex`)
