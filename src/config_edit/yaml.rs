@@ -420,6 +420,56 @@ impl OwnedList<'_> {
     }
 }
 
+/// The items of the top-level list `key` as JSON, for a template's list item (`entry`):
+/// `None` when the key is absent, none for `key:` or `key: []`; an error naming the line
+/// when something else is there.
+pub fn list_items(text: &str, key: &str) -> Result<Option<Vec<Json>>, ParseError> {
+    let (_, body) = split_bom(text);
+    let Some(doc) = parse_body(body)? else {
+        return Ok(None);
+    };
+    let Some(map) = doc.as_mapping() else {
+        return Err(not_a_mapping(body));
+    };
+    match map.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(Vec::new())),
+        Some(Value::Sequence(items)) => Ok(Some(
+            items
+                .iter()
+                .map(|i| serde_json::to_value(i).unwrap_or(Json::Null))
+                .collect(),
+        )),
+        // The key finder names the construct and its position.
+        Some(_) => Err(Doc::new(body).find_key(key).err().unwrap_or(ParseError {
+            line: 1,
+            column: 1,
+            message: format!("`{key}` is not a list; it must be a list of `- ` items"),
+        })),
+    }
+}
+
+/// Makes the item of the top-level list `key` whose `field` is one of `ids` exactly
+/// `item` (rewritten where it stood, or added after the last item, marked as byok's), or
+/// takes it out with `None` (and the list key too when byok added it), as [`OwnedList`]
+/// edits Continue's entries: every other byte stays and the result is checked.
+pub fn put_item(
+    text: &str,
+    key: &str,
+    field: &str,
+    ids: &[&str],
+    item: Option<&Json>,
+) -> Result<String, ParseError> {
+    let list = OwnedList {
+        key,
+        field,
+        ids,
+        prepend: false,
+        created: None,
+    };
+    list.set(text, item.map_or(&[], std::slice::from_ref), &[])
+}
+
 /// True when `rest` (what follows a key's `:`) is only byok's marker comment.
 fn is_marker(rest: &str) -> bool {
     rest.trim()

@@ -906,14 +906,19 @@ fn check_sqlite_item(f: &FileSpec) -> Result<(), (Option<String>, String)> {
     Ok(())
 }
 
-/// The rules for a list item (`entry`): JSON or JSONC, class `set`, one value per key,
+/// The rules for a list item (`entry`): JSON, JSONC or a top-level YAML list, class `set`, one value per key,
 /// and every variant a table whose identifying field is a string without the key.
 fn check_entry(f: &FileSpec, v: &ValueSpec, field: &str) -> Result<(), String> {
     let key = &v.key;
-    if !matches!(f.format, Format::Json | Format::Jsonc) {
+    if !matches!(f.format, Format::Json | Format::Jsonc | Format::Yaml) {
         return Err(format!(
-            "`{key}`: list items (`entry`) are supported in JSON and JSONC files, not in a {:?} file",
+            "`{key}`: list items (`entry`) are supported in JSON, JSONC and YAML files, not in a {:?} file",
             f.format
+        ));
+    }
+    if f.format == Format::Yaml && key_path(key).is_ok_and(|p| p.len() > 1) {
+        return Err(format!(
+            "`{key}`: in a YAML file a list item (`entry`) goes in a top-level list"
         ));
     }
     if v.class != Class::Set || v.auth.is_some() || v.modes.is_some() {
@@ -1125,9 +1130,15 @@ mod tests {
         };
         let good = "value = { id = \"{model}\", url = \"{openai_base}\" }";
         assert!(parse("t.toml", &file("jsonc", good)).is_ok());
+        assert!(parse("t.toml", &file("yaml", good)).is_ok());
         assert_eq!(
-            err(&file("yaml", good)),
-            "t.toml:9:8: `models`: list items (`entry`) are supported in JSON and JSONC files, not in a Yaml file"
+            err(&file("toml", good)),
+            "t.toml:9:8: `models`: list items (`entry`) are supported in JSON, JSONC and YAML files, not in a Toml file"
+        );
+        let nested = file("yaml", good).replace("key = \"models\"", "key = \"a.models\"");
+        assert_eq!(
+            err(&nested),
+            "t.toml:9:8: `a.models`: in a YAML file a list item (`entry`) goes in a top-level list"
         );
         assert_eq!(
             err(&file("json", "value = { name = \"{model}\" }")),

@@ -5,10 +5,15 @@
 //! added inside it stay), else appended. Other items are never touched and keep their
 //! order. Labels name the item by its identity: `<file> <key>[<field>=<id>].<leaf>`, so a
 //! user's earlier item with that identity is given back like any prior value.
+//!
+//! In YAML (a top-level block list, e.g. Continue's `models:`), an item is rewritten
+//! whole through [`yaml::put_item`]: its first line carries byok's marker, a list key
+//! byok adds is marked too (so taking the last item out takes the key out), every other
+//! byte stays, and each result is parsed again and checked before it is used.
 
 use serde_json::Value;
 
-use crate::config_edit::{ParseError, doc};
+use crate::config_edit::{ParseError, doc, yaml};
 use crate::plan::ListEntry;
 use crate::templates::Format;
 use crate::tools::Current;
@@ -52,7 +57,7 @@ impl List<'_> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let items = doc::items(self.format, text, self.key)?;
+        let items = self.items(text)?;
         let recorded = cur.entries.get(self.label);
         let entry = ListEntry {
             id: id.clone(),
@@ -68,18 +73,114 @@ impl List<'_> {
             } else {
                 let taken = items.as_deref().and_then(|x| self.index_of(x, &id));
                 if taken.is_none() {
-                    text = doc::set_in_item(self.format, &text, self.key, i, &[], value)?;
+                    text = self.set_in_item(&text, i, &[], value)?;
                     return Ok((text, entry));
                 }
-                text = doc::remove_item(self.format, &text, self.key, i)?;
+                text = self.remove_item(&text, i)?;
             }
         }
-        let items = doc::items(self.format, &text, self.key)?;
+        let items = self.items(&text)?;
         text = match items.as_deref().and_then(|x| self.index_of(x, &id)) {
-            Some(i) => doc::set_in_item(self.format, &text, self.key, i, &[], value)?,
-            None => doc::push_item(self.format, &text, self.key, value)?,
+            Some(i) => self.set_in_item(&text, i, &[], value)?,
+            None => self.push_item(&text, value)?,
         };
         Ok((text, entry))
+    }
+
+    /// The list's items (a YAML list is a top-level key's, see [`yaml::list_items`]).
+    fn items(&self, text: &str) -> Result<Option<Vec<Value>>, ParseError> {
+        match self.format {
+            Format::Yaml => yaml::list_items(text, self.top()?),
+            _ => doc::items(self.format, text, self.key),
+        }
+    }
+
+    /// The key of a YAML list: byok edits items of top-level lists only (template
+    /// loading refuses other keys first).
+    fn top(&self) -> Result<&str, ParseError> {
+        match self.key {
+            [k] => Ok(k),
+            _ => Err(ParseError {
+                line: 1,
+                column: 1,
+                message: "byok edits YAML list items only in a top-level list".to_string(),
+            }),
+        }
+    }
+
+    /// The identity and value of the YAML item at `i`.
+    fn yaml_item(&self, text: &str, i: usize) -> Result<(String, Value), ParseError> {
+        let item = self
+            .items(text)?
+            .and_then(|x| x.into_iter().nth(i))
+            .unwrap_or(Value::Null);
+        Ok((self.id_of(&item), item))
+    }
+
+    fn id_of(&self, item: &Value) -> String {
+        item.get(self.field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Rewrites the YAML item `old_id` as `item` (its identity may change).
+    fn put_yaml(
+        &self,
+        text: &str,
+        old_id: &str,
+        item: Option<&Value>,
+    ) -> Result<String, ParseError> {
+        let new_id = item.map(|v| self.id_of(v)).unwrap_or_default();
+        let ids: Vec<&str> = [old_id, new_id.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        yaml::put_item(text, self.top()?, self.field, &ids, item)
+    }
+
+    /// Sets `below` in the item at `i` (see [`doc::set_in_item`]); a YAML item is
+    /// rewritten whole, its other fields kept.
+    fn set_in_item(
+        &self,
+        text: &str,
+        i: usize,
+        below: &[String],
+        value: &Value,
+    ) -> Result<String, ParseError> {
+        if self.format != Format::Yaml {
+            return doc::set_in_item(self.format, text, self.key, i, below, value);
+        }
+        let (id, mut item) = self.yaml_item(text, i)?;
+        merge_at(&mut item, below, value);
+        self.put_yaml(text, &id, Some(&item))
+    }
+
+    /// Removes `below` inside the item at `i` (see [`doc::remove_in_item`]).
+    fn remove_in_item(&self, text: &str, i: usize, below: &[String]) -> Result<String, ParseError> {
+        if self.format != Format::Yaml {
+            return doc::remove_in_item(self.format, text, self.key, i, below);
+        }
+        let (id, mut item) = self.yaml_item(text, i)?;
+        remove_at(&mut item, below);
+        self.put_yaml(text, &id, Some(&item))
+    }
+
+    /// Adds `value` as the last item (see [`doc::push_item`]).
+    fn push_item(&self, text: &str, value: &Value) -> Result<String, ParseError> {
+        if self.format != Format::Yaml {
+            return doc::push_item(self.format, text, self.key, value);
+        }
+        self.put_yaml(text, "", Some(value))
+    }
+
+    /// Takes the item at `i` out (see [`doc::remove_item`]).
+    fn remove_item(&self, text: &str, i: usize) -> Result<String, ParseError> {
+        if self.format != Format::Yaml {
+            return doc::remove_item(self.format, text, self.key, i);
+        }
+        let (id, _) = self.yaml_item(text, i)?;
+        self.put_yaml(text, &id, None)
     }
 
     fn has_priors(&self, cur: &Current, id: &str) -> bool {
@@ -100,7 +201,7 @@ impl List<'_> {
         cur: &Current,
     ) -> Result<String, ParseError> {
         let label = self.item_label(id);
-        let items = doc::items(self.format, text, self.key)?.unwrap_or_default();
+        let items = self.items(text)?.unwrap_or_default();
         let Some(item) = items.get(i) else {
             return Ok(text.to_string());
         };
@@ -108,9 +209,9 @@ impl List<'_> {
         for (below, _) in doc::value_leaves(item) {
             let leaf = format!("{label}.{}", below.join("."));
             match cur.prior_json(&leaf) {
-                Some(p) => out = doc::set_in_item(self.format, &out, self.key, i, &below, &p)?,
+                Some(p) => out = self.set_in_item(&out, i, &below, &p)?,
                 None if self.fields.contains(&below[0]) => {
-                    out = doc::remove_in_item(self.format, &out, self.key, i, &below)?;
+                    out = self.remove_in_item(&out, i, &below)?;
                 }
                 None => {}
             }
@@ -122,7 +223,7 @@ impl List<'_> {
     /// it and nothing is left in it.
     pub fn remove(&self, text: &str, cur: &Current) -> Result<String, ParseError> {
         // Parsed first, so a file byok can't read is refused even with no item of byok's.
-        let items = doc::items(self.format, text, self.key)?;
+        let items = self.items(text)?;
         let Some(r) = cur.entries.get(self.label) else {
             return Ok(text.to_string());
         };
@@ -135,8 +236,8 @@ impl List<'_> {
         if self.has_priors(cur, &r.id) {
             return self.give_back(text, i, &r.id, cur);
         }
-        let out = doc::remove_item(self.format, text, self.key, i)?;
-        let empty = doc::items(self.format, &out, self.key)?.is_some_and(|x| x.is_empty());
+        let out = self.remove_item(text, i)?;
+        let empty = self.items(&out)?.is_some_and(|x| x.is_empty());
         if empty && r.created_list {
             return doc::remove(self.format, &out, self.key, true);
         }
@@ -150,7 +251,8 @@ impl List<'_> {
             return vec![(self.label.to_string(), None)];
         };
         let label = self.item_label(&r.id);
-        let item = doc::items(self.format, text, self.key)
+        let item = self
+            .items(text)
             .ok()
             .flatten()
             .and_then(|x| self.index_of(&x, &r.id).map(|i| x[i].clone()));
@@ -184,6 +286,52 @@ impl List<'_> {
             .into_iter()
             .map(|(l, v)| (l, v.map(|v| v.to_string())))
             .collect()
+    }
+}
+
+/// Sets `below` in `v` to `value`, creating objects on the way; a non-empty object (or
+/// any object at the item itself) is merged key by key, as [`doc::set_in_item`] does.
+fn merge_at(v: &mut Value, below: &[String], value: &Value) {
+    if let Value::Object(m) = value
+        && (!m.is_empty() || below.is_empty())
+    {
+        for (k, x) in m {
+            let mut child = below.to_vec();
+            child.push(k.clone());
+            merge_at(v, &child, x);
+        }
+        return;
+    }
+    let mut at = v;
+    for k in below {
+        if !at.is_object() {
+            *at = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(m) = at else {
+            return;
+        };
+        at = m.entry(k.clone()).or_insert(Value::Null);
+    }
+    *at = value.clone();
+}
+
+/// Removes `below` from `v`, and objects that leaves empty inside it.
+fn remove_at(v: &mut Value, below: &[String]) {
+    let Some((first, rest)) = below.split_first() else {
+        return;
+    };
+    let Some(m) = v.as_object_mut() else {
+        return;
+    };
+    if rest.is_empty() {
+        m.remove(first);
+        return;
+    }
+    if let Some(child) = m.get_mut(first) {
+        remove_at(child, rest);
+        if child.as_object().is_some_and(serde_json::Map::is_empty) {
+            m.remove(first);
+        }
     }
 }
 
@@ -291,5 +439,86 @@ mod tests {
             assert!(out.contains("\"baseUrl\": \"https://gw/v1\""), "{out}");
             assert_eq!(l.remove(&out, &cur).unwrap(), theirs);
         });
+    }
+
+    const CONTINUE: &str = "# my Continue config\r\nname: mine\r\nversion: 1.0.0\r\nmodels:\r\n  # local first\r\n  - name: Llama\r\n    provider: ollama\r\n    model: llama3\r\nrules:\r\n  - Be brief\r\n";
+
+    fn yaml_item(model: &str) -> Value {
+        json!({"name": "byok", "provider": "openai", "model": model, "roles": ["chat", "edit"]})
+    }
+
+    #[test]
+    fn yaml_items_are_appended_marked_changed_and_removed_byte_exact() {
+        let (k, fl) = (
+            vec!["models".to_string()],
+            vec![
+                "name".into(),
+                "provider".into(),
+                "model".into(),
+                "roles".into(),
+            ],
+        );
+        let l = List {
+            format: Format::Yaml,
+            key: &k,
+            field: "name",
+            label: "config.yaml models",
+            fields: &fl,
+        };
+        let mut cur = Current::default();
+        let (out, e) = l.upsert(CONTINUE, &yaml_item("m1"), &cur).unwrap();
+        assert_eq!(
+            out,
+            CONTINUE.replace(
+                "    model: llama3\r\n",
+                "    model: llama3\r\n  - name: byok # managed by byok\r\n    provider: openai\r\n    model: m1\r\n    roles: [chat, edit]\r\n"
+            )
+        );
+        assert!(!e.created_list);
+        cur.entries.insert(l.label.into(), e);
+        assert_eq!(l.upsert(&out, &yaml_item("m1"), &cur).unwrap().0, out);
+        assert_eq!(
+            l.owned(&out, &cur)[2],
+            (
+                "config.yaml models[name=byok].model".to_string(),
+                Some("m1".to_string())
+            )
+        );
+        // A hand-added field inside byok's item stays through a model change.
+        let edited = out.replace(
+            "    roles: [chat, edit]\r\n",
+            "    roles: [chat, edit]\r\n    temperature: 0.2\r\n",
+        );
+        let (changed, _) = l.upsert(&edited, &yaml_item("m2"), &cur).unwrap();
+        assert!(changed.contains("    model: m2\r\n"), "{changed}");
+        assert!(changed.contains("    temperature: 0.2\r\n"), "{changed}");
+        assert_eq!(l.remove(&out, &cur).unwrap(), CONTINUE);
+
+        // No list yet: byok adds the key (marked) and takes it out again.
+        let bare = "name: mine\nversion: 1.0.0\n";
+        let mut cur = Current::default();
+        let (out, e) = l.upsert(bare, &yaml_item("m1"), &cur).unwrap();
+        assert!(e.created_list);
+        assert!(out.starts_with("name: mine\nversion: 1.0.0\nmodels: # managed by byok\n  - name: byok # managed by byok\n"), "{out}");
+        cur.entries.insert(l.label.into(), e);
+        assert_eq!(l.remove(&out, &cur).unwrap(), bare);
+
+        // A user's `models: []` stays a list.
+        let own = "name: mine\nmodels: []\n";
+        let mut cur = Current::default();
+        let (out, e) = l.upsert(own, &yaml_item("m1"), &cur).unwrap();
+        cur.entries.insert(l.label.into(), e);
+        assert_eq!(l.remove(&out, &cur).unwrap(), own);
+
+        // Something else at the key is an error naming its line.
+        let err = l.upsert(
+            "name: a\nmodels: 3\n",
+            &yaml_item("m1"),
+            &Current::default(),
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "line 2, column 9: `models` is not a list; it must be a list of `- ` items"
+        );
     }
 }
