@@ -305,11 +305,15 @@ pub struct Link {
     pub key: String,
 }
 
-/// Whether `s` looks like a ccswitch link (the command then treats it as one).
+/// Whether `s` looks like a link rather than a file name (`scheme://…`); the command
+/// then reads it as a ccswitch link, which refuses any other scheme.
 pub fn is_link(s: &str) -> bool {
-    s.trim_start()
-        .get(..11)
-        .is_some_and(|p| p.eq_ignore_ascii_case("ccswitch://"))
+    s.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
 }
 
 /// Parses a `ccswitch://` link. Errors name the parameter, never quote the link or the

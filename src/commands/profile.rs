@@ -80,7 +80,8 @@ pub fn run(cmd: &ProfileCommand, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             let exported = share::export(&n, &cfg.profiles[&n]);
             match output {
                 Some(path) => {
-                    fs::write_atomic(path, exported.text.as_bytes(), fs::Mode::Keep)?;
+                    let at = ctx.env.cwd.join(path);
+                    fs::write_atomic(&at, exported.text.as_bytes(), fs::Mode::Keep)?;
                     writeln!(
                         ctx.err,
                         "wrote profile `{n}` (no key) to {}",
@@ -249,12 +250,10 @@ pub(super) fn import(args: &ImportArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus>
         }
     };
     let store = init::key_store(&keys)?;
-    if !given {
-        if let Some(c) = &keys.key_command {
-            ctx.note(&format!(
+    if !given && let Some(c) = &keys.key_command {
+        ctx.note(&format!(
                 "note: this profile reads its key by running `{c}` (named in the file); check that command before you use the profile"
             ))?;
-        }
     }
     if !ctx.interactive && keys.key.is_none() && matches!(store, Store::File | Store::Keychain) {
         return Err(UserError::new(format!(
