@@ -153,6 +153,18 @@ pub struct InitArgs {
     /// Call GET /v1/models once to confirm the URL and key
     #[arg(long)]
     pub check: bool,
+    /// Start from a known gateway's settings (URL, routes, auth); see --list-presets
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// List the gateway presets and exit
+    #[arg(long, exclusive = true)]
+    pub list_presets: bool,
+    /// An extra header byok's requests send, 'Name: value' or 'Name: env:VAR' (repeatable)
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+    /// Make the profile from a ccswitch://v1/import?… link (URL, key and model)
+    #[arg(long, value_name = "LINK", conflicts_with_all = ["url", "preset", "key", "key_env", "key_command"])]
+    pub from_link: Option<String>,
 }
 
 /// How a command that changes many tools' files at once asks first.
@@ -240,6 +252,36 @@ pub enum ProfileCommand {
         /// Profile name
         name: String,
     },
+    /// Print a profile for teammates, without its key (URL, models, headers, where the key lives)
+    Export {
+        /// Profile name (default: the active one)
+        name: Option<String>,
+        /// Write it to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Save a profile from a shared file (`-` for stdin) or a ccswitch://v1/import?… link
+    Import(ImportArgs),
+}
+
+/// `byok profile import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A file written by `byok profile export`, `-` for stdin, or a ccswitch:// link
+    #[arg(value_name = "FILE|-|LINK")]
+    pub source: String,
+    /// Save it under this name instead of the one in the file or link
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Replace an existing profile of the same name
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// The key, or where it lives, instead of what the file names (asked on a terminal)
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// An extra header the file left out, 'Name: value' (repeatable)
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
 }
 
 /// `byok env`

@@ -89,6 +89,13 @@ pub struct Profile {
     /// Separate Anthropic-format base.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anthropic_base_url: Option<String>,
+    /// The gateway preset the profile was made from (`byok init --preset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// Extra headers byok's own requests send: name → value, where a value is
+    /// `env:VAR` (read when needed) or the value itself.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
 }
 
 /// The parsed `config.toml`.
@@ -216,7 +223,8 @@ pub fn parse(text: &str) -> std::result::Result<ConfigFile, String> {
     })
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+/// The 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -425,7 +433,96 @@ fn profile_table(p: &Profile) -> toml_edit::Table {
         "anthropic_base_url",
         p.anthropic_base_url.as_deref(),
     );
+    put(&mut t, "preset", p.preset.as_deref());
+    if !p.headers.is_empty() {
+        let mut h = toml_edit::InlineTable::new();
+        for (k, v) in &p.headers {
+            h.insert(k, v.as_str().into());
+        }
+        t.insert("headers", toml_edit::value(h));
+    }
     t
+}
+
+/// Prefix of a header value that names an environment variable to read it from.
+pub const HEADER_ENV_PREFIX: &str = "env:";
+
+/// Parses `--header 'Name: value'` into a name and a value (`env:VAR` or the value itself).
+pub fn parse_header(arg: &str) -> Result<(String, String)> {
+    let bad = |why: &str| -> anyhow::Error {
+        UserError::new(format!("--header {why}"))
+            .hint(
+                "write it as 'Name: value', e.g. --header 'cf-aig-authorization: env:CF_AIG_TOKEN'",
+            )
+            .into()
+    };
+    let Some((name, value)) = arg.split_once(':') else {
+        return Err(bad("needs a `:` between the name and the value"));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(bad(
+            "has an invalid header name (letters, digits and `-` only)",
+        ));
+    }
+    if value.is_empty() {
+        return Err(bad(&format!("`{name}` has an empty value")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(bad(&format!(
+            "`{name}` has a line break or another control character in its value"
+        )));
+    }
+    if let Some(var) = value.strip_prefix(HEADER_ENV_PREFIX) {
+        validate_env_name(var)?;
+    }
+    Ok((name.to_ascii_lowercase(), value.to_string()))
+}
+
+/// True for a header whose value is a credential (masked in everything byok prints).
+pub fn is_secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["auth", "key", "token", "secret", "cookie", "password"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// The environment variable a header value refers to, if it is a reference.
+pub fn header_env(value: &str) -> Option<&str> {
+    value.strip_prefix(HEADER_ENV_PREFIX)
+}
+
+/// A header value as `profile show` prints it: references as written, credentials masked.
+pub fn header_shown(name: &str, value: &str) -> String {
+    if header_env(value).is_some() || !is_secret_header(name) {
+        value.to_string()
+    } else {
+        crate::secret::mask(value)
+    }
+}
+
+/// The headers byok's own requests send for a profile, with references read from `env`;
+/// credential values are registered so every message masks them.
+pub fn request_headers(env: &Env, profile: Option<&Profile>) -> Result<Vec<(String, String)>> {
+    let Some(p) = profile else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, value) in &p.headers {
+        let actual = match header_env(value) {
+            Some(var) => env.var(var).map(str::to_string).ok_or_else(|| {
+                UserError::new(format!("header `{name}` reads ${var}, which is not set"))
+                    .hint(format!("export {var}=… in this shell"))
+            })?,
+            None => value.clone(),
+        };
+        if is_secret_header(name) {
+            crate::secret::register(&actual);
+        }
+        out.push((name.clone(), actual));
+    }
+    Ok(out)
 }
 
 /// Checks a profile name: it appears in file names and shell comments.

@@ -29,6 +29,8 @@ mod json_edits;
 mod keys;
 #[path = "cli/masking.rs"]
 mod masking;
+#[path = "cli/presets_profiles.rs"]
+mod presets_profiles;
 #[path = "cli/prior_values.rs"]
 mod prior_values;
 #[path = "cli/reliability.rs"]

@@ -86,6 +86,10 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         yes: true,
         no_default: false,
         check: false,
+        preset: None,
+        list_presets: false,
+        headers: Vec::new(),
+        from_link: None,
     };
     status = worst(status, init::run(&init_args, &mut sub)?);
 

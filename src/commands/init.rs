@@ -3,6 +3,7 @@
 //! Nothing is written until every answer is in, so Ctrl-C leaves no half-written file.
 //! Flags are checked before the first question, so a bad one costs no typing.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -12,6 +13,7 @@ use crate::base_url::{self, BaseUrl};
 use crate::cli::{InitArgs, KeyArgs};
 use crate::error::{ExitStatus, UserError};
 use crate::keystore::{self, Fetched, Store};
+use crate::presets;
 use crate::profile::{self, AnthropicAuth, KeySource, Profile};
 use crate::secret::ApiKey;
 
@@ -37,11 +39,39 @@ pub fn guided(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         yes: false,
         no_default: false,
         check: true,
+        preset: None,
+        list_presets: false,
+        headers: Vec::new(),
+        from_link: None,
     };
     create(&args, true, ctx)
 }
 
 fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    if args.list_presets {
+        return list_presets(ctx);
+    }
+    if let Some(link) = &args.from_link {
+        let import = crate::cli::ImportArgs {
+            source: link.clone(),
+            name: args.name.clone().or_else(|| ctx.profile.clone()),
+            yes: args.yes,
+            keys: args.keys.clone(),
+            headers: args.headers.clone(),
+        };
+        return super::profile::import(&import, ctx);
+    }
+    let preset = args.preset.as_deref().map(presets::find).transpose()?;
+    if let Some(p) = preset
+        && let Some(why) = &p.unsupported
+    {
+        return Err(
+            UserError::new(format!("preset `{}` can't be set up: {why}", p.id))
+                .hint(p.note.clone())
+                .into(),
+        );
+    }
+    let headers = header_args(&args.headers, preset)?;
     let model_flag = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|m| profile::model_arg(flag, m))
@@ -87,15 +117,31 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         }
     }
 
-    let raw_url = match (&args.url, ask) {
+    let example = preset
+        .and_then(|p| p.url_hint.clone())
+        .unwrap_or_else(|| "https://gw.example.com".to_string());
+    let raw_url = match (
+        args.url.as_ref().or(preset.and_then(|p| p.url.as_ref())),
+        ask,
+    ) {
         (Some(u), _) => u.clone(),
         (None, true) => prompt::input_checked(
             ctx.env,
-            "Gateway URL (e.g. https://gw.example.com)",
+            &format!("Gateway URL (e.g. {example})"),
             None,
             &|u| BaseUrl::parse(u).map(|_| ()).map_err(|e| format!("{e:#}")),
         )?,
-        (None, false) => return Err(missing("--url", "the gateway URL")),
+        (None, false) => {
+            return Err(match preset {
+                Some(p) => UserError::new(format!(
+                    "--url is required: {} has no address of its own",
+                    p.name
+                ))
+                .hint(format!("pass --url {example}"))
+                .into(),
+                None => missing("--url", "the gateway URL"),
+            });
+        }
     };
     let normalized = BaseUrl::parse(&raw_url).map_err(|e| {
         UserError::new(format!("invalid gateway URL: {e:#}"))
@@ -112,7 +158,20 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
     }
 
     let store = key_store(&args.keys)?;
-    let key = read_key(&args.keys, store, ctx)?;
+    let no_key_flags = args.keys.key.is_none()
+        && args.keys.key_env.is_none()
+        && args.keys.key_command.is_none()
+        && args.keys.key_store.is_none();
+    let key = match preset.and_then(|p| p.placeholder_key.as_deref()) {
+        Some(placeholder) if no_key_flags => {
+            ctx.note(&format!(
+                "note: {} needs no key here; byok stores a placeholder, since most tools refuse to start without one (pass --key if your server checks one)",
+                preset.map_or("the gateway", |p| p.name.as_str())
+            ))?;
+            KeySource::Literal(ApiKey::new(placeholder))
+        }
+        _ => read_key(&args.keys, store, ctx)?,
+    };
     let in_keychain = store == Store::Keychain && matches!(key, KeySource::Literal(_));
 
     let mut draft = Profile {
@@ -124,9 +183,15 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         api_key_env: key.env_var().map(str::to_string),
         api_key_command: args.keys.key_command.clone(),
         api_key_keychain: in_keychain,
-        anthropic_auth: args.anthropic_auth.unwrap_or_default(),
-        openai_base_url,
-        anthropic_base_url,
+        anthropic_auth: args
+            .anthropic_auth
+            .or(preset.map(|p| p.anthropic_auth))
+            .unwrap_or_default(),
+        openai_base_url: openai_base_url.or(preset.and_then(|p| p.openai_base(url.root()))),
+        anthropic_base_url: anthropic_base_url
+            .or(preset.and_then(|p| p.anthropic_base(url.root()))),
+        preset: preset.map(|p| p.id.clone()),
+        headers,
         ..Profile::default()
     };
 
@@ -185,7 +250,7 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         )?),
         (None, false) => None,
     };
-    if args.anthropic_auth.is_none() && ask {
+    if args.anthropic_auth.is_none() && preset.is_none() && ask {
         let styles = [
             "Authorization: Bearer (ANTHROPIC_AUTH_TOKEN; most gateways)",
             "x-api-key (ANTHROPIC_API_KEY)",
@@ -243,6 +308,9 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         url.root(),
         draft.model.as_deref().unwrap_or("-"),
     )?;
+    if let Some(p) = preset {
+        writeln!(ctx.out, "  preset   {} ({})", p.id, p.note)?;
+    }
     if !guided {
         writeln!(
             ctx.out,
@@ -250,6 +318,86 @@ fn create(args: &InitArgs, guided: bool, ctx: &mut Ctx<'_>) -> Result<ExitStatus
         )?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// `byok init --list-presets`: one block per preset.
+fn list_presets(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
+    for p in presets::all() {
+        let url = match (&p.url, &p.url_hint) {
+            (Some(u), _) => u.clone(),
+            (None, Some(h)) => format!("--url {h}"),
+            (None, None) => "--url …".to_string(),
+        };
+        let key = match p.key {
+            presets::KeyNeed::Required => "key required",
+            presets::KeyNeed::Optional => "key optional",
+            presets::KeyNeed::None => "no key",
+        };
+        writeln!(ctx.out, "{:<13} {}", p.id, p.name)?;
+        writeln!(
+            ctx.out,
+            "{:<13} {url}; {key}; serves {}",
+            "",
+            p.routes_text()
+        )?;
+        if !p.headers.is_empty() {
+            writeln!(
+                ctx.out,
+                "{:<13} needs --header {}",
+                "",
+                p.headers.join(", ")
+            )?;
+        }
+        writeln!(ctx.out, "{:<13} {}", "", p.note)?;
+    }
+    writeln!(
+        ctx.out,
+        "\nUse one: byok init --preset NAME --key … --model …"
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+/// The `--header` flags as a profile's table, checked against what the preset needs.
+pub(super) fn header_args(
+    args: &[String],
+    preset: Option<&presets::Preset>,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for a in args {
+        let (name, value) = profile::parse_header(a)?;
+        if profile::is_secret_header(&name) && profile::header_env(&value).is_none() {
+            crate::secret::register(&value);
+        }
+        out.insert(name, value);
+    }
+    require_headers(preset, &out)?;
+    Ok(out)
+}
+
+/// Refuses a profile that lacks a header its preset needs.
+pub(super) fn require_headers(
+    preset: Option<&presets::Preset>,
+    headers: &BTreeMap<String, String>,
+) -> Result<()> {
+    let Some(p) = preset else { return Ok(()) };
+    let missing: Vec<&str> = p
+        .headers
+        .iter()
+        .filter(|h| !headers.contains_key(&h.to_ascii_lowercase()))
+        .map(String::as_str)
+        .collect();
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => Err(UserError::new(format!(
+            "{} needs the header {}",
+            p.name,
+            missing.join(", ")
+        ))
+        .hint(format!(
+            "pass --header '{first}: env:VAR' (read from $VAR when byok calls the gateway) or --header '{first}: VALUE'"
+        ))
+        .into()),
+    }
 }
 
 fn nothing_saved() -> anyhow::Error {
@@ -405,7 +553,8 @@ fn key_from_env(var: &str, ctx: &mut Ctx<'_>) -> Result<KeySource> {
 
 fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Result<Vec<String>> {
     let gw = profile::from_profile(name.to_string(), draft, key)?;
-    let client = crate::gateway::client_for(ctx.env, Duration::from_secs(15))?;
+    let headers = profile::request_headers(ctx.env, Some(draft))?;
+    let client = crate::gateway::client_with(ctx.env, Duration::from_secs(15), &headers)?;
     let spinner = prompt::spinner(ctx.env, "checking the gateway (GET /models)…");
     let listed = crate::gateway::list_models(&client, &gw);
     if let Some(pb) = spinner {

@@ -166,7 +166,9 @@ fn show(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 
 /// GET /models with the key; the line to print, or the error.
 fn check(ctx: &Ctx<'_>, gw: &Gateway) -> Result<String> {
-    let client = crate::gateway::client_for(ctx.env, Duration::from_secs(15))?;
+    let cfg = profile::load(ctx.env)?;
+    let headers = profile::request_headers(ctx.env, cfg.profiles.get(&gw.name))?;
+    let client = crate::gateway::client_with(ctx.env, Duration::from_secs(15), &headers)?;
     let models = crate::gateway::list_models(&client, gw)?;
     let n = models.len();
     Ok(format!(

@@ -109,6 +109,11 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     };
     let mut status = ExitStatus::Success;
     for tool in chosen {
+        let needs = tool.endpoints(&gw);
+        let stored = cfg.profiles.get(&gw.name);
+        for w in crate::presets::setup_warnings(stored, tool.id().as_str(), tool.name(), &needs) {
+            ctx.warn(&w)?;
+        }
         let done = setup_one(tool, &gw, &opts, mode, args.force, ctx);
         status = worst(status, report(done, ctx)?);
     }

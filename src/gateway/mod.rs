@@ -28,7 +28,27 @@ pub const MAX_BODY: usize = 4 * 1024 * 1024;
 /// `ALL_PROXY`, `NO_PROXY`, upper or lower case) rather than from the process, so what
 /// doctor reports as "in effect" is exactly what is used.
 pub fn client_for(env: &Env, timeout: Duration) -> Result<reqwest::blocking::Client> {
+    client_with(env, timeout, &[])
+}
+
+/// [`client_for`], also sending a profile's extra `headers` on every request (Portkey,
+/// Cloudflare AI Gateway; see [`crate::profile::request_headers`]).
+pub fn client_with(
+    env: &Env,
+    timeout: Duration,
+    headers: &[(String, String)],
+) -> Result<reqwest::blocking::Client> {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .with_context(|| format!("`{name}` is not a valid header name"))?;
+        let mut v = reqwest::header::HeaderValue::from_str(value)
+            .with_context(|| format!("the value of header `{name}` is not valid in a header"))?;
+        v.set_sensitive(crate::profile::is_secret_header(name));
+        map.insert(n, v);
+    }
     let mut b = reqwest::blocking::Client::builder()
+        .default_headers(map)
         .user_agent(concat!("byok/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .timeout(timeout)
