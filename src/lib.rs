@@ -19,6 +19,7 @@ pub mod gateway;
 pub mod keystore;
 pub mod plan;
 pub mod profile;
+pub mod run;
 pub mod secret;
 pub mod shell;
 pub mod templates;

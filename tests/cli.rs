@@ -31,6 +31,8 @@ mod prior_values;
 mod reliability;
 #[path = "cli/restore.rs"]
 mod restore;
+#[path = "cli/run_project.rs"]
+mod run_project;
 #[path = "cli/setup_claude.rs"]
 mod setup_claude;
 #[path = "cli/setup_cline.rs"]
