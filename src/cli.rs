@@ -98,6 +98,8 @@ pub enum Command {
     Setup(SetupArgs),
     /// Put files back exactly as they were before byok changed them
     Restore(RestoreArgs),
+    /// Start one tool on a profile for this process only; its files stay as they are
+    Run(RunArgs),
     /// Take out only what byok added to a tool's settings
     Remove(RemoveArgs),
     /// Check that the gateway works and that each tool's settings really reach it
@@ -351,6 +353,27 @@ pub struct SetupArgs {
     /// Show the key in manual steps instead of masking it
     #[arg(long)]
     pub show_key: bool,
+}
+
+/// `byok run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The tool to start (byok's own flags go before it)
+    #[arg(value_parser = ToolName, value_name = "TOOL")]
+    pub tool: String,
+    /// Print the command line to copy into a terminal, script or tmux binding instead
+    #[arg(long)]
+    pub print: bool,
+    /// With --print, show the key instead of masking it
+    #[arg(long, requires = "print")]
+    pub show_key: bool,
+    /// Arguments passed on to the tool (after TOOL, or after `--`)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
 }
 
 /// `byok restore`

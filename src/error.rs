@@ -16,6 +16,8 @@ pub enum ExitStatus {
     Failure,
     /// Usage, configuration or runtime error.
     Error,
+    /// A program byok ran ended with this code (`byok run` passes the tool's on).
+    Code(u8),
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -24,6 +26,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => Self::SUCCESS,
             ExitStatus::Failure => Self::from(1),
             ExitStatus::Error => Self::from(2),
+            ExitStatus::Code(c) => Self::from(c),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod keystore;
 pub mod plan;
 pub mod presets;
 pub mod profile;
+pub mod run;
 pub mod secret;
 pub mod share;
 pub mod shell;

@@ -39,6 +39,8 @@ mod reliability;
 mod restore;
 #[path = "cli/roo_kilo_template.rs"]
 mod roo_kilo_template;
+#[path = "cli/run_project.rs"]
+mod run_project;
 #[path = "cli/setup_claude.rs"]
 mod setup_claude;
 #[path = "cli/setup_cline.rs"]

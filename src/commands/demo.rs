@@ -181,7 +181,7 @@ fn worst(a: ExitStatus, b: ExitStatus) -> ExitStatus {
     let rank = |s| match s {
         ExitStatus::Success => 0,
         ExitStatus::Failure => 1,
-        ExitStatus::Error => 2,
+        ExitStatus::Error | ExitStatus::Code(_) => 2,
     };
     if rank(b) > rank(a) { b } else { a }
 }

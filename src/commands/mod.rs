@@ -19,6 +19,7 @@ mod key;
 mod profile;
 mod prompt;
 mod restore;
+mod run;
 mod setup;
 mod step;
 mod switch;
@@ -96,6 +97,7 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Command::Setup(args) => setup::run(&args, ctx),
         Command::Remove(args) => setup::remove(&args, ctx),
         Command::Restore(args) => restore::run(&args, ctx),
+        Command::Run(args) => run::run(&args, ctx),
         Command::Doctor(args) => doctor::run(&args, ctx),
         Command::Demo(args) => demo::run(&args, ctx),
         Command::Templates(cmd) => templates::run(&cmd, ctx),

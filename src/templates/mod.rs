@@ -115,6 +115,114 @@ pub struct Template {
     /// tool is set up (kept in byok's state file [`EXPORTS_PATH`], see [`exports_file`]).
     #[serde(default, rename = "export")]
     pub exports: Vec<ExportSpec>,
+    /// How `byok run` starts the tool on a profile for one process, files untouched.
+    pub run: Option<RunSpec>,
+}
+
+/// A tool's one-process override, as `[run]` says (`byok run TOOL`): variables and
+/// arguments for that process only; the user's files are not written.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// The program to start (default: the first of `[detect] binaries`).
+    pub program: Option<String>,
+    /// Words put before the user's arguments. Never `{key}`: other users see argv.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Variables set for the tool (private to its process, so `{key}` may be here).
+    #[serde(default)]
+    pub env: toml::Table,
+    /// Variables taken out of the tool's environment (stale ones that would win).
+    #[serde(default)]
+    pub unset: Vec<String>,
+    /// The template's `[[export]]`s become the tool's variables too.
+    #[serde(default)]
+    pub exports: bool,
+    /// The key mode `{file:ID}` and `{content:ID}` are rendered in (`helper`: a key
+    /// command, so no key is written even to the temporary file).
+    pub key_mode: Option<KeyModeName>,
+}
+
+/// `{file:ID}` in `[run]`: a fresh rendering of the template's file `ID`, as a 0600
+/// temporary file, replaced by its path.
+pub const RUN_FILE: &str = "file";
+/// `{content:ID}` in `[run]`: a fresh rendering of the template's file `ID`, inline.
+pub const RUN_CONTENT: &str = "content";
+
+/// The `{file:ID}` and `{content:ID}` references in a `[run]` string, as
+/// `(start, end, kind, id)` byte ranges, in order.
+pub fn run_refs(s: &str) -> Vec<(usize, usize, &str, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = s[from..].find('{').map(|i| i + from) {
+        let rest = &s[open + 1..];
+        let hit = [RUN_FILE, RUN_CONTENT].into_iter().find_map(|kind| {
+            let id_start = rest.strip_prefix(kind)?.strip_prefix(':')?;
+            let close = id_start.find('}')?;
+            Some((kind, &id_start[..close]))
+        });
+        match hit {
+            Some((kind, id)) if !id.is_empty() && !id.contains('{') => {
+                let end = open + 1 + kind.len() + 1 + id.len() + 1;
+                out.push((open, end, kind, id));
+                from = end;
+            }
+            _ => from = open + 1,
+        }
+    }
+    out
+}
+
+/// Checks a template's `[run]`; the error carries text to locate it by.
+fn check_run(t: &Template) -> Result<(), (Option<String>, String)> {
+    let Some(run) = &t.run else {
+        return Ok(());
+    };
+    let at = |s: &str| Some(s.to_string());
+    if run.program.is_none() && t.detect.binaries.is_empty() {
+        return Err((
+            at("[run]"),
+            "[run] needs `program` (or `[detect] binaries` to take the first of)".to_string(),
+        ));
+    }
+    let roots: Vec<&str> = t.roots.keys().map(String::as_str).collect();
+    let text = |s: &str| -> Result<(), (Option<String>, String)> {
+        let mut plain = s.to_string();
+        for (start, end, _, id) in run_refs(s).into_iter().rev() {
+            if !t.files.iter().any(|f| f.id == id && f.hosts.is_none()) {
+                return Err((
+                    at(s),
+                    format!("`{}` names no file of this template", &s[start..end]),
+                ));
+            }
+            plain.replace_range(start..end, "");
+        }
+        render::check_text(&plain, &roots).map_err(|m| (at(s), m))
+    };
+    for a in &run.args {
+        text(a)?;
+        if render::names(a).contains(&"key") || run_refs(a).iter().any(|r| r.2 == RUN_CONTENT) {
+            return Err((
+                at(a),
+                "`[run] args` can't hold {key} or {content:…}: other users see a command line (`ps`); pass the key in `[run.env]`".to_string(),
+            ));
+        }
+    }
+    for (name, v) in &run.env {
+        if !env::is_var_name(name) {
+            return Err((at(name), format!("`{name}` is not a variable name")));
+        }
+        match v {
+            toml::Value::String(s) => text(s)?,
+            _ => return Err((at(name), format!("`[run.env] {name}` must be a string"))),
+        }
+    }
+    for name in &run.unset {
+        if !env::is_var_name(name) {
+            return Err((at(name), format!("`{name}` is not a variable name")));
+        }
+    }
+    Ok(())
 }
 
 /// One variable a tool reads from the environment, by key mode, as `[[export]]` says.
@@ -594,6 +702,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
     // Semantic mistakes point at the first place the offending text appears.
     check(&template)
         .and_then(|()| check_exports(&template))
+        .and_then(|()| check_run(&template))
         .map_err(|(needle, message)| {
             // An unknown placeholder is found by itself; anything else by the text given.
             let placeholder = message
@@ -1098,7 +1207,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"

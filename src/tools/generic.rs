@@ -1104,6 +1104,40 @@ impl Tool for TemplateTool {
     }
 }
 
+/// What `byok run` needs of the engine: the placeholders, and a file rendered fresh.
+impl TemplateTool {
+    /// The placeholders setup fills for this profile (roots, gateway, models, `{byok}`).
+    pub fn run_vars(&self, env: &Env, gw: &Gateway, opts: &SetupOptions) -> Vars {
+        self.vars(env, gw, opts)
+    }
+
+    /// The text setup would create for the file with id `file` on an empty home, for a
+    /// one-process override (`{file:ID}`, `{content:ID}` in `[run]`); `None` when setup
+    /// would write nothing there for this profile.
+    pub fn fresh_file(
+        &self,
+        env: &Env,
+        gw: &Gateway,
+        opts: &SetupOptions,
+        file: &str,
+    ) -> Result<Option<String>> {
+        let empty = Current::default();
+        let vars = self.vars(env, gw, opts);
+        let Some(f) = self.t().files.iter().find(|f| f.id == file) else {
+            return Ok(None);
+        };
+        let Some(path) = self.path_of(env, &vars, f, Some(&empty)) else {
+            return Ok(None);
+        };
+        let plan = self.plan(env, gw, opts, &empty)?;
+        Ok(plan
+            .changes
+            .into_iter()
+            .find(|c| c.path == path)
+            .and_then(|c| c.after))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

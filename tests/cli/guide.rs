@@ -400,7 +400,7 @@ fn without_a_terminal_byok_alone_prints_the_help_and_exits_2_as_before() {
     assert_eq!(
         out.stderr,
         "error: 'byok' requires a subcommand but one was not provided
-  [subcommands: init, profile, use, key, env, detect, setup, restore, remove, doctor, demo, templates, completions, print-key, help]
+  [subcommands: init, profile, use, key, env, detect, setup, restore, run, remove, doctor, demo, templates, completions, print-key, help]
 
 Usage: byok [OPTIONS] <COMMAND>
 
