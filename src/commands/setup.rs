@@ -237,14 +237,33 @@ pub(super) fn for_tool(tool: &dyn Tool, gw: &Gateway, opts: &SetupOptions) -> Se
     opts
 }
 
-/// Reads a tool's files and plans its setup; nothing is written.
+/// Files as the plans made earlier in the same step leave them (two tools can share a
+/// file: Roo Code's and Kilo Code's editor settings, byok's exports), so a step planned
+/// whole before anything is written plans each tool over the others' changes.
+pub(super) type Overlay = std::collections::BTreeMap<PathBuf, Option<String>>;
+
+/// Adds a plan's file changes to an [`Overlay`].
+pub(super) fn overlay_with(overlay: &mut Overlay, plan: &Plan) {
+    for c in plan.effective().filter(|c| c.target == plan::Target::File) {
+        overlay.insert(c.path.clone(), c.after.clone());
+    }
+}
+
+/// Reads a tool's files (as `overlay` leaves them) and plans its setup; nothing is
+/// written.
 pub(super) fn prepare(
     env: &crate::env::Env,
     tool: &dyn Tool,
     gw: &Gateway,
     opts: &SetupOptions,
+    overlay: &Overlay,
 ) -> Result<Prepared> {
-    let cur = engine::gather_tool(env, tool)?;
+    let mut cur = engine::gather_tool(env, tool)?;
+    for (path, text) in overlay {
+        if let Some(slot) = cur.files.get_mut(path) {
+            slot.clone_from(text);
+        }
+    }
     let mut plan = tool.plan(env, gw, opts, &cur)?;
     plan::dedupe(env, &mut plan)?;
     let record = engine::owned_record(env, tool)?;
@@ -328,6 +347,7 @@ pub(super) fn setup_all_at_once(
     opts.auto_key = true;
     let _lock = fs::Lock::acquire(env)?;
     let mut pending: Vec<(&'static dyn Tool, Prepared)> = Vec::new();
+    let mut overlay = Overlay::new();
     let mut steps: ManualSteps = Vec::new();
     let mut status = ExitStatus::Success;
     for (i, tool) in chosen.iter().enumerate() {
@@ -335,7 +355,7 @@ pub(super) fn setup_all_at_once(
             env,
             &format!("reading {} ({}/{})…", tool.name(), i + 1, chosen.len()),
         );
-        let prepared = prepare(env, *tool, gw, &for_tool(*tool, gw, &opts));
+        let prepared = prepare(env, *tool, gw, &for_tool(*tool, gw, &opts), &overlay);
         if let Some(pb) = spinner {
             pb.finish_and_clear();
         }
@@ -369,6 +389,7 @@ pub(super) fn setup_all_at_once(
             status = worst(status, ExitStatus::Failure);
             continue;
         }
+        overlay_with(&mut overlay, &p.plan);
         pending.push((*tool, p));
     }
     if pending.is_empty() {
@@ -424,7 +445,7 @@ fn setup_one(
         cur,
         plan,
         replaced,
-    } = prepare(env, tool, gw, opts)?;
+    } = prepare(env, tool, gw, opts, &Overlay::new())?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {
         writeln!(ctx.out, "  cannot be set up automatically")?;

@@ -57,8 +57,9 @@ pub(super) fn plan(
 ) -> Result<Vec<Item>> {
     let mut items = Vec::new();
     let mut blocked = Vec::new();
+    let mut overlay = setup::Overlay::new();
     for (tool, gw, opts) in wanted {
-        let prepared = setup::prepare(ctx.env, tool, &gw, &opts).map_err(|e| {
+        let prepared = setup::prepare(ctx.env, tool, &gw, &opts, &overlay).map_err(|e| {
             UserError::new(format!("{}: {e:#}", tool.name())).hint(format!(
                 "nothing was changed; fix that, or leave the tool out with `byok remove {}`",
                 tool.id()
@@ -74,6 +75,7 @@ pub(super) fn plan(
             blocked.push(format!("{} ({})", tool.name(), changed.join(", ")));
             continue;
         }
+        setup::overlay_with(&mut overlay, &prepared.plan);
         items.push(Item {
             tool,
             gw,

@@ -45,7 +45,12 @@ pub fn set(
         && !m.is_empty()
         && format != Format::Dotenv
     {
-        let mut out = text.to_string();
+        // A table merges into a table; a plain value where it goes is replaced whole
+        // (a key that becomes a reference `{ var = … }`), else its keys couldn't go in.
+        let mut out = match get(format, text, path)? {
+            Some(old) if !old.is_object() && !path.is_empty() => remove(format, text, path, false)?,
+            _ => text.to_string(),
+        };
         for (k, v) in m {
             let mut child = path.to_vec();
             child.push(k.clone());

@@ -220,3 +220,25 @@ fn a_default_the_user_chose_stays_theirs_across_setups_and_switches() {
     no_key(t.run(&["remove", "opencode", "--yes"])).success();
     assert_eq!(t.read(".config/opencode/opencode.jsonc"), mine);
 }
+
+/// Two tools sharing one file (Copilot CLI's and Zed's exports live in byok's
+/// `exports.toml`) move in one step: each is planned over the other's change, so the
+/// step neither trips over its own first write nor loses one tool's values.
+#[test]
+fn tools_sharing_a_file_move_together() {
+    let t = two_profiles();
+    no_key(t.run(&["setup", "copilot-cli", "zed", "--yes"])).success();
+    let out = no_key(t.run(&["use", "two", "--yes"])).success();
+    assert!(out.stdout.contains("6 tools moved"), "{out}");
+    let exports = t.read(".local/state/byok/exports.toml");
+    assert!(
+        exports.contains("[copilot-cli]") && exports.contains("[zed]"),
+        "{exports}"
+    );
+    assert!(exports.contains("http://127.0.0.1:8/v1"), "{exports}");
+    assert!(!exports.contains("http://127.0.0.1:9"), "{exports}");
+    let first = snapshot(&t);
+    no_key(t.run(&["use", "default", "--yes"])).success();
+    no_key(t.run(&["use", "two", "--yes"])).success();
+    assert_eq!(snapshot(&t), first);
+}
