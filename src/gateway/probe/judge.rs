@@ -22,6 +22,19 @@ pub(super) struct Judged {
     pub(super) details: Vec<(&'static str, Value)>,
 }
 
+impl Judged {
+    /// A passing answer with nothing more to say.
+    pub(super) fn ok(message: String) -> Self {
+        Self {
+            severity: Severity::Ok,
+            message,
+            hint: None,
+            models: None,
+            details: Vec::new(),
+        }
+    }
+}
+
 pub(super) fn fail(message: String, hint: &str, kind: &'static str) -> Judged {
     Judged {
         severity: Severity::Fail,
@@ -65,7 +78,11 @@ pub(super) fn judge(t: &Target<'_>, spec: &Spec<'_>, ex: &Exchange) -> Judged {
         return judge_stream(spec, ex);
     }
     if let Some(f) = &ex.cut_short {
-        let (message, hint, kind) = transport(f, &spec.api.url(t.gw), t.timeout);
+        let (message, hint, kind) = transport(
+            f,
+            &spec.api.url_for(t.gw, spec.model.unwrap_or("MODEL"), false),
+            t.timeout,
+        );
         return fail(
             format!("the answer stopped halfway: {message}"),
             &hint,
@@ -185,6 +202,95 @@ pub(super) fn judge(t: &Target<'_>, spec: &Spec<'_>, ex: &Exchange) -> Judged {
                 details: Vec::new(),
             }
         }
+        Api::CountTokens => match v["input_tokens"].as_u64() {
+            Some(n) => Judged::ok(format!("counted {n} input tokens")),
+            None => shape(spec.api, "input_tokens"),
+        },
+        Api::Gemini => {
+            if !v["candidates"].is_array() {
+                return shape(spec.api, "candidates[]");
+            }
+            Judged::ok(format!(
+                "{}{}",
+                gemini_text(&v).map_or_else(
+                    || "answered without text".to_string(),
+                    |s| format!("answered \"{}\"", snippet(&s))
+                ),
+                usage_note(&v["usageMetadata"], "totalTokenCount")
+            ))
+        }
+    }
+}
+
+/// The text of a Gemini answer or stream chunk: `candidates[0].content.parts[*].text`.
+fn gemini_text(v: &Value) -> Option<String> {
+    let parts = v["candidates"][0]["content"]["parts"].as_array()?;
+    let text: String = parts.iter().filter_map(|p| p["text"].as_str()).collect();
+    (!text.is_empty()).then_some(text)
+}
+
+/// A Gemini stream (`alt=sse`): JSON chunks without event names, the last with a
+/// `finishReason`.
+fn judge_gemini_stream(sse: &Sse, ex: &Exchange) -> Judged {
+    let mut first_text = None;
+    let mut finish = None;
+    for e in &sse.events {
+        let v: Value = match serde_json::from_str(&e.data) {
+            Ok(v) => v,
+            Err(err) => {
+                return fail(
+                    format!(
+                        "a stream chunk is not valid JSON ({err}): {}",
+                        crate::gateway::sanitize(&e.data, 60)
+                    ),
+                    "the gateway (or a proxy in front of it) corrupts the stream: check that it passes text/event-stream through unchanged",
+                    "malformed_sse",
+                );
+            }
+        };
+        if let Some(m) = in_body_error(&v) {
+            return fail(
+                format!("the stream carried an error: \"{m}\""),
+                "the gateway's upstream failed mid-stream: check the gateway's logs",
+                "error_in_stream",
+            );
+        }
+        if first_text.is_none() && gemini_text(&v).is_some() {
+            first_text = Some(e.end);
+        }
+        if let Some(r) = v["candidates"][0]["finishReason"].as_str() {
+            finish = Some(r.to_string());
+        }
+    }
+    let (ttft, ttft_ms) = ttft_note(ex, first_text);
+    let n = sse.events.len();
+    let details = vec![
+        ("chunks", json!(n)),
+        ("finish_reason", json!(finish)),
+        ("ttft_ms", json!(ttft_ms)),
+    ];
+    let Some(reason) = finish else {
+        return Judged {
+            severity: Severity::Fail,
+            message: format!("{n} chunks, {ttft}, but none with a finishReason: the stream was cut"),
+            hint: Some("the stream was cut: check the gateway's (and any proxy's) streaming timeouts and logs".into()),
+            models: None,
+            details,
+        };
+    };
+    let severity = if first_text.is_some() {
+        Severity::Ok
+    } else {
+        Severity::Warn
+    };
+    Judged {
+        severity,
+        message: format!("{n} chunks, {ttft}, finishReason {reason}"),
+        hint: (severity == Severity::Warn).then(|| {
+            "the model streamed no text for a minimal prompt: try another model".to_string()
+        }),
+        models: None,
+        details,
     }
 }
 
@@ -261,7 +367,8 @@ pub(super) fn judge_stream(spec: &Spec<'_>, ex: &Exchange) -> Judged {
         Api::Chat => judge_chat_stream(&sse, ex),
         Api::Messages => judge_event_stream(&sse, ex, &MESSAGES_EVENTS),
         Api::Responses => judge_event_stream(&sse, ex, &RESPONSES_EVENTS),
-        Api::Models => return shape(Api::Models, "JSON body"),
+        Api::Gemini => judge_gemini_stream(&sse, ex),
+        Api::Models | Api::CountTokens => return shape(spec.api, "JSON body"),
     };
     let mut judged = judged;
     if !is_sse && judged.severity == Severity::Ok {

@@ -38,7 +38,10 @@ pub use config::{KeyInfo, check_key, check_models_config, check_proxy, check_url
 pub use judge::judge_anthropic_auth;
 pub use models::closest;
 pub(crate) use models::levenshtein;
-pub use request::{probe_chat, probe_messages, probe_models, probe_name, probe_responses};
+pub use request::{
+    probe_chat, probe_count_tokens, probe_gemini, probe_messages, probe_models, probe_name,
+    probe_responses,
+};
 pub use run::run;
 pub use status::{Alternate, alternates};
 
@@ -83,6 +86,11 @@ pub enum Api {
     Messages,
     /// `POST {openai_base}/responses`.
     Responses,
+    /// `POST {anthropic_base}/v1/messages/count_tokens` (Claude Code sizes its context with it).
+    CountTokens,
+    /// `POST {root}/v1beta/models/<model>:generateContent` and `:streamGenerateContent`
+    /// (Google's Gemini API, key in `x-goog-api-key`; Gemini CLI speaks only this).
+    Gemini,
 }
 
 impl Api {
@@ -92,15 +100,41 @@ impl Api {
             Self::Chat => "/chat/completions",
             Self::Messages => "/v1/messages",
             Self::Responses => "/responses",
+            Self::CountTokens => "/v1/messages/count_tokens",
+            Self::Gemini => "/v1beta/models",
         }
     }
 
-    /// The URL the probe calls.
+    /// The URL the probe calls (Gemini's: the model list its model paths hang off).
     pub fn url(self, gw: &Gateway) -> String {
         match self {
-            Self::Messages => format!("{}{}", gw.anthropic_base, self.suffix()),
+            Self::Messages | Self::CountTokens => {
+                format!("{}{}", gw.anthropic_base, self.suffix())
+            }
+            Self::Gemini => format!("{}{}", gw.base.root().trim_end_matches('/'), self.suffix()),
             _ => format!("{}{}", gw.openai_base, self.suffix()),
         }
+    }
+
+    /// The URL for this model and mode: only Gemini puts them in the path.
+    pub fn url_for(self, gw: &Gateway, model: &str, stream: bool) -> String {
+        match self {
+            Self::Gemini => format!(
+                "{}/{model}:{}",
+                self.url(gw),
+                if stream {
+                    "streamGenerateContent?alt=sse"
+                } else {
+                    "generateContent"
+                }
+            ),
+            _ => self.url(gw),
+        }
+    }
+
+    /// Whether the route speaks Anthropic's format (`anthropic-version`, the profile's header).
+    pub fn is_anthropic(self) -> bool {
+        matches!(self, Self::Messages | Self::CountTokens)
     }
 
     fn format(self) -> &'static str {
@@ -109,6 +143,8 @@ impl Api {
             Self::Chat => "OpenAI chat completions",
             Self::Messages => "Anthropic messages",
             Self::Responses => "OpenAI Responses",
+            Self::CountTokens => "Anthropic token counting",
+            Self::Gemini => "Gemini generateContent",
         }
     }
 
@@ -121,6 +157,9 @@ impl Api {
             (Self::Messages, true) => "messages_stream",
             (Self::Responses, false) => "responses",
             (Self::Responses, true) => "responses_stream",
+            (Self::CountTokens, _) => "count_tokens",
+            (Self::Gemini, false) => "gemini",
+            (Self::Gemini, true) => "gemini_stream",
         }
     }
 }

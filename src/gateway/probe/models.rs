@@ -9,7 +9,7 @@ use crate::gateway::report::Severity;
 
 /// The hint for an unknown model: the closest ids the gateway lists.
 pub(super) fn model_hint(t: &Target<'_>, api: Api, model: &str) -> String {
-    let flag = if api == Api::Messages {
+    let flag = if api.is_anthropic() {
         "--anthropic-model"
     } else {
         "--model"
@@ -67,6 +67,16 @@ pub(super) fn judge_models(t: &Target<'_>, v: &Value) -> Judged {
         .copied()
         .filter(|w| !missing.contains(w))
         .collect();
+    // Some gateways route any id and list none: nothing to compare against, not a fault.
+    if ids.is_empty() {
+        return Judged {
+            severity: Severity::Ok,
+            message: "the gateway lists no models (it may route any id; the generation checks tell whether yours works)".into(),
+            hint: None,
+            models: Some(ids),
+            details: vec![("models", json!([])), ("missing", json!([]))],
+        };
+    }
     let count = format!(
         "{} model{}",
         ids.len(),

@@ -45,6 +45,17 @@ pub(super) fn request_body(
             "input": PROMPT,
             "max_output_tokens": 16,
         }),
+        Api::CountTokens => json!({
+            "model": model,
+            "messages": [{"role": "user", "content": PROMPT}],
+        }),
+        // The model and the streaming mode are in Gemini's URL, not its body.
+        Api::Gemini => {
+            return Some(json!({
+                "contents": [{"role": "user", "parts": [{"text": PROMPT}]}],
+                "generationConfig": {"maxOutputTokens": 8},
+            }));
+        }
     };
     if stream {
         body["stream"] = json!(true);
@@ -69,7 +80,11 @@ pub(super) struct Spec<'a> {
 }
 
 /// The check name for a probe.
-pub fn probe_name(gw: &Gateway, api: Api, stream: bool) -> String {
+pub fn probe_name(gw: &Gateway, api: Api, stream: bool, model: Option<&str>) -> String {
+    if api == Api::Gemini {
+        let url = api.url_for(gw, model.unwrap_or("MODEL"), stream);
+        return format!("POST {}", path_of(&url).replace("%3A", ":"));
+    }
     let url = api.url(gw);
     let method = if api == Api::Models { "GET" } else { "POST" };
     format!(
@@ -119,6 +134,33 @@ pub fn probe_messages(t: &Target<'_>, auth: Auth, stream: bool) -> Outcome {
     )
 }
 
+/// `POST {anthropic_base}/v1/messages/count_tokens`, the key in the given header.
+pub fn probe_count_tokens(t: &Target<'_>, auth: Auth) -> Outcome {
+    probe(
+        t,
+        &Spec {
+            api: Api::CountTokens,
+            stream: false,
+            auth,
+            model: t.anthropic_model,
+        },
+    )
+}
+
+/// `POST {root}/v1beta/models/<model>:generateContent` (or `:streamGenerateContent?alt=sse`)
+/// with `x-goog-api-key`, as Gemini CLI sends it.
+pub fn probe_gemini(t: &Target<'_>, stream: bool) -> Outcome {
+    probe(
+        t,
+        &Spec {
+            api: Api::Gemini,
+            stream,
+            auth: Auth::GoogApiKey,
+            model: t.model,
+        },
+    )
+}
+
 /// `POST {openai_base}/responses`, plain or streaming.
 pub fn probe_responses(t: &Target<'_>, stream: bool) -> Outcome {
     probe(
@@ -134,8 +176,10 @@ pub fn probe_responses(t: &Target<'_>, stream: bool) -> Outcome {
 
 pub(super) fn probe(t: &Target<'_>, spec: &Spec<'_>) -> Outcome {
     let started = Instant::now();
-    let url = spec.api.url(t.gw);
-    let name = probe_name(t.gw, spec.api, spec.stream);
+    let url = spec
+        .api
+        .url_for(t.gw, spec.model.unwrap_or("MODEL"), spec.stream);
+    let name = probe_name(t.gw, spec.api, spec.stream, spec.model);
     let id = spec.api.id(spec.stream);
     let base = |severity: Severity, message: String| {
         Check::new(Section::Gateway, id, name.clone(), severity, message)
@@ -167,7 +211,7 @@ pub(super) fn probe(t: &Target<'_>, spec: &Spec<'_>) -> Outcome {
         url: url.clone(),
         auth: spec.auth,
         key: Some(key),
-        anthropic: spec.api == Api::Messages,
+        anthropic: spec.api.is_anthropic(),
     };
     let mut result = http::send(t.client, &call, t.timeout);
     // Newer OpenAI models refuse max_tokens; ask once more the way they want.
@@ -231,7 +275,7 @@ pub(super) fn probe(t: &Target<'_>, spec: &Spec<'_>) -> Outcome {
     if spec.api != Api::Models {
         out.check = out.check.detail("model", model);
     }
-    if spec.api == Api::Messages {
+    if spec.api.is_anthropic() {
         out.check = out.check.detail("auth", spec.auth.header());
     }
     out.check = out.check.took(started.elapsed());

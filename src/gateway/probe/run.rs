@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::judge::judge_anthropic_auth;
-use super::request::{probe_chat, probe_messages, probe_models, probe_responses};
+use super::request::{
+    probe_chat, probe_count_tokens, probe_gemini, probe_messages, probe_models, probe_responses,
+};
 use super::{Api, Outcome, Plan, Target, Verdict};
 use crate::gateway::http::Auth;
 use crate::gateway::net;
@@ -38,11 +40,17 @@ pub fn run(
         AnthropicAuth::XApiKey => Auth::XApiKey,
     };
     let other = match mine {
-        Auth::Bearer => Auth::XApiKey,
         Auth::XApiKey => Auth::Bearer,
+        _ => Auth::XApiKey,
     };
+    // Routes only some tools call are probed when such a tool is set up.
+    let count_tokens = !plan.quick && plan.required.contains(&Api::CountTokens);
+    let gemini = !plan.quick && plan.required.contains(&Api::Gemini);
     let (tx, rx) = mpsc::channel();
-    let total = plan.hosts.len() + if plan.quick { 1 } else { 8 };
+    let total = plan.hosts.len()
+        + if plan.quick { 1 } else { 8 }
+        + usize::from(count_tokens)
+        + 2 * usize::from(gemini);
     let (reach, mut outcomes, other_verdict, local_checks) = std::thread::scope(|s| {
         let finished = &tx;
         let reach: Vec<_> = plan
@@ -82,6 +90,16 @@ pub fn run(
             }));
             probes.push(spawn(|t| probe_responses(t, false)));
             probes.push(spawn(|t| probe_responses(t, true)));
+            if count_tokens {
+                probes.push(s.spawn(move || {
+                    let _done = Finished(finished.clone());
+                    probe_count_tokens(t, mine)
+                }));
+            }
+            if gemini {
+                probes.push(spawn(|t| probe_gemini(t, false)));
+                probes.push(spawn(|t| probe_gemini(t, true)));
+            }
             other_handle = Some(s.spawn(move || {
                 let _done = Finished(finished.clone());
                 probe_messages(t, other, false).verdict
@@ -138,6 +156,8 @@ pub fn run(
             "models" => Api::Models,
             "chat" | "chat_stream" => Api::Chat,
             "messages" | "messages_stream" | "anthropic_auth" => Api::Messages,
+            "count_tokens" => Api::CountTokens,
+            "gemini" | "gemini_stream" => Api::Gemini,
             _ => Api::Responses,
         };
         c.required = plan.required.contains(&endpoint) || (plan.quick && c.id == "models");

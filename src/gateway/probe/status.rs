@@ -287,6 +287,27 @@ pub(super) fn not_found(t: &Target<'_>, spec: &Spec<'_>, call: &Call<'_>, html: 
     if doubled {
         message.push_str("; the URL has /v1 twice");
     }
+    // These routes have one fixed place: a 404 means the gateway lacks them.
+    match spec.api {
+        Api::CountTokens => {
+            return Diagnosis {
+                message,
+                hint: "the gateway does not serve Anthropic token counting, which Claude Code calls: add the route on the gateway (LiteLLM serves /v1/messages/count_tokens), or point byok at a gateway that has it".into(),
+                kind: "route_missing",
+            };
+        }
+        Api::Gemini => {
+            return Diagnosis {
+                message,
+                hint: format!(
+                    "Gemini CLI speaks only Google's Gemini API: the gateway must serve {}/<model>:generateContent and :streamGenerateContent (with the key in x-goog-api-key)",
+                    Api::Gemini.url(t.gw)
+                ),
+                kind: "route_missing",
+            };
+        }
+        _ => {}
+    }
     for alt in alternates(t.gw, spec.api) {
         let mut c = call.clone();
         c.url.clone_from(&alt.url);
@@ -311,7 +332,7 @@ pub(super) fn not_found(t: &Target<'_>, spec: &Spec<'_>, call: &Call<'_>, html: 
         message,
         hint: format!(
             "no variant of the URL worked (with and without /v1, without the path prefix, under /api): check the gateway's documentation for its {} base URL",
-            if spec.api == Api::Messages {
+            if spec.api.is_anthropic() {
                 "Anthropic"
             } else {
                 "OpenAI"
@@ -337,6 +358,9 @@ pub fn alternates(gw: &Gateway, api: Api) -> Vec<Alternate> {
     let mut out: Vec<Alternate> = Vec::new();
     let origin = origin_of(gw.base.root());
     let has_prefix = gw.base.root() != origin;
+    if matches!(api, Api::CountTokens | Api::Gemini) {
+        return Vec::new();
+    }
     if api == Api::Messages {
         let a = &gw.anthropic_base;
         let a_origin = origin_of(a);
