@@ -13,6 +13,8 @@ mod continue_yaml;
 mod detect;
 #[path = "cli/doctor.rs"]
 mod doctor;
+#[path = "cli/doctor_live.rs"]
+mod doctor_live;
 #[path = "cli/env.rs"]
 mod env;
 #[path = "cli/guide.rs"]

@@ -15,6 +15,7 @@ use serde_json::{Map, json};
 
 use super::Ctx;
 
+mod live;
 mod shell_checks;
 mod tool_checks;
 
@@ -52,10 +53,11 @@ pub struct Options {
 
 /// Runs doctor and prints the report.
 pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+    let default_timeout = if args.live.live { 60.0 } else { 20.0 };
+    let timeout = args.timeout.unwrap_or(default_timeout);
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
         return Err(UserError::new(format!(
-            "--timeout {} is not a number of seconds between 0 and 3600",
-            args.timeout
+            "--timeout {timeout} is not a number of seconds between 0 and 3600"
         ))
         .hint("e.g. --timeout 5 or --timeout 0.5")
         .into());
@@ -70,11 +72,15 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             .map(|m| profile::model_arg("--model", m))
             .transpose()?,
         quick: args.quick,
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout: Duration::from_secs_f64(timeout),
         spinner: !args.json && super::prompt::shows_progress(ctx.env),
         only: None,
     };
-    let report = build_report(ctx.env, ctx.profile.as_deref(), &opts)?;
+    let report = if args.live.live {
+        live::report(ctx.env, ctx.profile.as_deref(), &opts, &args.live)?
+    } else {
+        build_report(ctx.env, ctx.profile.as_deref(), &opts)?
+    };
     let home = ctx.env.home.display().to_string();
     if args.json {
         let doc = report.to_json(&home);
@@ -209,7 +215,7 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
 }
 
 /// The gateway under test: the active profile, with `--url`, `--key` and `--model` on top.
-fn resolve(env: &Env, flag: Option<&str>, opts: &Options) -> Result<(Gateway, KeyInfo)> {
+pub(super) fn resolve(env: &Env, flag: Option<&str>, opts: &Options) -> Result<(Gateway, KeyInfo)> {
     let cfg = profile::load(env)?;
     let resolved = profile::resolve(env, &cfg, flag);
     let mut gw = match (&opts.url, resolved) {
