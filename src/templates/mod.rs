@@ -781,6 +781,28 @@ mod tests {
     const HEAD: &str = "id = \"x\"\nname = \"X\"\nverified = \"X 1.0, checked by hand\"\n";
 
     #[test]
+    fn live_tables_are_checked() {
+        let ok = parse(
+            "t.toml",
+            &format!("{HEAD}[live]\ncommand = [\"x\", \"-p\", \"{{prompt}}\"]\nenv = {{ X_NO_UPDATE = \"1\" }}\n"),
+        )
+        .unwrap();
+        let live = ok.live.unwrap();
+        assert_eq!(live.command, ["x", "-p", "{prompt}"]);
+        assert_eq!(live.env["X_NO_UPDATE"], "1");
+        assert_eq!(
+            err(&format!("{HEAD}[live]\ncommand = [\"x\", \"-p\"]\n")),
+            "t.toml:4:1: [live] command must pass `{prompt}` to the tool"
+        );
+        assert_eq!(
+            err(&format!(
+                "{HEAD}[live]\ncommand = [\"x\", \"{{prompt}}\"]\nwrite = {{ \"../.x\" = \"\" }}\n"
+            )),
+            "t.toml:6:12: [live] write path `../.x` must be relative to the temporary home"
+        );
+    }
+
+    #[test]
     fn mistakes_are_named_with_their_position() {
         assert_eq!(
             err("id = \"x\"\nname = 3\n"),

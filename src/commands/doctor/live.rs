@@ -425,7 +425,12 @@ fn execute(
         std::thread::sleep(Duration::from_millis(20));
     };
     let elapsed = started.elapsed();
-    // Anything the tool started and left behind is in its group: end it.
+    // Anything the tool started and left behind is in its group: end it. A helper that
+    // exited with the tool may not be reaped yet, so the group gets a moment to empty.
+    let grace = Instant::now();
+    while !timed_out && group_alive(pgid) && grace.elapsed() < Duration::from_millis(500) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let leftovers = !timed_out && group_alive(pgid);
     kill_group(pgid);
     let gone = Instant::now();
@@ -460,16 +465,34 @@ fn kill_group(pgid: u32) {
     }
 }
 
-/// Whether any process of the group is still alive (`kill -0 -- -PGID`); zombies of
-/// already-reaped children don't count, as the group leader is waited for.
+/// Whether any process of the group is still running. Zombies don't count: a helper
+/// that exited after the tool is reparented, and where PID 1 does not reap (containers)
+/// it stays a zombie forever. Linux reads /proc; elsewhere `kill -0 -- -PGID`.
 fn group_alive(pgid: u32) -> bool {
-    cfg!(unix)
-        && Command::new("kill")
-            .args(["-0", "--", &format!("-{pgid}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+    if !cfg!(unix) {
+        return false;
+    }
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        return dir.flatten().any(|e| {
+            let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                return false;
+            };
+            // `pid (comm) state ppid pgrp …`: comm may hold spaces, so split after `)`.
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let mut f = rest.split_whitespace();
+            let state = f.next();
+            let group = f.nth(1).and_then(|g| g.parse::<u32>().ok());
+            group == Some(pgid) && state != Some("Z") && state != Some("X")
+        });
+    }
+    Command::new("kill")
+        .args(["-0", "--", &format!("-{pgid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// What a correct run sends, from the profile and the tool's template.
@@ -920,4 +943,117 @@ pub fn judge(e: &Expect, run: &Run) -> Check {
         None,
         std::mem::take(&mut d),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(routes: &[(Api, &str)]) -> Expect {
+        Expect {
+            id: "t".into(),
+            name: "Tool".into(),
+            routes: routes.iter().map(|(a, p)| (*a, (*p).to_string())).collect(),
+            key: ApiKey::new("sk-unit-0123456789"),
+            anthropic_auth: AnthropicAuth::Bearer,
+            models: vec!["gpt-4o".into(), "claude-sonnet-4-5".into()],
+            vars: BTreeMap::new(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    fn run(path: &str, headers: &[(&str, &str)], body: &str, status: u16) -> Run {
+        Run {
+            records: vec![Relayed {
+                request: Recorded {
+                    method: "POST".into(),
+                    path: path.into(),
+                    headers: headers
+                        .iter()
+                        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                        .collect(),
+                    body: body.into(),
+                },
+                status: Some(status),
+                error: None,
+                elapsed: Duration::from_millis(5),
+            }],
+            exit: Some(0),
+            stdout: "ok\n".into(),
+            ..Run::default()
+        }
+    }
+
+    #[test]
+    fn findings_are_named() {
+        let e = expect(&[(Api::Chat, "/v1/chat/completions")]);
+        let bearer = [("authorization", "Bearer sk-unit-0123456789")];
+        let good = r#"{"model":"gpt-4o"}"#;
+        let c = judge(&e, &run("/chat/completions", &bearer, good, 404));
+        assert_eq!(
+            c.message,
+            "Tool sent POST /chat/completions: /v1 missing (expected /v1/chat/completions)"
+        );
+        let c = judge(
+            &e,
+            &run("/v1/chat/completions", &bearer, r#"{"model":"gpt-5"}"#, 200),
+        );
+        assert_eq!(
+            c.message,
+            "Tool asked for model `gpt-5`, not the profile's gpt-4o or claude-sonnet-4-5"
+        );
+        let c = judge(&e, &run("/v1/chat/completions", &bearer, good, 502));
+        assert_eq!(
+            c.message,
+            "Tool sent POST /v1/chat/completions as expected, and the gateway answered 502"
+        );
+        let c = judge(&e, &run("/v1/chat/completions", &[], good, 401));
+        assert_eq!(c.message, "Tool sent no key (POST /v1/chat/completions)");
+        let mut silent = run("/v1/chat/completions", &bearer, good, 200);
+        silent.stdout = String::new();
+        assert_eq!(
+            judge(&e, &silent).message,
+            "POST /v1/chat/completions, `Authorization: Bearer` sk-…6789, model gpt-4o, 200; but it exited 0 without printing an answer"
+        );
+
+        let e = expect(&[(Api::Messages, "/v1/messages")]);
+        let c = judge(
+            &e,
+            &run(
+                "/v1/messages?beta=true",
+                &[("x-api-key", "sk-unit-0123456789")],
+                r#"{"model":"claude-sonnet-4-5"}"#,
+                200,
+            ),
+        );
+        assert_eq!(c.severity, Severity::Fail);
+        assert_eq!(
+            c.message,
+            "Tool sent the key in `x-api-key`, not `Authorization: Bearer` (POST /v1/messages)"
+        );
+        assert!(
+            c.hint.unwrap().starts_with(
+                "if the gateway takes it there, `byok init --anthropic-auth x-api-key`"
+            )
+        );
+    }
+
+    #[test]
+    fn gemini_routes_carry_the_model_in_the_path() {
+        let e = expect(&[(Api::Gemini, "/v1beta/models/")]);
+        let c = judge(
+            &e,
+            &run(
+                "/v1beta/models/gpt-4o:streamGenerateContent?alt=sse",
+                &[("x-goog-api-key", "sk-unit-0123456789")],
+                "{}",
+                200,
+            ),
+        );
+        assert_eq!(c.severity, Severity::Ok, "{}", c.message);
+        assert_eq!(
+            c.details.get("route").and_then(Value::as_str),
+            Some("POST /v1beta/models/gpt-4o:streamGenerateContent")
+        );
+    }
 }

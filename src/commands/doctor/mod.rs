@@ -1,10 +1,14 @@
 //! `byok doctor`: proves the gateway and every detected tool work, and explains each
 //! failure with the one step that fixes it.
 //!
-//! Sections: configuration (pure), reachability and the gateway API (network, all at
-//! once), tools (each detected tool's settings against the profile) and shell (variables
-//! in this environment, byok blocks in start-up files). Nothing is written. Exit 0 when
-//! every required check passes, 1 when one fails, 2 when the profile or flags are wrong.
+//! Sections, each in its own place: configuration checks, reachability and API probes
+//! (`gateway::probe`: request building, status diagnosis, body and stream judging, model
+//! suggestions; network, all at once), tool checks ([`tool_checks`]: each detected tool's
+//! settings against the profile), shell checks ([`shell_checks`]: variables in this
+//! environment, byok blocks in start-up files), live runs ([`live`], only with `--live`:
+//! each tool run once through a recording relay) and the report (`gateway::report`).
+//! Nothing of the user's is written. Exit 0 when every required check passes, 1 when one
+//! fails, 2 when the profile or flags are wrong.
 
 use crate::gateway::probe::Api;
 use std::collections::BTreeSet;
