@@ -431,9 +431,26 @@ pub struct DoctorArgs {
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
-    /// Per-check timeout in seconds
-    #[arg(long, default_value_t = 20.0, value_name = "SECONDS")]
-    pub timeout: f64,
+    /// Per-check timeout in seconds [default: 20; with --live, 60 per tool]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// `--live`: run each tool once through a recording relay
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// `byok doctor --live [TOOL…]`
+#[derive(Debug, Default, Args)]
+pub struct LiveArgs {
+    /// Run each installed tool once in its one-shot mode through a recording relay (one small billed request per tool)
+    #[arg(long)]
+    pub live: bool,
+    /// Only these tools (with --live)
+    #[arg(value_name = "TOOL", requires = "live")]
+    pub tools: Vec<String>,
+    /// Start the live runs without asking (needed without a terminal)
+    #[arg(long, short = 'y', requires = "live")]
+    pub yes: bool,
 }
 
 /// `byok demo`

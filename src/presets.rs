@@ -200,6 +200,8 @@ fn route_path(api: Api) -> &'static str {
         Api::Chat => "/v1/chat/completions",
         Api::Responses => "/v1/responses",
         Api::Messages => "/v1/messages",
+        Api::CountTokens => "/v1/messages/count_tokens",
+        Api::Gemini => "/v1beta/models/…:generateContent",
     }
 }
 

@@ -17,6 +17,8 @@ mod cursor_template;
 mod detect;
 #[path = "cli/doctor.rs"]
 mod doctor;
+#[path = "cli/doctor_live.rs"]
+mod doctor_live;
 #[path = "cli/env.rs"]
 mod env;
 #[path = "cli/guide.rs"]

@@ -153,7 +153,8 @@ fn doctor_args() -> DoctorArgs {
         model: None,
         quick: false,
         json: false,
-        timeout: 20.0,
+        timeout: None,
+        live: Default::default(),
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Auth {
     Bearer,
     /// `x-api-key: <key>`.
     XApiKey,
+    /// `x-goog-api-key: <key>` (Google's Gemini API).
+    GoogApiKey,
 }
 
 impl Auth {
@@ -32,6 +34,7 @@ impl Auth {
         match self {
             Self::Bearer => "Authorization: Bearer",
             Self::XApiKey => "x-api-key",
+            Self::GoogApiKey => "x-goog-api-key",
         }
     }
 }
@@ -127,6 +130,7 @@ pub fn send(client: &Client, call: &Call<'_>, timeout: Duration) -> Result<Excha
         req = match call.auth {
             Auth::Bearer => req.bearer_auth(k.expose()),
             Auth::XApiKey => req.header("x-api-key", k.expose()),
+            Auth::GoogApiKey => req.header("x-goog-api-key", k.expose()),
         };
     }
     if call.anthropic {

@@ -1,6 +1,7 @@
 //! An embedded mock gateway on `127.0.0.1`: OpenAI (`/v1/models`, `/v1/chat/completions`,
-//! `/v1/responses`) and Anthropic (`/v1/messages`) formats, streaming and not, with
-//! injectable faults.
+//! `/v1/responses`), Anthropic (`/v1/messages`, `/v1/messages/count_tokens`) and Gemini
+//! (`/v1beta/models/<m>:generateContent`, `:streamGenerateContent`) formats, streaming and
+//! not, with injectable faults.
 //!
 //! `byok demo`, the integration tests and the doctor benchmark all use it, so it is part
 //! of the library rather than a test helper. It is deliberately small: std sockets, one
@@ -53,6 +54,12 @@ pub enum Fault {
     Hang,
     /// LiteLLM without a database: `400 {"error":{"message":"No connected db."}}` for any key.
     NoConnectedDb,
+    /// `404` on `/v1/messages/count_tokens` only (a gateway without token counting).
+    NoCountTokens,
+    /// `404` on the Gemini routes only (an OpenAI/Anthropic-only gateway).
+    NoGemini,
+    /// Gemini streams stop before the chunk with a `finishReason`; the rest works.
+    GeminiCutStream,
 }
 
 /// Which headers `/v1/messages` accepts the key in (the OpenAI routes take either).
@@ -424,6 +431,11 @@ enum Route {
     Chat,
     Messages,
     Responses,
+    CountTokens,
+    /// Gemini's generateContent (`stream`: `:streamGenerateContent`).
+    Gemini {
+        stream: bool,
+    },
 }
 
 fn route(sc: &Scenario, path: &str) -> Option<Route> {
@@ -434,6 +446,16 @@ fn route(sc: &Scenario, path: &str) -> Option<Route> {
         None => path,
     };
     let rest = path.strip_prefix(sc.prefix.as_str())?;
+    // Gemini's routes carry their own version, `/v1beta`, and the model in the path.
+    if let Some(call) = rest.strip_prefix("/v1beta/models/") {
+        return match call.rsplit_once(':') {
+            Some((m, "generateContent")) if !m.is_empty() => Some(Route::Gemini { stream: false }),
+            Some((m, "streamGenerateContent")) if !m.is_empty() => {
+                Some(Route::Gemini { stream: true })
+            }
+            _ => None,
+        };
+    }
     let rest = if sc.v1 {
         rest.strip_prefix("/v1")?
     } else {
@@ -444,6 +466,7 @@ fn route(sc: &Scenario, path: &str) -> Option<Route> {
         "/chat/completions" => Some(Route::Chat),
         "/messages" => Some(Route::Messages),
         "/responses" => Some(Route::Responses),
+        "/messages/count_tokens" => Some(Route::CountTokens),
         _ => None,
     }
 }
@@ -452,9 +475,15 @@ fn respond(sc: &Scenario, req: &Recorded) -> Answer {
     let Some(route) = route(sc, &req.path) else {
         return json_answer(404, &json!({"detail": "Not Found"}));
     };
-    let anthropic = route == Route::Messages;
+    let anthropic = matches!(route, Route::Messages | Route::CountTokens);
+    if let Route::Gemini { stream } = route {
+        return respond_gemini(sc, req, stream);
+    }
     match sc.fault {
         Fault::NotFound => return json_answer(404, &json!({"detail": "Not Found"})),
+        Fault::NoCountTokens if route == Route::CountTokens => {
+            return json_answer(404, &json!({"detail": "Not Found"}));
+        }
         Fault::MethodNotAllowed => {
             return Answer::Body {
                 status: 405,
@@ -542,6 +571,9 @@ fn respond(sc: &Scenario, req: &Recorded) -> Answer {
             )
         };
     }
+    if route == Route::CountTokens {
+        return json_answer(200, &json!({"input_tokens": 9}));
+    }
     let stream = body["stream"].as_bool().unwrap_or(false);
     if stream && sc.fault == Fault::GarbageSse {
         return Answer::Events(vec![
@@ -551,6 +583,9 @@ fn respond(sc: &Scenario, req: &Recorded) -> Answer {
     }
     let reply = sc.reply.as_str();
     match (route, stream) {
+        (Route::CountTokens | Route::Gemini { .. }, _) => {
+            json_answer(404, &json!({"detail": "Not Found"}))
+        }
         (Route::Models, _) => json_answer(
             200,
             &json!({"object": "list", "data": sc.models.iter().map(|m| json!({"id": m, "object": "model", "created": 0, "owned_by": "byok-mock"})).collect::<Vec<_>>()}),
@@ -640,6 +675,111 @@ fn respond(sc: &Scenario, req: &Recorded) -> Answer {
             ])
         }
     }
+}
+
+/// Google's Gemini API: the key in `x-goog-api-key` (or `?key=`), the model in the path,
+/// Google's error shapes.
+fn respond_gemini(sc: &Scenario, req: &Recorded, stream: bool) -> Answer {
+    let google_error = |status: u16, message: &str, state: &str| {
+        json_answer(
+            status,
+            &json!({"error": {"code": status, "message": message, "status": state}}),
+        )
+    };
+    match sc.fault {
+        Fault::NotFound | Fault::NoGemini => {
+            return json_answer(404, &json!({"detail": "Not Found"}));
+        }
+        Fault::Unauthorized => {
+            return google_error(
+                401,
+                "API key not valid. Please pass a valid API key.",
+                "UNAUTHENTICATED",
+            );
+        }
+        Fault::Forbidden => {
+            return google_error(
+                403,
+                "This key is not allowed to use this route.",
+                "PERMISSION_DENIED",
+            );
+        }
+        _ => {}
+    }
+    if req.method != "POST" {
+        return Answer::Body {
+            status: 405,
+            content_type: "application/json",
+            extra: vec![("Allow", "POST".to_string())],
+            body: json!({"detail": "Method Not Allowed"}).to_string(),
+        };
+    }
+    let path = req.path.split('?').next().unwrap_or(&req.path);
+    let model = path
+        .rsplit_once("/models/")
+        .and_then(|(_, m)| m.rsplit_once(':'))
+        .map_or("", |(m, _)| m)
+        .to_string();
+    let query_key = req
+        .path
+        .split_once('?')
+        .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("key=")));
+    let key = req.header("x-goog-api-key").or(query_key).unwrap_or("");
+    if key.is_empty() || !(sc.keys.is_empty() || sc.keys.iter().any(|k| k == key)) {
+        return google_error(
+            400,
+            "API key not valid. Please pass a valid API key.",
+            "INVALID_ARGUMENT",
+        );
+    }
+    match sc.fault {
+        Fault::ServerError => {
+            return google_error(
+                502,
+                "upstream provider error: connection reset by api.upstream.example",
+                "UNAVAILABLE",
+            );
+        }
+        Fault::RateLimited(secs) => {
+            return Answer::Body {
+                status: 429,
+                content_type: "application/json",
+                extra: vec![("Retry-After", secs.to_string())],
+                body: json!({"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}}).to_string(),
+            };
+        }
+        _ => {}
+    }
+    if !sc.models.contains(&model) {
+        return google_error(
+            404,
+            &format!(
+                "models/{model} is not found for API version v1beta, or is not supported for generateContent."
+            ),
+            "NOT_FOUND",
+        );
+    }
+    let chunk = |text: &str, finish: Option<&str>| {
+        let mut c = json!({"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}],
+                           "modelVersion": model});
+        if let Some(f) = finish {
+            c["candidates"][0]["finishReason"] = json!(f);
+            c["usageMetadata"] =
+                json!({"promptTokenCount": 9, "candidatesTokenCount": 1, "totalTokenCount": 10});
+        }
+        c
+    };
+    if !stream {
+        return json_answer(200, &chunk(&sc.reply, Some("STOP")));
+    }
+    if sc.fault == Fault::GarbageSse {
+        return Answer::Events(vec!["this is not an event stream\n".to_string()]);
+    }
+    let mut events = vec![sse(None, &chunk(&sc.reply, None))];
+    if sc.fault != Fault::GeminiCutStream {
+        events.push(sse(None, &chunk("", Some("STOP"))));
+    }
+    Answer::Events(events)
 }
 
 fn response_object(model: &str, reply: &str, status: &str) -> Value {

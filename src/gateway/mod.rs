@@ -5,6 +5,7 @@
 //! - [`net`]: DNS, TCP and TLS, each timed on its own.
 //! - [`http`]: one bounded exchange (deadline, size cap) and the parsers for its answer.
 //! - [`report`]: severities, the text and JSON report, the exit decision.
+//! - [`relay`]: the recording relay behind `byok doctor --live`.
 //! - [`mock`]: the embedded mock gateway behind `byok demo`, the tests and the benchmark.
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ pub mod http;
 pub mod mock;
 pub mod net;
 pub mod probe;
+pub mod relay;
 pub mod report;
 
 /// Largest response body byok reads, so a broken gateway can't exhaust memory.

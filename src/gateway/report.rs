@@ -71,6 +71,8 @@ pub enum Section {
     Tools,
     /// Variables in this shell and start-up files.
     Shell,
+    /// `--live`: each tool run once through byok's recording relay.
+    Live,
 }
 
 impl Section {
@@ -82,6 +84,7 @@ impl Section {
             Self::Gateway => "gateway",
             Self::Tools => "tools",
             Self::Shell => "shell",
+            Self::Live => "live",
         }
     }
 
@@ -93,15 +96,17 @@ impl Section {
             Self::Gateway => "Gateway API",
             Self::Tools => "Tools",
             Self::Shell => "Shell",
+            Self::Live => "Live runs",
         }
     }
 
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Configuration,
         Self::Reachability,
         Self::Gateway,
         Self::Tools,
         Self::Shell,
+        Self::Live,
     ];
 }
 

@@ -117,6 +117,8 @@ pub struct Template {
     pub exports: Vec<ExportSpec>,
     /// How `byok run` starts the tool on a profile for one process, files untouched.
     pub run: Option<RunSpec>,
+    /// How `byok doctor --live` runs the tool once (none: not testable live).
+    pub live: Option<Live>,
 }
 
 /// A tool's one-process override, as `[run]` says (`byok run TOOL`): variables and
@@ -404,6 +406,58 @@ fn check_export_value(v: &toml::Value) -> Result<(), String> {
         },
         _ => Err(shape.to_string()),
     }
+}
+
+/// `[live]`: the tool's one-shot mode, for `byok doctor --live`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Live {
+    /// The program and its arguments; `{prompt}` is replaced by doctor's prompt.
+    pub command: Vec<String>,
+    /// Variables set for the run (telemetry and update checks off, where the tool has a
+    /// switch).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Files written into the temporary home only, relative to it, to pre-answer trust
+    /// and onboarding prompts; `{cwd}` is the run's working directory, `{home}` the
+    /// temporary home (JSON-escaped).
+    #[serde(default)]
+    pub write: BTreeMap<String, String>,
+}
+
+/// Checks a `[live]` table: a program, `{prompt}` in the arguments, relative paths.
+fn check_live(live: &Live) -> Result<(), (Option<String>, String)> {
+    let Some(program) = live.command.first() else {
+        return Err((
+            Some("[live]".into()),
+            "[live] command is empty: give the program and its arguments".into(),
+        ));
+    };
+    if program.is_empty() || program.contains('{') {
+        return Err((
+            Some(program.clone()),
+            "[live] command must start with a program name".into(),
+        ));
+    }
+    if !live.command.iter().any(|a| a.contains("{prompt}")) {
+        return Err((
+            Some("[live]".into()),
+            "[live] command must pass `{prompt}` to the tool".into(),
+        ));
+    }
+    for path in live.write.keys() {
+        let p = std::path::Path::new(path);
+        if p.is_absolute()
+            || p.components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err((
+                Some(path.clone()),
+                format!("[live] write path `{path}` must be relative to the temporary home"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A named directory: `env` wins when set, else the OS's default.
@@ -720,6 +774,9 @@ pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
 
 /// The checks a parsed template must pass; the error carries text to locate it by.
 fn check(t: &Template) -> Result<(), (Option<String>, String)> {
+    if let Some(live) = &t.live {
+        check_live(live)?;
+    }
     let valid_id = !t.id.is_empty()
         && t.id
             .chars()
@@ -1200,6 +1257,28 @@ mod tests {
     const HEAD: &str = "id = \"x\"\nname = \"X\"\nverified = \"X 1.0, checked by hand\"\n";
 
     #[test]
+    fn live_tables_are_checked() {
+        let ok = parse(
+            "t.toml",
+            &format!("{HEAD}[live]\ncommand = [\"x\", \"-p\", \"{{prompt}}\"]\nenv = {{ X_NO_UPDATE = \"1\" }}\n"),
+        )
+        .unwrap();
+        let live = ok.live.unwrap();
+        assert_eq!(live.command, ["x", "-p", "{prompt}"]);
+        assert_eq!(live.env["X_NO_UPDATE"], "1");
+        assert_eq!(
+            err(&format!("{HEAD}[live]\ncommand = [\"x\", \"-p\"]\n")),
+            "t.toml:4:1: [live] command must pass `{prompt}` to the tool"
+        );
+        assert_eq!(
+            err(&format!(
+                "{HEAD}[live]\ncommand = [\"x\", \"{{prompt}}\"]\nwrite = {{ \"../.x\" = \"\" }}\n"
+            )),
+            "t.toml:6:12: [live] write path `../.x` must be relative to the temporary home"
+        );
+    }
+
+    #[test]
     fn mistakes_are_named_with_their_position() {
         assert_eq!(
             err("id = \"x\"\nname = 3\n"),
@@ -1207,7 +1286,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"

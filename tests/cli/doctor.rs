@@ -1133,3 +1133,180 @@ fn empty_model_flag_is_refused() {
         "{out}"
     );
 }
+
+/// A home where Claude Code and Gemini CLI are installed (their directories exist).
+fn with_claude_and_gemini(sc: Scenario) -> (TestEnv, MockGateway) {
+    let (t, mock) = with_mock(sc);
+    t.write(".claude/settings.json", "{}\n");
+    t.write(".gemini/settings.json", "{}\n");
+    (t, mock)
+}
+
+#[test]
+fn count_tokens_and_gemini_routes_are_probed_when_their_tools_are_set_up() {
+    let (t, mock) = with_claude_and_gemini(ok_scenario());
+    let (v, _) = doctor_json(&t, &[]);
+    let c = check(&v, "count_tokens");
+    assert_eq!(c["name"], "POST /v1/messages/count_tokens");
+    assert_eq!(c["required"], true);
+    assert_eq!(
+        sev_msg_hint(&v, "count_tokens"),
+        ("ok".into(), "counted 9 input tokens".into(), String::new())
+    );
+    assert_eq!(
+        check(&v, "gemini")["name"],
+        "POST /v1beta/models/gpt-4o:generateContent"
+    );
+    assert_eq!(
+        sev_msg_hint(&v, "gemini"),
+        (
+            "ok".into(),
+            "answered \"ok\", 10 tokens".into(),
+            String::new()
+        )
+    );
+    assert_eq!(
+        check(&v, "gemini_stream")["name"],
+        "POST /v1beta/models/gpt-4o:streamGenerateContent"
+    );
+    let (sev, msg, _) = sev_msg_hint(&v, "gemini_stream");
+    assert_eq!(sev, "ok");
+    assert!(msg.starts_with("2 chunks, first token after "), "{msg}");
+    assert!(msg.ends_with(", finishReason STOP"), "{msg}");
+    let reqs = mock.requests();
+    let gem = reqs
+        .iter()
+        .find(|r| r.path == "/v1beta/models/gpt-4o:streamGenerateContent?alt=sse")
+        .expect("a Gemini stream request");
+    assert_eq!(gem.header("x-goog-api-key"), Some(KEY));
+    assert_eq!(gem.header("authorization"), None);
+    let ct = reqs
+        .iter()
+        .find(|r| r.path == "/v1/messages/count_tokens")
+        .expect("a count_tokens request");
+    assert_eq!(ct.header("anthropic-version"), Some("2023-06-01"));
+    assert_eq!(ct.json()["model"], "claude-sonnet-4-5");
+}
+
+#[test]
+fn routes_of_tools_not_set_up_are_not_probed() {
+    let (t, mock) = with_mock(ok_scenario());
+    let (v, _) = doctor_json(&t, &[]);
+    let ids: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(
+        !ids.contains(&"count_tokens") && !ids.contains(&"gemini"),
+        "{ids:?}"
+    );
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|r| !r.path.contains("count_tokens") && !r.path.starts_with("/v1beta"))
+    );
+}
+
+#[test]
+fn a_gateway_without_count_tokens_is_named() {
+    let (t, mock) = with_claude_and_gemini(ok_scenario().fault(Fault::NoCountTokens));
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        sev_msg_hint(&v, "count_tokens"),
+        (
+            "fail".into(),
+            format!("404 Not Found: {}/v1/messages/count_tokens does not exist on this gateway", mock.url()),
+            "the gateway does not serve Anthropic token counting, which Claude Code calls: add the route on the gateway (LiteLLM serves /v1/messages/count_tokens), or point byok at a gateway that has it".into()
+        )
+    );
+    assert_eq!(
+        check(&v, "count_tokens")["details"]["error"],
+        "route_missing"
+    );
+    assert_eq!(sev_msg_hint(&v, "messages").0, "ok");
+}
+
+#[test]
+fn a_gateway_without_gemini_routes_is_named() {
+    let (t, mock) = with_claude_and_gemini(ok_scenario().fault(Fault::NoGemini));
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        sev_msg_hint(&v, "gemini"),
+        (
+            "fail".into(),
+            format!(
+                "404 Not Found: {}/v1beta/models/gpt-4o:generateContent does not exist on this gateway",
+                mock.url()
+            ),
+            format!(
+                "Gemini CLI speaks only Google's Gemini API: the gateway must serve {}/v1beta/models/<model>:generateContent and :streamGenerateContent (with the key in x-goog-api-key)",
+                mock.url()
+            )
+        )
+    );
+    assert_eq!(sev_msg_hint(&v, "gemini_stream").0, "fail");
+    assert_eq!(sev_msg_hint(&v, "chat").0, "ok");
+}
+
+#[test]
+fn gemini_faults_get_their_own_diagnosis() {
+    let (t, _mock) = with_claude_and_gemini(ok_scenario().fault(Fault::GeminiCutStream));
+    let (v, _) = doctor_json(&t, &[]);
+    let (sev, msg, hint) = sev_msg_hint(&v, "gemini_stream");
+    assert_eq!(sev, "fail");
+    assert!(
+        msg.starts_with("1 chunks, first token after ")
+            && msg.ends_with("but none with a finishReason: the stream was cut"),
+        "{msg}"
+    );
+    assert_eq!(
+        hint,
+        "the stream was cut: check the gateway's (and any proxy's) streaming timeouts and logs"
+    );
+    assert_eq!(sev_msg_hint(&v, "gemini").0, "ok");
+
+    let (t, _mock) =
+        with_claude_and_gemini(ok_scenario().models(&["claude-sonnet-4-5", "gpt-4o-mini"]));
+    let (v, _) = doctor_json(&t, &[]);
+    assert_eq!(
+        sev_msg_hint(&v, "gemini"),
+        (
+            "fail".into(),
+            "404 Not Found: model `gpt-4o` is not served by the gateway: \"models/gpt-4o is not found for API version v1beta, or is not supported for generateContent.\"".into(),
+            "the gateway lists gpt-4o-mini: use one with `byok init --model gpt-4o-mini`".into()
+        )
+    );
+    assert_eq!(
+        sev_msg_hint(&v, "count_tokens").0,
+        "ok",
+        "count_tokens uses the Anthropic model"
+    );
+
+    let (mut t, _mock) = with_claude_and_gemini(ok_scenario());
+    t.set("BYOK_API_KEY", "sk-wrong-key-999999");
+    let (v, _) = doctor_json(&t, &[]);
+    let (sev, msg, _) = sev_msg_hint(&v, "gemini");
+    assert_eq!(sev, "fail");
+    assert_eq!(
+        msg,
+        "400 Bad Request: the gateway rejected the key sk-…9999 sent as `x-goog-api-key`: \"API key not valid. Please pass a valid API key.\""
+    );
+}
+
+#[test]
+fn a_gateway_that_lists_no_models_is_not_an_error() {
+    let (t, _mock) = with_mock(ok_scenario().models(&[]));
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert_eq!(
+        sev_msg_hint(&v, "models"),
+        (
+            "ok".into(),
+            "the gateway lists no models (it may route any id; the generation checks tell whether yours works)".into(),
+            String::new()
+        )
+    );
+}

@@ -1,0 +1,142 @@
+//! Tool checks: each detected tool's settings against the profile, and what its hook
+//! finds (project files that shadow byok's, variables that win over them).
+
+use crate::engine::{self, ToolStatus};
+use crate::env::Env;
+use crate::gateway::report::{Check, Section, Severity};
+use crate::profile::Gateway;
+use crate::tools::{self, Current, Tool};
+
+/// A detected tool: what was read, what detection found, and why reading failed.
+pub type Detected = (&'static dyn Tool, Current, tools::Detection, Option<String>);
+
+pub fn detected_tools(env: &Env) -> Vec<Detected> {
+    tools::registry(env)
+        .tools
+        .iter()
+        .filter_map(|tool| {
+            // A tool whose files can't be read is still reported: its status says why.
+            match engine::inspect(env, *tool) {
+                Ok((cur, det)) => det.installed.then_some((*tool, cur, det, None)),
+                Err(e) => Some((
+                    *tool,
+                    Current::default(),
+                    tools::Detection::default(),
+                    Some(format!("{e:#}")),
+                )),
+            }
+        })
+        .collect()
+}
+
+pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
+    if tools.is_empty() {
+        let message = "no supported tool detected (`byok detect` lists what byok looks for)";
+        return vec![Check::new(
+            Section::Tools,
+            "tools",
+            "Tools",
+            Severity::Info,
+            message,
+        )];
+    }
+    let mut checks = Vec::new();
+    for (tool, cur, det, unreadable) in tools {
+        let id = tool.id().as_str();
+        if let Some(e) = unreadable {
+            checks.push(
+                Check::new(
+                    Section::Tools,
+                    format!("tool.{id}"),
+                    tool.name(),
+                    Severity::Fail,
+                    format!("could not read its settings: {e}"),
+                )
+                .hint("fix the file named above, then run `byok doctor` again"),
+            );
+            continue;
+        }
+        let mut evidence = det.evidence.first().cloned().unwrap_or_default();
+        // Detection lists the user template among its evidence; say it once.
+        if let Some(crate::templates::Source::User(p)) = tool.source()
+            && !evidence.starts_with("user template")
+        {
+            evidence = format!("{evidence}; user template {}", env.tilde(p));
+        }
+        let tool_check = |severity, message: String| {
+            Check::new(
+                Section::Tools,
+                format!("tool.{id}"),
+                tool.name(),
+                severity,
+                message,
+            )
+        };
+        let status = engine::status(env, *tool, Some(gw), cur);
+        let check = match &status {
+            ToolStatus::Configured { .. } => tool_check(
+                Severity::Ok,
+                format!("points at this profile's gateway, key and models ({evidence})"),
+            ),
+            ToolStatus::NotConfigured => tool_check(
+                Severity::Warn,
+                format!("installed ({evidence}) but not set up for this gateway"),
+            )
+            .hint(format!("`byok setup {id}` (`--dry-run` shows the change first)")),
+            ToolStatus::Outdated { profile } if *profile == gw.name => tool_check(
+                Severity::Fail,
+                format!("set up by byok, but its settings no longer match profile `{profile}` (URL, key or models changed since)"),
+            )
+            .hint(format!("`byok setup {id}` writes the current values")),
+            ToolStatus::Outdated { profile } => tool_check(
+                Severity::Warn,
+                format!("set up by byok for profile `{profile}`, not for `{}`", gw.name),
+            )
+            .hint(format!("`byok --profile {} setup {id}` if this tool should use it", gw.name)),
+            ToolStatus::Drifted { changed } => tool_check(
+                Severity::Fail,
+                format!("settings byok wrote were changed by hand: {}", changed.join(", ")),
+            )
+            .hint(format!("`byok setup {id} --dry-run` shows what byok would put back; add --force to apply it")),
+            ToolStatus::ManualOnly => tool_check(
+                Severity::Warn,
+                format!("installed ({evidence}); byok cannot write its settings here"),
+            )
+            .hint(format!("`byok setup {id}` says why and lists the steps to do by hand")),
+            ToolStatus::Error(e) => tool_check(Severity::Fail, e.clone())
+                .hint(format!("fix the file, then run `byok setup {id}`")),
+        }
+        .detail("status", status.kind());
+        checks.push(check.detail("evidence", det.evidence.clone()));
+        for (n, f) in tool.diagnose(env, gw, cur).into_iter().enumerate() {
+            let severity = match f.severity {
+                tools::Severity::Info => Severity::Info,
+                tools::Severity::Warn => Severity::Warn,
+                tools::Severity::Fail => Severity::Fail,
+            };
+            checks.push(
+                Check::new(
+                    Section::Tools,
+                    format!("tool.{id}.{}", n + 1),
+                    tool.name(),
+                    severity,
+                    f.message,
+                )
+                .hint_opt(f.hint),
+            );
+        }
+    }
+    for (id, why) in &tools::registry(env).broken {
+        checks.push(
+            Check::new(
+                Section::Tools,
+                format!("tool.{id}"),
+                id.clone(),
+                Severity::Warn,
+                format!("your template can't be used: {why}"),
+            )
+            .hint("fix it (`byok templates check FILE`); every other tool works meanwhile"),
+        );
+    }
+    checks
+}

@@ -1,0 +1,188 @@
+//! Running every network check at once: one thread per probe, one shared client.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::judge::judge_anthropic_auth;
+use super::request::{
+    probe_chat, probe_count_tokens, probe_gemini, probe_messages, probe_models, probe_responses,
+};
+use super::{Api, Outcome, Plan, Target, Verdict};
+use crate::gateway::http::Auth;
+use crate::gateway::net;
+use crate::gateway::report::{Check, Section, Severity};
+use crate::profile::AnthropicAuth;
+
+/// Reports a finished check when dropped, so a panicking probe is counted too.
+pub(super) struct Finished(mpsc::Sender<()>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// Runs reachability and the API probes concurrently (one thread each, one shared
+/// client), while `local` runs on the calling thread. `progress(done, total)` is called
+/// on the calling thread only, as checks finish and every 80 ms (the workers never touch
+/// the terminal: stderr is locked by the command for its whole run). Returns
+/// reachability and gateway checks, then `local`'s.
+pub fn run(
+    t: &Target<'_>,
+    plan: &Plan,
+    progress: &dyn Fn(usize, usize),
+    local: impl FnOnce() -> Vec<Check>,
+) -> Vec<Check> {
+    let mine = match t.gw.anthropic_auth {
+        AnthropicAuth::Bearer => Auth::Bearer,
+        AnthropicAuth::XApiKey => Auth::XApiKey,
+    };
+    let other = match mine {
+        Auth::XApiKey => Auth::Bearer,
+        _ => Auth::XApiKey,
+    };
+    // Routes only some tools call are probed when such a tool is set up.
+    let count_tokens = !plan.quick && plan.required.contains(&Api::CountTokens);
+    let gemini = !plan.quick && plan.required.contains(&Api::Gemini);
+    let (tx, rx) = mpsc::channel();
+    let total = plan.hosts.len()
+        + if plan.quick { 1 } else { 8 }
+        + usize::from(count_tokens)
+        + 2 * usize::from(gemini);
+    let (reach, mut outcomes, other_verdict, local_checks) = std::thread::scope(|s| {
+        let finished = &tx;
+        let reach: Vec<_> = plan
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, (host, proxy))| {
+                s.spawn(move || {
+                    let _done = Finished(finished.clone());
+                    let suffix = if i == 0 {
+                        String::new()
+                    } else {
+                        format!(".{}", i + 1)
+                    };
+                    net::reachability(host, proxy.as_deref(), t.timeout, &suffix)
+                })
+            })
+            .collect();
+        let spawn = |f: fn(&Target<'_>) -> Outcome| {
+            s.spawn(move || {
+                let _done = Finished(finished.clone());
+                f(t)
+            })
+        };
+        let mut probes = vec![spawn(probe_models)];
+        let mut other_handle = None;
+        if !plan.quick {
+            probes.push(spawn(|t| probe_chat(t, false)));
+            probes.push(spawn(|t| probe_chat(t, true)));
+            probes.push(s.spawn(move || {
+                let _done = Finished(finished.clone());
+                probe_messages(t, mine, false)
+            }));
+            probes.push(s.spawn(move || {
+                let _done = Finished(finished.clone());
+                probe_messages(t, mine, true)
+            }));
+            probes.push(spawn(|t| probe_responses(t, false)));
+            probes.push(spawn(|t| probe_responses(t, true)));
+            if count_tokens {
+                probes.push(s.spawn(move || {
+                    let _done = Finished(finished.clone());
+                    probe_count_tokens(t, mine)
+                }));
+            }
+            if gemini {
+                probes.push(spawn(|t| probe_gemini(t, false)));
+                probes.push(spawn(|t| probe_gemini(t, true)));
+            }
+            other_handle = Some(s.spawn(move || {
+                let _done = Finished(finished.clone());
+                probe_messages(t, other, false).verdict
+            }));
+        }
+        let local_checks = local();
+        let mut n = 0;
+        while n < total {
+            progress(n, total);
+            match rx.recv_timeout(Duration::from_millis(80)) {
+                Ok(()) => n += 1,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        progress(n, total);
+        let reach: Vec<Check> = reach
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec![crashed("reachability")]))
+            .collect();
+        let outcomes: Vec<Outcome> = probes
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| Outcome {
+                    check: crashed("probe"),
+                    verdict: Verdict::Unknown,
+                    models: None,
+                })
+            })
+            .collect();
+        let other_verdict = other_handle.map(|h| h.join().unwrap_or(Verdict::Unknown));
+        (reach, outcomes, other_verdict, local_checks)
+    });
+
+    let mut checks = reach;
+    let reach_failed = checks.iter().any(|c| c.severity == Severity::Fail);
+    let mut auth_check = None;
+    if let Some(ov) = other_verdict
+        && let Some(m) = outcomes.iter_mut().find(|o| o.check.id == "messages")
+    {
+        let verdict = m.verdict;
+        auth_check = Some(judge_anthropic_auth(t.gw, &mut m.check, verdict, ov));
+    }
+    let mut gateway: Vec<Check> = outcomes.into_iter().map(|o| o.check).collect();
+    if let Some(a) = auth_check {
+        let at = gateway
+            .iter()
+            .position(|c| c.id == "messages_stream")
+            .map_or(gateway.len(), |i| i + 1);
+        gateway.insert(at, a);
+    }
+    for c in &mut gateway {
+        let endpoint = match c.id.as_str() {
+            "models" => Api::Models,
+            "chat" | "chat_stream" => Api::Chat,
+            "messages" | "messages_stream" | "anthropic_auth" => Api::Messages,
+            "count_tokens" => Api::CountTokens,
+            "gemini" | "gemini_stream" => Api::Gemini,
+            _ => Api::Responses,
+        };
+        c.required = plan.required.contains(&endpoint) || (plan.quick && c.id == "models");
+        // The reachability section already names a failure to connect; say it once.
+        let kind = c.details.get("error").and_then(Value::as_str);
+        if reach_failed
+            && c.severity == Severity::Fail
+            && matches!(kind, Some("dns" | "refused" | "tls" | "certificate"))
+        {
+            c.severity = Severity::Skipped;
+            c.message = "not reached (see Reachability)".into();
+            c.hint = None;
+        }
+    }
+    checks.extend(gateway.into_iter().map(Check::settle));
+    checks.extend(local_checks);
+    checks
+}
+
+pub(super) fn crashed(what: &str) -> Check {
+    Check::new(
+        Section::Gateway,
+        what,
+        what,
+        Severity::Fail,
+        "the check crashed (a bug in byok; please report it)",
+    )
+}
