@@ -350,6 +350,9 @@ pub struct SetupArgs {
     /// Only this VS Code-family host (code, cursor, vscodium, ...)
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Write the tools' project-level files in DIR (default: the working directory)
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["all", "host"])]
+    pub project: Option<String>,
     /// Show the key in manual steps instead of masking it
     #[arg(long)]
     pub show_key: bool,
@@ -400,7 +403,7 @@ pub struct RestoreArgs {
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// Tools to clean up
-    #[arg(value_parser = ToolName, value_name = "TOOLS", required = true)]
+    #[arg(value_parser = ToolName, value_name = "TOOLS", required_unless_present = "project")]
     pub tools: Vec<String>,
     /// Show the diff and write nothing
     #[arg(long, short = 'n')]
@@ -411,6 +414,9 @@ pub struct RemoveArgs {
     /// Only this VS Code-family host
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Take byok's project-level files out of DIR (default: the working directory)
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "", conflicts_with = "host")]
+    pub project: Option<String>,
 }
 
 /// `byok doctor`

@@ -35,6 +35,8 @@ mod masking;
 mod presets_profiles;
 #[path = "cli/prior_values.rs"]
 mod prior_values;
+#[path = "cli/project.rs"]
+mod project;
 #[path = "cli/reliability.rs"]
 mod reliability;
 #[path = "cli/restore.rs"]

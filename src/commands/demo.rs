@@ -104,6 +104,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         allow_literal_keys: false,
         host: None,
         show_key: false,
+        project: None,
     };
     step(
         &mut sub,

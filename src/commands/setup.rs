@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+mod project;
+
 use super::Ctx;
 use crate::cli::{KeyMode, RemoveArgs, SetupArgs};
 use crate::engine::{self, ToolStatus};
@@ -57,7 +59,7 @@ pub(super) fn mode(
 
 /// Configures the chosen tools for the active profile.
 pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
-    let pick_tools = args.tools.is_empty() && !args.all;
+    let pick_tools = args.tools.is_empty() && !args.all && args.project.is_none();
     if pick_tools && !ctx.interactive {
         return Err(no_tools_named(ctx.env));
     }
@@ -73,6 +75,12 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             "{} uses plain http to another host: the key will travel unencrypted",
             gw.base
         ))?;
+    }
+    if let Some(dir) = &args.project {
+        let _lock = (mode != Mode::DryRun)
+            .then(|| fs::Lock::acquire(ctx.env))
+            .transpose()?;
+        return setup_project(args, dir, &gw, mode, ctx);
     }
     let chosen = if pick_tools {
         let Some(picked) = pick(&gw, ctx)? else {
@@ -114,7 +122,7 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         for w in crate::presets::setup_warnings(stored, tool.id().as_str(), tool.name(), &needs) {
             ctx.warn(&w)?;
         }
-        let done = setup_one(tool, &gw, &opts, mode, args.force, ctx);
+        let done = setup_one(tool, &gw, &opts, (mode, args.force), &|_| Ok(()), ctx);
         status = worst(status, report(done, ctx)?);
     }
     Ok(status)
@@ -428,6 +436,9 @@ pub(super) fn setup_all_at_once(
     Ok((status, steps))
 }
 
+/// A last change to a plan before it is shown (`--project`'s exclude line and checks).
+type Adjust<'a> = &'a dyn Fn(&mut Plan) -> Result<()>;
+
 /// Each tool's steps left to do by hand, from its setup plan.
 pub(super) type ManualSteps = Vec<(&'static dyn Tool, Vec<String>)>;
 
@@ -435,17 +446,18 @@ fn setup_one(
     tool: &dyn Tool,
     gw: &Gateway,
     opts: &SetupOptions,
-    mode: Mode,
-    force: bool,
+    (mode, force): (Mode, bool),
+    adjust: Adjust<'_>,
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
     let opts = &for_tool(tool, gw, opts);
     let Prepared {
         cur,
-        plan,
+        mut plan,
         replaced,
     } = prepare(env, tool, gw, opts, &Overlay::new())?;
+    adjust(&mut plan)?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {
         writeln!(ctx.out, "  cannot be set up automatically")?;
@@ -749,46 +761,59 @@ pub fn remove(args: &RemoveArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     } else {
         Some(fs::Lock::acquire(ctx.env)?)
     };
+    if let Some(dir) = &args.project {
+        return remove_project(args, dir, &opts, mode, ctx);
+    }
     let mut status = ExitStatus::Success;
     for tool in chosen {
-        let env = ctx.env;
-        let cur = engine::gather_tool(env, tool)?;
-        // Without a record byok never set the tool up (or already removed or restored
-        // it): what looks like byok's settings is the user's own, so nothing goes.
-        let mut plan = tool.remove(env, &opts, &cur)?;
-        plan::dedupe(env, &mut plan)?;
-        match engine::owned_record(env, tool)? {
-            None => plan = Plan::default(),
-            Some(record) => give_back_blank_files(&mut plan, &record),
-        }
-        let notes = given_back_notes(env, tool, &cur, &plan);
-        plan.notes.splice(0..0, notes);
-        writeln!(ctx.out, "{}", tool.name())?;
-        if plan.is_up_to_date() {
-            writeln!(ctx.out, "  nothing of byok's to remove")?;
-            engine::record_owned(env, tool, None, &cur)?;
-            continue;
-        }
-        match show_and_confirm(&plan, mode, "Remove byok's settings?", ctx)? {
-            Decision::Shown => {}
-            Decision::Declined => {
-                status = ExitStatus::Failure;
-                continue;
-            }
-            Decision::Apply => {
-                let verbs: Vec<&str> = plan.effective().map(verb).collect();
-                for (a, v) in plan::apply(env, &plan, tool.id().as_str(), "-")?
-                    .iter()
-                    .zip(verbs)
-                {
-                    writeln!(ctx.out, "  {v}d {}", a.label)?;
-                }
-                engine::record_owned(env, tool, None, &cur)?;
-            }
-        }
-        print_notes(&plan, ctx)?;
+        status = worst(status, remove_one(tool, &opts, mode, &|_| Ok(()), ctx)?);
     }
     Ok(status)
+}
+
+/// Takes byok's settings out of one tool's files; `adjust` adds to the plan.
+fn remove_one(
+    tool: &dyn Tool,
+    opts: &SetupOptions,
+    mode: Mode,
+    adjust: Adjust<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let env = ctx.env;
+    let cur = engine::gather_tool(env, tool)?;
+    // Without a record byok never set the tool up (or already removed or restored
+    // it): what looks like byok's settings is the user's own, so nothing goes.
+    let mut plan = tool.remove(env, opts, &cur)?;
+    plan::dedupe(env, &mut plan)?;
+    match engine::owned_record(env, tool)? {
+        None => plan = Plan::default(),
+        Some(record) => give_back_blank_files(&mut plan, &record),
+    }
+    adjust(&mut plan)?;
+    let notes = given_back_notes(env, tool, &cur, &plan);
+    plan.notes.splice(0..0, notes);
+    writeln!(ctx.out, "{}", tool.name())?;
+    if plan.is_up_to_date() {
+        writeln!(ctx.out, "  nothing of byok's to remove")?;
+        engine::record_owned(env, tool, None, &cur)?;
+        return Ok(ExitStatus::Success);
+    }
+    match show_and_confirm(&plan, mode, "Remove byok's settings?", ctx)? {
+        Decision::Shown => {}
+        Decision::Declined => return Ok(ExitStatus::Failure),
+        Decision::Apply => {
+            let verbs: Vec<&str> = plan.effective().map(verb).collect();
+            for (a, v) in plan::apply(env, &plan, tool.id().as_str(), "-")?
+                .iter()
+                .zip(verbs)
+            {
+                writeln!(ctx.out, "  {v}d {}", a.label)?;
+            }
+            engine::record_owned(env, tool, None, &cur)?;
+        }
+    }
+    print_notes(&plan, ctx)?;
+    Ok(ExitStatus::Success)
 }
 
 /// A file the user had blank is emptied of byok's settings, not deleted: its bytes come
@@ -834,4 +859,241 @@ fn given_back_notes(
             )
         })
         .collect()
+}
+
+/// The project directory and tools of `--project [DIR] TOOL…`: a DIR that is no
+/// directory but names a tool is the first tool (clap can't tell them apart).
+fn project_args(
+    ctx: &Ctx<'_>,
+    dir: &str,
+    tools: &[String],
+) -> Result<(PathBuf, Vec<&'static dyn Tool>)> {
+    let env = ctx.env;
+    let registry = tools::registry(env);
+    let mut ids: Vec<&str> = tools.iter().map(String::as_str).collect();
+    let given = env.cwd.join(dir);
+    let dir = if !dir.is_empty() && !given.is_dir() && registry.find(dir).is_ok() {
+        ids.insert(0, dir);
+        env.cwd.clone()
+    } else {
+        given
+    };
+    let dir = std::fs::canonicalize(&dir).map_err(|e| {
+        UserError::new(format!("project directory {}: {e}", dir.display()))
+            .hint("name an existing directory: `byok setup --project DIR TOOL`")
+    })?;
+    if ids.is_empty() {
+        return Err(UserError::new("`--project` needs the tools to set up")
+            .hint("e.g. `byok setup --project . claude-code`")
+            .into());
+    }
+    let mut out: Vec<&'static dyn Tool> = Vec::new();
+    for id in ids {
+        let tool = registry.find(id)?;
+        if tool.template().is_none_or(|t| t.project.is_none()) {
+            let with: Vec<&str> = registry
+                .tools
+                .iter()
+                .filter(|t| t.template().is_some_and(|t| t.project.is_some()))
+                .map(|t| t.id().as_str())
+                .collect();
+            return Err(UserError::new(format!(
+                "byok knows no project-level file of {}",
+                tool.name()
+            ))
+            .hint(format!(
+                "project files: {}; for {} use `byok setup {}` (user scope)",
+                with.join(", "),
+                tool.name(),
+                tool.id().as_str()
+            ))
+            .into());
+        }
+        if !out.iter().any(|t| t.id() == tool.id()) {
+            out.push(tool);
+        }
+    }
+    Ok((dir, out))
+}
+
+/// The engine tool for a template's `[project]` file in `dir`, recorded under
+/// `<id>@<dir>` so `remove --project` finds it.
+fn project_tool(
+    ctx: &Ctx<'_>,
+    tool: &dyn Tool,
+    dir: &std::path::Path,
+    form: crate::templates::KeyModeName,
+    drop_key: bool,
+) -> Option<tools::generic::TemplateTool> {
+    let t = tool.template()?;
+    let mut derived = project::derive(t, dir, form, drop_key)?;
+    derived.name = format!("{} (project {})", t.name, ctx.env.tilde(dir));
+    let id = tools::ToolId::leak(&format!("{}@{}", t.id, dir.display()));
+    Some(tools::generic::TemplateTool::new(
+        crate::templates::Loaded {
+            template: derived,
+            source: tool
+                .source()
+                .cloned()
+                .unwrap_or(crate::templates::Source::Builtin("templates")),
+        },
+        id,
+        None,
+    ))
+}
+
+/// The `.git/info/exclude` path and byok's line in it for `path`, when `dir` is in a
+/// git work tree.
+fn exclude_of(dir: &std::path::Path, path: &std::path::Path) -> Option<(PathBuf, String)> {
+    let (git, root) = project::git_dir(dir)?;
+    let line = project::exclude_line(&root, path)?;
+    Some((git.join("info").join("exclude"), line))
+}
+
+/// `byok setup --project [DIR] TOOL…`: each tool's project-level file, with a key
+/// reference or key command (never the key), kept out of git.
+fn setup_project(
+    args: &SetupArgs,
+    dir: &str,
+    gw: &Gateway,
+    mode: Mode,
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    use crate::templates::KeyModeName;
+    let (dir, chosen) = project_args(ctx, dir, &args.tools)?;
+    let env_profile = matches!(gw.key, crate::profile::KeySource::Env { .. });
+    let git = ctx.env.find_on_path("git");
+    let mut status = ExitStatus::Success;
+    for tool in chosen {
+        let env = ctx.env;
+        let Some(t) = tool.template() else { continue };
+        let Some(spec) = t.project.as_ref() else {
+            continue;
+        };
+        let (form, drop_key) = project::key_form(t, env_profile).map_err(|m| {
+            UserError::new(m).hint(format!(
+                "`byok setup {}` sets {} up for your user instead",
+                t.id, t.name
+            ))
+        })?;
+        let path = project::file_path(spec, &dir);
+        let shown = env.tilde(&path);
+        let mut notes = Vec::new();
+        let exclude = exclude_of(&dir, &path);
+        if let Some((_, root)) = project::git_dir(&dir) {
+            match &git {
+                Some(g) => {
+                    if project::git_tracked(g, &root, &path) == Some(true) {
+                        return Err(UserError::new(format!(
+                            "git tracks {shown}: byok does not write its gateway settings into a file that gets committed"
+                        ))
+                        .hint(format!(
+                            "untrack it first (`git rm --cached {}`), or set {} up for your user: `byok setup {}`",
+                            path.display(),
+                            t.name,
+                            t.id
+                        ))
+                        .into());
+                    }
+                }
+                None => notes.push(format!(
+                    "git is not on PATH, so byok could not check whether git tracks {shown}"
+                )),
+            }
+        }
+        let Some(engine_tool) = project_tool(ctx, tool, &dir, form, drop_key) else {
+            continue;
+        };
+        if drop_key && let Some(n) = &spec.key_note {
+            notes.push(n.replace("{key_env}", gw.key.env_var().unwrap_or("VAR")));
+        }
+        let key_mode = if form == KeyModeName::Helper {
+            KeyMode::Helper
+        } else {
+            KeyMode::Literal
+        };
+        let opts = engine::options(env, key_mode, None, args.show_key);
+        let creates = !path.exists();
+        let known = match &gw.key {
+            crate::profile::KeySource::Literal(k) => Some(k.expose().to_string()),
+            crate::profile::KeySource::Env { value, .. } => {
+                value.as_ref().map(|k| k.expose().to_string())
+            }
+            crate::profile::KeySource::Fetched(_) => None,
+        };
+        let adjust = |plan: &mut Plan| -> Result<()> {
+            // The last line of defence: the key itself never goes into a project file.
+            if let Some(k) = &known
+                && plan
+                    .changes
+                    .iter()
+                    .any(|c| c.after.as_deref().is_some_and(|a| a.contains(k.as_str())))
+            {
+                return Err(UserError::new(format!(
+                    "{}'s project file would hold the key itself; byok refuses",
+                    t.name
+                ))
+                .into());
+            }
+            if creates
+                && plan.effective().next().is_some()
+                && let Some((file, line)) = &exclude
+            {
+                let before = fs::read_optional(file)?;
+                if let Some(after) = project::exclude_add(before.as_deref(), line) {
+                    plan.changes
+                        .push(plan::Change::file(file.clone(), before, Some(after), false));
+                    plan.notes.push(format!(
+                        "keeps {shown} out of git: added `{line}` to {}",
+                        env.tilde(file)
+                    ));
+                }
+            }
+            plan.notes.extend(notes.iter().cloned());
+            Ok(())
+        };
+        let done = setup_one(&engine_tool, gw, &opts, (mode, args.force), &adjust, ctx);
+        status = worst(status, report(done, ctx)?);
+    }
+    Ok(status)
+}
+
+/// `byok remove --project [DIR] TOOL…`: byok's values out of each project file, and
+/// byok's line out of `.git/info/exclude`.
+fn remove_project(
+    args: &RemoveArgs,
+    dir: &str,
+    opts: &SetupOptions,
+    mode: Mode,
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let (dir, chosen) = project_args(ctx, dir, &args.tools)?;
+    let mut status = ExitStatus::Success;
+    for tool in chosen {
+        let Some(spec) = tool.template().and_then(|t| t.project.as_ref()) else {
+            continue;
+        };
+        let form = crate::templates::KeyModeName::Env;
+        let Some(engine_tool) = project_tool(ctx, tool, &dir, form, false) else {
+            continue;
+        };
+        let path = project::file_path(spec, &dir);
+        let exclude = exclude_of(&dir, &path);
+        let adjust = |plan: &mut Plan| -> Result<()> {
+            if let Some((file, line)) = &exclude
+                && let Some(before) = fs::read_optional(file)?
+                && let Some(after) = project::exclude_remove(&before, line)
+            {
+                plan.changes.push(plan::Change::file(
+                    file.clone(),
+                    Some(before),
+                    Some(after),
+                    false,
+                ));
+            }
+            Ok(())
+        };
+        status = worst(status, remove_one(&engine_tool, opts, mode, &adjust, ctx)?);
+    }
+    Ok(status)
 }

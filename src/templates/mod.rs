@@ -119,6 +119,8 @@ pub struct Template {
     pub run: Option<RunSpec>,
     /// How `byok doctor --live` runs the tool once (none: not testable live).
     pub live: Option<Live>,
+    /// The tool's project-level file (`byok setup --project`).
+    pub project: Option<ProjectSpec>,
 }
 
 /// A tool's one-process override, as `[run]` says (`byok run TOOL`): variables and
@@ -757,6 +759,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
     check(&template)
         .and_then(|()| check_exports(&template))
         .and_then(|()| check_run(&template))
+        .and_then(|()| check_project(&template))
         .map_err(|(needle, message)| {
             // An unknown placeholder is found by itself; anything else by the text given.
             let placeholder = message
@@ -1221,6 +1224,82 @@ pub fn user_templates(dir: &Path) -> Vec<Result<Loaded, TemplateError>> {
         .collect()
 }
 
+/// A tool's project-level file, as `[project]` says (`byok setup --project DIR TOOL`):
+/// one of the template's files, written at a path relative to the project directory.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    /// The id of the template's file whose values go into the project file.
+    pub file: String,
+    /// Where, relative to the project directory (`/`-separated, no `..`).
+    pub path: String,
+    /// Shown after a project setup (the tool must trust the project first, say).
+    pub note: Option<String>,
+    /// The tool can't read a key reference in this file: for a profile whose key lives
+    /// in a variable, values holding the key are left out and this is said (a literal
+    /// profile is refused).
+    pub key_note: Option<String>,
+    /// Values' `env` variants at project scope, by key: a key reference the tool reads
+    /// in its project file (`{env:{key_env}}`) where its user file holds the key.
+    #[serde(default)]
+    pub env: toml::Table,
+}
+
+/// The placeholder of the project directory in `[project]` notes.
+pub const PROJECT_ROOT: &str = "project";
+
+/// Checks a template's `[project]`; the error carries text to locate it by.
+fn check_project(t: &Template) -> Result<(), (Option<String>, String)> {
+    let Some(p) = &t.project else {
+        return Ok(());
+    };
+    let at = |s: &str| Some(s.to_string());
+    let Some(f) = t.files.iter().find(|f| f.id == p.file) else {
+        return Err((
+            at(&p.file),
+            format!(
+                "`[project] file = \"{}\"` names no file of this template",
+                p.file
+            ),
+        ));
+    };
+    if f.hosts.is_some() || f.sqlite_item.is_some() {
+        return Err((
+            at(&p.file),
+            "`[project] file` can't be a per-host file or a database row".to_string(),
+        ));
+    }
+    let bad = p.path.is_empty()
+        || p.path.starts_with(['/', '~'])
+        || p.path.contains(['\\', '{', ':'])
+        || p.path
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+    if bad {
+        return Err((
+            at(&p.path),
+            format!(
+                "`[project] path = \"{}\"` must be a plain relative path below the project (`/`-separated, no `..`, no placeholders)",
+                p.path
+            ),
+        ));
+    }
+    for key in p.env.keys() {
+        if !f.values.iter().any(|v| &v.key == key) {
+            return Err((
+                at(key),
+                format!("`[project.env] \"{key}\"` is no value of file `{}`", f.id),
+            ));
+        }
+    }
+    let mut roots: Vec<&str> = t.roots.keys().map(String::as_str).collect();
+    roots.push(PROJECT_ROOT);
+    for n in [&p.note, &p.key_note].into_iter().flatten() {
+        render::check_text(n, &roots).map_err(|m| (at(n), m))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1286,7 +1365,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `project`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"
