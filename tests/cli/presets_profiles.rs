@@ -220,6 +220,24 @@ fn setup_warns_before_configuring_a_tool_on_a_route_the_preset_lacks() {
     // A tool on a route the preset serves gets no warning.
     let out = run(&t, &["setup", "opencode", "--yes"]).success();
     assert!(!out.stderr.contains("does not serve"), "{out}");
+    // Doctor says which route it leaves out, and probes none the preset doesn't claim.
+    let out = run(&t, &["doctor", "--quick", "--json", "--timeout", "1"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let checks = doc["checks"].as_array().unwrap();
+    let preset = checks
+        .iter()
+        .find(|c| c["id"] == "preset.routes")
+        .unwrap_or_else(|| panic!("no preset check: {out}"));
+    assert_eq!(
+        preset["message"],
+        "preset `one-api` does not serve https://one.example.com/v1/responses: not probed (setup warns before configuring a tool that needs it)"
+    );
+    assert!(
+        !checks
+            .iter()
+            .any(|c| c["id"].as_str().is_some_and(|id| id.contains("responses"))),
+        "{out}"
+    );
 }
 
 #[test]

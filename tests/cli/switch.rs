@@ -242,3 +242,27 @@ fn tools_sharing_a_file_move_together() {
     no_key(t.run(&["use", "two", "--yes"])).success();
     assert_eq!(snapshot(&t), first);
 }
+
+/// Doctor names a tool left on another profile, and the one step that moves them all.
+#[test]
+fn doctor_flags_a_tool_left_on_another_profile() {
+    let t = two_profiles();
+    no_key(t.run(&["--profile", "two", "setup", "codex", "--yes"])).success();
+    let out = no_key(t.run(&["doctor", "--quick", "--json"]));
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let codex = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tool.codex")
+        .unwrap_or_else(|| panic!("no codex check: {out}"));
+    assert_eq!(codex["severity"], "warn", "{codex}");
+    assert_eq!(
+        codex["message"],
+        "set up by byok for profile `two`, not for `default`"
+    );
+    assert_eq!(
+        codex["hint"],
+        "`byok use default` moves every tool to it in one step; `byok --profile default setup codex` this one only"
+    );
+}

@@ -156,6 +156,37 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
             required.insert(Api::Messages);
         }
     }
+    // A gateway preset knows which routes it serves: the others are said, not probed
+    // (count_tokens goes with messages; Gemini's routes are probed as the tool asks).
+    let served = profile::load(env)
+        .ok()
+        .and_then(|c| c.profiles.get(&gw.name).cloned())
+        .and_then(|p| Some((crate::presets::routes(&p)?.to_vec(), p.preset?)));
+    if let Some((served, preset)) = served {
+        let claimed = |a: &Api| match a {
+            Api::CountTokens => served.contains(&Api::Messages),
+            Api::Gemini | Api::Models => true,
+            other => served.contains(other),
+        };
+        let skipped: Vec<String> = required
+            .iter()
+            .filter(|a| !claimed(a))
+            .map(|a| a.url(&gw))
+            .collect();
+        if !skipped.is_empty() {
+            required.retain(|a| claimed(a));
+            checks.push(crate::gateway::report::Check::new(
+                crate::gateway::report::Section::Gateway,
+                "preset.routes",
+                "Preset",
+                crate::gateway::report::Severity::Info,
+                format!(
+                    "preset `{preset}` does not serve {}: not probed (setup warns before configuring a tool that needs it)",
+                    skipped.join(", ")
+                ),
+            ));
+        }
+    }
     let mut hosts: Vec<(net::Endpoint, Option<String>)> = Vec::new();
     for url in [&gw.openai_base, &gw.anthropic_base] {
         if let Some(e) = net::Endpoint::from_url(url)

@@ -92,7 +92,10 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
                 Severity::Warn,
                 format!("set up by byok for profile `{profile}`, not for `{}`", gw.name),
             )
-            .hint(format!("`byok --profile {} setup {id}` if this tool should use it", gw.name)),
+            .hint(format!(
+                "`byok use {0}` moves every tool to it in one step; `byok --profile {0} setup {id}` this one only",
+                gw.name
+            )),
             ToolStatus::Drifted { changed } => tool_check(
                 Severity::Fail,
                 format!("settings byok wrote were changed by hand: {}", changed.join(", ")),
