@@ -4,20 +4,11 @@
 //! setup and remove, model fallbacks, a profile without its key, and the
 //! shell-quoted key command of `--key-mode helper`.
 
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, no_key};
 
 const SETTINGS: &str = ".claude/settings.json";
 const STATE: &str = ".claude.json";
 const URL: &str = "https://gw.example.com";
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 /// What setup writes to an empty home for `t.init`'s profile (bearer auth).
 fn settings_for(key: &str) -> String {

@@ -4,7 +4,7 @@
 //! to a hand edit (drift), an unknown `providers.json` version refused, `version` and
 //! `modes` added to a file that lacks them, and the template shown by `templates show`.
 
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, no_key};
 
 const URL: &str = "https://gw.example.com";
 const GLOBAL_STATE: &str = ".cline/data/globalState.json";
@@ -12,15 +12,6 @@ const SECRETS: &str = ".cline/data/secrets.json";
 const PROVIDERS: &str = ".cline/data/settings/providers.json";
 /// What byok's stamp is replaced by before comparing (it is the real time).
 const STAMP: &str = "<updatedAt>";
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 /// `text` with byok's entry's `updatedAt` (checked to be a UTC time as Cline wants it)
 /// replaced by [`STAMP`].

@@ -6,21 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{TestEnv, no_key};
 use crate::setup_editors::cursor_lock;
 
 const BLOB_KEY: &str = "src.vs.platform.reactivestorage.browser.reactiveStorageServiceImpl.persistentStorage.applicationUser";
 const MAC_DB: &str = "Library/Application Support/Cursor/User/globalStorage/state.vscdb";
 const WIN_DB: &str = "AppData/Roaming/Cursor/User/globalStorage/state.vscdb";
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 /// A `state.vscdb` with an `ItemTable` holding `rows`, plus a row of Cursor's own.
 fn make_db(t: &TestEnv, rel: &str, rows: &[(&str, &str)]) -> PathBuf {

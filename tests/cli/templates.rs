@@ -5,26 +5,10 @@
 
 use std::path::Path;
 
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, fixture, no_key};
 
 const KILO: &str = ".config/kilo/kilo.jsonc";
 const URL: &str = "https://gw.example.com";
-
-fn fixture(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 #[test]
 fn kilo_setup_merges_into_a_commented_config_and_remove_gives_it_back() {

@@ -4,30 +4,12 @@
 //! shell has them. Copilot CLI is exports only; Zed has its settings.json plus its key
 //! variable.
 
-use std::path::Path;
-
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, fixture, no_key};
 
 const URL: &str = "https://gw.example.com";
 const STATE: &str = ".local/state/byok/exports.toml";
 const ZED: &str = ".config/zed/settings.json";
 const LOAD: &str = "run `eval \"$(byok env)\"` (fish: `byok env | source`) in each open shell, or open a new one (`byok env --install` loads byok env at every start)";
-
-fn fixture(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 /// A home whose profile reads its key from `GW_KEY`, which holds [`KEY`].
 fn key_env_home() -> TestEnv {

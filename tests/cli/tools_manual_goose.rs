@@ -3,30 +3,12 @@
 //! only list steps for (Claude Desktop, JetBrains AI, Trae, Warp: exact steps, nothing
 //! written, Warp's warning for a gateway its servers can't reach, detection per OS).
 
-use std::path::Path;
-
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, fixture, no_key};
 
 const URL: &str = "https://gw.example.com";
 const GOOSE_YAML: &str = ".config/goose/config.yaml";
 const GOOSE_JSON: &str = ".config/goose/custom_providers/byok.json";
 const CRUSH: &str = ".config/crush/crush.json";
-
-fn fixture(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 /// byok's provider file for a profile whose key Goose reads from `var`.
 fn goose_provider(var: &str) -> String {

@@ -4,29 +4,11 @@
 //! (and the file modes that follow), the Windows and macOS layouts, and the doctor
 //! findings each tool's hook adds.
 
-use std::path::Path;
-
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, fixture, no_key};
 
 const URL: &str = "https://gw.example.com";
 const PI_MODELS: &str = ".pi/agent/models.json";
 const PI_SETTINGS: &str = ".pi/agent/settings.json";
-
-fn fixture(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 /// The output with each backup id replaced by `[ID]`.
 fn ids(s: &str) -> String {

@@ -5,30 +5,12 @@
 //! item instead of adding one, a user's item with byok's identity given back, env-key and
 //! literal profiles (0600), and the Windows and macOS layouts.
 
-use std::path::Path;
-
-use crate::common::{KEY, Output, TestEnv};
+use crate::common::{KEY, TestEnv, fixture, no_key};
 
 const URL: &str = "https://gw.example.com";
 const QWEN: &str = ".qwen/settings.json";
 const QWEN_ENV: &str = ".qwen/.env";
 const DROID: &str = ".factory/settings.json";
-
-fn fixture(rel: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-#[track_caller]
-fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
-    out
-}
 
 fn init_env_key(t: &mut TestEnv, model: &str) {
     t.run(&[

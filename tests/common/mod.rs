@@ -261,3 +261,21 @@ pub fn have(program: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// A fixture file's text (`tests/fixtures/<rel>`).
+pub fn fixture(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Fails when the standard test key shows in any output; passes the output on.
+#[track_caller]
+pub fn no_key(out: Output) -> Output {
+    assert!(
+        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
+        "the key leaked:\n{out}"
+    );
+    out
+}
