@@ -290,6 +290,16 @@ fn headers_are_stored_sent_masked_and_warned_about() {
             Some(format!("Bearer {KEY}").as_str())
         );
     }
+    // Doctor probes the gateway with them too.
+    let before = mock.requests().len();
+    let out = run(&t, &["doctor", "--quick"]);
+    no_key(&out, token);
+    let reqs = mock.requests();
+    assert!(reqs.len() > before, "doctor sent nothing: {out}");
+    for r in &reqs[before..] {
+        assert_eq!(r.header("x-team"), Some("blue"), "{} {}", r.method, r.path);
+        assert_eq!(r.header("cf-aig-authorization"), Some(token));
+    }
     let show = run(&t, &["profile", "show"]).success();
     assert!(
         show.stdout.contains(

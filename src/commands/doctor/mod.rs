@@ -122,7 +122,12 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
         .map(|k| ApiKey::new(k.expose().trim().to_string()));
     let model = opts.model.clone().or_else(|| gw.model.clone());
     let anthropic_model = gw.anthropic_model.clone().or_else(|| model.clone());
-    let client = crate::gateway::client_for(env, opts.timeout)?;
+    // A gateway that needs extra headers (the profile's `--header`s) is probed with them.
+    let headers = {
+        let cfg = profile::load(env).ok();
+        profile::request_headers(env, cfg.as_ref().and_then(|c| c.profiles.get(&gw.name)))?
+    };
+    let client = crate::gateway::client_with(env, opts.timeout, &headers)?;
     let target = Target {
         client: &client,
         gw: &gw,
