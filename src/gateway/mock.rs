@@ -316,6 +316,15 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
         )?;
         return Ok(None);
     }
+    parse_request(&mut reader, MAX_REQUEST)
+}
+
+/// Reads one HTTP/1.1 request (a `100 Continue` answered, a chunked body joined); `None`
+/// for a closed, malformed or oversized one. The mock and the relay both read with it.
+pub(super) fn parse_request(
+    reader: &mut BufReader<&mut TcpStream>,
+    max_body: usize,
+) -> std::io::Result<Option<Recorded>> {
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
         return Ok(None);
@@ -331,7 +340,7 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
         let mut h = String::new();
         let n = reader.read_line(&mut h)?;
         header_bytes += n;
-        if n == 0 || header_bytes > 64 * 1024 {
+        if n == 0 || header_bytes > 256 * 1024 {
             return Ok(None);
         }
         let h = h.trim_end_matches(['\r', '\n']);
@@ -342,14 +351,53 @@ fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let len = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(MAX_REQUEST);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body)?;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    let mut body = Vec::new();
+    if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+        loop {
+            let mut size = String::new();
+            if reader.read_line(&mut size)? == 0 {
+                break;
+            }
+            let hex = size.trim().split(';').next().unwrap_or("");
+            let n = usize::from_str_radix(hex, 16).unwrap_or(0);
+            if n == 0 {
+                // Trailers, up to the blank line.
+                loop {
+                    let mut t = String::new();
+                    if reader.read_line(&mut t)? == 0 || t.trim().is_empty() {
+                        break;
+                    }
+                }
+                break;
+            }
+            if body.len() + n > max_body {
+                return Ok(None);
+            }
+            let start = body.len();
+            body.resize(start + n, 0);
+            reader.read_exact(&mut body[start..])?;
+            let mut crlf = String::new();
+            reader.read_line(&mut crlf)?;
+        }
+    } else {
+        let len = header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+            .min(max_body);
+        body.resize(len, 0);
+        reader.read_exact(&mut body)?;
+    }
     Ok(Some(Recorded {
         method,
         path,

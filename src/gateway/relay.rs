@@ -9,7 +9,7 @@
 //! (`Connection: close`), answers framed by closing the connection, so streams pass
 //! through as they arrive.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -215,86 +215,7 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
 /// Reads one request: the request line, headers, and a body framed by `Content-Length`
 /// or chunked transfer encoding.
 fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Recorded>> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
-        return Ok(None);
-    };
-    let (method, path) = (method.to_string(), path.to_string());
-    let mut headers = Vec::new();
-    let mut header_bytes = 0;
-    loop {
-        let mut h = String::new();
-        let n = reader.read_line(&mut h)?;
-        header_bytes += n;
-        if n == 0 || header_bytes > 256 * 1024 {
-            return Ok(None);
-        }
-        let h = h.trim_end_matches(['\r', '\n']);
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
-        reader
-            .get_mut()
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-    }
-    let mut body = Vec::new();
-    if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
-        loop {
-            let mut size = String::new();
-            if reader.read_line(&mut size)? == 0 {
-                break;
-            }
-            let hex = size.trim().split(';').next().unwrap_or("");
-            let n = usize::from_str_radix(hex, 16).unwrap_or(0);
-            if n == 0 {
-                // Trailers, up to the blank line.
-                loop {
-                    let mut t = String::new();
-                    if reader.read_line(&mut t)? == 0 || t.trim().is_empty() {
-                        break;
-                    }
-                }
-                break;
-            }
-            if body.len() + n > MAX_REQUEST {
-                return Ok(None);
-            }
-            let start = body.len();
-            body.resize(start + n, 0);
-            reader.read_exact(&mut body[start..])?;
-            let mut crlf = String::new();
-            reader.read_line(&mut crlf)?;
-        }
-    } else {
-        let len = header("content-length")
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(0)
-            .min(MAX_REQUEST);
-        body.resize(len, 0);
-        reader.read_exact(&mut body)?;
-    }
-    Ok(Some(Recorded {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }))
+    super::mock::parse_request(&mut BufReader::new(stream), MAX_REQUEST)
 }
 
 #[cfg(test)]

@@ -229,32 +229,60 @@ fn gemini_text(v: &Value) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// A stream chunk's JSON, or the failure for a chunk that isn't JSON or carries an error.
+fn chunk_json(e: &crate::gateway::http::SseEvent) -> Result<Value, Judged> {
+    let v: Value = serde_json::from_str(&e.data).map_err(|err| {
+        fail(
+            format!(
+                "a stream chunk is not valid JSON ({err}): {}",
+                crate::gateway::sanitize(&e.data, 60)
+            ),
+            "the gateway (or a proxy in front of it) corrupts the stream: check that it passes text/event-stream through unchanged",
+            "malformed_sse",
+        )
+    })?;
+    match in_body_error(&v) {
+        Some(m) => Err(fail(
+            format!("the stream carried an error: \"{m}\""),
+            "the gateway's upstream failed mid-stream: check the gateway's logs",
+            "error_in_stream",
+        )),
+        None => Ok(v),
+    }
+}
+
+/// A stream that ended as its API promises: ok, or a warning when no text came.
+fn streamed(
+    message: String,
+    first_text: Option<usize>,
+    details: Vec<(&'static str, Value)>,
+) -> Judged {
+    let severity = if first_text.is_some() {
+        Severity::Ok
+    } else {
+        Severity::Warn
+    };
+    Judged {
+        severity,
+        message,
+        hint: (severity == Severity::Warn).then(|| {
+            "the model streamed no text for a minimal prompt: try another model".to_string()
+        }),
+        models: None,
+        details,
+    }
+}
+
 /// A Gemini stream (`alt=sse`): JSON chunks without event names, the last with a
 /// `finishReason`.
 fn judge_gemini_stream(sse: &Sse, ex: &Exchange) -> Judged {
     let mut first_text = None;
     let mut finish = None;
     for e in &sse.events {
-        let v: Value = match serde_json::from_str(&e.data) {
+        let v = match chunk_json(e) {
             Ok(v) => v,
-            Err(err) => {
-                return fail(
-                    format!(
-                        "a stream chunk is not valid JSON ({err}): {}",
-                        crate::gateway::sanitize(&e.data, 60)
-                    ),
-                    "the gateway (or a proxy in front of it) corrupts the stream: check that it passes text/event-stream through unchanged",
-                    "malformed_sse",
-                );
-            }
+            Err(j) => return j,
         };
-        if let Some(m) = in_body_error(&v) {
-            return fail(
-                format!("the stream carried an error: \"{m}\""),
-                "the gateway's upstream failed mid-stream: check the gateway's logs",
-                "error_in_stream",
-            );
-        }
         if first_text.is_none() && gemini_text(&v).is_some() {
             first_text = Some(e.end);
         }
@@ -278,20 +306,11 @@ fn judge_gemini_stream(sse: &Sse, ex: &Exchange) -> Judged {
             details,
         };
     };
-    let severity = if first_text.is_some() {
-        Severity::Ok
-    } else {
-        Severity::Warn
-    };
-    Judged {
-        severity,
-        message: format!("{n} chunks, {ttft}, finishReason {reason}"),
-        hint: (severity == Severity::Warn).then(|| {
-            "the model streamed no text for a minimal prompt: try another model".to_string()
-        }),
-        models: None,
+    streamed(
+        format!("{n} chunks, {ttft}, finishReason {reason}"),
+        first_text,
         details,
-    }
+    )
 }
 
 pub(super) fn usage_note(usage: &Value, field: &str) -> String {
@@ -428,26 +447,10 @@ pub(super) fn judge_chat_stream(sse: &Sse, ex: &Exchange) -> Judged {
             done = true;
             continue;
         }
-        let v: Value = match serde_json::from_str(&e.data) {
+        let v = match chunk_json(e) {
             Ok(v) => v,
-            Err(err) => {
-                return fail(
-                    format!(
-                        "a stream chunk is not valid JSON ({err}): {}",
-                        crate::gateway::sanitize(&e.data, 60)
-                    ),
-                    "the gateway (or a proxy in front of it) corrupts the stream: check that it passes text/event-stream through unchanged",
-                    "malformed_sse",
-                );
-            }
+            Err(j) => return j,
         };
-        if let Some(m) = in_body_error(&v) {
-            return fail(
-                format!("the stream carried an error: \"{m}\""),
-                "the gateway's upstream failed mid-stream: check the gateway's logs",
-                "error_in_stream",
-            );
-        }
         chunks += 1;
         if first_text.is_none()
             && v["choices"][0]["delta"]["content"]
@@ -472,20 +475,11 @@ pub(super) fn judge_chat_stream(sse: &Sse, ex: &Exchange) -> Judged {
             details,
         };
     }
-    let severity = if first_text.is_some() {
-        Severity::Ok
-    } else {
-        Severity::Warn
-    };
-    Judged {
-        severity,
-        message: format!("{chunks} chunks, {ttft}, ended with [DONE]"),
-        hint: (severity == Severity::Warn).then(|| {
-            "the model streamed no text for a minimal prompt: try another model".to_string()
-        }),
-        models: None,
+    streamed(
+        format!("{chunks} chunks, {ttft}, ended with [DONE]"),
+        first_text,
         details,
-    }
+    )
 }
 
 /// The expected shape of a typed event stream.
@@ -584,20 +578,7 @@ pub(super) fn judge_event_stream(sse: &Sse, ex: &Exchange, rules: &EventRules) -
             details,
         };
     }
-    let severity = if first_text.is_some() {
-        Severity::Ok
-    } else {
-        Severity::Warn
-    };
-    Judged {
-        severity,
-        message: format!("{seq}, {ttft}"),
-        hint: (severity == Severity::Warn).then(|| {
-            "the model streamed no text for a minimal prompt: try another model".to_string()
-        }),
-        models: None,
-        details,
-    }
+    streamed(format!("{seq}, {ttft}"), first_text, details)
 }
 
 /// Sets the anthropic auth check from the two header probes, and points the profile's
