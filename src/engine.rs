@@ -243,6 +243,17 @@ pub fn owned_record(env: &Env, tool: &dyn Tool) -> Result<Option<OwnedRecord>> {
     Ok(load_owned(env)?.tools.remove(tool.id().as_str()))
 }
 
+impl OwnedRecord {
+    /// The key mode this tool was set up with, for planning it again.
+    pub fn key_mode(&self) -> KeyMode {
+        if self.helper {
+            KeyMode::Helper
+        } else {
+            KeyMode::Literal
+        }
+    }
+}
+
 fn hash_values(values: &[(String, Option<String>)]) -> BTreeMap<String, String> {
     values
         .iter()
@@ -495,17 +506,10 @@ pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -
         Err(e) => return ToolStatus::Error(format!("{e:#}")),
     };
     if let Some(gw) = gw {
-        let helper = record.as_ref().is_some_and(|r| r.helper);
-        let opts = options(
-            env,
-            if helper {
-                KeyMode::Helper
-            } else {
-                KeyMode::Literal
-            },
-            None,
-            false,
-        );
+        let mode = record
+            .as_ref()
+            .map_or(KeyMode::Literal, OwnedRecord::key_mode);
+        let opts = options(env, mode, None, false);
         match tool.plan(env, gw, &opts, cur) {
             Ok(plan) if plan.manual_only => return ToolStatus::ManualOnly,
             Ok(plan) if plan.is_up_to_date() => {

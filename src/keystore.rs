@@ -252,6 +252,11 @@ impl Fetched {
             .as_ref()
     }
 
+    /// The key if it was read already; never reads it.
+    pub fn cached(&self) -> Option<&ApiKey> {
+        self.cell.get().and_then(|r| r.as_ref().ok())
+    }
+
     /// One line naming the store, for `profile show` and `key show`.
     pub fn describe(&self) -> String {
         match &self.how {

@@ -168,6 +168,14 @@ impl Gateway {
         }
     }
 
+    /// The key if it is known without reading a credential store or running a command.
+    pub fn known_key(&self) -> Option<&ApiKey> {
+        match &self.key {
+            KeySource::Fetched(f) => f.cached(),
+            _ => self.api_key(),
+        }
+    }
+
     /// The key or an error that says how to provide it.
     pub fn require_key(&self) -> Result<&ApiKey> {
         self.api_key().ok_or_else(|| match &self.key {

@@ -214,13 +214,6 @@ fn rotate(
             wanted.push((tool, gw.clone(), opts));
         }
     }
-    if !wanted.is_empty()
-        && wanted
-            .iter()
-            .any(|(_, _, o)| o.key_mode == crate::tools::KeyMode::Literal)
-    {
-        gw.require_key()?;
-    }
     let items = step::plan(ctx, wanted, args.force, "key rotate")?;
     let question = if items.is_empty() {
         format!("Store the new key for profile `{name}`?")

@@ -676,12 +676,7 @@ pub(super) fn finish(
 /// it) is a copy; else `byok print-key` is a key command; else the tool reads it from
 /// the environment.
 fn key_form(gw: &Gateway, plan: &Plan) -> (&'static str, String) {
-    use crate::profile::KeySource;
-    let known = match &gw.key {
-        KeySource::Literal(k) => Some(k),
-        KeySource::Env { value, .. } => value.as_ref(),
-        KeySource::Fetched(_) => None,
-    };
+    let known = gw.known_key();
     let texts: Vec<&str> = plan
         .effective()
         .filter_map(|c| c.after.as_deref())

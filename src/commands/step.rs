@@ -38,12 +38,7 @@ pub(super) fn set_up_tools(ctx: &Ctx<'_>) -> Result<Vec<(&'static dyn Tool, Owne
 
 /// The setup options a tool was set up with, for a re-plan.
 pub(super) fn options_of(ctx: &Ctx<'_>, record: &OwnedRecord) -> SetupOptions {
-    let mode = if record.helper {
-        KeyMode::Helper
-    } else {
-        KeyMode::Literal
-    };
-    engine::options(ctx.env, mode, None, false)
+    engine::options(ctx.env, record.key_mode(), None, false)
 }
 
 /// Plans every tool; a tool whose files can't be read or whose values were changed by
@@ -59,6 +54,10 @@ pub(super) fn plan(
     let mut blocked = Vec::new();
     let mut overlay = setup::Overlay::new();
     for (tool, gw, opts) in wanted {
+        // A tool that gets a copy of the key needs the key now, before anything is written.
+        if opts.key_mode == KeyMode::Literal {
+            gw.require_key()?;
+        }
         let prepared = setup::prepare(ctx.env, tool, &gw, &opts, &overlay).map_err(|e| {
             UserError::new(format!("{}: {e:#}", tool.name())).hint(format!(
                 "nothing was changed; fix that, or leave the tool out with `byok remove {}`",

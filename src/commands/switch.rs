@@ -13,7 +13,6 @@ use crate::fs;
 use crate::plan::{Change, Plan};
 use crate::profile;
 use crate::shell::{self, Shell};
-use crate::tools::KeyMode;
 
 /// Runs `byok use`.
 pub fn run(args: &UseArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
@@ -113,12 +112,6 @@ fn switch(name: &str, args: &UseArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     for (tool, record) in step::set_up_tools(ctx)? {
         let opts = step::options_of(ctx, &record);
         wanted.push((tool, gw.clone(), opts));
-    }
-    if wanted
-        .iter()
-        .any(|(_, _, o)| o.key_mode == KeyMode::Literal)
-    {
-        gw.require_key()?;
     }
     let items = step::plan(ctx, wanted, a.force, "use")?;
     let blocks = block_changes(ctx, name)?;
