@@ -1089,6 +1089,10 @@ impl Tool for TemplateTool {
         self.hook.map(|h| h.secrets(env, cur)).unwrap_or_default()
     }
 
+    fn exports(&self, env: &Env, cur: &Current) -> Vec<(String, crate::shell::Value)> {
+        self.stored_exports(env, cur)
+    }
+
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
         let mut out = self.exports_findings(env, cur);
         out.extend(

@@ -373,6 +373,11 @@ pub trait Tool: Sync {
     fn secrets(&self, _env: &Env, _cur: &Current) -> Vec<String> {
         Vec::new()
     }
+    /// The variables `byok env` sets (or unsets) for this tool, as byok's state file holds
+    /// them; empty when it has none or is not set up.
+    fn exports(&self, _env: &Env, _cur: &Current) -> Vec<(String, crate::shell::Value)> {
+        Vec::new()
+    }
     /// The template this tool is built from, if it is one.
     fn template(&self) -> Option<&crate::templates::Template> {
         None

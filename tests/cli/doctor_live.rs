@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use byok::gateway::mock::{MockGateway, Scenario};
+use byok::gateway::mock::{MockGateway, Recorded, Scenario};
 use serde_json::Value;
 
 use crate::common::{KEY, Output, TestEnv, have};
@@ -61,6 +61,17 @@ fn live(t: &TestEnv, extra: &[&str]) -> (Value, Output) {
     (check, out)
 }
 
+/// What the mock saw from the fake tools (curl), not from doctor's probes.
+fn from_tool(mock: &MockGateway) -> Vec<Recorded> {
+    mock.requests()
+        .into_iter()
+        .filter(|r| {
+            r.header("user-agent")
+                .is_some_and(|u| u.starts_with("curl/"))
+        })
+        .collect()
+}
+
 fn sev_msg_hint(c: &Value) -> (String, String, String) {
     (
         c["severity"].as_str().unwrap().to_string(),
@@ -92,8 +103,9 @@ fn the_right_request_passes_with_its_record() {
     assert_eq!(d["status"], 200);
     assert_eq!(d["exit_code"], 0);
     assert!(d["seconds"].is_number());
-    // The relay forwarded it unchanged: the mock saw the tool's path, key and body.
-    let reqs = mock.requests();
+    // The relay forwarded it unchanged: the mock saw the tool's path, key and body (the
+    // doctor's own probes come first, as `byok/…`).
+    let reqs = from_tool(&mock);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].path, "/v1/chat/completions");
     assert_eq!(
@@ -157,7 +169,7 @@ fn a_tool_that_sends_nothing_is_named_with_its_output() {
             "it may use other settings than byok's (a project file, a shell variable, a login) or wait for input: run it yourself to see, or `byok doctor` for what overrides byok's settings for it; `byok setup fake` rewrites its files".into()
         )
     );
-    assert!(mock.requests().is_empty());
+    assert!(from_tool(&mock).is_empty());
 }
 
 #[test]
@@ -244,7 +256,9 @@ fn tools_without_a_one_shot_mode_are_listed() {
         return;
     };
     t.write(".cursor/mcp.json", "{}\n");
-    let out = t.run(&["doctor", "--live", "--yes"]).code(0);
+    // Exit 1: the whole doctor runs, and its tool checks say Cursor can't reach a
+    // loopback gateway.
+    let out = t.run(&["doctor", "--live", "--yes"]).code(1);
     assert!(
         out.stdout
             .contains("  · Cursor     not testable live: an editor without a one-shot mode\n"),
