@@ -26,23 +26,35 @@ fn fake_tool(script: &str) -> Option<(TestEnv, MockGateway)> {
     }
     let mock = MockGateway::start(Scenario::new(KEY)).unwrap();
     let mut t = TestEnv::new();
-    t.write(
-        ".config/byok/templates/fake.toml",
-        std::fs::read(fixture("fake.toml")).unwrap(),
-    );
-    let bin = t.root().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(fixture(script), bin.join("fake-tool")).unwrap();
-    t.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    install(&mut t, "fake", "fake-tool", script);
     t.init(&mock.url());
     t.run(&["setup", "fake", "--yes"]).success();
     Some((t, mock))
+}
+
+/// Installs the fixture template `<id>.toml` as a user template and `script` as
+/// `program` on PATH.
+fn install(t: &mut TestEnv, id: &str, program: &str, script: &str) {
+    t.write(
+        &format!(".config/byok/templates/{id}.toml"),
+        std::fs::read(fixture(&format!("{id}.toml"))).unwrap(),
+    );
+    let bin = t.root().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(fixture(script), bin.join(program)).unwrap();
+    t.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
 }
 
 /// Runs `doctor --live --json --yes` and returns the fake tool's record; the key must
 /// not show anywhere.
 #[track_caller]
 fn live(t: &TestEnv, extra: &[&str]) -> (Value, Output) {
+    live_of(t, "fake", extra)
+}
+
+/// [`live`] for the tool `id`.
+#[track_caller]
+fn live_of(t: &TestEnv, id: &str, extra: &[&str]) -> (Value, Output) {
     let mut args = vec!["doctor", "--live", "--json", "--yes"];
     args.extend_from_slice(extra);
     let out = t.run(&args);
@@ -55,8 +67,8 @@ fn live(t: &TestEnv, extra: &[&str]) -> (Value, Output) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "live.fake")
-        .unwrap_or_else(|| panic!("no live.fake in {v:#}"))
+        .find(|c| c["id"] == format!("live.{id}"))
+        .unwrap_or_else(|| panic!("no live.{id} in {v:#}"))
         .clone();
     (check, out)
 }
@@ -265,4 +277,41 @@ fn tools_without_a_one_shot_mode_are_listed() {
         "{out}"
     );
     assert!(out.stdout.contains("Live runs\n"), "{out}");
+}
+
+/// Copilot CLI reads only variables: a live run gets what `byok env` sets for the tool
+/// (its relay-bound base URL, the key command, a stale token unset), whatever this shell
+/// has loaded; and byok's key command still finds the profile although XDG_CONFIG_HOME
+/// is moved into the temporary home.
+#[test]
+fn an_env_driven_tool_runs_with_what_byok_env_sets_for_it() {
+    if !have("curl") {
+        eprintln!("skipped: the fake tools need curl, which is not installed");
+        return;
+    }
+    let mock = MockGateway::start(Scenario::new(KEY)).unwrap();
+    let mut t = TestEnv::new();
+    install(&mut t, "fake-env", "fake-env-tool", "env-right.sh");
+    let config = t.home().join(".config");
+    t.set("XDG_CONFIG_HOME", config.display().to_string());
+    t.init(&mock.url());
+    t.run(&["setup", "fake-env", "--yes"]).success();
+    t.set("FAKE_ENV_TOKEN", "sk-stale-token-99999999");
+    t.set("FAKE_ENV_BASE_URL", "http://127.0.0.1:9/v1");
+    let (c, out) = live_of(&t, "fake-env", &["fake-env"]);
+    let out = out.code(0);
+    let (sev, msg, _) = sev_msg_hint(&c);
+    assert_eq!(sev, "ok", "{out}");
+    assert!(
+        msg.starts_with(
+            "POST /v1/chat/completions, `Authorization: Bearer` sk-…cdef, model gpt-4o, 200; printed"
+        ),
+        "{msg}"
+    );
+    let reqs = from_tool(&mock);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
 }
