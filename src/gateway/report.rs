@@ -496,6 +496,26 @@ mod tests {
     }
 
     #[test]
+    fn the_parts_before_and_from_a_section_read_as_the_whole() {
+        let r = report(vec![
+            Check::new(Section::Tools, "tool.x", "X", Severity::Ok, "set up"),
+            Check::new(Section::Live, "live.x", "X", Severity::Ok, "ran"),
+            Check::new(Section::Configuration, "url", "URL", Severity::Ok, "fine"),
+        ]);
+        let before = r.render_part(false, "/h", Part::Before(Section::Live));
+        let from = r.render_part(false, "/h", Part::From(Section::Live));
+        assert_eq!(
+            before,
+            "byok doctor: profile `work`, gateway https://gw.example, key sk-…cdef\n\nConfiguration\n  ✓ URL  fine\n\nTools\n  ✓ X  set up\n"
+        );
+        assert_eq!(
+            from,
+            "\nLive runs\n  ✓ X  ran\n\nall required checks passed: 3 ok in 0.4 s\n"
+        );
+        assert_eq!(before + &from, r.render_text(false, "/h"));
+    }
+
+    #[test]
     fn text_groups_by_section_with_hints_and_summary() {
         let r = report(vec![
             Check::new(

@@ -115,7 +115,7 @@ all required checks passed: 14 ok, 1 skipped, 4 info in [T]
 }
 
 /// Replaces `12 ms` and `0.3 s` with `[T]`.
-fn regex_like_times(s: &str) -> String {
+pub(crate) fn regex_like_times(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find(|c: char| c.is_ascii_digit()) {

@@ -10,6 +10,7 @@ use byok::gateway::mock::{MockGateway, Recorded, Scenario};
 use serde_json::Value;
 
 use crate::common::{KEY, Output, TestEnv, have};
+use crate::guide::Tty;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -314,4 +315,124 @@ fn an_env_driven_tool_runs_with_what_byok_env_sets_for_it() {
         reqs[0].header("authorization"),
         Some(format!("Bearer {KEY}").as_str())
     );
+}
+
+/// The whole doctor reads as its sections, the live runs last, under one verdict;
+/// `--live TOOL` narrows the tool checks and the runs to that tool (Cursor, installed
+/// too, is left out of both).
+#[test]
+fn live_runs_the_whole_doctor_then_the_tools() {
+    let Some((t, mock)) = fake_tool("right.sh") else {
+        return;
+    };
+    t.write(".cursor/mcp.json", "{}\n");
+    let out = t.run(&["doctor", "--live", "fake", "--yes"]).code(0);
+    let port = mock.addr().port().to_string();
+    let text = crate::doctor::regex_like_times(&out.to_string())
+        .replace(&mock.url(), "[URL]")
+        .replace(&port, "[PORT]");
+    insta::assert_snapshot!(text, @r#"
+    byok doctor: profile `default`, gateway [URL], key sk-…cdef
+
+    Configuration
+      ✓ Gateway URL  [URL] (OpenAI-format clients use [URL]/v1, Anthropic-format clients [URL])
+      ✓ API key      sk-…cdef from profile `default`
+      ✓ Models       chat gpt-4o, Anthropic claude-sonnet-4-5
+      ✓ Proxy        no proxy variables set: direct connections
+
+    Reachability
+      ✓ DNS 127.0.0.1        127.0.0.1 is an IP address (no lookup) ([T])
+      ✓ TCP 127.0.0.1:[PORT]  connected to 127.0.0.1:[PORT] ([T])
+      - TLS handshake        plain http, no TLS
+
+    Gateway API
+      ✓ GET /v1/models                      4 models; lists gpt-4o, claude-sonnet-4-5 ([T])
+      ✓ POST /v1/chat/completions           answered "ok", 10 tokens ([T])
+      ✓ POST /v1/chat/completions (stream)  3 chunks, first token after [T], ended with [DONE] ([T])
+      ✓ POST /v1/messages                   answered "ok", 1 token ([T])
+      ✓ POST /v1/messages (stream)          7 events message_start … message_stop, first token after [T] ([T])
+      ✓ Anthropic key header                the gateway accepts both `x-api-key` and `Authorization: Bearer`; the profile uses Authorization: Bearer (ANTHROPIC_AUTH_TOKEN)
+      ✓ POST /v1/responses                  answered "ok" (status completed) ([T])
+      ✓ POST /v1/responses (stream)         5 events response.created … response.completed, first token after [T] ([T])
+
+    Tools
+      ✓ Fake Tool  points at this profile's gateway, key and models (binary [ROOT]/bin/fake-tool; user template ~/.config/byok/templates/fake.toml)
+
+    Shell
+      · OpenAI variables     not set in this shell (OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY); tools started from it use their own settings
+      · Anthropic variables  not set in this shell (ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN); tools started from it use their own settings
+      · Start-up files       no start-up file loads byok (`byok env --install` adds it)
+
+    Live runs
+      ✓ Fake Tool  POST /v1/chat/completions, `Authorization: Bearer` sk-…cdef, model gpt-4o, 200; printed "{"id":"chatcmpl-mock","object":"chat.com…" ([T])
+
+    all required checks passed: 16 ok, 1 skipped, 3 info in [T]
+    ----- stderr -----
+    byok doctor --live runs Fake Tool once each (at most 60 s each), in a temporary home with copies of their settings; each run sends one small billed request to [URL] through a local relay
+    ----- exit 0 -----
+    [EOF]
+    "#);
+    // JSON carries every section, in the same order.
+    let out = t
+        .run(&["doctor", "--live", "fake", "--json", "--yes"])
+        .code(0);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut sections: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["section"].as_str().unwrap())
+        .collect();
+    sections.dedup();
+    assert_eq!(
+        sections,
+        [
+            "configuration",
+            "reachability",
+            "gateway",
+            "tools",
+            "shell",
+            "live"
+        ]
+    );
+    assert_eq!(v["exit_code"], 0);
+}
+
+/// On a terminal the quick sections come first, then the question; no runs the tools
+/// and ends the report with them skipped (exit 1: the proof asked for was not made), yes
+/// runs them.
+#[test]
+fn a_terminal_sees_the_quick_sections_before_the_question() {
+    let Some((mut t, mock)) = fake_tool("right.sh") else {
+        return;
+    };
+    t.set("TERM", "dumb");
+    let mut tty = Tty::spawn(&t, &["doctor", "--live"]);
+    tty.expect("no start-up file loads byok (`byok env --install` adds it)\n")
+        .expect("\nbyok doctor --live runs Fake Tool once each (at most 60 s each)")
+        .expect("Run them? [y/N] ")
+        .answer("n");
+    let (seen, code) = tty.finish();
+    assert_eq!(code, Some(1), "{seen}");
+    let tail = &seen[seen.find("Run them? [y/N] ").unwrap() + 16..];
+    let tail = crate::doctor::regex_like_times(tail);
+    insta::assert_snapshot!(tail, @r#"
+    Live runs
+      - Fake Tool  not run: you said no
+
+    all required checks passed: 15 ok, 2 skipped, 3 info in [T]
+    "#);
+    assert!(from_tool(&mock).is_empty());
+    // The report is printed once: one heading per section.
+    assert_eq!(seen.matches("\nGateway API\n").count(), 1, "{seen}");
+
+    let mut tty = Tty::spawn(&t, &["doctor", "--live"]);
+    tty.expect("Run them? [y/N] ").answer("y");
+    let (seen, code) = tty.finish();
+    assert_eq!(code, Some(0), "{seen}");
+    assert!(
+        seen.contains("Live runs\n  ✓ Fake Tool  POST /v1/chat/completions"),
+        "{seen}"
+    );
+    assert_eq!(from_tool(&mock).len(), 1);
 }
