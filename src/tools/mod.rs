@@ -317,6 +317,20 @@ pub struct Finding {
     pub hint: Option<String>,
 }
 
+/// A string a template writes beside the value the tool's file holds in its place now:
+/// what doctor reads to check what the tool really calls (a full endpoint URL, a model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The file it is in (`~/…`, or as drift labels name it).
+    pub file: String,
+    /// Its key path in the file.
+    pub key: String,
+    /// The template's text there, placeholders unfilled (`{openai_base}/chat/completions`).
+    pub template: String,
+    /// The value there now.
+    pub current: String,
+}
+
 impl Detection {
     /// Counts `name` on PATH as evidence of installation.
     pub fn note_binary(&mut self, env: &Env, cur: &Current, name: &str) {
@@ -376,6 +390,11 @@ pub trait Tool: Sync {
     /// The variables `byok env` sets (or unsets) for this tool, as byok's state file holds
     /// them; empty when it has none or is not set up.
     fn exports(&self, _env: &Env, _cur: &Current) -> Vec<(String, crate::shell::Value)> {
+        Vec::new()
+    }
+    /// Each string its template writes, with the value the tool's files hold in its place
+    /// now (only where they hold one); empty for tools without a template; pure.
+    fn placed(&self, _env: &Env, _cur: &Current) -> Vec<Placed> {
         Vec::new()
     }
     /// The template this tool is built from, if it is one.

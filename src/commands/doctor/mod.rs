@@ -34,7 +34,7 @@ use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::tools::ToolId;
 use shell_checks::shell_checks;
-use tool_checks::{detected_tools, tool_checks};
+use tool_checks::{detected_tools, tool_checks, tool_routes};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -307,6 +307,7 @@ fn report_for(env: &Env, gw: &Gateway, info: &KeyInfo, opts: &Options) -> Result
         quick: opts.quick,
         required,
         hosts,
+        routes: tool_routes(env, gw, &tools),
     };
 
     // Drawn from this thread only: the command holds the stderr lock while it runs.

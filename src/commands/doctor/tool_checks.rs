@@ -3,8 +3,10 @@
 
 use crate::engine::{self, ToolStatus};
 use crate::env::Env;
+use crate::gateway::probe::{Api, ToolRoute};
 use crate::gateway::report::{Check, Section, Severity};
 use crate::profile::Gateway;
+use crate::templates::render::Vars;
 use crate::tools::{self, Current, Tool};
 
 /// A detected tool: what was read, what detection found, and why reading failed.
@@ -142,4 +144,58 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         );
     }
     checks
+}
+
+/// The full endpoint URLs in set-up tools' files: each string a template writes that is
+/// a whole route URL of the profile (`{openai_base}/chat/completions`), as the files hold
+/// it now. Tools on another profile are left out (they call another gateway).
+pub fn tool_routes(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<ToolRoute> {
+    const ROUTES: [Api; 5] = [
+        Api::Chat,
+        Api::Messages,
+        Api::Responses,
+        Api::Models,
+        Api::CountTokens,
+    ];
+    let vars = Vars::gateway(gw);
+    let mut out: Vec<ToolRoute> = Vec::new();
+    for (tool, cur, _, unreadable) in tools {
+        let id = tool.id().as_str();
+        if unreadable.is_some() {
+            continue;
+        }
+        let fix = match engine::status(env, *tool, Some(gw), cur) {
+            ToolStatus::Configured { .. } => format!("`byok setup {id}` writes it"),
+            ToolStatus::Drifted { .. } => format!(
+                "`byok setup {id} --force` puts the profile's back (it was changed by hand)"
+            ),
+            ToolStatus::Outdated { profile } if profile == gw.name => {
+                format!("`byok setup {id}` writes the profile's current one")
+            }
+            _ => continue,
+        };
+        for p in tool.placed(env, cur) {
+            let Ok(url) = vars.str(&p.template) else {
+                continue;
+            };
+            let Some(api) = ROUTES.into_iter().find(|a| a.url(gw) == url) else {
+                continue;
+            };
+            match out
+                .iter_mut()
+                .find(|r| r.id == id && r.api == api && r.url == p.current)
+            {
+                Some(r) => r.places.push((p.file, p.key)),
+                None => out.push(ToolRoute {
+                    id: id.to_string(),
+                    tool: tool.name().to_string(),
+                    api,
+                    url: p.current,
+                    places: vec![(p.file, p.key)],
+                    fix: fix.clone(),
+                }),
+            }
+        }
+    }
+    out
 }

@@ -251,12 +251,7 @@ impl List<'_> {
             return vec![(self.label.to_string(), None)];
         };
         let label = self.item_label(&r.id);
-        let item = self
-            .items(text)
-            .ok()
-            .flatten()
-            .and_then(|x| self.index_of(&x, &r.id).map(|i| x[i].clone()));
-        let Some(item) = item else {
+        let Some((_, item)) = self.item(text, cur) else {
             return vec![(label, None)];
         };
         let mut out = Vec::new();
@@ -264,6 +259,14 @@ impl List<'_> {
             out.push((format!("{label}.{}", below.join(".")), Some(v.clone())));
         });
         out
+    }
+
+    /// byok's item as the file holds it now, with its label (`None`: not set up, or gone).
+    pub fn item(&self, text: &str, cur: &Current) -> Option<(String, Value)> {
+        let r = cur.entries.get(self.label)?;
+        let items = self.items(text).ok().flatten()?;
+        let i = self.index_of(&items, &r.id)?;
+        Some((self.item_label(&r.id), items[i].clone()))
     }
 
     /// The drift labels and values of byok's item (see [`crate::tools::Tool::owned`]).
