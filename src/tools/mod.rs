@@ -799,6 +799,81 @@ mod tests {
         }
     }
 
+    /// Doctor reads what each set-up tool calls from its files: every template tool that
+    /// writes a model (or a full endpoint URL) has it found again after setup, on every
+    /// OS layout, so each tool's models are checked against the gateway's list.
+    #[test]
+    fn every_tools_models_and_full_urls_are_found_in_its_files() {
+        use crate::env::Os;
+        use crate::templates::render;
+        fn strings(v: &toml::Value, out: &mut Vec<String>) {
+            match v {
+                toml::Value::String(s) => out.push(s.clone()),
+                toml::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                toml::Value::Table(t) => t.iter().for_each(|(k, x)| {
+                    out.push(k.clone());
+                    strings(x, out);
+                }),
+                _ => {}
+            }
+        }
+        let models = ["model", "anthropic_model", "small_model"];
+        let gw = registry_gateway(false);
+        let profile = ["gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5"];
+        for os in [Os::Linux, Os::Macos, Os::Windows] {
+            let mut vars = BTreeMap::new();
+            vars.insert("HOME".to_string(), "/h".to_string());
+            vars.insert("USERPROFILE".to_string(), "/h".to_string());
+            let env = Env::from_vars(vars, os, PathBuf::from("/w"), None);
+            let opts = SetupOptions {
+                exe: "/bin/byok".into(),
+                ..SetupOptions::default()
+            };
+            for t in TOOLS.iter().filter(|t| !steps_only(**t)) {
+                let Some(template) = t.template() else {
+                    continue;
+                };
+                let mut written = Vec::new();
+                for v in template.files.iter().flat_map(|f| &f.values) {
+                    for x in [&v.value, &v.literal, &v.env, &v.helper]
+                        .into_iter()
+                        .flatten()
+                    {
+                        strings(x, &mut written);
+                    }
+                }
+                let writes_model = written
+                    .iter()
+                    .any(|s| render::names(s).iter().any(|n| models.contains(n)));
+                let writes_url = written.iter().any(|s| s.contains("_base}/"));
+                let mut cur = installed_everywhere(&env);
+                let plan = t.plan(&env, &gw, &opts, &cur).unwrap();
+                apply_to(&mut cur, &plan);
+                let placed = t.placed(&env, &cur);
+                let shown: Vec<(&str, &str)> = placed
+                    .iter()
+                    .map(|p| (p.key.as_str(), p.template.as_str()))
+                    .take(12)
+                    .collect();
+                let found_model = placed.iter().any(|p| {
+                    render::unfill(&p.template, &p.current)
+                        .is_some_and(|(n, m)| models.contains(&n) && profile.contains(&m))
+                });
+                assert_eq!(
+                    found_model,
+                    writes_model,
+                    "{} on {os:?}: {shown:?}",
+                    t.name()
+                );
+                let found_url = placed.iter().any(|p| {
+                    p.template.contains("_base}/")
+                        && p.current.starts_with("https://gw.example.com")
+                });
+                assert_eq!(found_url, writes_url, "{} on {os:?}: {shown:?}", t.name());
+            }
+        }
+    }
+
     /// Every leaf of a file as `(key path, value text)`.
     fn leaves_of(format: crate::templates::Format, text: &str) -> BTreeMap<Vec<String>, String> {
         use crate::config_edit::{doc, dotenv};

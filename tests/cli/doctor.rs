@@ -1438,3 +1438,84 @@ fn a_stale_full_endpoint_url_names_the_path_it_misses() {
         )
     );
 }
+
+/// Each set-up tool's models are checked against GET /v1/models, not only the profile's:
+/// Codex's `model` changed by hand to an unlisted id gets the closest listed ids and the
+/// fix; a listed one is said to be listed; a gateway that lists none is no finding.
+#[test]
+fn a_tools_own_model_is_checked_against_the_list() {
+    let (t, _mock) = with_mock(ok_scenario());
+    t.write(".codex/config.toml", "");
+    t.run(&["setup", "codex", "--yes"]).success();
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "models.codex"),
+        "the profile's model is the /models check's: {v:#}"
+    );
+    t.write(
+        ".codex/config.toml",
+        t.read(".codex/config.toml")
+            .replace("model = \"gpt-4o\"", "model = \"gpt4o-mini\""),
+    );
+    let (v, code) = doctor_json(&t, &["--quick"]);
+    assert_eq!(code, 1, "the hand edit fails the tool check");
+    let c = check(&v, "models.codex");
+    assert_eq!(
+        (c["section"].as_str(), c["name"].as_str()),
+        (Some("gateway"), Some("Codex CLI model"))
+    );
+    assert_eq!(
+        sev_msg_hint(&v, "models.codex"),
+        (
+            "warn".into(),
+            "Codex CLI asks for `gpt4o-mini` (~/.codex/config.toml model), which the gateway does not list (closest: gpt-4o-mini)".into(),
+            "set a listed id there, or `byok setup codex --force` puts back the profile's (it was changed by hand)".into()
+        )
+    );
+    // Right after the list it is compared with.
+    let ids: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let at = ids.iter().position(|i| *i == "models").unwrap();
+    assert_eq!(ids[at + 1], "models.codex");
+
+    t.write(
+        ".codex/config.toml",
+        t.read(".codex/config.toml")
+            .replace("model = \"gpt4o-mini\"", "model = \"claude-haiku-4-5\""),
+    );
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert_eq!(
+        sev_msg_hint(&v, "models.codex"),
+        (
+            "ok".into(),
+            "`claude-haiku-4-5` (~/.codex/config.toml model) listed by the gateway".into(),
+            String::new()
+        )
+    );
+
+    let (t, _mock) = with_mock(ok_scenario().models(&[]));
+    t.write(".codex/config.toml", "model = \"gpt-5\"\n");
+    t.run(&["setup", "codex", "--yes", "--force"]).success();
+    t.write(
+        ".codex/config.toml",
+        t.read(".codex/config.toml")
+            .replace("model = \"gpt-4o\"", "model = \"gpt-5\""),
+    );
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "models.codex"),
+        "{v:#}"
+    );
+}

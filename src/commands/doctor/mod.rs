@@ -34,7 +34,7 @@ use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::tools::ToolId;
 use shell_checks::shell_checks;
-use tool_checks::{detected_tools, tool_checks, tool_routes};
+use tool_checks::{detected_tools, tool_calls, tool_checks};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -303,11 +303,18 @@ fn report_for(env: &Env, gw: &Gateway, info: &KeyInfo, opts: &Options) -> Result
             hosts.push((e, crate::gateway::proxy_for(env, url).map(str::to_string)));
         }
     }
+    let profile_models: Vec<&str> = [model.as_deref(), anthropic_model.as_deref()]
+        .into_iter()
+        .chain([gw.anthropic_model.as_deref(), gw.small_model.as_deref()])
+        .flatten()
+        .collect();
+    let (routes, models) = tool_calls(env, gw, &tools, &profile_models);
     let plan = Plan {
         quick: opts.quick,
         required,
         hosts,
-        routes: tool_routes(env, gw, &tools),
+        routes,
+        models,
     };
 
     // Drawn from this thread only: the command holds the stderr lock while it runs.

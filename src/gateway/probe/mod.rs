@@ -38,8 +38,8 @@ mod tests;
 pub use config::{KeyInfo, check_key, check_models_config, check_proxy, check_url};
 pub use endpoint::ToolRoute;
 pub use judge::judge_anthropic_auth;
-pub use models::closest;
 pub(crate) use models::levenshtein;
+pub use models::{ToolModel, closest};
 pub use request::{
     probe_chat, probe_count_tokens, probe_gemini, probe_messages, probe_models, probe_name,
     probe_responses,
@@ -75,6 +75,8 @@ pub struct Plan {
     pub hosts: Vec<(net::Endpoint, Option<String>)>,
     /// Full endpoint URLs set-up tools call (probed where they differ from the routes').
     pub routes: Vec<ToolRoute>,
+    /// Models set-up tools name that are not the profile's (checked against `/models`).
+    pub models: Vec<ToolModel>,
 }
 
 /// The gateway APIs: what doctor probes and what each tool calls (templates name them

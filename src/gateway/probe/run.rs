@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::endpoint::{ToolRoute, probe_route, probed_above, route_check};
 use super::judge::judge_anthropic_auth;
+use super::models::check_tool_models;
 use super::request::{
     probe_chat, probe_count_tokens, probe_gemini, probe_messages, probe_models, probe_responses,
 };
@@ -171,6 +172,10 @@ pub fn run(
         let verdict = m.verdict;
         auth_check = Some(judge_anthropic_auth(t.gw, &mut m.check, verdict, ov));
     }
+    let listed = outcomes
+        .iter()
+        .find(|o| o.check.id == "models")
+        .and_then(|o| o.models.clone());
     let mut gateway: Vec<Check> = outcomes.into_iter().map(|o| o.check).collect();
     if let Some(a) = auth_check {
         let at = gateway
@@ -221,6 +226,12 @@ pub fn run(
             probed.extend(probed_above(t.gw, &same));
         }
     }
+    // Each tool's own models, right after the list they are compared with.
+    let at = gateway
+        .iter()
+        .position(|c| c.id == "models")
+        .map_or(0, |i| i + 1);
+    gateway.splice(at..at, check_tool_models(listed.as_deref(), &plan.models));
     checks.extend(gateway.into_iter().map(Check::settle));
     checks.extend(probed);
     checks.extend(local_checks);
