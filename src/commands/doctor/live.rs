@@ -4,7 +4,11 @@
 //! Each run gets an empty working directory and a temporary home holding copies of the
 //! tool's own files as byok finds them, with only the gateway's scheme, host and port
 //! replaced by the relay's (path prefixes kept); variables that point into the real home
-//! point into the temporary one. The user's files are never written. The tool runs in its
+//! point into the temporary one, and a tool that reads only variables (Copilot CLI) gets
+//! what `byok env` sets for it, as after `eval "$(byok env)"`, on the relay. byok's own
+//! directories stay the user's, so a key command byok wrote still finds the profile. The
+//! user's files are never written. Doctor's other sections run first ([`super::run`]
+//! orders them and asks); this module finds the tools ([`lineup`]) and runs them. The tool runs in its
 //! own process group, which is ended on time-out and after the tool exits, so nothing it
 //! started outlives the run. Its output is captured and masked.
 //!

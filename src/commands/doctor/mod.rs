@@ -4,9 +4,11 @@
 //! Sections, each in its own place: configuration checks, reachability and API probes
 //! (`gateway::probe`: request building, status diagnosis, body and stream judging, model
 //! suggestions; network, all at once), tool checks ([`tool_checks`]: each detected tool's
-//! settings against the profile), shell checks ([`shell_checks`]: variables in this
-//! environment, byok blocks in start-up files), live runs ([`live`], only with `--live`:
-//! each tool run once through a recording relay) and the report (`gateway::report`).
+//! settings against the profile, and what set-up tools call: full endpoint URLs and
+//! their own models, which the probes check), shell checks ([`shell_checks`]: variables
+//! in this environment, byok blocks in start-up files), live runs ([`live`], only with
+//! `--live`, after all of the above: each tool run once through a recording relay) and
+//! the report (`gateway::report`), one for all sections.
 //! Nothing of the user's is written. Exit 0 when every required check passes, 1 when one
 //! fails, 2 when the profile or flags are wrong.
 

@@ -1,5 +1,6 @@
 //! Tool checks: each detected tool's settings against the profile, and what its hook
-//! finds (project files that shadow byok's, variables that win over them).
+//! finds (project files that shadow byok's, variables that win over them); and what each
+//! set-up tool calls as its files say now (full endpoint URLs, models), for the probes.
 
 use crate::engine::{self, ToolStatus};
 use crate::env::Env;

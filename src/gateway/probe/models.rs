@@ -154,10 +154,7 @@ pub(super) fn check_tool_models(listed: Option<&[String]>, models: &[ToolModel])
             let places: Vec<String> = m.places.iter().map(|(f, k)| format!("{f} {k}")).collect();
             format!("`{}` ({})", m.model, places.join(", "))
         };
-        let missing: Vec<&&ToolModel> = mine
-            .iter()
-            .filter(|m| !ids.contains(&m.model))
-            .collect();
+        let missing: Vec<&&ToolModel> = mine.iter().filter(|m| !ids.contains(&m.model)).collect();
         let label = format!("{name} model{}", if mine.len() == 1 { "" } else { "s" });
         let check = if missing.is_empty() {
             let all: Vec<String> = mine.iter().map(|m| said(m)).collect();
