@@ -570,19 +570,6 @@ fn model_fallbacks(v: &mut Vars, gw: &Gateway) {
     v.set("small_model", gw.small_model.clone().or(anthropic));
 }
 
-/// The top-level field names of a list item's variants (see [`entries::List`]).
-fn item_fields(v: &ValueSpec) -> Vec<String> {
-    let mut out: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
-        .into_iter()
-        .flatten()
-        .filter_map(toml::Value::as_table)
-        .flat_map(|t| t.keys().cloned())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// Takes out of a table value the leaves byok wrote last time (the drift record says so,
 /// and they are unchanged) that the new value no longer has, so a table merged key by
 /// key (a model list keyed by the model's name) doesn't keep the old profile's model
@@ -842,14 +829,7 @@ impl Tool for TemplateTool {
                 };
                 if let Some(field) = &v.entry {
                     let label = Self::label(env, Some(&path), f, &v.key);
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     let (after, entry) = list.upsert(&text, &value, cur).map_err(bad)?;
                     secret |= holds_key(spec);
                     wrote = true;
@@ -968,14 +948,7 @@ impl Tool for TemplateTool {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let label = Self::label(env, Some(&path), f, &v.key);
                 if let Some(field) = &v.entry {
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     text = list.remove(&text, cur).map_err(bad)?;
                     continue;
                 }
@@ -1046,14 +1019,7 @@ impl Tool for TemplateTool {
                 };
                 let label = Self::label(env, path.as_deref(), f, &v.key);
                 if let Some(field) = &v.entry {
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     out.extend(list.owned(&text, cur));
                     continue;
                 }
@@ -1089,14 +1055,7 @@ impl Tool for TemplateTool {
                 };
                 if let Some(field) = &v.entry {
                     let label = Self::label(env, path.as_deref(), f, &v.key);
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     out.extend(list.restorable(&text, cur));
                     continue;
                 }
@@ -1159,14 +1118,7 @@ impl Tool for TemplateTool {
                 let label = Self::label(env, path.as_deref(), f, &v.key);
                 let now = match &v.entry {
                     Some(field) => {
-                        let fields = item_fields(v);
-                        let list = entries::List {
-                            format: f.format,
-                            key: &key,
-                            field,
-                            label: &label,
-                            fields: &fields,
-                        };
+                        let list = entries::List::of(f, v, &key, field, &label);
                         list.item(&text, cur)
                     }
                     None => doc::get(f.format, &text, &key)

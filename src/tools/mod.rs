@@ -745,16 +745,21 @@ mod tests {
         }
     }
 
+    /// A home at `/h` on `os`'s layout, working directory `/w`.
+    fn home_h(os: crate::env::Os) -> Env {
+        let mut vars = BTreeMap::new();
+        vars.insert("HOME".to_string(), "/h".to_string());
+        vars.insert("USERPROFILE".to_string(), "/h".to_string());
+        Env::from_vars(vars, os, PathBuf::from("/w"), None)
+    }
+
     /// Setup then setup again plans nothing; remove then plans nothing more; on every OS layout.
     #[test]
     fn setup_is_idempotent_and_remove_is_complete_for_every_tool() {
         use crate::env::Os;
         use crate::profile::{KeySource, Profile, from_profile};
         for os in [Os::Linux, Os::Macos, Os::Windows] {
-            let mut vars = BTreeMap::new();
-            vars.insert("HOME".to_string(), "/h".to_string());
-            vars.insert("USERPROFILE".to_string(), "/h".to_string());
-            let env = Env::from_vars(vars, os, PathBuf::from("/w"), None);
+            let env = home_h(os);
             let p = Profile {
                 base_url: "https://gw.example.com".into(),
                 model: Some("gpt-4o".into()),
@@ -821,10 +826,7 @@ mod tests {
         let gw = registry_gateway(false);
         let profile = ["gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5"];
         for os in [Os::Linux, Os::Macos, Os::Windows] {
-            let mut vars = BTreeMap::new();
-            vars.insert("HOME".to_string(), "/h".to_string());
-            vars.insert("USERPROFILE".to_string(), "/h".to_string());
-            let env = Env::from_vars(vars, os, PathBuf::from("/w"), None);
+            let env = home_h(os);
             let opts = SetupOptions {
                 exe: "/bin/byok".into(),
                 ..SetupOptions::default()
