@@ -436,3 +436,33 @@ fn a_terminal_sees_the_quick_sections_before_the_question() {
     );
     assert_eq!(from_tool(&mock).len(), 1);
 }
+
+/// Without a key the runs can't be judged: the key check fails (exit 1) and the runs are
+/// listed as not run, without asking (nothing would run).
+#[test]
+fn no_key_means_no_runs_and_no_question() {
+    let Some((mut t, mock)) = fake_tool("right.sh") else {
+        return;
+    };
+    t.run(&[
+        "init",
+        "--url",
+        &mock.url(),
+        "--key-env",
+        "FAKE_GW_KEY",
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ])
+    .success();
+    t.unset("FAKE_GW_KEY");
+    let out = t.run(&["doctor", "--live", "fake"]).code(1);
+    assert!(
+        out.stdout.contains(
+            "\nLive runs\n  - Fake Tool  not run: there is no key to give it (see API key above)\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.stderr, "");
+    assert!(from_tool(&mock).is_empty());
+}
