@@ -94,70 +94,20 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         only: None,
     };
     let home = ctx.env.home.display().to_string();
-    let mut before: Option<String> = None;
-    let mut declined = false;
-    let report = if args.live.live {
-        let (gw, info) = resolve(ctx.env, ctx.profile.as_deref(), &opts)?;
-        let named = live::named(ctx.env, &args.live.tools)?;
-        if !named.is_empty() {
-            opts.only = Some(named);
-        }
-        let lineup = live::lineup(ctx.env, &gw, opts.only.as_deref());
-        let key = gw
-            .api_key()
-            .map(|k| ApiKey::new(k.expose().trim().to_string()));
-        let runs = !lineup.runnable.is_empty() && key.is_some();
-        let ask = runs && !args.live.yes;
-        if ask && !(ctx.env.stdin_tty && ctx.env.stderr_tty) {
-            return Err(UserError::new(format!(
-                "{}: not started without your consent",
-                lineup.notice(&gw, live_timeout)
-            ))
-            .hint("pass --yes to run them (no terminal to ask on)")
-            .into());
-        }
-        let started = Instant::now();
-        let mut report = report_for(ctx.env, &gw, &info, &opts)?;
-        if ask && !args.json {
-            let text = report.render_part(colour, &home, Part::Before(Section::Live));
-            ctx.out.write_all(text.as_bytes())?;
-            ctx.out.flush()?;
-            before = Some(text);
-        }
-        let checks = match key {
-            Some(key) if runs => {
-                let notice = lineup.notice(&gw, live_timeout);
-                if ask {
-                    writeln!(ctx.err, "\n{notice}")?;
-                    declined = !super::prompt::confirm(ctx.env, "Run them?", false)?;
-                } else {
-                    writeln!(ctx.err, "{notice}")?;
-                }
-                if declined {
-                    lineup.not_run("you said no")
-                } else {
-                    run_live(lineup, ctx.env, &gw, &key, live_timeout, opts.spinner)
-                }
-            }
-            None if !lineup.runnable.is_empty() => {
-                lineup.not_run("there is no key to give it (see API key above)")
-            }
-            _ => lineup.checks,
-        };
-        report.checks.extend(checks);
-        report
-            .gateway
-            .insert("live_timeout_s".into(), json!(live_timeout.as_secs_f64()));
-        report.elapsed = started.elapsed();
-        report
+    let (report, shown_before, declined) = if args.live.live {
+        with_live(args, ctx, &mut opts, live_timeout, colour)?
     } else {
-        build_report(ctx.env, ctx.profile.as_deref(), &opts)?
+        (
+            build_report(ctx.env, ctx.profile.as_deref(), &opts)?,
+            false,
+            false,
+        )
     };
     if args.json {
         let doc = report.to_json(&home);
         writeln!(ctx.out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        let part = if before.is_some() {
+        let part = if shown_before {
             Part::From(Section::Live)
         } else {
             Part::Whole
@@ -170,6 +120,72 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     } else {
         ExitStatus::Failure
     })
+}
+
+/// The whole doctor, then the live runs: the report, whether the part before the live
+/// runs is printed already (asked on a terminal), and whether the user said no.
+fn with_live(
+    args: &DoctorArgs,
+    ctx: &mut Ctx<'_>,
+    opts: &mut Options,
+    live_timeout: Duration,
+    colour: bool,
+) -> Result<(Report, bool, bool)> {
+    let (gw, info) = resolve(ctx.env, ctx.profile.as_deref(), opts)?;
+    let named = live::named(ctx.env, &args.live.tools)?;
+    if !named.is_empty() {
+        opts.only = Some(named);
+    }
+    let lineup = live::lineup(ctx.env, &gw, opts.only.as_deref());
+    let key = gw
+        .api_key()
+        .map(|k| ApiKey::new(k.expose().trim().to_string()));
+    let runs = !lineup.runnable.is_empty() && key.is_some();
+    let ask = runs && !args.live.yes;
+    if ask && !(ctx.env.stdin_tty && ctx.env.stderr_tty) {
+        return Err(UserError::new(format!(
+            "{}: not started without your consent",
+            lineup.notice(&gw, live_timeout)
+        ))
+        .hint("pass --yes to run them (no terminal to ask on)")
+        .into());
+    }
+    let started = Instant::now();
+    let mut report = report_for(ctx.env, &gw, &info, opts)?;
+    let shown_before = ask && !args.json;
+    if shown_before {
+        let home = ctx.env.home.display().to_string();
+        let text = report.render_part(colour, &home, Part::Before(Section::Live));
+        ctx.out.write_all(text.as_bytes())?;
+        ctx.out.flush()?;
+    }
+    let mut declined = false;
+    let checks = match key {
+        Some(key) if runs => {
+            let notice = lineup.notice(&gw, live_timeout);
+            if ask {
+                writeln!(ctx.err, "\n{notice}")?;
+                declined = !super::prompt::confirm(ctx.env, "Run them?", false)?;
+            } else {
+                writeln!(ctx.err, "{notice}")?;
+            }
+            if declined {
+                lineup.not_run("you said no")
+            } else {
+                run_live(lineup, ctx.env, &gw, &key, live_timeout, opts.spinner)
+            }
+        }
+        None if !lineup.runnable.is_empty() => {
+            lineup.not_run("there is no key to give it (see API key above)")
+        }
+        _ => lineup.checks,
+    };
+    report.checks.extend(checks);
+    report
+        .gateway
+        .insert("live_timeout_s".into(), json!(live_timeout.as_secs_f64()));
+    report.elapsed = started.elapsed();
+    Ok((report, shown_before, declined))
 }
 
 /// Runs the lineup with a spinner naming the tool that runs (drawn from this thread only,
