@@ -448,10 +448,10 @@ pub struct DoctorArgs {
 /// `byok doctor --live [TOOL…]`
 #[derive(Debug, Default, Args)]
 pub struct LiveArgs {
-    /// Run each installed tool once in its one-shot mode through a recording relay (one small billed request per tool)
+    /// After the other checks, run each installed tool once in its one-shot mode through a recording relay (one small billed request per tool)
     #[arg(long)]
     pub live: bool,
-    /// Only these tools (with --live)
+    /// Only these tools, in the tool checks and the live runs (with --live)
     #[arg(value_name = "TOOL", requires = "live")]
     pub tools: Vec<String>,
     /// Start the live runs without asking (needed without a terminal)

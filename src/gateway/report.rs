@@ -110,6 +110,17 @@ impl Section {
     ];
 }
 
+/// Which part of the text report [`Report::render_part`] renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Everything.
+    Whole,
+    /// The first line and the sections before this one.
+    Before(Section),
+    /// This section and those after it, and the verdict.
+    From(Section),
+}
+
 /// One result line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
@@ -265,6 +276,12 @@ impl Report {
 
     /// The readable report. `colour` adds ANSI colours; `home` is replaced by `~`.
     pub fn render_text(&self, colour: bool, home: &str) -> String {
+        self.render_part(colour, home, Part::Whole)
+    }
+
+    /// One part of the readable report: `Before(s)` then `From(s)` read as the whole, so
+    /// `doctor --live` can show what it found before it asks to run the tools.
+    pub fn render_part(&self, colour: bool, home: &str, part: Part) -> String {
         let paint = |sev: Severity, s: &str| {
             if colour {
                 format!("{}{s}\x1b[0m", sev.colour())
@@ -280,6 +297,13 @@ impl Report {
             }
         };
         let mut out = String::new();
+        let shown = |s: Section| match part {
+            Part::Whole => true,
+            Part::Before(at) => s < at,
+            Part::From(at) => s >= at,
+        };
+        let head = !matches!(part, Part::From(_));
+        let verdict = !matches!(part, Part::Before(_));
         let url = self
             .gateway
             .get("url")
@@ -290,13 +314,15 @@ impl Report {
             .get("key")
             .and_then(Value::as_str)
             .unwrap_or("-");
-        let _ = writeln!(
-            out,
-            "byok doctor: profile `{}`, gateway {url}, key {key}{}",
-            self.profile,
-            if self.quick { " (--quick)" } else { "" }
-        );
-        for section in Section::ALL {
+        if head {
+            let _ = writeln!(
+                out,
+                "byok doctor: profile `{}`, gateway {url}, key {key}{}",
+                self.profile,
+                if self.quick { " (--quick)" } else { "" }
+            );
+        }
+        for section in Section::ALL.into_iter().filter(|s| shown(*s)) {
             let checks: Vec<&Check> = self
                 .checks
                 .iter()
@@ -338,6 +364,9 @@ impl Report {
                     last_hint = Some(h);
                 }
             }
+        }
+        if !verdict {
+            return scrub(&out, home);
         }
         let s = self.summary();
         let mut parts = vec![format!("{} ok", s.ok)];
@@ -464,6 +493,26 @@ mod tests {
             checks,
             elapsed: Duration::from_millis(420),
         }
+    }
+
+    #[test]
+    fn the_parts_before_and_from_a_section_read_as_the_whole() {
+        let r = report(vec![
+            Check::new(Section::Tools, "tool.x", "X", Severity::Ok, "set up"),
+            Check::new(Section::Live, "live.x", "X", Severity::Ok, "ran"),
+            Check::new(Section::Configuration, "url", "URL", Severity::Ok, "fine"),
+        ]);
+        let before = r.render_part(false, "/h", Part::Before(Section::Live));
+        let from = r.render_part(false, "/h", Part::From(Section::Live));
+        assert_eq!(
+            before,
+            "byok doctor: profile `work`, gateway https://gw.example, key sk-…cdef\n\nConfiguration\n  ✓ URL  fine\n\nTools\n  ✓ X  set up\n"
+        );
+        assert_eq!(
+            from,
+            "\nLive runs\n  ✓ X  ran\n\nall required checks passed: 3 ok in 0.4 s\n"
+        );
+        assert_eq!(before + &from, r.render_text(false, "/h"));
     }
 
     #[test]

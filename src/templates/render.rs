@@ -112,6 +112,23 @@ pub fn names(s: &str) -> Vec<&str> {
         .collect()
 }
 
+/// What fills the one placeholder of `pattern` in `filled`: `byok/{model}` and
+/// `byok/gpt-4o` give `("model", "gpt-4o")`. `None` when the pattern holds no placeholder
+/// or several, or `filled` does not fit its literal text (a value the user chose).
+pub fn unfill<'a>(pattern: &'a str, filled: &'a str) -> Option<(&'a str, &'a str)> {
+    let (mut before, mut name, mut after) = ("", None, "");
+    for p in pieces(pattern) {
+        match (p, name) {
+            (Piece::Text(t), None) => before = t,
+            (Piece::Text(t), Some(_)) => after = t,
+            (Piece::Var(v), None) => name = Some(base_name(v).0),
+            (Piece::Var(_), Some(_)) => return None,
+        }
+    }
+    let middle = filled.strip_prefix(before)?.strip_suffix(after)?;
+    (!middle.is_empty()).then_some((name?, middle))
+}
+
 fn unknown(name: &str, roots: &[&str]) -> String {
     let mut known: Vec<String> = GATEWAY
         .iter()
@@ -295,6 +312,26 @@ mod tests {
         assert_eq!(v.str("byok/{model}"), Err(Unset("model".into())));
         assert_eq!(v.str("{}{ a}{A}").unwrap(), "{}{ a}{A}");
         assert_eq!(names("{a}{b_2}x{c"), ["a", "b_2"]);
+    }
+
+    #[test]
+    fn unfill_finds_what_fills_the_one_placeholder() {
+        assert_eq!(
+            unfill("byok/{model}", "byok/gpt-4o"),
+            Some(("model", "gpt-4o"))
+        );
+        assert_eq!(
+            unfill(
+                "{openai_base}/chat/completions",
+                "http://gw/v1/chat/completions"
+            ),
+            Some(("openai_base", "http://gw/v1"))
+        );
+        assert_eq!(unfill("{model}", "gpt-4o"), Some(("model", "gpt-4o")));
+        assert_eq!(unfill("byok/{model}", "anthropic/claude"), None);
+        assert_eq!(unfill("byok/{model}", "byok/"), None);
+        assert_eq!(unfill("{a}/{b}", "x/y"), None);
+        assert_eq!(unfill("plain", "plain"), None);
     }
 
     #[test]

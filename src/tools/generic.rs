@@ -24,7 +24,7 @@ mod entries;
 pub mod rows;
 
 use super::KeyMode;
-use super::{Current, Detection, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
+use super::{Current, Detection, Finding, Inputs, Placed, SetupOptions, Tool, ToolId, vscode};
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
 use crate::error::UserError;
@@ -470,6 +470,53 @@ impl TemplateTool {
     }
 }
 
+/// The template's strings in `t` beside the file's values at the same places in `now`,
+/// with the key path below: objects by key (a key with a placeholder matches each key
+/// that fits it, and is itself a placed string), lists by position.
+fn placed_strings(t: &Value, now: &Value) -> Vec<(Vec<String>, String, String)> {
+    fn walk(
+        t: &Value,
+        now: &Value,
+        at: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, String, String)>,
+    ) {
+        match (t, now) {
+            (Value::String(ts), Value::String(ns)) => {
+                out.push((at.clone(), ts.clone(), ns.clone()))
+            }
+            (Value::Object(tm), Value::Object(nm)) => {
+                for (k, tv) in tm {
+                    if render::names(k).is_empty() {
+                        if let Some(nv) = nm.get(k) {
+                            at.push(k.clone());
+                            walk(tv, nv, at, out);
+                            at.pop();
+                        }
+                        continue;
+                    }
+                    for (nk, nv) in nm.iter().filter(|(nk, _)| render::unfill(k, nk).is_some()) {
+                        at.push(nk.clone());
+                        out.push((at.clone(), k.clone(), nk.clone()));
+                        walk(tv, nv, at, out);
+                        at.pop();
+                    }
+                }
+            }
+            (Value::Array(ta), Value::Array(na)) => {
+                for (i, (tv, nv)) in ta.iter().zip(na).enumerate() {
+                    at.push(i.to_string());
+                    walk(tv, nv, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(t, now, &mut Vec::new(), &mut out);
+    out
+}
+
 /// A path from template text: placeholders filled from `roots`, `~/` is the home.
 fn path_from(roots: &Vars, text: &str, env: &Env) -> Option<PathBuf> {
     let text = match text.strip_prefix("~/") {
@@ -521,19 +568,6 @@ fn model_fallbacks(v: &mut Vars, gw: &Gateway) {
     let anthropic = gw.anthropic_model_or_default().map(str::to_string);
     v.set("anthropic_model", anthropic.clone());
     v.set("small_model", gw.small_model.clone().or(anthropic));
-}
-
-/// The top-level field names of a list item's variants (see [`entries::List`]).
-fn item_fields(v: &ValueSpec) -> Vec<String> {
-    let mut out: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
-        .into_iter()
-        .flatten()
-        .filter_map(toml::Value::as_table)
-        .flat_map(|t| t.keys().cloned())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// Takes out of a table value the leaves byok wrote last time (the drift record says so,
@@ -795,14 +829,7 @@ impl Tool for TemplateTool {
                 };
                 if let Some(field) = &v.entry {
                     let label = Self::label(env, Some(&path), f, &v.key);
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     let (after, entry) = list.upsert(&text, &value, cur).map_err(bad)?;
                     secret |= holds_key(spec);
                     wrote = true;
@@ -921,14 +948,7 @@ impl Tool for TemplateTool {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let label = Self::label(env, Some(&path), f, &v.key);
                 if let Some(field) = &v.entry {
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     text = list.remove(&text, cur).map_err(bad)?;
                     continue;
                 }
@@ -999,14 +1019,7 @@ impl Tool for TemplateTool {
                 };
                 let label = Self::label(env, path.as_deref(), f, &v.key);
                 if let Some(field) = &v.entry {
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     out.extend(list.owned(&text, cur));
                     continue;
                 }
@@ -1042,14 +1055,7 @@ impl Tool for TemplateTool {
                 };
                 if let Some(field) = &v.entry {
                     let label = Self::label(env, path.as_deref(), f, &v.key);
-                    let fields = item_fields(v);
-                    let list = entries::List {
-                        format: f.format,
-                        key: &key,
-                        field,
-                        label: &label,
-                        fields: &fields,
-                    };
+                    let list = entries::List::of(f, v, &key, field, &label);
                     out.extend(list.restorable(&text, cur));
                     continue;
                 }
@@ -1087,6 +1093,79 @@ impl Tool for TemplateTool {
 
     fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
         self.hook.map(|h| h.secrets(env, cur)).unwrap_or_default()
+    }
+
+    fn exports(&self, env: &Env, cur: &Current) -> Vec<(String, crate::shell::Value)> {
+        self.stored_exports(env, cur)
+    }
+
+    fn placed(&self, env: &Env, cur: &Current) -> Vec<Placed> {
+        let roots = self.roots(env);
+        let mut out: Vec<Placed> = Vec::new();
+        for f in &self.files(env, &roots, cur, hosts::Scope::All) {
+            let text = self.owned_text(env, &roots, f, cur);
+            if text.is_empty() {
+                continue;
+            }
+            let path = self.path_of(env, &roots, f, Some(cur));
+            for v in &f.values {
+                if v.class == Class::Absent {
+                    continue;
+                }
+                let Ok(key) = key_path(&v.key) else {
+                    continue;
+                };
+                let label = Self::label(env, path.as_deref(), f, &v.key);
+                let now = match &v.entry {
+                    Some(field) => {
+                        let list = entries::List::of(f, v, &key, field, &label);
+                        list.item(&text, cur)
+                    }
+                    None => doc::get(f.format, &text, &key)
+                        .ok()
+                        .flatten()
+                        .map(|now| (label.clone(), now)),
+                };
+                let Some((place, now)) = now else {
+                    continue;
+                };
+                // Shown to users: the file's `~/…` path rather than its id, and the key
+                // (with the item, for a list entry: `[name=byok]`).
+                let file = path
+                    .as_deref()
+                    .map_or_else(|| f.id.clone(), |p| env.tilde(p));
+                let key = format!(
+                    "{}{}",
+                    key.join("."),
+                    place.strip_prefix(label.as_str()).unwrap_or_default()
+                );
+                for variant in [&v.value, &v.literal, &v.env, &v.helper]
+                    .into_iter()
+                    .flatten()
+                {
+                    let Ok(t) = serde_json::to_value(variant) else {
+                        continue;
+                    };
+                    for (below, template, current) in placed_strings(&t, &now) {
+                        let key = if below.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{key}.{}", below.join("."))
+                        };
+                        let p = Placed {
+                            file: file.clone(),
+                            key,
+                            template,
+                            current,
+                        };
+                        if !out.contains(&p) {
+                            out.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -1245,6 +1324,98 @@ auth = "bearer"
             let removed = t.remove(&e, &opts, &c).unwrap();
             assert_eq!(removed.changes[0].after, None);
         }
+    }
+
+    #[test]
+    fn placed_pairs_each_template_string_with_the_files_value() {
+        let template = crate::templates::parse(
+            "placey.toml",
+            r#"
+id = "placey"
+name = "Placey"
+verified = "a test template, not a real tool"
+
+[[file]]
+id = "cfg"
+path = "{home}/.placey.json"
+format = "json"
+
+[[file.value]]
+key = "providers"
+entry = "name"
+value = { name = "byok", models = [
+  { id = "{model}", url = "{openai_base}/chat/completions" },
+  { id = "{anthropic_model}", url = "{anthropic_base}/v1/messages" },
+] }
+
+[[file.value]]
+key = "models"
+value = { "{model}" = { name = "{model}" } }
+"#,
+        )
+        .unwrap();
+        let t = TemplateTool::new(
+            Loaded {
+                template,
+                source: Source::Builtin("placey.toml"),
+            },
+            ToolId::leak("placey"),
+            None,
+        );
+        let e = env(&[]);
+        let g = Gateway {
+            anthropic_model: Some("claude".into()),
+            ..gw(AnthropicAuth::Bearer)
+        };
+        let mut c = current(&[]);
+        assert!(t.placed(&e, &c).is_empty(), "not set up: nothing placed");
+        let plan = t.plan(&e, &g, &SetupOptions::default(), &c).unwrap();
+        apply(&mut c, &plan);
+        // The drift record names byok's item, as the engine keeps it.
+        c.entries.clone_from(&plan.entries);
+        // The user points the chat URL elsewhere and picks another model for it.
+        let path = Path::new("/h/.placey.json");
+        let text = c
+            .file(path)
+            .unwrap()
+            .replace("/v1/chat", "/chat")
+            .replace("\"id\": \"m\"", "\"id\": \"m2\"");
+        c.files.insert(path.to_path_buf(), Some(text));
+        let got: Vec<(String, String, String)> = t
+            .placed(&e, &c)
+            .into_iter()
+            .map(|p| (format!("{} {}", p.file, p.key), p.template, p.current))
+            .collect();
+        let want = [
+            ("~/.placey.json providers[name=byok].name", "byok", "byok"),
+            (
+                "~/.placey.json providers[name=byok].models.0.id",
+                "{model}",
+                "m2",
+            ),
+            (
+                "~/.placey.json providers[name=byok].models.0.url",
+                "{openai_base}/chat/completions",
+                "https://gw.example/chat/completions",
+            ),
+            (
+                "~/.placey.json providers[name=byok].models.1.id",
+                "{anthropic_model}",
+                "claude",
+            ),
+            (
+                "~/.placey.json providers[name=byok].models.1.url",
+                "{anthropic_base}/v1/messages",
+                "https://gw.example/v1/messages",
+            ),
+            ("~/.placey.json models.m", "{model}", "m"),
+            ("~/.placey.json models.m.name", "{model}", "m"),
+        ];
+        let want: Vec<(String, String, String)> = want
+            .iter()
+            .map(|(a, b, c)| ((*a).to_string(), (*b).to_string(), (*c).to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

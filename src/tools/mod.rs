@@ -317,6 +317,20 @@ pub struct Finding {
     pub hint: Option<String>,
 }
 
+/// A string a template writes beside the value the tool's file holds in its place now:
+/// what doctor reads to check what the tool really calls (a full endpoint URL, a model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The file it is in (`~/…`, or as drift labels name it).
+    pub file: String,
+    /// Its key path in the file.
+    pub key: String,
+    /// The template's text there, placeholders unfilled (`{openai_base}/chat/completions`).
+    pub template: String,
+    /// The value there now.
+    pub current: String,
+}
+
 impl Detection {
     /// Counts `name` on PATH as evidence of installation.
     pub fn note_binary(&mut self, env: &Env, cur: &Current, name: &str) {
@@ -371,6 +385,16 @@ pub trait Tool: Sync {
     /// The user's own secrets in the gathered files (keys of other providers, tokens),
     /// so everything byok prints masks them; pure (the engine registers them).
     fn secrets(&self, _env: &Env, _cur: &Current) -> Vec<String> {
+        Vec::new()
+    }
+    /// The variables `byok env` sets (or unsets) for this tool, as byok's state file holds
+    /// them; empty when it has none or is not set up.
+    fn exports(&self, _env: &Env, _cur: &Current) -> Vec<(String, crate::shell::Value)> {
+        Vec::new()
+    }
+    /// Each string its template writes, with the value the tool's files hold in its place
+    /// now (only where they hold one); empty for tools without a template; pure.
+    fn placed(&self, _env: &Env, _cur: &Current) -> Vec<Placed> {
         Vec::new()
     }
     /// The template this tool is built from, if it is one.
@@ -721,16 +745,21 @@ mod tests {
         }
     }
 
+    /// A home at `/h` on `os`'s layout, working directory `/w`.
+    fn home_h(os: crate::env::Os) -> Env {
+        let mut vars = BTreeMap::new();
+        vars.insert("HOME".to_string(), "/h".to_string());
+        vars.insert("USERPROFILE".to_string(), "/h".to_string());
+        Env::from_vars(vars, os, PathBuf::from("/w"), None)
+    }
+
     /// Setup then setup again plans nothing; remove then plans nothing more; on every OS layout.
     #[test]
     fn setup_is_idempotent_and_remove_is_complete_for_every_tool() {
         use crate::env::Os;
         use crate::profile::{KeySource, Profile, from_profile};
         for os in [Os::Linux, Os::Macos, Os::Windows] {
-            let mut vars = BTreeMap::new();
-            vars.insert("HOME".to_string(), "/h".to_string());
-            vars.insert("USERPROFILE".to_string(), "/h".to_string());
-            let env = Env::from_vars(vars, os, PathBuf::from("/w"), None);
+            let env = home_h(os);
             let p = Profile {
                 base_url: "https://gw.example.com".into(),
                 model: Some("gpt-4o".into()),
@@ -771,6 +800,78 @@ mod tests {
                     t.name(),
                     twice.changes
                 );
+            }
+        }
+    }
+
+    /// Doctor reads what each set-up tool calls from its files: every template tool that
+    /// writes a model (or a full endpoint URL) has it found again after setup, on every
+    /// OS layout, so each tool's models are checked against the gateway's list.
+    #[test]
+    fn every_tools_models_and_full_urls_are_found_in_its_files() {
+        use crate::env::Os;
+        use crate::templates::render;
+        fn strings(v: &toml::Value, out: &mut Vec<String>) {
+            match v {
+                toml::Value::String(s) => out.push(s.clone()),
+                toml::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+                toml::Value::Table(t) => t.iter().for_each(|(k, x)| {
+                    out.push(k.clone());
+                    strings(x, out);
+                }),
+                _ => {}
+            }
+        }
+        let models = ["model", "anthropic_model", "small_model"];
+        let gw = registry_gateway(false);
+        let profile = ["gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5"];
+        for os in [Os::Linux, Os::Macos, Os::Windows] {
+            let env = home_h(os);
+            let opts = SetupOptions {
+                exe: "/bin/byok".into(),
+                ..SetupOptions::default()
+            };
+            for t in TOOLS.iter().filter(|t| !steps_only(**t)) {
+                let Some(template) = t.template() else {
+                    continue;
+                };
+                let mut written = Vec::new();
+                for v in template.files.iter().flat_map(|f| &f.values) {
+                    for x in [&v.value, &v.literal, &v.env, &v.helper]
+                        .into_iter()
+                        .flatten()
+                    {
+                        strings(x, &mut written);
+                    }
+                }
+                let writes_model = written
+                    .iter()
+                    .any(|s| render::names(s).iter().any(|n| models.contains(n)));
+                let writes_url = written.iter().any(|s| s.contains("_base}/"));
+                let mut cur = installed_everywhere(&env);
+                let plan = t.plan(&env, &gw, &opts, &cur).unwrap();
+                apply_to(&mut cur, &plan);
+                let placed = t.placed(&env, &cur);
+                let shown: Vec<(&str, &str)> = placed
+                    .iter()
+                    .map(|p| (p.key.as_str(), p.template.as_str()))
+                    .take(12)
+                    .collect();
+                let found_model = placed.iter().any(|p| {
+                    render::unfill(&p.template, &p.current)
+                        .is_some_and(|(n, m)| models.contains(&n) && profile.contains(&m))
+                });
+                assert_eq!(
+                    found_model,
+                    writes_model,
+                    "{} on {os:?}: {shown:?}",
+                    t.name()
+                );
+                let found_url = placed.iter().any(|p| {
+                    p.template.contains("_base}/")
+                        && p.current.starts_with("https://gw.example.com")
+                });
+                assert_eq!(found_url, writes_url, "{} on {os:?}: {shown:?}", t.name());
             }
         }
     }

@@ -115,7 +115,7 @@ all required checks passed: 14 ok, 1 skipped, 4 info in [T]
 }
 
 /// Replaces `12 ms` and `0.3 s` with `[T]`.
-fn regex_like_times(s: &str) -> String {
+pub(crate) fn regex_like_times(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find(|c: char| c.is_ascii_digit()) {
@@ -1308,5 +1308,214 @@ fn a_gateway_that_lists_no_models_is_not_an_error() {
             "the gateway lists no models (it may route any id; the generation checks tell whether yours works)".into(),
             String::new()
         )
+    );
+}
+
+/// Copilot Chat calls the full endpoint URLs in its chatLanguageModels.json: while they
+/// are the profile's, the route probes are their check (no request of their own); a URL
+/// changed by hand is probed at that exact URL, and its failure says what it misses.
+#[test]
+fn a_tools_full_endpoint_url_is_probed_where_it_differs() {
+    let (t, mock) = with_mock(ok_scenario());
+    t.write(
+        ".vscode/extensions/github.copilot-chat-0.47.0/package.json",
+        "{}",
+    );
+    t.run(&["setup", "copilot-chat", "--yes"]).success();
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(check(&v, "route.copilot-chat")["name"], "Copilot Chat");
+    assert_eq!(
+        sev_msg_hint(&v, "route.copilot-chat"),
+        (
+            "info".into(),
+            "its full endpoint URLs are the ones probed above: POST /v1/chat/completions, POST /v1/messages (in ~/.config/Code/User/chatLanguageModels.json)".into(),
+            String::new()
+        )
+    );
+    let chats = |m: &MockGateway| {
+        m.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/chat/completions"))
+            .count()
+    };
+    assert_eq!(chats(&mock), 2, "the route probes only (plain and stream)");
+
+    // The chat URL loses its /v1 by hand: probed there, and named.
+    let file = ".config/Code/User/chatLanguageModels.json";
+    t.write(
+        file,
+        t.read(file)
+            .replace("/v1/chat/completions", "/chat/completions"),
+    );
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 1);
+    let url = mock.url();
+    let c = check(&v, "route.copilot-chat.chat");
+    assert_eq!(c["name"], "POST /chat/completions (Copilot Chat)");
+    assert_eq!(c["details"]["tool_url"], format!("{url}/chat/completions"));
+    assert_eq!(
+        sev_msg_hint(&v, "route.copilot-chat.chat"),
+        (
+            "fail".into(),
+            format!(
+                "404 Not Found: {url}/chat/completions does not exist on this gateway; Copilot Chat calls it (~/.config/Code/User/chatLanguageModels.json [name=byok].models.0.url)"
+            ),
+            format!(
+                "the URL misses the gateway's path `/v1`, while the profile's {url}/v1/chat/completions works: `byok setup copilot-chat --force` puts the profile's back (it was changed by hand)"
+            )
+        )
+    );
+    assert!(
+        mock.requests()
+            .iter()
+            .any(|r| r.path == "/chat/completions")
+    );
+    // The Anthropic URL is still the profile's.
+    assert_eq!(
+        sev_msg_hint(&v, "route.copilot-chat").1,
+        "its full endpoint URLs are the ones probed above: POST /v1/messages (in ~/.config/Code/User/chatLanguageModels.json)"
+    );
+    // --quick sends nothing billed: no route probe either.
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c["id"].as_str().unwrap().starts_with("route.")),
+        "{v:#}"
+    );
+}
+
+/// Goose's `base_url` is a full endpoint: after the profile moved under `/api`, Goose
+/// still calls the old URL, which the probe at that URL shows, with the fix.
+#[test]
+fn a_stale_full_endpoint_url_names_the_path_it_misses() {
+    let (t, mock) = with_mock(ok_scenario().prefix("/api"));
+    t.write(".config/goose/config.yaml", "GOOSE_MODE: auto\n");
+    t.run(&["setup", "goose", "--yes"]).success();
+    t.init(&format!("{}/api", mock.url()));
+    let (v, code) = doctor_json(&t, &[]);
+    assert_eq!(code, 1);
+    let url = mock.url();
+    assert_eq!(
+        sev_msg_hint(&v, "route.goose.chat"),
+        (
+            "fail".into(),
+            format!(
+                "404 Not Found: {url}/v1/chat/completions does not exist on this gateway; Goose calls it (~/.config/goose/custom_providers/byok.json base_url)"
+            ),
+            format!(
+                "the URL misses the gateway's path `/api`, while the profile's {url}/api/v1/chat/completions works: `byok setup goose` writes the profile's current one"
+            )
+        )
+    );
+    assert_eq!(sev_msg_hint(&v, "chat").0, "ok");
+
+    // A gateway that fails everywhere: the profile's URL fails too, and says so first.
+    let (t, mock) = with_mock(ok_scenario().fault(Fault::ServerError));
+    t.write(".config/goose/config.yaml", "GOOSE_MODE: auto\n");
+    t.run(&["setup", "goose", "--yes"]).success();
+    t.write(
+        ".config/goose/custom_providers/byok.json",
+        t.read(".config/goose/custom_providers/byok.json")
+            .replace("/v1/chat/completions", "/v1/v1/chat/completions"),
+    );
+    let (v, _) = doctor_json(&t, &[]);
+    let url = mock.url();
+    assert_eq!(sev_msg_hint(&v, "chat").0, "fail");
+    assert_eq!(
+        sev_msg_hint(&v, "route.goose.chat"),
+        (
+            "fail".into(),
+            format!(
+                "404 Not Found: {url}/v1/v1/chat/completions does not exist on this gateway; the URL has /v1 twice; Goose calls it (~/.config/goose/custom_providers/byok.json base_url)"
+            ),
+            format!(
+                "the profile's {url}/v1/chat/completions fails too (above): fix that first, then `byok setup goose --force` puts the profile's back (it was changed by hand)"
+            )
+        )
+    );
+}
+
+/// Each set-up tool's models are checked against GET /v1/models, not only the profile's:
+/// Codex's `model` changed by hand to an unlisted id gets the closest listed ids and the
+/// fix; a listed one is said to be listed; a gateway that lists none is no finding.
+#[test]
+fn a_tools_own_model_is_checked_against_the_list() {
+    let (t, _mock) = with_mock(ok_scenario());
+    t.write(".codex/config.toml", "");
+    t.run(&["setup", "codex", "--yes"]).success();
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "models.codex"),
+        "the profile's model is the /models check's: {v:#}"
+    );
+    t.write(
+        ".codex/config.toml",
+        t.read(".codex/config.toml")
+            .replace("model = \"gpt-4o\"", "model = \"gpt4o-mini\""),
+    );
+    let (v, code) = doctor_json(&t, &["--quick"]);
+    assert_eq!(code, 1, "the hand edit fails the tool check");
+    let c = check(&v, "models.codex");
+    assert_eq!(
+        (c["section"].as_str(), c["name"].as_str()),
+        (Some("gateway"), Some("Codex CLI model"))
+    );
+    assert_eq!(
+        sev_msg_hint(&v, "models.codex"),
+        (
+            "warn".into(),
+            "Codex CLI asks for `gpt4o-mini` (~/.codex/config.toml model), which the gateway does not list (closest: gpt-4o-mini)".into(),
+            "set a listed id there, or `byok setup codex --force` puts back the profile's (it was changed by hand)".into()
+        )
+    );
+    // Right after the list it is compared with.
+    let ids: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let at = ids.iter().position(|i| *i == "models").unwrap();
+    assert_eq!(ids[at + 1], "models.codex");
+
+    t.write(
+        ".codex/config.toml",
+        t.read(".codex/config.toml")
+            .replace("model = \"gpt4o-mini\"", "model = \"claude-haiku-4-5\""),
+    );
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert_eq!(
+        sev_msg_hint(&v, "models.codex"),
+        (
+            "ok".into(),
+            "`claude-haiku-4-5` (~/.codex/config.toml model) listed by the gateway".into(),
+            String::new()
+        )
+    );
+
+    let (t, _mock) = with_mock(ok_scenario().models(&[]));
+    t.write(".codex/config.toml", "model = \"gpt-5\"\n");
+    t.run(&["setup", "codex", "--yes", "--force"]).success();
+    t.write(
+        ".codex/config.toml",
+        t.read(".codex/config.toml")
+            .replace("model = \"gpt-4o\"", "model = \"gpt-5\""),
+    );
+    let (v, _) = doctor_json(&t, &["--quick"]);
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "models.codex"),
+        "{v:#}"
     );
 }

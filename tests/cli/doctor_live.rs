@@ -6,10 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use byok::gateway::mock::{MockGateway, Scenario};
+use byok::gateway::mock::{MockGateway, Recorded, Scenario};
 use serde_json::Value;
 
 use crate::common::{KEY, Output, TestEnv, have};
+use crate::guide::Tty;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,23 +27,35 @@ fn fake_tool(script: &str) -> Option<(TestEnv, MockGateway)> {
     }
     let mock = MockGateway::start(Scenario::new(KEY)).unwrap();
     let mut t = TestEnv::new();
-    t.write(
-        ".config/byok/templates/fake.toml",
-        std::fs::read(fixture("fake.toml")).unwrap(),
-    );
-    let bin = t.root().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(fixture(script), bin.join("fake-tool")).unwrap();
-    t.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    install(&mut t, "fake", "fake-tool", script);
     t.init(&mock.url());
     t.run(&["setup", "fake", "--yes"]).success();
     Some((t, mock))
+}
+
+/// Installs the fixture template `<id>.toml` as a user template and `script` as
+/// `program` on PATH.
+fn install(t: &mut TestEnv, id: &str, program: &str, script: &str) {
+    t.write(
+        &format!(".config/byok/templates/{id}.toml"),
+        std::fs::read(fixture(&format!("{id}.toml"))).unwrap(),
+    );
+    let bin = t.root().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(fixture(script), bin.join(program)).unwrap();
+    t.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
 }
 
 /// Runs `doctor --live --json --yes` and returns the fake tool's record; the key must
 /// not show anywhere.
 #[track_caller]
 fn live(t: &TestEnv, extra: &[&str]) -> (Value, Output) {
+    live_of(t, "fake", extra)
+}
+
+/// [`live`] for the tool `id`.
+#[track_caller]
+fn live_of(t: &TestEnv, id: &str, extra: &[&str]) -> (Value, Output) {
     let mut args = vec!["doctor", "--live", "--json", "--yes"];
     args.extend_from_slice(extra);
     let out = t.run(&args);
@@ -55,10 +68,21 @@ fn live(t: &TestEnv, extra: &[&str]) -> (Value, Output) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "live.fake")
-        .unwrap_or_else(|| panic!("no live.fake in {v:#}"))
+        .find(|c| c["id"] == format!("live.{id}"))
+        .unwrap_or_else(|| panic!("no live.{id} in {v:#}"))
         .clone();
     (check, out)
+}
+
+/// What the mock saw from the fake tools (curl), not from doctor's probes.
+fn from_tool(mock: &MockGateway) -> Vec<Recorded> {
+    mock.requests()
+        .into_iter()
+        .filter(|r| {
+            r.header("user-agent")
+                .is_some_and(|u| u.starts_with("curl/"))
+        })
+        .collect()
 }
 
 fn sev_msg_hint(c: &Value) -> (String, String, String) {
@@ -92,8 +116,9 @@ fn the_right_request_passes_with_its_record() {
     assert_eq!(d["status"], 200);
     assert_eq!(d["exit_code"], 0);
     assert!(d["seconds"].is_number());
-    // The relay forwarded it unchanged: the mock saw the tool's path, key and body.
-    let reqs = mock.requests();
+    // The relay forwarded it unchanged: the mock saw the tool's path, key and body (the
+    // doctor's own probes come first, as `byok/…`).
+    let reqs = from_tool(&mock);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].path, "/v1/chat/completions");
     assert_eq!(
@@ -157,7 +182,7 @@ fn a_tool_that_sends_nothing_is_named_with_its_output() {
             "it may use other settings than byok's (a project file, a shell variable, a login) or wait for input: run it yourself to see, or `byok doctor` for what overrides byok's settings for it; `byok setup fake` rewrites its files".into()
         )
     );
-    assert!(mock.requests().is_empty());
+    assert!(from_tool(&mock).is_empty());
 }
 
 #[test]
@@ -244,11 +269,200 @@ fn tools_without_a_one_shot_mode_are_listed() {
         return;
     };
     t.write(".cursor/mcp.json", "{}\n");
-    let out = t.run(&["doctor", "--live", "--yes"]).code(0);
+    // Exit 1: the whole doctor runs, and its tool checks say Cursor can't reach a
+    // loopback gateway.
+    let out = t.run(&["doctor", "--live", "--yes"]).code(1);
     assert!(
         out.stdout
             .contains("  · Cursor     not testable live: an editor without a one-shot mode\n"),
         "{out}"
     );
     assert!(out.stdout.contains("Live runs\n"), "{out}");
+}
+
+/// Copilot CLI reads only variables: a live run gets what `byok env` sets for the tool
+/// (its relay-bound base URL, the key command, a stale token unset), whatever this shell
+/// has loaded; and byok's key command still finds the profile although XDG_CONFIG_HOME
+/// is moved into the temporary home.
+#[test]
+fn an_env_driven_tool_runs_with_what_byok_env_sets_for_it() {
+    if !have("curl") {
+        eprintln!("skipped: the fake tools need curl, which is not installed");
+        return;
+    }
+    let mock = MockGateway::start(Scenario::new(KEY)).unwrap();
+    let mut t = TestEnv::new();
+    install(&mut t, "fake-env", "fake-env-tool", "env-right.sh");
+    let config = t.home().join(".config");
+    t.set("XDG_CONFIG_HOME", config.display().to_string());
+    t.init(&mock.url());
+    t.run(&["setup", "fake-env", "--yes"]).success();
+    t.set("FAKE_ENV_TOKEN", "sk-stale-token-99999999");
+    t.set("FAKE_ENV_BASE_URL", "http://127.0.0.1:9/v1");
+    let (c, out) = live_of(&t, "fake-env", &["fake-env"]);
+    let out = out.code(0);
+    let (sev, msg, _) = sev_msg_hint(&c);
+    assert_eq!(sev, "ok", "{out}");
+    assert!(
+        msg.starts_with(
+            "POST /v1/chat/completions, `Authorization: Bearer` sk-…cdef, model gpt-4o, 200; printed"
+        ),
+        "{msg}"
+    );
+    let reqs = from_tool(&mock);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+/// The whole doctor reads as its sections, the live runs last, under one verdict;
+/// `--live TOOL` narrows the tool checks and the runs to that tool (Cursor, installed
+/// too, is left out of both).
+#[test]
+fn live_runs_the_whole_doctor_then_the_tools() {
+    let Some((t, mock)) = fake_tool("right.sh") else {
+        return;
+    };
+    t.write(".cursor/mcp.json", "{}\n");
+    let out = t.run(&["doctor", "--live", "fake", "--yes"]).code(0);
+    let port = mock.addr().port().to_string();
+    let text = crate::doctor::regex_like_times(&out.to_string())
+        .replace(&mock.url(), "[URL]")
+        .replace(&port, "[PORT]");
+    insta::assert_snapshot!(text, @r#"
+    byok doctor: profile `default`, gateway [URL], key sk-…cdef
+
+    Configuration
+      ✓ Gateway URL  [URL] (OpenAI-format clients use [URL]/v1, Anthropic-format clients [URL])
+      ✓ API key      sk-…cdef from profile `default`
+      ✓ Models       chat gpt-4o, Anthropic claude-sonnet-4-5
+      ✓ Proxy        no proxy variables set: direct connections
+
+    Reachability
+      ✓ DNS 127.0.0.1        127.0.0.1 is an IP address (no lookup) ([T])
+      ✓ TCP 127.0.0.1:[PORT]  connected to 127.0.0.1:[PORT] ([T])
+      - TLS handshake        plain http, no TLS
+
+    Gateway API
+      ✓ GET /v1/models                      4 models; lists gpt-4o, claude-sonnet-4-5 ([T])
+      ✓ POST /v1/chat/completions           answered "ok", 10 tokens ([T])
+      ✓ POST /v1/chat/completions (stream)  3 chunks, first token after [T], ended with [DONE] ([T])
+      ✓ POST /v1/messages                   answered "ok", 1 token ([T])
+      ✓ POST /v1/messages (stream)          7 events message_start … message_stop, first token after [T] ([T])
+      ✓ Anthropic key header                the gateway accepts both `x-api-key` and `Authorization: Bearer`; the profile uses Authorization: Bearer (ANTHROPIC_AUTH_TOKEN)
+      ✓ POST /v1/responses                  answered "ok" (status completed) ([T])
+      ✓ POST /v1/responses (stream)         5 events response.created … response.completed, first token after [T] ([T])
+
+    Tools
+      ✓ Fake Tool  points at this profile's gateway, key and models (binary [ROOT]/bin/fake-tool; user template ~/.config/byok/templates/fake.toml)
+
+    Shell
+      · OpenAI variables     not set in this shell (OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY); tools started from it use their own settings
+      · Anthropic variables  not set in this shell (ANTHROPIC_BASE_URL, ANTHROPIC_AUTH_TOKEN); tools started from it use their own settings
+      · Start-up files       no start-up file loads byok (`byok env --install` adds it)
+
+    Live runs
+      ✓ Fake Tool  POST /v1/chat/completions, `Authorization: Bearer` sk-…cdef, model gpt-4o, 200; printed "{"id":"chatcmpl-mock","object":"chat.com…" ([T])
+
+    all required checks passed: 16 ok, 1 skipped, 3 info in [T]
+    ----- stderr -----
+    byok doctor --live runs Fake Tool once each (at most 60 s each), in a temporary home with copies of their settings; each run sends one small billed request to [URL] through a local relay
+    ----- exit 0 -----
+    [EOF]
+    "#);
+    // JSON carries every section, in the same order.
+    let out = t
+        .run(&["doctor", "--live", "fake", "--json", "--yes"])
+        .code(0);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut sections: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["section"].as_str().unwrap())
+        .collect();
+    sections.dedup();
+    assert_eq!(
+        sections,
+        [
+            "configuration",
+            "reachability",
+            "gateway",
+            "tools",
+            "shell",
+            "live"
+        ]
+    );
+    assert_eq!(v["exit_code"], 0);
+}
+
+/// On a terminal the quick sections come first, then the question; no runs the tools
+/// and ends the report with them skipped (exit 1: the proof asked for was not made), yes
+/// runs them.
+#[test]
+fn a_terminal_sees_the_quick_sections_before_the_question() {
+    let Some((mut t, mock)) = fake_tool("right.sh") else {
+        return;
+    };
+    t.set("TERM", "dumb");
+    let mut tty = Tty::spawn(&t, &["doctor", "--live"]);
+    tty.expect("no start-up file loads byok (`byok env --install` adds it)\n")
+        .expect("\nbyok doctor --live runs Fake Tool once each (at most 60 s each)")
+        .expect("Run them? [y/N] ")
+        .answer("n");
+    let (seen, code) = tty.finish();
+    assert_eq!(code, Some(1), "{seen}");
+    let tail = &seen[seen.find("Run them? [y/N] ").unwrap() + 16..];
+    let tail = crate::doctor::regex_like_times(tail);
+    insta::assert_snapshot!(tail, @r#"
+    Live runs
+      - Fake Tool  not run: you said no
+
+    all required checks passed: 15 ok, 2 skipped, 3 info in [T]
+    "#);
+    assert!(from_tool(&mock).is_empty());
+    // The report is printed once: one heading per section.
+    assert_eq!(seen.matches("\nGateway API\n").count(), 1, "{seen}");
+
+    let mut tty = Tty::spawn(&t, &["doctor", "--live"]);
+    tty.expect("Run them? [y/N] ").answer("y");
+    let (seen, code) = tty.finish();
+    assert_eq!(code, Some(0), "{seen}");
+    assert!(
+        seen.contains("Live runs\n  ✓ Fake Tool  POST /v1/chat/completions"),
+        "{seen}"
+    );
+    assert_eq!(from_tool(&mock).len(), 1);
+}
+
+/// Without a key the runs can't be judged: the key check fails (exit 1) and the runs are
+/// listed as not run, without asking (nothing would run).
+#[test]
+fn no_key_means_no_runs_and_no_question() {
+    let Some((mut t, mock)) = fake_tool("right.sh") else {
+        return;
+    };
+    t.run(&[
+        "init",
+        "--url",
+        &mock.url(),
+        "--key-env",
+        "FAKE_GW_KEY",
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ])
+    .success();
+    t.unset("FAKE_GW_KEY");
+    let out = t.run(&["doctor", "--live", "fake"]).code(1);
+    assert!(
+        out.stdout.contains(
+            "\nLive runs\n  - Fake Tool  not run: there is no key to give it (see API key above)\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.stderr, "");
+    assert!(from_tool(&mock).is_empty());
 }

@@ -16,14 +16,14 @@ use crate::common::{KEY, TestEnv};
 const CLAUDE: &str = "{\n  \"permissions\": { \"allow\": [\"Bash(ls:*)\"] },\n  \"env\": {\n    \"NODE_OPTIONS\":   \"--max-old-space-size=8192\"\n  }\n}\n";
 
 /// A byok run in a pseudo-terminal, with everything it printed so far.
-struct Tty {
+pub(crate) struct Tty {
     p: PtySession,
     seen: String,
 }
 
 impl Tty {
     /// Starts byok in a pseudo-terminal with the home's cleared environment.
-    fn spawn(t: &TestEnv, args: &[&str]) -> Self {
+    pub(crate) fn spawn(t: &TestEnv, args: &[&str]) -> Self {
         let base = t.command();
         let mut cmd = Command::new(base.get_program());
         cmd.env_clear();
@@ -42,7 +42,7 @@ impl Tty {
 
     /// Waits for `needle` (ASCII) and keeps what came before it.
     #[track_caller]
-    fn expect(&mut self, needle: &str) -> &mut Self {
+    pub(crate) fn expect(&mut self, needle: &str) -> &mut Self {
         // The terminal ends lines with \r\n.
         let needle = &needle.replace('\n', "\r\n");
         match self.p.exp_string(needle) {
@@ -56,7 +56,7 @@ impl Tty {
     }
 
     /// Answers the prompt just seen.
-    fn answer(&mut self, line: &str) -> &mut Self {
+    pub(crate) fn answer(&mut self, line: &str) -> &mut Self {
         self.p.send_line(line).unwrap();
         self
     }
@@ -76,7 +76,7 @@ impl Tty {
     }
 
     /// Reads to the end and returns the whole transcript (`\r\n` as `\n`) and exit code.
-    fn finish(mut self) -> (String, Option<i32>) {
+    pub(crate) fn finish(mut self) -> (String, Option<i32>) {
         let rest = match self.p.exp_eof() {
             Ok(rest) => rest,
             Err(e) => {

@@ -4,7 +4,11 @@
 //! Each run gets an empty working directory and a temporary home holding copies of the
 //! tool's own files as byok finds them, with only the gateway's scheme, host and port
 //! replaced by the relay's (path prefixes kept); variables that point into the real home
-//! point into the temporary one. The user's files are never written. The tool runs in its
+//! point into the temporary one, and a tool that reads only variables (Copilot CLI) gets
+//! what `byok env` sets for it, as after `eval "$(byok env)"`, on the relay. byok's own
+//! directories stay the user's, so a key command byok wrote still finds the profile. The
+//! user's files are never written. Doctor's other sections run first ([`super::run`]
+//! orders them and asks); this module finds the tools ([`lineup`]) and runs them. The tool runs in its
 //! own process group, which is ended on time-out and after the tool exits, so nothing it
 //! started outlives the run. Its output is captured and masked.
 //!
@@ -19,10 +23,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::Options;
-use crate::cli::LiveArgs;
 use crate::engine::{self, ToolStatus};
 use crate::env::Env;
 use crate::error::UserError;
@@ -30,11 +32,11 @@ use crate::gateway::http::Auth;
 use crate::gateway::mock::Recorded;
 use crate::gateway::probe::Api;
 use crate::gateway::relay::{Relay, Relayed};
-use crate::gateway::report::{Check, Report, Section, Severity};
+use crate::gateway::report::{Check, Section, Severity};
 use crate::profile::{AnthropicAuth, Gateway};
 use crate::secret::ApiKey;
 use crate::templates::Live;
-use crate::tools::{self, Tool};
+use crate::tools::{self, Current, Tool, ToolId};
 
 /// The prompt each tool gets.
 pub const PROMPT: &str = "Reply with the single word: ok";
@@ -58,44 +60,57 @@ fn not_testable(id: &str) -> Option<&'static str> {
     }
 }
 
-/// Runs the live section and returns its report.
-pub fn report(
-    env: &Env,
-    profile_flag: Option<&str>,
-    opts: &Options,
-    args: &LiveArgs,
-) -> Result<Report> {
-    let started = Instant::now();
-    let (gw, _info) = super::resolve(env, profile_flag, opts)?;
-    let key = gw
-        .api_key()
-        .map(|k| ApiKey::new(k.expose().trim().to_string()))
-        .ok_or_else(|| {
-            UserError::new("doctor --live needs the profile's key, and there is none")
-                .hint("save one with `byok init --key …`, or pass --key")
-        })?;
-    crate::secret::register(key.expose());
+/// A tool `--live` runs, with what byok read of it.
+pub struct Runnable {
+    tool: &'static dyn Tool,
+    live: Live,
+    cur: Current,
+}
 
+/// What `--live` does: the tools it runs, and a line for each tool it can't run.
+pub struct Lineup {
+    /// The tools to run, in registry order.
+    pub runnable: Vec<Runnable>,
+    /// Why the other installed (or named) tools are not run.
+    pub checks: Vec<Check>,
+}
+
+/// The tools `byok doctor --live TOOL…` names; an unknown name is a usage error.
+pub fn named(env: &Env, names: &[String]) -> Result<Vec<ToolId>> {
     let registry = tools::registry(env);
-    for name in &args.tools {
-        if !registry.tools.iter().any(|t| t.id().as_str() == name) {
-            return Err(UserError::new(format!("unknown tool `{name}`"))
-                .hint("`byok detect` lists the tools byok knows")
-                .into());
-        }
-    }
+    names
+        .iter()
+        .map(|name| {
+            registry
+                .tools
+                .iter()
+                .find(|t| t.id().as_str() == name)
+                .map(|t| t.id())
+                .ok_or_else(|| {
+                    UserError::new(format!("unknown tool `{name}`"))
+                        .hint("`byok detect` lists the tools byok knows")
+                        .into()
+                })
+        })
+        .collect()
+}
+
+/// The tools to run: installed, with a `[live]` table whose program is on PATH, and set
+/// up for this gateway; `only` narrows them to the named ones.
+pub fn lineup(env: &Env, gw: &Gateway, only: Option<&[ToolId]>) -> Lineup {
+    let registry = tools::registry(env);
     let mut checks = Vec::new();
-    let mut runnable: Vec<(&'static dyn Tool, Live)> = Vec::new();
+    let mut runnable = Vec::new();
     for tool in &registry.tools {
         let id = tool.id().as_str();
-        if !args.tools.is_empty() && !args.tools.iter().any(|n| n == id) {
+        if only.is_some_and(|o| !o.contains(&tool.id())) {
             continue;
         }
         let Ok((cur, det)) = engine::inspect(env, *tool) else {
             continue;
         };
         if !det.installed {
-            if !args.tools.is_empty() {
+            if only.is_some() {
                 checks.push(info(*tool, "not installed here"));
             }
             continue;
@@ -113,8 +128,12 @@ pub fn report(
             ));
             continue;
         }
-        match engine::status(env, *tool, Some(&gw), &cur) {
-            ToolStatus::Configured { .. } => runnable.push((*tool, live)),
+        match engine::status(env, *tool, Some(gw), &cur) {
+            ToolStatus::Configured { .. } => runnable.push(Runnable {
+                tool: *tool,
+                live,
+                cur,
+            }),
             _ => checks.push(
                 info(
                     *tool,
@@ -124,27 +143,7 @@ pub fn report(
             ),
         }
     }
-
-    if !runnable.is_empty() {
-        consent(env, &gw, &runnable, args.yes, opts.timeout)?;
-    }
-    for (tool, live) in &runnable {
-        let check = match run_one(env, &gw, &key, *tool, live, opts.timeout) {
-            Ok(c) => c,
-            Err(e) => Check::new(
-                Section::Live,
-                format!("live.{}", tool.id().as_str()),
-                tool.name(),
-                Severity::Fail,
-                format!(
-                    "could not run it: {}",
-                    crate::secret::redact(&format!("{e:#}"))
-                ),
-            ),
-        };
-        checks.push(check);
-    }
-    if checks.is_empty() {
+    if runnable.is_empty() && checks.is_empty() {
         checks.push(Check::new(
             Section::Live,
             "live",
@@ -153,23 +152,67 @@ pub fn report(
             "no installed tool to run (`byok detect` lists what byok looks for)",
         ));
     }
+    Lineup { runnable, checks }
+}
 
-    let mut facts = Map::new();
-    facts.insert("url".into(), json!(gw.base.root()));
-    facts.insert("openai_base".into(), json!(gw.openai_base));
-    facts.insert("anthropic_base".into(), json!(gw.anthropic_base));
-    facts.insert("key".into(), json!(key.masked()));
-    facts.insert("anthropic_auth".into(), json!(gw.anthropic_auth.as_str()));
-    facts.insert("model".into(), json!(gw.model));
-    facts.insert("anthropic_model".into(), json!(gw.anthropic_model));
-    facts.insert("timeout_s".into(), json!(opts.timeout.as_secs_f64()));
-    Ok(Report {
-        profile: gw.name.clone(),
-        gateway: facts,
-        quick: false,
-        checks,
-        elapsed: started.elapsed(),
-    })
+impl Lineup {
+    /// What running the lineup does, said before it starts (and asked about on a terminal).
+    pub fn notice(&self, gw: &Gateway, timeout: Duration) -> String {
+        let names: Vec<&str> = self.runnable.iter().map(|r| r.tool.name()).collect();
+        format!(
+            "byok doctor --live runs {} once each (at most {} s each), in a temporary home with copies of their settings; each run sends one small billed request to {} through a local relay",
+            names.join(", "),
+            timeout.as_secs_f64(),
+            gw.base.root()
+        )
+    }
+
+    /// The lines for a lineup that is not run, saying `why`.
+    pub fn not_run(self, why: &str) -> Vec<Check> {
+        let mut checks = self.checks;
+        for r in &self.runnable {
+            checks.push(Check::new(
+                Section::Live,
+                format!("live.{}", r.tool.id().as_str()),
+                r.tool.name(),
+                Severity::Skipped,
+                format!("not run: {why}"),
+            ));
+        }
+        checks
+    }
+
+    /// Runs each tool once through the relay and judges what it sent; `progress(i, n,
+    /// name)` is called before each run.
+    pub fn run(
+        self,
+        env: &Env,
+        gw: &Gateway,
+        key: &ApiKey,
+        timeout: Duration,
+        progress: &dyn Fn(usize, usize, &str),
+    ) -> Vec<Check> {
+        crate::secret::register(key.expose());
+        let mut checks = self.checks;
+        let n = self.runnable.len();
+        for (i, r) in self.runnable.iter().enumerate() {
+            progress(i, n, r.tool.name());
+            let check = run_one(env, gw, key, r, timeout).unwrap_or_else(|e| {
+                Check::new(
+                    Section::Live,
+                    format!("live.{}", r.tool.id().as_str()),
+                    r.tool.name(),
+                    Severity::Fail,
+                    format!(
+                        "could not run it: {}",
+                        crate::secret::redact(&format!("{e:#}"))
+                    ),
+                )
+            });
+            checks.push(check);
+        }
+        checks
+    }
 }
 
 fn info(tool: &dyn Tool, message: &str) -> Check {
@@ -180,41 +223,6 @@ fn info(tool: &dyn Tool, message: &str) -> Check {
         Severity::Info,
         message,
     )
-}
-
-/// Says what is about to happen; asks on a terminal, needs `--yes` without one.
-fn consent(
-    env: &Env,
-    gw: &Gateway,
-    runnable: &[(&'static dyn Tool, Live)],
-    yes: bool,
-    timeout: Duration,
-) -> Result<()> {
-    use std::io::Write;
-    let names: Vec<&str> = runnable.iter().map(|(t, _)| t.name()).collect();
-    let notice = format!(
-        "byok doctor --live runs {} once each (at most {} s each), in a temporary home with copies of their settings; each run sends one small billed request to {} through a local relay",
-        names.join(", "),
-        timeout.as_secs_f64(),
-        gw.base.root()
-    );
-    if yes {
-        let _ = writeln!(std::io::stderr(), "{notice}");
-        return Ok(());
-    }
-    if !(env.stdin_tty && env.stderr_tty) {
-        return Err(
-            UserError::new(format!("{notice}: not started without your consent"))
-                .hint("pass --yes to run them (no terminal to ask on)")
-                .into(),
-        );
-    }
-    let _ = writeln!(std::io::stderr(), "{notice}");
-    if super::super::prompt::confirm(env, "Run them?", false)? {
-        Ok(())
-    } else {
-        Err(UserError::new("live runs cancelled").into())
-    }
 }
 
 /// The origins a tool's files may name: the gateway's root and its two bases.
@@ -258,10 +266,10 @@ fn run_one(
     env: &Env,
     gw: &Gateway,
     key: &ApiKey,
-    tool: &dyn Tool,
-    live: &Live,
+    r: &Runnable,
     timeout: Duration,
 ) -> Result<Check> {
+    let (tool, live) = (r.tool, &r.live);
     let dir = tempfile::Builder::new()
         .prefix("byok-live-")
         .tempdir()
@@ -331,12 +339,40 @@ fn run_one(
         };
         vars.insert(k.clone(), swap(&v));
     }
-    // byok itself (a key helper) keeps reading the user's profile.
+    // An env-driven tool (Copilot CLI) gets what `byok env` sets for it, as after
+    // `eval "$(byok env)"`: byok's values win over the shell's, on the relay.
+    for (name, value) in tool.exports(env, &r.cur) {
+        match value {
+            crate::shell::Value::Literal(v) => {
+                vars.insert(name, swap(&v));
+            }
+            crate::shell::Value::FromVar(var) => match env.var_raw(&var) {
+                Some(v) => {
+                    vars.insert(name, v.to_string());
+                }
+                None => {
+                    vars.remove(&name);
+                }
+            },
+            crate::shell::Value::Unset => {
+                vars.remove(&name);
+            }
+        }
+    }
+    // byok itself (a key helper) keeps reading the user's profile, whatever the
+    // variables moved into the temporary home say.
     vars.insert(
-        "BYOK_HOME".into(),
-        env.var("BYOK_HOME")
+        crate::env::BYOK_HOME.into(),
+        env.var(crate::env::BYOK_HOME)
             .map_or_else(|| real_home.clone(), str::to_string),
     );
+    for (var, dir) in [
+        (crate::env::BYOK_CONFIG_DIR, &env.config_dir),
+        (crate::env::BYOK_STATE_DIR, &env.state_dir),
+        (crate::env::BYOK_DATA_DIR, &env.data_dir),
+    ] {
+        vars.insert(var.into(), dir.display().to_string());
+    }
     vars.insert("HOME".into(), new_home.clone());
     vars.insert("USERPROFILE".into(), new_home);
     vars.insert("PWD".into(), work.display().to_string());

@@ -4,9 +4,11 @@
 //! Sections, each in its own place: configuration checks, reachability and API probes
 //! (`gateway::probe`: request building, status diagnosis, body and stream judging, model
 //! suggestions; network, all at once), tool checks ([`tool_checks`]: each detected tool's
-//! settings against the profile), shell checks ([`shell_checks`]: variables in this
-//! environment, byok blocks in start-up files), live runs ([`live`], only with `--live`:
-//! each tool run once through a recording relay) and the report (`gateway::report`).
+//! settings against the profile, and what set-up tools call: full endpoint URLs and
+//! their own models, which the probes check), shell checks ([`shell_checks`]: variables
+//! in this environment, byok blocks in start-up files), live runs ([`live`], only with
+//! `--live`, after all of the above: each tool run once through a recording relay) and
+//! the report (`gateway::report`), one for all sections.
 //! Nothing of the user's is written. Exit 0 when every required check passes, 1 when one
 //! fails, 2 when the profile or flags are wrong.
 
@@ -29,12 +31,12 @@ use crate::env::{self, Env};
 use crate::error::{ExitStatus, UserError};
 use crate::gateway::net;
 use crate::gateway::probe::{self, KeyInfo, Plan, Target};
-use crate::gateway::report::Report;
+use crate::gateway::report::{Part, Report, Section};
 use crate::profile::{self, Gateway, KeySource, Profile};
 use crate::secret::ApiKey;
 use crate::tools::ToolId;
 use shell_checks::shell_checks;
-use tool_checks::{detected_tools, tool_checks};
+use tool_checks::{detected_tools, tool_calls, tool_checks};
 
 /// What to check and how, after flags and the environment are resolved.
 #[derive(Debug, Clone)]
@@ -56,18 +58,29 @@ pub struct Options {
 }
 
 /// Runs doctor and prints the report.
+///
+/// With `--live` the whole doctor runs, then the tools. On a terminal the question comes
+/// after the quick sections, which are printed first: they are what `byok doctor` does
+/// without asking (files read, tiny probes), and a careful user decides better once they
+/// show whether the gateway takes the key and each tool's settings are right, and which
+/// tools would run. Without a terminal and without `--yes` doctor stops before anything,
+/// so a script learns at once that it forgot `--yes`.
 pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
-    let default_timeout = if args.live.live { 60.0 } else { 20.0 };
-    let timeout = args.timeout.unwrap_or(default_timeout);
-    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
-        return Err(UserError::new(format!(
-            "--timeout {timeout} is not a number of seconds between 0 and 3600"
-        ))
-        .hint("e.g. --timeout 5 or --timeout 0.5")
-        .into());
-    }
+    let seconds = |default: f64| -> Result<Duration> {
+        let s = args.timeout.unwrap_or(default);
+        if !(s.is_finite() && s > 0.0 && s <= 3600.0) {
+            return Err(UserError::new(format!(
+                "--timeout {s} is not a number of seconds between 0 and 3600"
+            ))
+            .hint("e.g. --timeout 5 or --timeout 0.5")
+            .into());
+        }
+        Ok(Duration::from_secs_f64(s))
+    };
+    let timeout = seconds(20.0)?;
+    let live_timeout = seconds(60.0)?;
     let colour = ctx.env.stdout_tty && ctx.env.var("NO_COLOR").is_none();
-    let opts = Options {
+    let mut opts = Options {
         url: args.url.clone(),
         key: args.key.clone(),
         model: args
@@ -76,28 +89,131 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             .map(|m| profile::model_arg("--model", m))
             .transpose()?,
         quick: args.quick,
-        timeout: Duration::from_secs_f64(timeout),
+        timeout,
         spinner: !args.json && super::prompt::shows_progress(ctx.env),
         only: None,
     };
-    let report = if args.live.live {
-        live::report(ctx.env, ctx.profile.as_deref(), &opts, &args.live)?
-    } else {
-        build_report(ctx.env, ctx.profile.as_deref(), &opts)?
-    };
     let home = ctx.env.home.display().to_string();
+    let (report, shown_before, declined) = if args.live.live {
+        with_live(args, ctx, &mut opts, live_timeout, colour)?
+    } else {
+        (
+            build_report(ctx.env, ctx.profile.as_deref(), &opts)?,
+            false,
+            false,
+        )
+    };
     if args.json {
         let doc = report.to_json(&home);
         writeln!(ctx.out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
+        let part = if shown_before {
+            Part::From(Section::Live)
+        } else {
+            Part::Whole
+        };
         ctx.out
-            .write_all(report.render_text(colour, &home).as_bytes())?;
+            .write_all(report.render_part(colour, &home, part).as_bytes())?;
     }
-    Ok(if report.exit_code() == 0 {
+    Ok(if report.exit_code() == 0 && !declined {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
+}
+
+/// The whole doctor, then the live runs: the report, whether the part before the live
+/// runs is printed already (asked on a terminal), and whether the user said no.
+fn with_live(
+    args: &DoctorArgs,
+    ctx: &mut Ctx<'_>,
+    opts: &mut Options,
+    live_timeout: Duration,
+    colour: bool,
+) -> Result<(Report, bool, bool)> {
+    let (gw, info) = resolve(ctx.env, ctx.profile.as_deref(), opts)?;
+    let named = live::named(ctx.env, &args.live.tools)?;
+    if !named.is_empty() {
+        opts.only = Some(named);
+    }
+    let lineup = live::lineup(ctx.env, &gw, opts.only.as_deref());
+    let key = gw
+        .api_key()
+        .map(|k| ApiKey::new(k.expose().trim().to_string()));
+    let runs = !lineup.runnable.is_empty() && key.is_some();
+    let ask = runs && !args.live.yes;
+    if ask && !(ctx.env.stdin_tty && ctx.env.stderr_tty) {
+        return Err(UserError::new(format!(
+            "{}: not started without your consent",
+            lineup.notice(&gw, live_timeout)
+        ))
+        .hint("pass --yes to run them (no terminal to ask on)")
+        .into());
+    }
+    let started = Instant::now();
+    let mut report = report_for(ctx.env, &gw, &info, opts)?;
+    let shown_before = ask && !args.json;
+    if shown_before {
+        let home = ctx.env.home.display().to_string();
+        let text = report.render_part(colour, &home, Part::Before(Section::Live));
+        ctx.out.write_all(text.as_bytes())?;
+        ctx.out.flush()?;
+    }
+    let mut declined = false;
+    let checks = match key {
+        Some(key) if runs => {
+            let notice = lineup.notice(&gw, live_timeout);
+            if ask {
+                writeln!(ctx.err, "\n{notice}")?;
+                declined = !super::prompt::confirm(ctx.env, "Run them?", false)?;
+            } else {
+                writeln!(ctx.err, "{notice}")?;
+            }
+            if declined {
+                lineup.not_run("you said no")
+            } else {
+                run_live(lineup, ctx.env, &gw, &key, live_timeout, opts.spinner)
+            }
+        }
+        None if !lineup.runnable.is_empty() => {
+            lineup.not_run("there is no key to give it (see API key above)")
+        }
+        _ => lineup.checks,
+    };
+    report.checks.extend(checks);
+    report
+        .gateway
+        .insert("live_timeout_s".into(), json!(live_timeout.as_secs_f64()));
+    report.elapsed = started.elapsed();
+    Ok((report, shown_before, declined))
+}
+
+/// Runs the lineup with a spinner naming the tool that runs (drawn from this thread only,
+/// between runs: the command holds the stderr lock).
+fn run_live(
+    lineup: live::Lineup,
+    env: &Env,
+    gw: &Gateway,
+    key: &ApiKey,
+    timeout: Duration,
+    spinner: bool,
+) -> Vec<crate::gateway::report::Check> {
+    let pb = spinner.then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        pb
+    });
+    let progress = |i: usize, n: usize, name: &str| {
+        if let Some(pb) = &pb {
+            pb.set_message(format!("running {name}… {}/{n}", i + 1));
+            pb.tick();
+        }
+    };
+    let checks = lineup.run(env, gw, key, timeout, &progress);
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    checks
 }
 
 /// Routes a tool calls beyond the chat route in its template's `apis`: Claude Code sizes
@@ -114,8 +230,13 @@ pub fn extra_routes(tool: &str) -> &'static [Api] {
 
 /// Resolves the gateway and runs every check; shared with `byok demo`.
 pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Result<Report> {
-    let started = Instant::now();
     let (gw, info) = resolve(env, profile_flag, opts)?;
+    report_for(env, &gw, &info, opts)
+}
+
+/// Every section but the live runs, for a resolved gateway.
+fn report_for(env: &Env, gw: &Gateway, info: &KeyInfo, opts: &Options) -> Result<Report> {
+    let started = Instant::now();
     // A key with stray whitespace is sent trimmed, so doctor can tell whether the rest works.
     let trimmed = gw
         .api_key()
@@ -130,7 +251,7 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
     let client = crate::gateway::client_with(env, opts.timeout, &headers)?;
     let target = Target {
         client: &client,
-        gw: &gw,
+        gw,
         key: trimmed.as_ref(),
         model: model.as_deref(),
         anthropic_model: anthropic_model.as_deref(),
@@ -138,8 +259,8 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
     };
 
     let mut checks = vec![
-        probe::check_url(&gw),
-        probe::check_key(trimmed.as_ref(), &info, &gw.name),
+        probe::check_url(gw),
+        probe::check_key(trimmed.as_ref(), info, &gw.name),
         probe::check_models_config(&target),
         probe::check_proxy(env, &[&gw.openai_base, &gw.anthropic_base]),
     ];
@@ -151,7 +272,7 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
     }
     let mut required: BTreeSet<Api> = BTreeSet::new();
     for (tool, ..) in &tools {
-        required.extend(tool.endpoints(&gw));
+        required.extend(tool.endpoints(gw));
         required.extend(extra_routes(tool.id().as_str()));
     }
     if tools.is_empty() {
@@ -176,7 +297,7 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
         let skipped: Vec<String> = required
             .iter()
             .filter(|a| !claimed(a))
-            .map(|a| a.url(&gw))
+            .map(|a| a.url(gw))
             .collect();
         if !skipped.is_empty() {
             required.retain(|a| claimed(a));
@@ -200,10 +321,18 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
             hosts.push((e, crate::gateway::proxy_for(env, url).map(str::to_string)));
         }
     }
+    let profile_models: Vec<&str> = [model.as_deref(), anthropic_model.as_deref()]
+        .into_iter()
+        .chain([gw.anthropic_model.as_deref(), gw.small_model.as_deref()])
+        .flatten()
+        .collect();
+    let (routes, models) = tool_calls(env, gw, &tools, &profile_models);
     let plan = Plan {
         quick: opts.quick,
         required,
         hosts,
+        routes,
+        models,
     };
 
     // Drawn from this thread only: the command holds the stderr lock while it runs.
@@ -220,8 +349,8 @@ pub fn build_report(env: &Env, profile_flag: Option<&str>, opts: &Options) -> Re
         }
     };
     let local = || {
-        let mut local = tool_checks(env, &gw, &tools);
-        local.extend(shell_checks(env, &gw));
+        let mut local = tool_checks(env, gw, &tools);
+        local.extend(shell_checks(env, gw));
         local
     };
     checks.extend(probe::run(&target, &plan, &progress, local));

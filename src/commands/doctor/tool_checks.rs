@@ -1,10 +1,13 @@
 //! Tool checks: each detected tool's settings against the profile, and what its hook
-//! finds (project files that shadow byok's, variables that win over them).
+//! finds (project files that shadow byok's, variables that win over them); and what each
+//! set-up tool calls as its files say now (full endpoint URLs, models), for the probes.
 
 use crate::engine::{self, ToolStatus};
 use crate::env::Env;
+use crate::gateway::probe::{Api, ToolModel, ToolRoute};
 use crate::gateway::report::{Check, Section, Severity};
 use crate::profile::Gateway;
+use crate::templates::render::{self, Vars};
 use crate::tools::{self, Current, Tool};
 
 /// A detected tool: what was read, what detection found, and why reading failed.
@@ -142,4 +145,93 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         );
     }
     checks
+}
+
+/// What set-up tools call, read from their files as they are now: the full endpoint
+/// URLs (each string a template writes that is a whole route URL of the profile,
+/// `{openai_base}/chat/completions`) and the models that are not the profile's (a value
+/// changed by hand, one the user chose where byok leaves theirs, one of an older setup).
+/// Tools on another profile are left out: they call another gateway.
+pub fn tool_calls(
+    env: &Env,
+    gw: &Gateway,
+    tools: &[Detected],
+    profile_models: &[&str],
+) -> (Vec<ToolRoute>, Vec<ToolModel>) {
+    const ROUTES: [Api; 5] = [
+        Api::Chat,
+        Api::Messages,
+        Api::Responses,
+        Api::Models,
+        Api::CountTokens,
+    ];
+    const MODELS: [&str; 3] = ["model", "anthropic_model", "small_model"];
+    let vars = Vars::gateway(gw);
+    let mut routes: Vec<ToolRoute> = Vec::new();
+    let mut models: Vec<ToolModel> = Vec::new();
+    for (tool, cur, _, unreadable) in tools {
+        let id = tool.id().as_str();
+        if unreadable.is_some() {
+            continue;
+        }
+        let (route_fix, model_fix) = match engine::status(env, *tool, Some(gw), cur) {
+            ToolStatus::Configured { .. } => (format!("`byok setup {id}` writes it"), None),
+            ToolStatus::Drifted { .. } => (
+                format!(
+                    "`byok setup {id} --force` puts the profile's back (it was changed by hand)"
+                ),
+                Some(format!(
+                    "`byok setup {id} --force` puts back the profile's (it was changed by hand)"
+                )),
+            ),
+            ToolStatus::Outdated { profile } if profile == gw.name => (
+                format!("`byok setup {id}` writes the profile's current one"),
+                Some(format!(
+                    "`byok setup {id}` writes the profile's current ones"
+                )),
+            ),
+            _ => continue,
+        };
+        for p in tool.placed(env, cur) {
+            if let Some((name, model)) = render::unfill(&p.template, &p.current)
+                && MODELS.contains(&name)
+            {
+                if profile_models.contains(&model) {
+                    continue;
+                }
+                match models.iter_mut().find(|m| m.id == id && m.model == model) {
+                    Some(m) => m.places.push((p.file, p.key)),
+                    None => models.push(ToolModel {
+                        id: id.to_string(),
+                        tool: tool.name().to_string(),
+                        model: model.to_string(),
+                        places: vec![(p.file, p.key)],
+                        fix: model_fix.clone(),
+                    }),
+                }
+                continue;
+            }
+            let Ok(url) = vars.str(&p.template) else {
+                continue;
+            };
+            let Some(api) = ROUTES.into_iter().find(|a| a.url(gw) == url) else {
+                continue;
+            };
+            match routes
+                .iter_mut()
+                .find(|r| r.id == id && r.api == api && r.url == p.current)
+            {
+                Some(r) => r.places.push((p.file, p.key)),
+                None => routes.push(ToolRoute {
+                    id: id.to_string(),
+                    tool: tool.name().to_string(),
+                    api,
+                    url: p.current,
+                    places: vec![(p.file, p.key)],
+                    fix: route_fix.clone(),
+                }),
+            }
+        }
+    }
+    (routes, models)
 }

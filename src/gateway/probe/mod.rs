@@ -13,7 +13,7 @@
 //! Seams: [`config`] (pure checks of the profile), `request` (building and sending each
 //! probe), `status` (diagnosing a non-2xx answer or a transport failure), `judge` (body
 //! and stream judging of a 2xx), `models` (configured models against `/models`, closest
-//! ids), `run` (everything at once).
+//! ids), `endpoint` (a tool's own full endpoint URLs), `run` (everything at once).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -26,6 +26,7 @@ use crate::profile::Gateway;
 use crate::secret::ApiKey;
 
 pub mod config;
+mod endpoint;
 mod judge;
 mod models;
 mod request;
@@ -35,9 +36,10 @@ mod status;
 mod tests;
 
 pub use config::{KeyInfo, check_key, check_models_config, check_proxy, check_url};
+pub use endpoint::ToolRoute;
 pub use judge::judge_anthropic_auth;
-pub use models::closest;
 pub(crate) use models::levenshtein;
+pub use models::{ToolModel, closest};
 pub use request::{
     probe_chat, probe_count_tokens, probe_gemini, probe_messages, probe_models, probe_name,
     probe_responses,
@@ -71,6 +73,10 @@ pub struct Plan {
     pub required: BTreeSet<Api>,
     /// Hosts to check for reachability, each with the proxy it goes through.
     pub hosts: Vec<(net::Endpoint, Option<String>)>,
+    /// Full endpoint URLs set-up tools call (probed where they differ from the routes').
+    pub routes: Vec<ToolRoute>,
+    /// Models set-up tools name that are not the profile's (checked against `/models`).
+    pub models: Vec<ToolModel>,
 }
 
 /// The gateway APIs: what doctor probes and what each tool calls (templates name them

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::judge::{Judged, shape};
 use super::request::probe_models;
 use super::{Api, Target};
-use crate::gateway::report::Severity;
+use crate::gateway::report::{Check, Section, Severity};
 
 /// The hint for an unknown model: the closest ids the gateway lists.
 pub(super) fn model_hint(t: &Target<'_>, api: Api, model: &str) -> String {
@@ -118,6 +118,95 @@ pub(super) fn judge_models(t: &Target<'_>, v: &Value) -> Judged {
         models: Some(ids),
         details,
     }
+}
+
+/// A model a set-up tool's files name that is not one of the profile's (those the
+/// `/models` check covers itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolModel {
+    /// The tool's id, for check ids.
+    pub id: String,
+    /// The tool's display name.
+    pub tool: String,
+    /// The model id as the tool sends it.
+    pub model: String,
+    /// Where the files name it: `(file, key)`.
+    pub places: Vec<(String, String)>,
+    /// The step that puts the profile's models back, when setup can (`None`: a value
+    /// byok leaves to the user).
+    pub fix: Option<String>,
+}
+
+/// One line per tool for the models its files name beyond the profile's: listed, or not
+/// (with the closest listed ids). Nothing when the gateway lists no models (it may route
+/// any id) or the list could not be read (the `/models` check says why).
+pub(super) fn check_tool_models(listed: Option<&[String]>, models: &[ToolModel]) -> Vec<Check> {
+    let Some(ids) = listed.filter(|l| !l.is_empty()) else {
+        return Vec::new();
+    };
+    let mut tools: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    tools.dedup();
+    let mut out = Vec::new();
+    for id in tools {
+        let mine: Vec<&ToolModel> = models.iter().filter(|m| m.id == id).collect();
+        let name = &mine[0].tool;
+        let said = |m: &ToolModel| {
+            let places: Vec<String> = m.places.iter().map(|(f, k)| format!("{f} {k}")).collect();
+            format!("`{}` ({})", m.model, places.join(", "))
+        };
+        let missing: Vec<&&ToolModel> = mine.iter().filter(|m| !ids.contains(&m.model)).collect();
+        let label = format!("{name} model{}", if mine.len() == 1 { "" } else { "s" });
+        let check = if missing.is_empty() {
+            let all: Vec<String> = mine.iter().map(|m| said(m)).collect();
+            Check::new(
+                Section::Gateway,
+                format!("models.{id}"),
+                label,
+                Severity::Ok,
+                format!("{} listed by the gateway", all.join(", ")),
+            )
+        } else {
+            let near = |m: &ToolModel| {
+                let near = closest(&m.model, ids, 3);
+                (!near.is_empty()).then(|| format!("closest: {}", near.join(", ")))
+            };
+            let message = match missing.as_slice() {
+                [m] => format!(
+                    "{name} asks for {}, which the gateway does not list{}",
+                    said(m),
+                    near(m).map(|n| format!(" ({n})")).unwrap_or_default()
+                ),
+                _ => {
+                    let parts: Vec<String> = missing
+                        .iter()
+                        .map(|m| match near(m) {
+                            Some(n) => format!("{} {n}", said(m)),
+                            None => said(m),
+                        })
+                        .collect();
+                    format!(
+                        "{name} asks for models the gateway does not list: {}",
+                        parts.join("; ")
+                    )
+                }
+            };
+            let fix = missing.iter().find_map(|m| m.fix.clone());
+            Check::new(
+                Section::Gateway,
+                format!("models.{id}"),
+                label,
+                Severity::Warn,
+                message,
+            )
+            .hint(match fix {
+                Some(f) => format!("set a listed id there, or {f}"),
+                None => format!("set a listed id there (in {name}, or in the file)"),
+            })
+        };
+        let listed: Vec<&str> = mine.iter().map(|m| m.model.as_str()).collect();
+        out.push(check.detail("tool_models", listed));
+    }
+    out
 }
 
 /// Up to `n` listed ids closest to `wanted` (edit distance on normalised ids, ignoring a

@@ -77,6 +77,8 @@ pub(super) struct Spec<'a> {
     pub(super) stream: bool,
     pub(super) auth: Auth,
     pub(super) model: Option<&'a str>,
+    /// A tool's own full URL for the route, instead of the profile's.
+    pub(super) url: Option<&'a str>,
 }
 
 /// The check name for a probe.
@@ -103,6 +105,7 @@ pub fn probe_models(t: &Target<'_>) -> Outcome {
             stream: false,
             auth: Auth::Bearer,
             model: None,
+            url: None,
         },
     )
 }
@@ -116,6 +119,7 @@ pub fn probe_chat(t: &Target<'_>, stream: bool) -> Outcome {
             stream,
             auth: Auth::Bearer,
             model: t.model,
+            url: None,
         },
     )
 }
@@ -130,6 +134,7 @@ pub fn probe_messages(t: &Target<'_>, auth: Auth, stream: bool) -> Outcome {
             stream,
             auth,
             model: t.anthropic_model,
+            url: None,
         },
     )
 }
@@ -143,6 +148,7 @@ pub fn probe_count_tokens(t: &Target<'_>, auth: Auth) -> Outcome {
             stream: false,
             auth,
             model: t.anthropic_model,
+            url: None,
         },
     )
 }
@@ -157,6 +163,7 @@ pub fn probe_gemini(t: &Target<'_>, stream: bool) -> Outcome {
             stream,
             auth: Auth::GoogApiKey,
             model: t.model,
+            url: None,
         },
     )
 }
@@ -170,15 +177,20 @@ pub fn probe_responses(t: &Target<'_>, stream: bool) -> Outcome {
             stream,
             auth: Auth::Bearer,
             model: t.model,
+            url: None,
         },
     )
 }
 
 pub(super) fn probe(t: &Target<'_>, spec: &Spec<'_>) -> Outcome {
     let started = Instant::now();
-    let url = spec
-        .api
-        .url_for(t.gw, spec.model.unwrap_or("MODEL"), spec.stream);
+    let url = spec.url.map_or_else(
+        || {
+            spec.api
+                .url_for(t.gw, spec.model.unwrap_or("MODEL"), spec.stream)
+        },
+        str::to_string,
+    );
     let name = probe_name(t.gw, spec.api, spec.stream, spec.model);
     let id = spec.api.id(spec.stream);
     let base = |severity: Severity, message: String| {

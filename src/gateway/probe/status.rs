@@ -287,6 +287,14 @@ pub(super) fn not_found(t: &Target<'_>, spec: &Spec<'_>, call: &Call<'_>, html: 
     if doubled {
         message.push_str("; the URL has /v1 twice");
     }
+    // A tool's own URL: how it differs from the profile's is the caller's to say.
+    if spec.url.is_some() {
+        return Diagnosis {
+            message,
+            hint: String::new(),
+            kind: "not_found",
+        };
+    }
     // These routes have one fixed place: a 404 means the gateway lacks them.
     match spec.api {
         Api::CountTokens => {

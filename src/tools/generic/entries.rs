@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::config_edit::{ParseError, doc, yaml};
 use crate::plan::ListEntry;
-use crate::templates::Format;
+use crate::templates::{FileSpec, Format, ValueSpec};
 use crate::tools::Current;
 
 /// One list value of a template, where it is.
@@ -29,7 +29,35 @@ pub(super) struct List<'a> {
     /// The list's drift label (`<file> <key>`), the key of [`Current::entries`].
     pub label: &'a str,
     /// The top-level fields byok's item has (a variant's table keys).
-    pub fields: &'a [String],
+    pub fields: Vec<String>,
+}
+
+impl<'a> List<'a> {
+    /// The list template value `v` (with `entry = "<field>"`) names in file `f`, at `key`,
+    /// drift-labelled `label`.
+    pub fn of(
+        f: &FileSpec,
+        v: &ValueSpec,
+        key: &'a [String],
+        field: &'a str,
+        label: &'a str,
+    ) -> Self {
+        let mut fields: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_table)
+            .flat_map(|t| t.keys().cloned())
+            .collect();
+        fields.sort();
+        fields.dedup();
+        Self {
+            format: f.format,
+            key,
+            field,
+            label,
+            fields,
+        }
+    }
 }
 
 impl List<'_> {
@@ -251,12 +279,7 @@ impl List<'_> {
             return vec![(self.label.to_string(), None)];
         };
         let label = self.item_label(&r.id);
-        let item = self
-            .items(text)
-            .ok()
-            .flatten()
-            .and_then(|x| self.index_of(&x, &r.id).map(|i| x[i].clone()));
-        let Some(item) = item else {
+        let Some((_, item)) = self.item(text, cur) else {
             return vec![(label, None)];
         };
         let mut out = Vec::new();
@@ -264,6 +287,14 @@ impl List<'_> {
             out.push((format!("{label}.{}", below.join(".")), Some(v.clone())));
         });
         out
+    }
+
+    /// byok's item as the file holds it now, with its label (`None`: not set up, or gone).
+    pub fn item(&self, text: &str, cur: &Current) -> Option<(String, Value)> {
+        let r = cur.entries.get(self.label)?;
+        let items = self.items(text).ok().flatten()?;
+        let i = self.index_of(&items, &r.id)?;
+        Some((self.item_label(&r.id), items[i].clone()))
     }
 
     /// The drift labels and values of byok's item (see [`crate::tools::Tool::owned`]).
@@ -372,7 +403,7 @@ mod tests {
             key: &k,
             field: "id",
             label: "s.json providers.openai",
-            fields: &fl,
+            fields: fl,
         })
     }
 
@@ -463,7 +494,7 @@ mod tests {
             key: &k,
             field: "name",
             label: "config.yaml models",
-            fields: &fl,
+            fields: fl,
         };
         let mut cur = Current::default();
         let (out, e) = l.upsert(CONTINUE, &yaml_item("m1"), &cur).unwrap();
