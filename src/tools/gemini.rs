@@ -279,14 +279,13 @@ mod tests {
         assert_eq!(
             sev,
             [
-                Severity::Info,
                 Severity::Warn,
                 Severity::Warn,
                 Severity::Info
             ],
             "{found:#?}"
         );
-        assert!(found[1].message.contains("~/src/.env"));
-        assert!(found[2].message.starts_with("GEMINI_API_KEY"));
+        assert!(found[0].message.contains("~/src/.env"));
+        assert!(found[1].message.starts_with("GEMINI_API_KEY"));
     }
 }
