@@ -231,6 +231,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     /// Wall time of the whole run.
     pub elapsed: Duration,
+    /// The user said no to `doctor --live`'s runs: nothing failed, but nothing was
+    /// proven either, so the run exits 1 and the verdict says why.
+    pub declined: bool,
 }
 
 /// Counts per severity.
@@ -269,9 +272,9 @@ impl Report {
         s
     }
 
-    /// Exit 0 when every required check passed, else 1.
+    /// Exit 0 when every required check passed (and no asked-for run was declined), else 1.
     pub fn exit_code(&self) -> u8 {
-        u8::from(self.summary().blocking > 0)
+        u8::from(self.summary().blocking > 0 || self.declined)
     }
 
     /// The readable report. `colour` adds ANSI colours; `home` is replaced by `~`.
@@ -387,6 +390,11 @@ impl Report {
                 Severity::Fail,
                 &format!("{} required check{} failed", s.blocking, plural(s.blocking)),
             )
+        } else if self.declined {
+            paint(
+                Severity::Warn,
+                "the other checks passed, but the live runs were not started (you said no)",
+            )
         } else {
             paint(Severity::Ok, "all required checks passed")
         };
@@ -492,6 +500,7 @@ mod tests {
             quick: false,
             checks,
             elapsed: Duration::from_millis(420),
+            declined: false,
         }
     }
 

@@ -278,11 +278,7 @@ mod tests {
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
         assert_eq!(
             sev,
-            [
-                Severity::Warn,
-                Severity::Warn,
-                Severity::Info
-            ],
+            [Severity::Warn, Severity::Warn, Severity::Info],
             "{found:#?}"
         );
         assert!(found[0].message.contains("~/src/.env"));

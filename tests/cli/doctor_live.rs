@@ -420,7 +420,7 @@ fn a_terminal_sees_the_quick_sections_before_the_question() {
     Live runs
       - Fake Tool  not run: you said no
 
-    all required checks passed: 15 ok, 2 skipped, 3 info in [T]
+    the other checks passed, but the live runs were not started (you said no): 15 ok, 2 skipped, 3 info in [T]
     "#);
     assert!(from_tool(&mock).is_empty());
     // The report is printed once: one heading per section.

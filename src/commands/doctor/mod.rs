@@ -94,14 +94,10 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         only: None,
     };
     let home = ctx.env.home.display().to_string();
-    let (report, shown_before, declined) = if args.live.live {
+    let (report, shown_before) = if args.live.live {
         with_live(args, ctx, &mut opts, live_timeout, colour)?
     } else {
-        (
-            build_report(ctx.env, ctx.profile.as_deref(), &opts)?,
-            false,
-            false,
-        )
+        (build_report(ctx.env, ctx.profile.as_deref(), &opts)?, false)
     };
     if args.json {
         let doc = report.to_json(&home);
@@ -115,22 +111,22 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         ctx.out
             .write_all(report.render_part(colour, &home, part).as_bytes())?;
     }
-    Ok(if report.exit_code() == 0 && !declined {
+    Ok(if report.exit_code() == 0 {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
 }
 
-/// The whole doctor, then the live runs: the report, whether the part before the live
-/// runs is printed already (asked on a terminal), and whether the user said no.
+/// The whole doctor, then the live runs: the report (which says whether the user said
+/// no) and whether the part before the live runs is printed already (asked on a terminal).
 fn with_live(
     args: &DoctorArgs,
     ctx: &mut Ctx<'_>,
     opts: &mut Options,
     live_timeout: Duration,
     colour: bool,
-) -> Result<(Report, bool, bool)> {
+) -> Result<(Report, bool)> {
     let (gw, info) = resolve(ctx.env, ctx.profile.as_deref(), opts)?;
     let named = live::named(ctx.env, &args.live.tools)?;
     if !named.is_empty() {
@@ -185,7 +181,8 @@ fn with_live(
         .gateway
         .insert("live_timeout_s".into(), json!(live_timeout.as_secs_f64()));
     report.elapsed = started.elapsed();
-    Ok((report, shown_before, declined))
+    report.declined = declined;
+    Ok((report, shown_before))
 }
 
 /// Runs the lineup with a spinner naming the tool that runs (drawn from this thread only,
@@ -380,6 +377,7 @@ fn report_for(env: &Env, gw: &Gateway, info: &KeyInfo, opts: &Options) -> Result
         quick: opts.quick,
         checks,
         elapsed: started.elapsed(),
+        declined: false,
     })
 }
 
