@@ -310,14 +310,26 @@ pub fn remove_in_item(
     Ok(format!("{bom}{root}"))
 }
 
-/// Adds `value` as the last item of the list at `list`, creating the list (and parent
-/// objects) when missing.
-pub fn push_item(text: &str, list: &[&str], value: &Value) -> Result<String, ParseError> {
+/// Adds `value` to the list at `list` as item `at` (`None`, or past the end: the last),
+/// creating the list (and parent objects) when missing.
+pub fn insert_item(
+    text: &str,
+    list: &[&str],
+    at: Option<usize>,
+    value: &Value,
+) -> Result<String, ParseError> {
     let (bom, body) = split_bom(text);
+    let put = |array: CstArray| {
+        let len = array.elements().len();
+        match at.filter(|i| *i < len) {
+            Some(i) => drop(array.insert(i, to_input(value))),
+            None => drop(array.append(to_input(value))),
+        }
+    };
     if list.is_empty() {
         let root = parse_root(if body.trim().is_empty() { "[]\n" } else { body })?;
         list_at(&root, body, list)?;
-        root.array_value_or_set().append(to_input(value));
+        put(root.array_value_or_set());
         return Ok(format!("{bom}{root}"));
     }
     if body.trim().is_empty() {
@@ -327,7 +339,7 @@ pub fn push_item(text: &str, list: &[&str], value: &Value) -> Result<String, Par
     match list_at(&root, body, list)? {
         None => set(text, list, &Value::Array(vec![value.clone()])),
         Some(array) => {
-            array.append(to_input(value));
+            put(array);
             Ok(format!("{bom}{root}"))
         }
     }
