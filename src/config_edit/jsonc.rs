@@ -620,6 +620,31 @@ mod tests {
 "#;
 
     #[test]
+    fn items_go_where_asked_and_a_missing_list_is_made() {
+        let text = "{\n  \"m\": [\n    // mine\n    {\"t\": \"a\"}\n  ]\n}\n";
+        let first = insert_item(text, &["m"], Some(0), &json!({"t": "b"})).unwrap();
+        assert_eq!(
+            list(&first, &["m"]).unwrap().unwrap(),
+            [json!({"t": "b"}), json!({"t": "a"})]
+        );
+        assert!(first.contains("// mine"), "{first}");
+        let after = insert_item(&first, &["m"], Some(1), &json!({"t": "c"})).unwrap();
+        let last = insert_item(&after, &["m"], None, &json!({"t": "d"})).unwrap();
+        let titles: Vec<Value> = list(&last, &["m"]).unwrap().unwrap();
+        assert_eq!(
+            titles,
+            [
+                json!({"t": "b"}),
+                json!({"t": "c"}),
+                json!({"t": "a"}),
+                json!({"t": "d"})
+            ]
+        );
+        let made = insert_item("{}\n", &["m"], Some(0), &json!({"t": "b"})).unwrap();
+        assert_eq!(list(&made, &["m"]).unwrap().unwrap(), [json!({"t": "b"})]);
+    }
+
+    #[test]
     fn set_existing_and_new_keeps_everything_else() {
         let out = set(
             SETTINGS,

@@ -1149,6 +1149,32 @@ rules:
     }
 
     #[test]
+    fn adds_right_after_another_entry_of_byoks() {
+        let text = format!(
+            "models:\n  - name: Mine\n    model: m\n{ENTRIES}  - name: Other\n    model: o\n"
+        );
+        let list = |at| OwnedList {
+            ids: &["byok (Anthropic)"],
+            at,
+            ..LIST
+        };
+        let out = list(At::After("byok (OpenAI)"))
+            .set(&text, &[anthropic()], &[])
+            .unwrap();
+        let mut want = String::new();
+        render_item(&mut want, &to_value(&anthropic()), 2, 2, "\n");
+        assert_eq!(
+            out,
+            text.replace("  - name: Other\n", &format!("{want}  - name: Other\n"))
+        );
+        // Without that entry in the list: after the last one.
+        let out = list(At::After("gone"))
+            .set(&text, &[anthropic()], &[])
+            .unwrap();
+        assert_eq!(out, format!("{text}{want}"));
+    }
+
+    #[test]
     fn updates_in_place_and_adds_the_second_entry_beside_the_first() {
         let text = format!(
             "name: a\nversion: 1\nmodels:\n  - name: Mine\n    model: m\n{ENTRIES}  - name: Other\n    model: o\n"

@@ -160,27 +160,35 @@ impl ApiSpec {
     }
 }
 
-// By hand rather than `untagged`, so a misspelt API keeps serde's "unknown variant".
+// By hand rather than `untagged`, so a misspelt API keeps serde's "unknown variant"
+// and its position.
 impl<'de> Deserialize<'de> for ApiSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
+        use serde::de::{self, value};
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct When {
             api: Api,
             optional: String,
         }
-        match toml::Value::deserialize(d)? {
-            v @ toml::Value::String(_) => Api::deserialize(v)
-                .map(Self::Always)
-                .map_err(D::Error::custom),
-            v => When::deserialize(v)
-                .map(|w| Self::When {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = ApiSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an API name or `{ api = \"…\", optional = \"…\" }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ApiSpec, E> {
+                Api::deserialize(value::StrDeserializer::<E>::new(v)).map(ApiSpec::Always)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ApiSpec, A::Error> {
+                let w = When::deserialize(value::MapAccessDeserializer::new(map))?;
+                Ok(ApiSpec::When {
                     api: w.api,
                     optional: w.optional,
                 })
-                .map_err(D::Error::custom),
+            }
         }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -1065,8 +1073,9 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
             if let Some(field) = &v.entry {
                 check_entry(f, v, field).map_err(|m| (Some(v.key.clone()), m))?;
             } else if v.whole || v.position != Position::Last {
+                let field = if v.whole { "whole =" } else { "position =" };
                 return Err((
-                    Some(v.key.clone()),
+                    Some(field.to_string()),
                     format!(
                         "`{}`: `position` and `whole` are for a list item (`entry`)",
                         v.key
@@ -1588,6 +1597,65 @@ mod tests {
         assert_eq!(
             err(&file("json", "value = { id = \"{key}\" }")),
             "t.toml:9:8: `models`: the identifying field `id` can't hold {key} (byok records it in plain text)"
+        );
+    }
+
+    #[test]
+    fn several_list_items_and_their_options_are_checked() {
+        let file = |values: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"yaml\"\n{values}"
+            )
+        };
+        let item = |name: &str, extra: &str| {
+            format!(
+                "[[file.value]]\nkey = \"models\"\nentry = \"name\"\n{extra}value = {{ name = \"{name}\", model = \"{{model}}\" }}\n"
+            )
+        };
+        let two = file(&format!(
+            "{}{}",
+            item("byok (OpenAI)", "position = \"first\"\nwhole = true\n"),
+            item("byok (Anthropic)", "optional = \"anthropic_model\"\n")
+        ));
+        let t = parse("t.toml", &two).unwrap();
+        let v = &t.files[0].values[1];
+        assert_eq!(v.optional.needs(), Some("anthropic_model"));
+        assert_eq!(v.fixed_identity().as_deref(), Some("byok (Anthropic)"));
+        assert_eq!(t.files[0].values[0].position, Position::First);
+        assert_eq!(
+            err(&file(&format!("{}{}", item("a", ""), item("{model}", "")))),
+            "t.toml:9:8: `models`: several items of byok's in one list need each a fixed `name` (no placeholders), different from the others', so byok tells them apart"
+        );
+        assert_eq!(
+            err(&file(&format!("{}{}", item("a", ""), item("a", "")))),
+            "t.toml:9:8: `models`: several items of byok's in one list need each a fixed `name` (no placeholders), different from the others', so byok tells them apart"
+        );
+        assert_eq!(
+            err(&file(
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nposition = \"first\"\n"
+            )),
+            "t.toml:11:1: `m`: `position` and `whole` are for a list item (`entry`)"
+        );
+        assert_eq!(
+            err(&file(&item("a", "optional = \"claude\"\n"))),
+            "t.toml:11:12: `optional = \"claude\"` names no profile value; give `true`, or one of: openai_base, root, anthropic_base, key, key_env, model, anthropic_model, small_model, profile, byok"
+        );
+        // `apis` take the same `optional`; a misspelt API is named as before.
+        let apis = |a: &str| format!("{HEAD}apis = [{a}]\n");
+        let t = parse(
+            "t.toml",
+            &apis("\"chat\", { api = \"messages\", optional = \"anthropic_model\" }"),
+        )
+        .unwrap();
+        assert_eq!(t.apis[1].api(), Api::Messages);
+        assert_eq!(t.apis[1].needs(), Some("anthropic_model"));
+        assert_eq!(
+            err(&apis("\"chatt\"")),
+            "t.toml:4:9: unknown variant `chatt`, expected one of `models`, `chat`, `messages`, `responses`, `count-tokens`, `gemini`"
+        );
+        assert_eq!(
+            err(&apis("{ api = \"messages\", optional = \"claude\" }")),
+            "t.toml:4:40: `optional = \"claude\"` names no profile value; give `true`, or one of: openai_base, root, anthropic_base, key, key_env, model, anthropic_model, small_model, profile, byok"
         );
     }
 

@@ -282,3 +282,468 @@ fn user_secrets(p: &Paths, cur: &Current) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::env::Os;
+    use crate::gateway::probe::Api;
+    use crate::profile::{KeySource, Profile};
+    use crate::secret::ApiKey;
+    use crate::tools::{Binary, KeyMode, Tool, ToolId};
+
+    const KEY: &str = "sk-unit-0123456789abcdef";
+    const YAML_PATH: &str = "/home/u/.continue/config.yaml";
+    const JSON_PATH: &str = "/home/u/.continue/config.json";
+    const DOTENV_PATH: &str = "/home/u/.continue/.env";
+
+    fn tool() -> &'static dyn Tool {
+        crate::tools::get(ToolId::Continue).expect("continue is registered")
+    }
+
+    fn env_with(vars: &[(&str, &str)]) -> Env {
+        let mut map: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.insert("HOME".into(), "/home/u".into());
+        Env::from_vars(map, Os::Linux, PathBuf::from("/work/proj"), None)
+    }
+
+    fn env() -> Env {
+        env_with(&[])
+    }
+
+    fn gw(anthropic: bool) -> Gateway {
+        let p = Profile {
+            base_url: "http://127.0.0.1:8080".into(),
+            model: Some("gw-model".into()),
+            anthropic_model: anthropic.then(|| "claude-x".to_string()),
+            ..Profile::default()
+        };
+        crate::profile::from_profile("default".into(), &p, KeySource::Literal(ApiKey::new(KEY)))
+            .unwrap()
+    }
+
+    fn opts() -> SetupOptions {
+        SetupOptions::default()
+    }
+
+    fn current(env: &Env, files: &[(&str, &str)]) -> Current {
+        let mut cur = Current::default();
+        for f in tool().inputs(env).files {
+            cur.files.insert(f, None);
+        }
+        for (path, text) in files {
+            cur.files
+                .insert(PathBuf::from(path), Some((*text).to_string()));
+        }
+        cur
+    }
+
+    fn fixture(case: &str, file: &str) -> String {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/continue")
+            .join(case)
+            .join("home/.continue")
+            .join(file);
+        crate::fs::read_optional(&p).unwrap().unwrap()
+    }
+
+    fn after<'a>(plan: &'a Plan, path: &str) -> Option<&'a str> {
+        plan.changes
+            .iter()
+            .find(|c| c.path == Path::new(path))
+            .and_then(|c| c.after.as_deref())
+    }
+
+    /// The state after applying `plan` to `cur`, with the list items it records.
+    fn applied(cur: &Current, plan: &Plan) -> Current {
+        let mut cur = cur.clone();
+        cur.entries.extend(plan.entries.clone());
+        for c in &plan.changes {
+            cur.files.insert(c.path.clone(), c.after.clone());
+        }
+        cur
+    }
+
+    const OPENAI_ENTRY: &str = concat!(
+        "  - name: byok (OpenAI) # managed by byok\n",
+        "    provider: openai\n    model: gw-model\n    apiBase: http://127.0.0.1:8080/v1\n",
+        "    apiKey: \"${{ secrets.BYOK_API_KEY }}\"\n    roles: [chat, edit, apply]\n",
+    );
+
+    #[test]
+    fn global_dir_follows_continue_global_dir() {
+        assert_eq!(
+            Paths::new(&env()).yaml,
+            Path::new("/home/u/.continue/config.yaml")
+        );
+        let abs = env_with(&[("CONTINUE_GLOBAL_DIR", "/srv/continue")]);
+        assert_eq!(
+            Paths::new(&abs).yaml,
+            Path::new("/srv/continue/config.yaml")
+        );
+        let rel = env_with(&[("CONTINUE_GLOBAL_DIR", "conf/cont")]);
+        assert_eq!(Paths::new(&rel).env, Path::new("/work/proj/conf/cont/.env"));
+        // The template's root agrees: setup writes where the hook looks.
+        let plan = tool()
+            .plan(&rel, &gw(false), &opts(), &current(&rel, &[]))
+            .unwrap();
+        let paths: Vec<&Path> = plan.changes.iter().map(|c| c.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [
+                Path::new("/work/proj/conf/cont/config.yaml"),
+                Path::new("/work/proj/conf/cont/.env")
+            ]
+        );
+        // Same layout on every OS: Continue uses os.homedir()/.continue everywhere.
+        let mut vars = BTreeMap::new();
+        vars.insert("USERPROFILE".to_string(), r"C:\Users\u".to_string());
+        let win = Env::from_vars(vars, Os::Windows, PathBuf::from(r"C:\p"), None);
+        assert_eq!(
+            Paths::new(&win).json,
+            Path::new(r"C:\Users\u")
+                .join(".continue")
+                .join("config.json")
+        );
+    }
+
+    /// The drift labels and values are the ones Continue's Rust adapter recorded, so a
+    /// record it wrote still reads as byok's after the move to a template.
+    #[test]
+    fn fresh_home_gets_a_config_yaml_and_a_private_env_with_the_old_labels() {
+        let e = env();
+        let cur = current(&e, &[]);
+        let plan = tool().plan(&e, &gw(false), &opts(), &cur).unwrap();
+        let paths: Vec<(&Path, bool)> = plan
+            .effective()
+            .map(|c| (c.path.as_path(), c.secret))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                (Path::new(YAML_PATH), false),
+                (Path::new(DOTENV_PATH), true)
+            ]
+        );
+        assert_eq!(
+            after(&plan, DOTENV_PATH),
+            Some(format!("BYOK_API_KEY='{KEY}' # managed by byok\n").as_str())
+        );
+        assert_eq!(
+            after(&plan, YAML_PATH).unwrap(),
+            format!(
+                "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\nname: byok\nversion: 1.0.0\nschema: v1\nmodels:\n{OPENAI_ENTRY}"
+            )
+        );
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        assert_eq!(plan.manual_steps.len(), 1);
+        assert_eq!(tool().endpoints(&gw(false)), [Api::Chat]);
+        assert_eq!(tool().endpoints(&gw(true)), [Api::Chat, Api::Messages]);
+
+        let done = applied(&cur, &plan);
+        let again = tool().plan(&e, &gw(false), &opts(), &done).unwrap();
+        assert!(again.is_up_to_date());
+        assert!(again.manual_steps.is_empty(), "reload only after a change");
+        let owned: BTreeMap<String, Option<String>> = tool().owned(&e, &done).into_iter().collect();
+        // What the adapter hashed: the entry as serde_yaml writes the parsed item.
+        let doc = yaml::parse(after(&plan, YAML_PATH).unwrap())
+            .unwrap()
+            .unwrap();
+        let item = serde_yaml_ng::to_string(&doc["models"][0]).unwrap();
+        let want: BTreeMap<String, Option<String>> = [
+            (".env BYOK_API_KEY", Some(KEY.to_string())),
+            ("config.json models/byok (Anthropic)", None),
+            ("config.json models/byok (OpenAI)", None),
+            ("config.yaml models/byok (Anthropic)", None),
+            ("config.yaml models/byok (OpenAI)", Some(item)),
+        ]
+        .into_iter()
+        .map(|(l, v)| (l.to_string(), v))
+        .collect();
+        assert_eq!(owned, want);
+        // Remove deletes both files byok created.
+        let removed = tool().remove(&e, &opts(), &done).unwrap();
+        let gone: Vec<(&Path, Option<&str>)> = removed
+            .effective()
+            .map(|c| (c.path.as_path(), c.after.as_deref()))
+            .collect();
+        assert_eq!(
+            gone,
+            [(Path::new(YAML_PATH), None), (Path::new(DOTENV_PATH), None)]
+        );
+    }
+
+    #[test]
+    fn the_anthropic_entry_follows_the_profile() {
+        let e = env();
+        let cur = current(&e, &[(YAML_PATH, "name: a\nversion: 1.0.0\nmodels: []\n")]);
+        let with = applied(&cur, &tool().plan(&e, &gw(true), &opts(), &cur).unwrap());
+        let text = with.file(Path::new(YAML_PATH)).unwrap();
+        assert!(text.contains("  - name: byok (Anthropic) # managed by byok\n    provider: anthropic\n    model: claude-x\n    apiBase: http://127.0.0.1:8080/v1\n"), "{text}");
+        // A later profile without an Anthropic model: byok's entry goes.
+        let plan = tool().plan(&e, &gw(false), &opts(), &with).unwrap();
+        assert_eq!(
+            after(&plan, YAML_PATH),
+            Some(format!("name: a\nversion: 1.0.0\nmodels:\n{OPENAI_ENTRY}").as_str())
+        );
+    }
+
+    #[test]
+    fn legacy_config_json_is_edited_in_place_with_the_key() {
+        let e = env();
+        let text = fixture("legacy-json", "config.json");
+        let cur = current(&e, &[(JSON_PATH, &text)]);
+        let plan = tool().plan(&e, &gw(true), &opts(), &cur).unwrap();
+        let changed: Vec<(&Path, bool)> = plan
+            .effective()
+            .map(|c| (c.path.as_path(), c.secret))
+            .collect();
+        assert_eq!(changed, [(Path::new(JSON_PATH), true)]);
+        let out = after(&plan, JSON_PATH).unwrap();
+        let models = jsonc::get(out, &["models"]).unwrap().unwrap();
+        let titles: Vec<&str> = models
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "byok (OpenAI)",
+                "byok (Anthropic)",
+                "GPT-4o",
+                "Ollama Llama"
+            ]
+        );
+        assert_eq!(models[0]["apiKey"], KEY);
+        assert_eq!(models[1]["apiBase"], "http://127.0.0.1:8080/v1");
+        assert!(out.contains("// Legacy Continue config, pre-YAML\n"));
+        assert!(
+            plan.notes[0].contains("config.json is deprecated"),
+            "{:?}",
+            plan.notes
+        );
+        // Still legacy after applying: no config.yaml appeared, and it is up to date.
+        let done = applied(&cur, &plan);
+        assert!(
+            tool()
+                .plan(&e, &gw(true), &opts(), &done)
+                .unwrap()
+                .is_up_to_date()
+        );
+        assert_eq!(
+            tool().detect(&e, &done).config_files,
+            [PathBuf::from(JSON_PATH)]
+        );
+        let removed = tool().remove(&e, &opts(), &done).unwrap();
+        assert_eq!(after(&removed, JSON_PATH), Some(text.as_str()));
+    }
+
+    #[test]
+    fn yaml_wins_over_json_and_the_json_stays_untouched() {
+        let e = env();
+        let json_text = fixture("legacy-json", "config.json");
+        let cur = current(
+            &e,
+            &[
+                (YAML_PATH, "name: a\nversion: 1.0.0\nmodels: []\n"),
+                (JSON_PATH, &json_text),
+            ],
+        );
+        let plan = tool().plan(&e, &gw(false), &opts(), &cur).unwrap();
+        assert!(plan.changes.iter().all(|c| c.path != Path::new(JSON_PATH)));
+        assert_eq!(
+            plan.notes,
+            [
+                "~/.continue/config.json is ignored by Continue because ~/.continue/config.yaml exists"
+            ]
+        );
+        let findings = tool().diagnose(&e, &gw(false), &cur);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Warn);
+        assert!(
+            findings[0]
+                .message
+                .starts_with("~/.continue/config.json is ignored")
+        );
+        // An ignored config.json that does not parse is no reason to refuse a remove.
+        let broken = current(
+            &e,
+            &[(YAML_PATH, "name: a\nmodels: []\n"), (JSON_PATH, "{ nope")],
+        );
+        assert!(tool().remove(&e, &opts(), &broken).is_ok());
+    }
+
+    #[test]
+    fn refusals_name_the_file_and_line() {
+        let e = env();
+        let cur = current(
+            &e,
+            &[(YAML_PATH, "name: a\nmodels:\n  - name: x\n     model: y\n")],
+        );
+        let err = tool().plan(&e, &gw(false), &opts(), &cur).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not parse ~/.continue/config.yaml: line 4, column 11: mapping values are not allowed in this context"
+        );
+        let findings = tool().diagnose(&e, &gw(false), &cur);
+        assert_eq!(findings[0].severity, Severity::Fail);
+        assert!(tool().remove(&e, &opts(), &cur).is_err());
+    }
+
+    /// The `outdated` fixture: entries and a key an older byok wrote are byok's, so
+    /// nothing of them is given back.
+    #[test]
+    fn an_older_byoks_entries_are_not_the_users() {
+        let e = env();
+        let cur = current(
+            &e,
+            &[
+                (YAML_PATH, &fixture("outdated", "config.yaml")),
+                (DOTENV_PATH, &fixture("outdated", ".env")),
+            ],
+        );
+        let restorable = tool().restorable(&e, &cur);
+        assert!(
+            restorable.iter().all(|(_, v)| v.is_none()),
+            "{restorable:?}"
+        );
+    }
+
+    #[test]
+    fn key_helper_mode_writes_the_key_all_the_same() {
+        let e = env();
+        let opts = SetupOptions {
+            key_mode: KeyMode::Helper,
+            ..SetupOptions::default()
+        };
+        assert!(!tool().runs_key_command());
+        let plan = tool()
+            .plan(&e, &gw(false), &opts, &current(&e, &[]))
+            .unwrap();
+        assert_eq!(
+            after(&plan, DOTENV_PATH),
+            Some(format!("BYOK_API_KEY='{KEY}' # managed by byok\n").as_str())
+        );
+    }
+
+    #[test]
+    fn users_other_secrets_are_masked_in_diffs() {
+        let e = env();
+        let dotenv_text = fixture("full", ".env");
+        let cur = current(
+            &e,
+            &[
+                (DOTENV_PATH, &dotenv_text),
+                (
+                    YAML_PATH,
+                    "name: a\nversion: 1\nmodels:\n  - name: m\n    apiKey: sk-literal-user-key-42\n",
+                ),
+            ],
+        );
+        // What the engine does after gathering: planning itself registers nothing.
+        for s in tool().secrets(&e, &cur) {
+            crate::secret::register(&s);
+        }
+        let plan = tool().plan(&e, &gw(false), &opts(), &cur).unwrap();
+        let diff: String = plan.effective().map(|c| crate::plan::diff(&e, c)).collect();
+        for secret in [
+            "sk-openai-user-0000",
+            "ghp_example token with spaces",
+            "single # not a comment",
+            "sk-literal-user-key-42",
+            KEY,
+        ] {
+            assert!(!diff.contains(secret), "{secret} in {diff}");
+        }
+        assert!(diff.contains("${{ secrets.BYOK_API_KEY }}"), "{diff}");
+    }
+
+    #[test]
+    fn detect_finds_cli_extension_and_dir() {
+        let e = env();
+        let mut cur = current(&e, &[]);
+        assert!(!tool().detect(&e, &cur).installed);
+        cur.binaries.insert(
+            "cn".into(),
+            Binary {
+                path: "/home/u/.local/bin/cn".into(),
+                version: Some("1.5.47".into()),
+            },
+        );
+        cur.dirs.insert(
+            PathBuf::from("/home/u/.cursor/extensions"),
+            Some(vec![
+                "continue.continue-1.3.40-linux-x64".into(),
+                "other.ext-1.0.0".into(),
+            ]),
+        );
+        cur.dirs
+            .insert(PathBuf::from("/home/u/.continue"), Some(vec![]));
+        let d = tool().detect(&e, &cur);
+        assert!(d.installed);
+        assert_eq!(
+            d.evidence,
+            [
+                "binary ~/.local/bin/cn (1.5.47)",
+                "config dir ~/.continue",
+                "extension 1.3.40 in Cursor",
+            ]
+        );
+        assert_eq!(
+            d.config_files,
+            [PathBuf::from(YAML_PATH), PathBuf::from(DOTENV_PATH)]
+        );
+    }
+
+    #[test]
+    fn diagnose_workspace_env_files() {
+        let e = env();
+        let own = format!("BYOK_API_KEY={KEY}\n");
+        // Same key: nothing to say.
+        let cur = current(&e, &[(DOTENV_PATH, &own), ("/work/proj/.env", &own)]);
+        assert!(tool().diagnose(&e, &gw(false), &cur).is_empty());
+        // Another key in ./.env: `cn` would use it.
+        let cur = current(
+            &e,
+            &[
+                (DOTENV_PATH, &own),
+                ("/work/proj/.env", "BYOK_API_KEY=sk-stale\n"),
+            ],
+        );
+        let f = tool().diagnose(&e, &gw(false), &cur);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warn);
+        assert_eq!(
+            f[0].message,
+            "/work/proj/.env sets BYOK_API_KEY to another key; `cn` started in /work/proj loads it and uses it instead of ~/.continue/.env"
+        );
+        // In ./.continue/.env it only matters when ~/.continue/.env lacks the key.
+        let ws = [("/work/proj/.continue/.env", "BYOK_API_KEY=sk-stale\n")];
+        let f = tool().diagnose(&e, &gw(false), &current(&e, &[ws[0], (DOTENV_PATH, &own)]));
+        assert_eq!(f[0].severity, Severity::Info);
+        let f = tool().diagnose(&e, &gw(false), &current(&e, &ws));
+        assert_eq!(f[0].severity, Severity::Warn);
+        // Legacy config.json with `cn` installed: cn ignores it.
+        let mut cur = current(&e, &[(JSON_PATH, "{}")]);
+        cur.binaries.insert(
+            "cn".into(),
+            Binary {
+                path: "/usr/bin/cn".into(),
+                version: None,
+            },
+        );
+        let f = tool().diagnose(&e, &gw(false), &cur);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .starts_with("the `cn` CLI reads only config.yaml")
+        );
+    }
+}
