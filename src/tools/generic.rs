@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
-mod entries;
+pub mod entries;
 pub mod rows;
 
 use super::KeyMode;

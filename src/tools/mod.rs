@@ -1077,16 +1077,7 @@ mod tests {
                     // item tracked whole is one value, edited at its first other field.
                     // The n-th item of byok's in a list has its record under `<list>#n`.
                     let list = owned_label(env, f, &path, &v.key);
-                    let n = f
-                        .values
-                        .iter()
-                        .take_while(|o| !std::ptr::eq(*o, v))
-                        .filter(|o| o.key == v.key && o.entry.is_some())
-                        .count();
-                    let slot = match n {
-                        0 => list.clone(),
-                        n => format!("{list}#{}", n + 1),
-                    };
+                    let slot = generic::entries::record_key(f, v, &list);
                     let Some(id) = cur
                         .entries
                         .get(&slot)

@@ -57,20 +57,10 @@ pub(super) struct List<'a> {
 }
 
 impl<'a> List<'a> {
-    /// The list item value `v` of file `f` at key path `key`, labelled `label`: the
-    /// `n`-th item of byok's in that list (from 0).
+    /// The list item value `v` of file `f` at key path `key`, in the list labelled
+    /// `label`.
     pub fn new(f: &'a FileSpec, v: &'a ValueSpec, key: &'a [String], label: String) -> Self {
-        let n = f
-            .values
-            .iter()
-            .take_while(|o| !std::ptr::eq(*o, v))
-            .filter(|o| o.key == v.key && o.entry.is_some())
-            .count();
-        let slot = if n == 0 {
-            label.clone()
-        } else {
-            format!("{label}#{}", n + 1)
-        };
+        let slot = record_key(f, v, &label);
         let mut fields: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
             .into_iter()
             .flatten()
@@ -435,6 +425,22 @@ impl<'a> List<'a> {
             .into_iter()
             .map(|(l, v)| (l, v.map(|v| v.to_string())))
             .collect()
+    }
+}
+
+/// The key of the record of byok's list item `v` of file `f` in [`Current::entries`]:
+/// the list's label (`label`) for byok's first item in that list, `<label>#<n>` for the
+/// n-th.
+pub fn record_key(f: &FileSpec, v: &ValueSpec, label: &str) -> String {
+    let earlier = f
+        .values
+        .iter()
+        .take_while(|o| !std::ptr::eq(*o, v))
+        .filter(|o| o.key == v.key && o.entry.is_some())
+        .count();
+    match earlier {
+        0 => label.to_string(),
+        n => format!("{label}#{}", n + 1),
     }
 }
 
