@@ -16,7 +16,8 @@
 //! - byok's entries are the items of a top-level block list (`models:`) whose identifying
 //!   field (`name`) is one of byok's ids. They are found by scanning lines (indentation,
 //!   `- ` item starts) and cross-checked against the parsed list; they are replaced,
-//!   inserted (first in the list, or after the last entry) or removed as whole lines.
+//!   inserted (first in the list, right after another of byok's, or after the last
+//!   entry) or removed as whole lines.
 //!   Everything else is kept byte for byte, BOM and line endings included.
 //! - Every result is parsed again and compared with the input: all values outside byok's
 //!   entries must be identical (same order too) and byok's entries must read back exactly
