@@ -158,15 +158,17 @@ pub fn remove_in_item(
     }
 }
 
-/// Adds `value` as the last item of the list at `path` (created when missing).
-pub fn push_item(
+/// Adds `value` to the list at `path` as item `at` (`None`: the last), creating the list
+/// when missing.
+pub fn insert_item(
     format: Format,
     text: &str,
     path: &[String],
+    at: Option<usize>,
     value: &Value,
 ) -> Result<String, ParseError> {
     match format {
-        Format::Json | Format::Jsonc => jsonc::push_item(text, &strs(path), value),
+        Format::Json | Format::Jsonc => jsonc::insert_item(text, &strs(path), at, value),
         _ => Err(no_items(format)),
     }
 }

@@ -310,14 +310,26 @@ pub fn remove_in_item(
     Ok(format!("{bom}{root}"))
 }
 
-/// Adds `value` as the last item of the list at `list`, creating the list (and parent
-/// objects) when missing.
-pub fn push_item(text: &str, list: &[&str], value: &Value) -> Result<String, ParseError> {
+/// Adds `value` to the list at `list` as item `at` (`None`, or past the end: the last),
+/// creating the list (and parent objects) when missing.
+pub fn insert_item(
+    text: &str,
+    list: &[&str],
+    at: Option<usize>,
+    value: &Value,
+) -> Result<String, ParseError> {
     let (bom, body) = split_bom(text);
+    let put = |array: CstArray| {
+        let len = array.elements().len();
+        match at.filter(|i| *i < len) {
+            Some(i) => drop(array.insert(i, to_input(value))),
+            None => drop(array.append(to_input(value))),
+        }
+    };
     if list.is_empty() {
         let root = parse_root(if body.trim().is_empty() { "[]\n" } else { body })?;
         list_at(&root, body, list)?;
-        root.array_value_or_set().append(to_input(value));
+        put(root.array_value_or_set());
         return Ok(format!("{bom}{root}"));
     }
     if body.trim().is_empty() {
@@ -327,7 +339,7 @@ pub fn push_item(text: &str, list: &[&str], value: &Value) -> Result<String, Par
     match list_at(&root, body, list)? {
         None => set(text, list, &Value::Array(vec![value.clone()])),
         Some(array) => {
-            array.append(to_input(value));
+            put(array);
             Ok(format!("{bom}{root}"))
         }
     }
@@ -606,6 +618,31 @@ mod tests {
     "permissions": {"allow": ["Bash(ls)"]},
 }
 "#;
+
+    #[test]
+    fn items_go_where_asked_and_a_missing_list_is_made() {
+        let text = "{\n  \"m\": [\n    // mine\n    {\"t\": \"a\"}\n  ]\n}\n";
+        let first = insert_item(text, &["m"], Some(0), &json!({"t": "b"})).unwrap();
+        assert_eq!(
+            list(&first, &["m"]).unwrap().unwrap(),
+            [json!({"t": "b"}), json!({"t": "a"})]
+        );
+        assert!(first.contains("// mine"), "{first}");
+        let after = insert_item(&first, &["m"], Some(1), &json!({"t": "c"})).unwrap();
+        let last = insert_item(&after, &["m"], None, &json!({"t": "d"})).unwrap();
+        let titles: Vec<Value> = list(&last, &["m"]).unwrap().unwrap();
+        assert_eq!(
+            titles,
+            [
+                json!({"t": "b"}),
+                json!({"t": "c"}),
+                json!({"t": "a"}),
+                json!({"t": "d"})
+            ]
+        );
+        let made = insert_item("{}\n", &["m"], Some(0), &json!({"t": "b"})).unwrap();
+        assert_eq!(list(&made, &["m"]).unwrap().unwrap(), [json!({"t": "b"})]);
+    }
 
     #[test]
     fn set_existing_and_new_keeps_everything_else() {

@@ -70,6 +70,14 @@ pub fn unparsable(env: &Env, path: &Path, e: &ParseError) -> anyhow::Error {
         .into()
 }
 
+/// The error for a file that parses but holds something byok won't edit (what, where,
+/// and what to write instead is in `e`).
+pub fn refused(env: &Env, path: &Path, e: &ParseError) -> anyhow::Error {
+    UserError::new(format!("byok can't edit {}: {e}", env.tilde(path)))
+        .hint("byok left the file untouched; make that change by hand and run the command again")
+        .into()
+}
+
 /// The line ending a text mostly uses, so new lines match it.
 pub fn line_ending(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }

@@ -16,7 +16,8 @@
 //! - byok's entries are the items of a top-level block list (`models:`) whose identifying
 //!   field (`name`) is one of byok's ids. They are found by scanning lines (indentation,
 //!   `- ` item starts) and cross-checked against the parsed list; they are replaced,
-//!   inserted (first in the list, or after the last entry) or removed as whole lines.
+//!   inserted (first in the list, right after another of byok's, or after the last
+//!   entry) or removed as whole lines.
 //!   Everything else is kept byte for byte, BOM and line endings included.
 //! - Every result is parsed again and compared with the input: all values outside byok's
 //!   entries must be identical (same order too) and byok's entries must read back exactly
@@ -106,13 +107,24 @@ pub struct OwnedList<'a> {
     pub field: &'a str,
     /// Values of `field` that mark byok's entries.
     pub ids: &'a [&'a str],
-    /// New entries go first in the list (where Continue finds its default model)
-    /// rather than after the last entry.
-    pub prepend: bool,
+    /// Where entries go in a list that holds none of byok's yet.
+    pub at: At<'a>,
     /// The first line of a file byok creates. In such a file the header and the list key
     /// are byok's without a marker; elsewhere byok marks each one it adds, so that
     /// removing its entries can take them out again.
     pub created: Option<&'a str>,
+}
+
+/// Where [`OwnedList::set`] adds entries to a list that holds none of byok's yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At<'a> {
+    /// After the last entry.
+    Last,
+    /// Before the first entry (where Continue finds its default model).
+    First,
+    /// Right after the entry whose identifying field is this one (another of byok's,
+    /// so byok's entries stay together), else after the last entry.
+    After(&'a str),
 }
 
 impl OwnedList<'_> {
@@ -369,10 +381,25 @@ impl OwnedList<'_> {
                 let mut edits: Vec<(usize, usize, String)> = Vec::new();
                 match owned.split_first() {
                     None => {
-                        let at = match items.last() {
-                            Some(last) if !self.prepend => doc.lines[last.core_end].end,
-                            _ => kl.end,
+                        let field = |v: &Value| {
+                            v.as_mapping()
+                                .and_then(|m| m.get(self.field))
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
                         };
+                        let after = match self.at {
+                            At::After(id) => values
+                                .iter()
+                                .position(|v| field(v).as_deref() == Some(id))
+                                .and_then(|i| items.get(i)),
+                            At::Last => items.last(),
+                            At::First => None,
+                        };
+                        let after = after.or(match self.at {
+                            At::After(_) => items.last(),
+                            _ => None,
+                        });
+                        let at = after.map_or(kl.end, |i| doc.lines[i.core_end].end);
                         let mut add = String::new();
                         if at == body.len() && !body.ends_with('\n') {
                             add.push_str(eol);
@@ -447,27 +474,6 @@ pub fn list_items(text: &str, key: &str) -> Result<Option<Vec<Json>>, ParseError
             message: format!("`{key}` is not a list; it must be a list of `- ` items"),
         })),
     }
-}
-
-/// Makes the item of the top-level list `key` whose `field` is one of `ids` exactly
-/// `item` (rewritten where it stood, or added after the last item, marked as byok's), or
-/// takes it out with `None` (and the list key too when byok added it), as [`OwnedList`]
-/// edits Continue's entries: every other byte stays and the result is checked.
-pub fn put_item(
-    text: &str,
-    key: &str,
-    field: &str,
-    ids: &[&str],
-    item: Option<&Json>,
-) -> Result<String, ParseError> {
-    let list = OwnedList {
-        key,
-        field,
-        ids,
-        prepend: false,
-        created: None,
-    };
-    list.set(text, item.map_or(&[], std::slice::from_ref), &[])
 }
 
 /// True when `rest` (what follows a key's `:`) is only byok's marker comment.
@@ -1036,11 +1042,11 @@ mod tests {
         key: "models",
         field: "name",
         ids: IDS,
-        prepend: false,
+        at: At::Last,
         created: Some("# created by byok"),
     };
     const FIRST: OwnedList<'static> = OwnedList {
-        prepend: true,
+        at: At::First,
         ..LIST
     };
 
@@ -1141,6 +1147,32 @@ rules:
             FIRST.set(unterminated, &[openai()], &[]).unwrap(),
             format!("models:\n{ENTRIES}")
         );
+    }
+
+    #[test]
+    fn adds_right_after_another_entry_of_byoks() {
+        let text = format!(
+            "models:\n  - name: Mine\n    model: m\n{ENTRIES}  - name: Other\n    model: o\n"
+        );
+        let list = |at| OwnedList {
+            ids: &["byok (Anthropic)"],
+            at,
+            ..LIST
+        };
+        let out = list(At::After("byok (OpenAI)"))
+            .set(&text, &[anthropic()], &[])
+            .unwrap();
+        let mut want = String::new();
+        render_item(&mut want, &to_value(&anthropic()), 2, 2, "\n");
+        assert_eq!(
+            out,
+            text.replace("  - name: Other\n", &format!("{want}  - name: Other\n"))
+        );
+        // Without that entry in the list: after the last one.
+        let out = list(At::After("gone"))
+            .set(&text, &[anthropic()], &[])
+            .unwrap();
+        assert_eq!(out, format!("{text}{want}"));
     }
 
     #[test]

@@ -75,6 +75,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/kilo-code.toml"),
     ),
     ("cline.toml", include_str!("../../templates/cline.toml")),
+    (
+        "continue.toml",
+        include_str!("../../templates/continue.toml"),
+    ),
 ];
 
 /// One tool's template, as written.
@@ -95,7 +99,7 @@ pub struct Template {
     pub hook: Option<String>,
     /// The wire APIs the tool calls as byok sets it up (doctor probes these).
     #[serde(default)]
-    pub apis: Vec<Api>,
+    pub apis: Vec<ApiSpec>,
     /// Named directories, with an env-var override and per-OS defaults.
     #[serde(default)]
     pub roots: BTreeMap<String, Root>,
@@ -121,6 +125,71 @@ pub struct Template {
     pub live: Option<Live>,
     /// The tool's project-level file (`byok setup --project`).
     pub project: Option<ProjectSpec>,
+}
+
+/// One wire API a template names: always called (`"chat"`), or only for a profile that
+/// has a value of its own (`{ api = "messages", optional = "anthropic_model" }`: the
+/// tool's Anthropic model entry, which byok writes only then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiSpec {
+    /// Always called.
+    Always(Api),
+    /// Called only when the profile sets `optional` itself.
+    When {
+        /// The API.
+        api: Api,
+        /// The profile value it needs (a placeholder name, no braces).
+        optional: String,
+    },
+}
+
+impl ApiSpec {
+    /// The API.
+    pub fn api(&self) -> Api {
+        match self {
+            Self::Always(a) | Self::When { api: a, .. } => *a,
+        }
+    }
+
+    /// The profile value it needs, if any.
+    pub fn needs(&self) -> Option<&str> {
+        match self {
+            Self::Always(_) => None,
+            Self::When { optional, .. } => Some(optional),
+        }
+    }
+}
+
+// By hand rather than `untagged`, so a misspelt API keeps serde's "unknown variant"
+// and its position.
+impl<'de> Deserialize<'de> for ApiSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, value};
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct When {
+            api: Api,
+            optional: String,
+        }
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = ApiSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an API name or `{ api = \"…\", optional = \"…\" }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ApiSpec, E> {
+                Api::deserialize(value::StrDeserializer::<E>::new(v)).map(ApiSpec::Always)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ApiSpec, A::Error> {
+                let w = When::deserialize(value::MapAccessDeserializer::new(map))?;
+                Ok(ApiSpec::When {
+                    api: w.api,
+                    optional: w.optional,
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// A tool's one-process override, as `[run]` says (`byok run TOOL`): variables and
@@ -283,7 +352,9 @@ pub fn exports_file(t: &Template) -> Option<FileSpec> {
             note: None,
             auth: x.auth,
             entry: None,
-            optional: false,
+            optional: Optional::default(),
+            position: Position::default(),
+            whole: false,
         })
         .collect();
     Some(FileSpec {
@@ -305,6 +376,7 @@ pub fn exports_file(t: &Template) -> Option<FileSpec> {
         create: None,
         hosts: None,
         sqlite_item: None,
+        key_hint: None,
     })
 }
 
@@ -557,6 +629,9 @@ pub struct FileSpec {
     /// The file is a VS Code-style SQLite database and byok's values live in the JSON
     /// text of this `ItemTable` row (Cursor's settings blob; see `tools::generic::rows`).
     pub sqlite_item: Option<String>,
+    /// The hint when the key can't be written here (a `.env` refusing its quotes), for a
+    /// tool that reads its key from nowhere else.
+    pub key_hint: Option<String>,
 }
 
 /// Which VS Code-family hosts a per-host file is written in.
@@ -650,12 +725,79 @@ pub struct ValueSpec {
     /// value with the same key may cover the other style.
     pub auth: Option<crate::profile::AnthropicAuth>,
     /// Left alone without a note when its placeholders have no value for the profile
-    /// (a model the profile may not name).
+    /// (a model the profile may not name); see [`Optional`].
     #[serde(default)]
-    pub optional: bool,
+    pub optional: Optional,
     /// The value is byok's item in the list at `key`, told apart from the user's items by
     /// this field (e.g. `id`); the value is a table holding it.
     pub entry: Option<String>,
+    /// A list item only: where a new item goes (after byok's item before it in the
+    /// template, when that one is in the list).
+    #[serde(default)]
+    pub position: Position,
+    /// A list item only: drift tracks the item as one value, labelled `<file> <key>/<id>`,
+    /// rather than leaf by leaf.
+    #[serde(default)]
+    pub whole: bool,
+}
+
+impl ValueSpec {
+    /// The identity of a list item that is the same for every profile (no placeholder
+    /// in its identifying field), so byok finds the item without its drift record.
+    pub fn fixed_identity(&self) -> Option<String> {
+        let field = self.entry.as_deref()?;
+        let mut ids = [&self.value, &self.literal, &self.env, &self.helper]
+            .into_iter()
+            .flatten()
+            .map(|v| v.get(field).and_then(toml::Value::as_str));
+        let first = ids.next()??;
+        let same = ids.all(|id| id == Some(first));
+        (same && render::names(first).is_empty()).then(|| first.to_string())
+    }
+}
+
+/// A value's `optional`: `true`, or the name of a profile value the profile must set
+/// itself (`"anthropic_model"`: a model that would fall back to the chat model counts as
+/// missing), for a value that only makes sense with it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Optional {
+    /// `true` or `false`.
+    Flag(bool),
+    /// A placeholder name (without braces).
+    Needs(String),
+}
+
+impl Default for Optional {
+    fn default() -> Self {
+        Self::Flag(false)
+    }
+}
+
+impl Optional {
+    /// Whether the value is optional at all.
+    pub fn is_optional(&self) -> bool {
+        !matches!(self, Self::Flag(false))
+    }
+
+    /// The profile value it needs of its own, if named.
+    pub fn needs(&self) -> Option<&str> {
+        match self {
+            Self::Needs(n) => Some(n),
+            Self::Flag(_) => None,
+        }
+    }
+}
+
+/// Where byok adds its item to a list that has none of byok's yet.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Position {
+    /// After the last item.
+    #[default]
+    Last,
+    /// Before the first item (where a tool takes its default from).
+    First,
 }
 
 /// A key mode, as templates spell it.
@@ -930,6 +1072,18 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
             }
             if let Some(field) = &v.entry {
                 check_entry(f, v, field).map_err(|m| (Some(v.key.clone()), m))?;
+            } else if v.whole || v.position != Position::Last {
+                let field = if v.whole { "whole =" } else { "position =" };
+                return Err((
+                    Some(field.to_string()),
+                    format!(
+                        "`{}`: `position` and `whole` are for a list item (`entry`)",
+                        v.key
+                    ),
+                ));
+            }
+            if let Some(name) = v.optional.needs() {
+                check_needs(name).map_err(|m| (Some(format!("\"{name}\"")), m))?;
             }
             if v.modes.as_ref().is_some_and(Vec::is_empty) {
                 return Err((
@@ -975,7 +1129,21 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
     for text in t.notes.iter().chain(&t.manual) {
         render::check_text(text, &roots).map_err(|m| (Some(text.clone()), m))?;
     }
+    for name in t.apis.iter().filter_map(ApiSpec::needs) {
+        check_needs(name).map_err(|m| (Some(format!("\"{name}\"")), m))?;
+    }
     Ok(())
+}
+
+/// An `optional` that names a profile value: one of the profile's placeholders.
+fn check_needs(name: &str) -> Result<(), String> {
+    if render::GATEWAY.contains(&name) {
+        return Ok(());
+    }
+    Err(format!(
+        "`optional = \"{name}\"` names no profile value; give `true`, or one of: {}",
+        render::GATEWAY.join(", ")
+    ))
 }
 
 /// A per-host file's rules: every path starts with `{vscode_user}`, and only such a file
@@ -1095,10 +1263,25 @@ fn check_entry(f: &FileSpec, v: &ValueSpec, field: &str) -> Result<(), String> {
             "`{key}`: a list item (`entry`) is class \"set\" and takes no `auth` or `modes`"
         ));
     }
-    if f.values.iter().filter(|o| o.key == *key).count() > 1 {
-        return Err(format!(
-            "`{key}`: a list has one item of byok's, so one value"
-        ));
+    // Several items of byok's in one list are told apart by their identities, which
+    // therefore can't depend on the profile (two models could be the same).
+    let siblings: Vec<&ValueSpec> = f.values.iter().filter(|o| o.key == *key).collect();
+    if siblings.len() > 1 {
+        let ids: Vec<Option<String>> = siblings.iter().map(|o| o.fixed_identity()).collect();
+        let distinct = ids
+            .iter()
+            .flatten()
+            .collect::<std::collections::BTreeSet<_>>();
+        if ids.iter().any(Option::is_none) || distinct.len() != ids.len() {
+            return Err(format!(
+                "`{key}`: several items of byok's in one list need each a fixed `{field}` (no placeholders), different from the others', so byok tells them apart"
+            ));
+        }
+        if siblings.iter().any(|o| o.entry.as_deref() != Some(field)) {
+            return Err(format!(
+                "`{key}`: byok's items in one list are told apart by one field; give them all `entry = \"{field}\"`"
+            ));
+        }
     }
     for x in [&v.value, &v.literal, &v.env, &v.helper]
         .into_iter()
@@ -1414,6 +1597,65 @@ mod tests {
         assert_eq!(
             err(&file("json", "value = { id = \"{key}\" }")),
             "t.toml:9:8: `models`: the identifying field `id` can't hold {key} (byok records it in plain text)"
+        );
+    }
+
+    #[test]
+    fn several_list_items_and_their_options_are_checked() {
+        let file = |values: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"yaml\"\n{values}"
+            )
+        };
+        let item = |name: &str, extra: &str| {
+            format!(
+                "[[file.value]]\nkey = \"models\"\nentry = \"name\"\n{extra}value = {{ name = \"{name}\", model = \"{{model}}\" }}\n"
+            )
+        };
+        let two = file(&format!(
+            "{}{}",
+            item("byok (OpenAI)", "position = \"first\"\nwhole = true\n"),
+            item("byok (Anthropic)", "optional = \"anthropic_model\"\n")
+        ));
+        let t = parse("t.toml", &two).unwrap();
+        let v = &t.files[0].values[1];
+        assert_eq!(v.optional.needs(), Some("anthropic_model"));
+        assert_eq!(v.fixed_identity().as_deref(), Some("byok (Anthropic)"));
+        assert_eq!(t.files[0].values[0].position, Position::First);
+        assert_eq!(
+            err(&file(&format!("{}{}", item("a", ""), item("{model}", "")))),
+            "t.toml:9:8: `models`: several items of byok's in one list need each a fixed `name` (no placeholders), different from the others', so byok tells them apart"
+        );
+        assert_eq!(
+            err(&file(&format!("{}{}", item("a", ""), item("a", "")))),
+            "t.toml:9:8: `models`: several items of byok's in one list need each a fixed `name` (no placeholders), different from the others', so byok tells them apart"
+        );
+        assert_eq!(
+            err(&file(
+                "[[file.value]]\nkey = \"m\"\nvalue = \"x\"\nposition = \"first\"\n"
+            )),
+            "t.toml:11:1: `m`: `position` and `whole` are for a list item (`entry`)"
+        );
+        assert_eq!(
+            err(&file(&item("a", "optional = \"claude\"\n"))),
+            "t.toml:11:12: `optional = \"claude\"` names no profile value; give `true`, or one of: openai_base, root, anthropic_base, key, key_env, model, anthropic_model, small_model, profile, byok"
+        );
+        // `apis` take the same `optional`; a misspelt API is named as before.
+        let apis = |a: &str| format!("{HEAD}apis = [{a}]\n");
+        let t = parse(
+            "t.toml",
+            &apis("\"chat\", { api = \"messages\", optional = \"anthropic_model\" }"),
+        )
+        .unwrap();
+        assert_eq!(t.apis[1].api(), Api::Messages);
+        assert_eq!(t.apis[1].needs(), Some("anthropic_model"));
+        assert_eq!(
+            err(&apis("\"chatt\"")),
+            "t.toml:4:9: unknown variant `chatt`, expected one of `models`, `chat`, `messages`, `responses`, `count-tokens`, `gemini`"
+        );
+        assert_eq!(
+            err(&apis("{ api = \"messages\", optional = \"claude\" }")),
+            "t.toml:4:40: `optional = \"claude\"` names no profile value; give `true`, or one of: openai_base, root, anthropic_base, key, key_env, model, anthropic_model, small_model, profile, byok"
         );
     }
 

@@ -1,103 +1,53 @@
-//! Continue: the open-source coding assistant for VS Code-family editors
-//! (`continue.continue`), JetBrains IDEs, and the `cn` CLI (`@continuedev/cli`).
+//! The code behind Continue's template (`templates/continue.toml`, hook `continue`):
+//! what the data can't say.
 //!
-//! Files (the same on Linux, macOS and Windows: Continue uses `os.homedir()/.continue`):
-//! - the global dir `$CONTINUE_GLOBAL_DIR` (relative values resolved against the working
-//!   directory), else `~/.continue` (`%USERPROFILE%\.continue` on Windows;
-//!   `core/util/paths.ts`);
-//! - `config.yaml` there wins; `config.json` (deprecated) is read only when there is no
-//!   `config.yaml` (`core/config/profile/doLoadConfig.ts`); with neither, Continue writes a
-//!   default `config.yaml`, and an empty one is rewritten (`getConfigYamlPath`). The `cn`
-//!   CLI reads only `config.yaml` (`extensions/cli/src/configLoader.ts`);
-//! - `.env` there holds secrets that `${{ secrets.NAME }}` in config.yaml names, parsed
-//!   with dotenv 16 (`core/config/yaml/LocalPlatformClient.ts`, `core/util/paths.ts`).
+//! - Which config Continue reads: `config.yaml` wins; the deprecated `config.json` is read
+//!   only when there is no `config.yaml` (`core/config/profile/doLoadConfig.ts`). So setup
+//!   edits config.json (the key written into byok's entries, the file 0600) while it is
+//!   the sole config, and config.yaml with its `.env` otherwise, never creating a
+//!   config.yaml that would hide a config.json; `remove` leaves alone an ignored
+//!   config.json that does not parse (it holds nothing of byok's).
+//! - `BYOK_API_KEY` and the entries named `byok (…)` are byok's own names: what is found
+//!   there before setup is an older byok's (the `outdated` fixture), not the user's, so
+//!   `remove` takes it out rather than giving it back.
+//! - Notes: which file was edited, that Continue's Anthropic provider sends `x-api-key`;
+//!   the reload step only after a change.
+//! - The user's other secrets in these files (every `.env` value, secret settings in the
+//!   configs) are masked in everything byok prints.
+//! - Secret lookup order, which `diagnose` checks: the extension reads
+//!   `~/.continue/.env`, then `<workspace>/.continue/.env`, `<workspace>/.env`, then the
+//!   process environment; `cn` reads the process environment first, and loads `./.env`
+//!   into it at start (`dotenv.config()` in `extensions/cli/src/env.ts`), so a `.env` in
+//!   the directory `cn` runs in overrides `~/.continue/.env` (`CLIPlatformClient.ts`).
 //!
-//! What byok owns:
-//! - in `config.yaml` (or, only when config.json is the sole config, `config.json`): the
-//!   `models` entries named `byok (OpenAI)` (provider `openai`, `apiBase` = the gateway's
-//!   `/v1`, roles chat/edit/apply) and, when the profile has an Anthropic model,
-//!   `byok (Anthropic)` (provider `anthropic`, `apiBase` also ending in `/v1`: Continue
-//!   posts to `new URL("messages", apiBase)`, `packages/openai-adapters/src/apis/Anthropic.ts`,
-//!   and sends the key as `x-api-key`). Entries are found by `name` (`title` in
-//!   config.json) and edited as a unit; new ones go first in the list, where Continue and
-//!   `cn` take their default chat model from (a model the user picked before stays
-//!   picked); see `config_edit::yaml` for how the rest of the file is kept byte for byte.
-//!   A config.yaml byok creates gets `name`, `version`, `schema: v1`;
-//! - in `.env`: the line `BYOK_API_KEY=…` (mode 0600), referenced from config.yaml as
-//!   `${{ secrets.BYOK_API_KEY }}`. config.json has no secret templates (its only
-//!   substitution is the top-level `env` list, `core/config/load.ts`), so there the key is
-//!   written into the entries themselves and the file gets mode 0600.
-//!
-//! `remove` takes out byok's entries and line; a `models` list byok added to a
-//! config.json that had none goes with them (the drift record says it had none), so a
-//! `{}` comes back as `{}`. A config.yaml byok created goes once only its header is left.
-//!
-//! Secret lookup order, which [`Continue::diagnose`] checks: the extension reads
-//! `~/.continue/.env`, then `<workspace>/.continue/.env`, `<workspace>/.env`, then the
-//! process environment; `cn` reads the process environment first, and loads `./.env`
-//! into it at start (`dotenv.config()` in `extensions/cli/src/env.ts`), so a `.env` in
-//! the directory `cn` runs in overrides `~/.continue/.env` (`CLIPlatformClient.ts`).
-//!
-//! Source: <https://github.com/continuedev/continue> (read at `d0a3c0b6`, 2026-06-18);
-//! docs: <https://docs.continue.dev/reference>.
-//!
-//! Verified against `@continuedev/cli` 1.5.47 (npm; bundles dotenv 16.6.1), 2026-11-27,
-//! in a loopback-only network namespace with a throw-away HOME holding byok's files:
-//! `cn -p "hi"` sent `POST /v1/chat/completions` to the stub with
-//! `Authorization: Bearer <key>`, `"model": "gw-model"`, `"stream": true`, and printed the
-//! stub's answer; with only the Anthropic entry it sent `POST /v1/messages` with
-//! `x-api-key: <key>`, `anthropic-version: 2023-06-01` and the Anthropic model. byok's
-//! results for the CRLF, BOM and commented/anchored fixtures loaded and made `byok (OpenAI)`
-//! the default. A `BYOK_API_KEY` in `./.env` replaced the key for `cn`; one in
-//! `./.continue/.env` did not.
+//! Verified against `@continuedev/cli` 1.5.47 (npm; bundles dotenv 16.6.1), 2026-11-27: a
+//! `BYOK_API_KEY` in `./.env` replaced the key for `cn`; one in `./.continue/.env` did not.
+//! What `cn` sent with byok's files is in the template's `verified`.
 
-use crate::gateway::probe::Api;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use jsonc_parser::cst::CstRootNode;
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
-use super::KeyMode;
-use super::vscode::{self, HOSTS};
-use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool, ToolId};
-use crate::config_edit::yaml::OwnedList;
-use crate::config_edit::{self, ParseError, dotenv, jsonc, split_bom, yaml};
+use super::generic::Hook;
+use super::{Current, Finding, Inputs, SetupOptions, Severity};
+use crate::config_edit::{dotenv, jsonc, yaml};
 use crate::env::Env;
-use crate::error::UserError;
-use crate::plan::{Change, Plan};
-use crate::profile::Gateway;
+use crate::plan::Plan;
+use crate::profile::{AnthropicAuth, Gateway};
 
-/// The Continue adapter.
-pub struct Continue;
+/// Continue's hook.
+pub struct ContinueHook;
 
-/// The extension's id in VS Code-family marketplaces.
-const EXTENSION_ID: &str = "continue.continue";
-/// The secret byok's entries reference.
+/// The secret byok's config.yaml entries reference (the template's `.env` value).
 const SECRET: &str = "BYOK_API_KEY";
-/// Names (titles in config.json) of byok's model entries.
-const OPENAI_NAME: &str = "byok (OpenAI)";
-const ANTHROPIC_NAME: &str = "byok (Anthropic)";
-const NAMES: &[&str] = &[OPENAI_NAME, ANTHROPIC_NAME];
-const MODELS: OwnedList<'static> = OwnedList {
-    key: "models",
-    field: "name",
-    ids: NAMES,
-    prepend: true,
-    created: Some("# Continue config created by byok."),
-};
-/// The [`Tool::owned`] label telling whether config.json had a `models` list of its own.
-const JSON_MODELS: &str = "config.json models";
-/// Its value while config.json has no `models` key (else `a list`): the prior `remove`
-/// acts on, taking out a list byok added once byok's entries are gone from it.
-const NO_LIST: &str = "none";
+/// The template's file ids.
+const YAML: &str = "config.yaml";
+const JSON: &str = "config.json";
+const DOTENV: &str = ".env";
 
-/// First line of a config.yaml byok creates.
-const CREATED: &str = "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n";
-
-/// Where Continue keeps its global files.
+/// Where Continue keeps its global files (the template's `{continue}` root).
 struct Paths {
-    dir: PathBuf,
     yaml: PathBuf,
     json: PathBuf,
     env: PathBuf,
@@ -112,12 +62,11 @@ impl Paths {
             .path_var("CONTINUE_GLOBAL_DIR")
             .unwrap_or_else(|| env.home.join(".continue"));
         Self {
-            yaml: dir.join("config.yaml"),
-            json: dir.join("config.json"),
-            env: dir.join(".env"),
+            yaml: dir.join(YAML),
+            json: dir.join(JSON),
+            env: dir.join(DOTENV),
             cwd_env: env.cwd.join(".env"),
             cwd_continue_env: env.cwd.join(".continue").join(".env"),
-            dir,
         }
     }
 
@@ -127,281 +76,65 @@ impl Paths {
     }
 }
 
-/// The model entries for `gw`, with `key_value` as the `apiKey` and `id_field` as the
-/// identifying field (`name` in config.yaml, `title` in config.json).
-fn entries(gw: &Gateway, id_field: &str, key_value: &str) -> Result<Vec<Json>> {
-    let model = gw.model.as_deref().ok_or_else(|| {
-        UserError::new(format!(
-            "profile `{}` has no model, which Continue needs",
-            gw.name
-        ))
-        .hint(format!(
-            "set one with `byok init --name {} --model <model>`",
-            gw.name
-        ))
-    })?;
-    let mut out = vec![json!({
-        id_field: OPENAI_NAME,
-        "provider": "openai",
-        "model": model,
-        "apiBase": gw.openai_base,
-        "apiKey": key_value,
-        "roles": ["chat", "edit", "apply"],
-    })];
-    if let Some(m) = &gw.anthropic_model {
-        out.push(json!({
-            id_field: ANTHROPIC_NAME,
-            "provider": "anthropic",
-            "model": m,
-            "apiBase": format!("{}/v1", gw.anthropic_base.trim_end_matches('/')),
-            "apiKey": key_value,
-            "roles": ["chat", "edit", "apply"],
-        }));
-    }
-    Ok(out)
-}
-
-fn header() -> Vec<(&'static str, Json)> {
-    vec![
-        ("name", json!("byok")),
-        ("version", json!("1.0.0")),
-        ("schema", json!("v1")),
-    ]
-}
-
-fn secret_ref() -> String {
-    format!("${{{{ secrets.{SECRET} }}}}")
-}
-
-impl Tool for Continue {
-    fn id(&self) -> ToolId {
-        ToolId::Continue
-    }
-
-    fn name(&self) -> &'static str {
-        "Continue"
-    }
-
-    fn inputs(&self, env: &Env) -> Inputs {
+impl Hook for ContinueHook {
+    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
         let p = Paths::new(env);
-        let mut dirs = vec![p.dir.clone()];
-        dirs.extend(HOSTS.iter().map(|h| h.extensions_dir(env)));
-        Inputs {
-            files: vec![p.yaml, p.json, p.env, p.cwd_env, p.cwd_continue_env],
-            dirs,
-            binaries: vec!["cn"],
-            ..Inputs::default()
+        inputs.files.extend([p.cwd_env, p.cwd_continue_env]);
+    }
+
+    fn skips(&self, env: &Env, cur: &Current, file: &str, setup: bool) -> bool {
+        let p = Paths::new(env);
+        let json = p.uses_json(cur);
+        match (file, setup) {
+            (JSON, true) => !json,
+            (YAML | DOTENV, true) => json,
+            // An ignored config.json that does not parse holds nothing byok wrote.
+            (JSON, false) => !json && cur.file(&p.json).is_some_and(|t| jsonc::parse(t).is_err()),
+            _ => false,
         }
     }
 
-    fn detect(&self, env: &Env, cur: &Current) -> Detection {
+    fn after_plan(
+        &self,
+        env: &Env,
+        gw: &Gateway,
+        _opts: &SetupOptions,
+        cur: &Current,
+        plan: &mut Plan,
+    ) -> Result<()> {
         let p = Paths::new(env);
-        let mut evidence = Vec::new();
-        if let Some(b) = cur.binaries.get("cn") {
-            evidence.push(b.describe(env));
-        }
-        for host in HOSTS {
-            let dir = host.extensions_dir(env);
-            if let Some(ext) = vscode::find_extension(host, &dir, cur.entries(&dir), EXTENSION_ID) {
-                evidence.push(format!("extension {} in {}", ext.version, host.name));
-            }
-        }
-        if cur.exists(&p.dir) {
-            evidence.push(format!("config dir {}", env.tilde(&p.dir)));
-        }
-        let config_files = if p.uses_json(cur) {
-            vec![p.json]
-        } else {
-            vec![p.yaml, p.env]
-        };
-        Detection {
-            installed: !evidence.is_empty(),
-            evidence,
-            config_files,
-        }
-    }
-
-    fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        let p = Paths::new(env);
-        let key = gw.require_key()?;
-        let mut plan = Plan::default();
-        if opts.key_mode == KeyMode::Helper {
-            plan.notes.push(format!(
-                "Continue can't run a key command; the key is stored in {} (mode 0600)",
-                env.tilde(if p.uses_json(cur) { &p.json } else { &p.env })
-            ));
-        }
         if p.uses_json(cur) {
-            let before = cur.file(&p.json).map(str::to_string);
-            let text = before.as_deref().unwrap_or_default();
-            let items = entries(gw, "title", key.expose())?;
-            let after = json_models_set(text, &items)
-                .map_err(|e| config_edit::unparsable(env, &p.json, &e))?;
-            plan.changes
-                .push(Change::file(&p.json, before, Some(after), true));
             plan.notes.push(format!(
                 "{} is deprecated, but it is the config Continue reads here, so byok edited it and did not create a config.yaml (which would hide it); config.json can't reference secrets, so the key is written into it (mode 0600); the `cn` CLI reads only config.yaml",
                 env.tilde(&p.json)
             ));
-        } else {
-            let env_before = cur.file(&p.env).map(str::to_string);
-            let env_after = dotenv::set(
-                env_before.as_deref().unwrap_or_default(),
-                SECRET,
-                key.expose(),
-            )
-            .map_err(|e| {
-                UserError::new(format!(
-                    "could not write the key to {}: {e:#}",
-                    env.tilde(&p.env)
-                ))
-                .hint(
-                    "Continue reads secrets only from .env files and can't run a key command; \
-                     ask the gateway for a key without quote characters or line breaks, then \
-                     `byok init` with it and run `byok setup continue` again",
-                )
-            })?;
-            plan.changes
-                .push(Change::file(&p.env, env_before, Some(env_after), true));
-            let before = cur.file(&p.yaml).map(str::to_string);
-            let start = match before.as_deref() {
-                Some(t) if !t.trim().is_empty() => t.to_string(),
-                _ => CREATED.to_string(),
-            };
-            let items = entries(gw, "name", &secret_ref())?;
-            let after = MODELS
-                .set(&start, &items, &header())
-                .map_err(|e| yaml_error(env, &p.yaml, text_of(cur, &p.yaml), &e))?;
-            plan.changes
-                .push(Change::file(&p.yaml, before, Some(after), false));
-            if cur.file(&p.json).is_some() {
-                plan.notes.push(format!(
-                    "{} is ignored by Continue because {} exists",
-                    env.tilde(&p.json),
-                    env.tilde(&p.yaml)
-                ));
-            }
-        }
-        if !plan.is_up_to_date() {
-            if gw.anthropic_model.is_some()
-                && gw.anthropic_auth == crate::profile::AnthropicAuth::Bearer
-            {
-                plan.notes.push(
-                    "Continue's Anthropic provider sends the key as `x-api-key`, not as a bearer token; the gateway must accept that header on /v1/messages".to_string(),
-                );
-            }
-            plan.manual_steps.push(format!(
-                "reload Continue in your editor (Command Palette: \"Developer: Reload Window\") and pick the model \"{OPENAI_NAME}\"; `cn` picks it up on its next start"
+        } else if cur.file(&p.json).is_some() {
+            plan.notes.push(format!(
+                "{} is ignored by Continue because {} exists",
+                env.tilde(&p.json),
+                env.tilde(&p.yaml)
             ));
         }
-        Ok(plan)
+        if plan.is_up_to_date() {
+            // Reloading is for a change.
+            plan.manual_steps.clear();
+        } else if gw.anthropic_model.is_some() && gw.anthropic_auth == AnthropicAuth::Bearer {
+            plan.notes.push(
+                "Continue's Anthropic provider sends the key as `x-api-key`, not as a bearer token; the gateway must accept that header on /v1/messages".to_string(),
+            );
+        }
+        Ok(())
     }
 
-    fn remove(&self, env: &Env, _opts: &SetupOptions, cur: &Current) -> Result<Plan> {
-        let p = Paths::new(env);
-        let mut plan = Plan::default();
-        if let Some(text) = cur.file(&p.yaml) {
-            let after = MODELS
-                .remove(text, &header())
-                .map_err(|e| yaml_error(env, &p.yaml, text_of(cur, &p.yaml), &e))?;
-            // A config.yaml byok created, with nothing of the user's in it, goes entirely.
-            let after = (after != CREATED).then_some(after);
-            plan.changes
-                .push(Change::file(&p.yaml, Some(text.to_string()), after, false));
+    fn restorable(&self, _env: &Env, _cur: &Current, out: &mut [(String, Option<String>)]) {
+        // byok's own names: an older byok's values, nothing of the user's to give back.
+        for (_, prior) in out {
+            *prior = None;
         }
-        if let Some(text) = cur.file(&p.json) {
-            let created_list = cur.prior(JSON_MODELS) == Some(NO_LIST);
-            match json_models_set(text, &[]).and_then(|after| {
-                // A `models` list byok added goes again once nothing else is in it.
-                let empty = jsonc::get(&after, &["models"])? == Some(Json::Array(Vec::new()));
-                if created_list && empty {
-                    jsonc::remove(&after, &["models"], false)
-                } else {
-                    Ok(after)
-                }
-            }) {
-                Ok(after) => plan.changes.push(Change::file(
-                    &p.json,
-                    Some(text.to_string()),
-                    Some(after),
-                    true,
-                )),
-                // An ignored config.json that does not parse holds nothing byok wrote.
-                Err(_) if !p.uses_json(cur) => {}
-                Err(e) => return Err(config_edit::unparsable(env, &p.json, &e)),
-            }
-        }
-        if let Some(text) = cur.file(&p.env) {
-            let after = dotenv::remove(text, SECRET);
-            let after = (!after.is_empty()).then_some(after);
-            plan.changes
-                .push(Change::file(&p.env, Some(text.to_string()), after, true));
-        }
-        Ok(plan)
     }
 
     fn secrets(&self, env: &Env, cur: &Current) -> Vec<String> {
         user_secrets(&Paths::new(env), cur)
-    }
-
-    fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let p = Paths::new(env);
-        if p.uses_json(cur) {
-            let models = cur
-                .file(&p.json)
-                .and_then(|t| jsonc::get(t, &["models"]).ok().flatten());
-            return NAMES
-                .iter()
-                .map(|name| {
-                    let entry = models
-                        .as_ref()
-                        .and_then(Json::as_array)
-                        .and_then(|a| a.iter().find(|m| m["title"] == *name))
-                        .map(Json::to_string);
-                    (format!("config.json models/{name}"), entry)
-                })
-                .chain([(JSON_MODELS.to_string(), Some(json_list_state(cur, &p)))])
-                .collect();
-        }
-        let owned = cur
-            .file(&p.yaml)
-            .and_then(|t| MODELS.owned(t).ok())
-            .unwrap_or_default();
-        let mut out: Vec<(String, Option<String>)> = NAMES
-            .iter()
-            .map(|name| {
-                let entry = owned
-                    .iter()
-                    .find(|m| m.get("name").and_then(yaml::Value::as_str) == Some(name))
-                    .and_then(|m| serde_yaml_ng::to_string(m).ok());
-                (format!("config.yaml models/{name}"), entry)
-            })
-            .collect();
-        out.push((
-            format!(".env {SECRET}"),
-            cur.file(&p.env).and_then(|t| dotenv::get(t, SECRET)),
-        ));
-        out
-    }
-
-    fn restorable(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
-        let p = Paths::new(env);
-        if p.uses_json(cur) {
-            // Only a missing list is worth giving back; an existing one stays anyway.
-            let state = json_list_state(cur, &p);
-            return vec![(JSON_MODELS.to_string(), (state == NO_LIST).then_some(state))];
-        }
-        // `BYOK_API_KEY` is byok's own name: a value found there is an older byok's key
-        // (see the `outdated` fixture), not the user's, so it is not given back.
-        Vec::new()
-    }
-
-    fn endpoints(&self, gw: &Gateway) -> Vec<Api> {
-        let mut out = vec![Api::Chat];
-        if gw.anthropic_model.is_some() {
-            out.push(Api::Messages);
-        }
-        out
     }
 
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
@@ -492,21 +225,6 @@ impl Tool for Continue {
     }
 }
 
-/// The error for a config.yaml byok can't change: "could not parse" only when it does
-/// not parse; valid YAML byok won't edit says so, with the construct and the fix.
-fn yaml_error(env: &Env, path: &Path, text: &str, e: &ParseError) -> anyhow::Error {
-    if yaml::parse(text).is_err() {
-        return config_edit::unparsable(env, path, e);
-    }
-    UserError::new(format!("byok can't edit {}: {e}", env.tilde(path)))
-        .hint("byok left the file untouched; make that change by hand and run the command again")
-        .into()
-}
-
-fn text_of<'a>(cur: &'a Current, path: &Path) -> &'a str {
-    cur.file(path).unwrap_or_default()
-}
-
 /// The user's own secrets in Continue's files (every `.env` value; string values of
 /// known secret settings, [`crate::secret::SECRET_NAMES`], in the configs): diffs show
 /// neighbouring lines, so they are masked too.
@@ -565,75 +283,25 @@ fn user_secrets(p: &Paths, cur: &Current) -> Vec<String> {
     out
 }
 
-/// Whether config.json has a `models` key: [`NO_LIST`] or `a list`. Edits inside the
-/// list leave it as it is, so they are no drift.
-fn json_list_state(cur: &Current, p: &Paths) -> String {
-    let has = cur
-        .file(&p.json)
-        .and_then(|t| jsonc::get(t, &["models"]).ok().flatten())
-        .is_some();
-    if has { "a list" } else { NO_LIST }.to_string()
-}
-
-/// Makes byok's entries (by `title`) in config.json's `models` array exactly `items`, in
-/// place of the first old one or first in the list (Continue's default model); other
-/// elements, comments and formatting stay.
-///
-/// `jsonc` edits object paths only; this is the array counterpart, on the same CST.
-fn json_models_set(text: &str, items: &[Json]) -> Result<String, ParseError> {
-    let value = jsonc::parse(text)?;
-    let is_owned = |v: &Json| v["title"].as_str().is_some_and(|t| NAMES.contains(&t));
-    let current: Vec<Json> = match value.as_ref().and_then(|v| v.get("models")) {
-        Some(Json::Array(a)) => a.iter().filter(|v| is_owned(v)).cloned().collect(),
-        Some(_) => {
-            return Err(ParseError::at_offset(
-                text,
-                0,
-                "`models` in config.json is not a list",
-            ));
-        }
-        None => {
-            if items.is_empty() {
-                return Ok(text.to_string());
-            }
-            return jsonc::set(text, &["models"], &Json::Array(items.to_vec()));
-        }
-    };
-    if current == items {
-        return Ok(text.to_string());
-    }
-    let (bom, body) = split_bom(text);
-    let root = CstRootNode::parse(body, &jsonc::options())
-        .map_err(|e| ParseError::at_offset(body, e.range().start, e.kind().to_string()))?;
-    let array = root
-        .object_value()
-        .and_then(|o| o.array_value("models"))
-        .ok_or_else(|| ParseError::at_offset(body, 0, "`models` in config.json is not a list"))?;
-    let mut insert_at = None;
-    for (i, el) in array.elements().into_iter().enumerate().rev() {
-        if el.to_serde_value().as_ref().is_some_and(is_owned) {
-            insert_at = Some(i);
-            el.remove();
-        }
-    }
-    let start = insert_at.unwrap_or(0);
-    for (at, item) in (start..).zip(items) {
-        array.insert(at, jsonc::to_input(item));
-    }
-    Ok(format!("{bom}{root}"))
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
     use crate::env::Os;
+    use crate::gateway::probe::Api;
     use crate::profile::{KeySource, Profile};
     use crate::secret::ApiKey;
-    use crate::tools::Binary;
+    use crate::tools::{Binary, KeyMode, Tool, ToolId};
 
     const KEY: &str = "sk-unit-0123456789abcdef";
+    const YAML_PATH: &str = "/home/u/.continue/config.yaml";
+    const JSON_PATH: &str = "/home/u/.continue/config.json";
+    const DOTENV_PATH: &str = "/home/u/.continue/.env";
+
+    fn tool() -> &'static dyn Tool {
+        crate::tools::get(ToolId::Continue).expect("continue is registered")
+    }
 
     fn env_with(vars: &[(&str, &str)]) -> Env {
         let mut map: BTreeMap<String, String> = vars
@@ -659,9 +327,13 @@ mod tests {
             .unwrap()
     }
 
+    fn opts() -> SetupOptions {
+        SetupOptions::default()
+    }
+
     fn current(env: &Env, files: &[(&str, &str)]) -> Current {
         let mut cur = Current::default();
-        for f in Continue.inputs(env).files {
+        for f in tool().inputs(env).files {
             cur.files.insert(f, None);
         }
         for (path, text) in files {
@@ -687,22 +359,28 @@ mod tests {
             .and_then(|c| c.after.as_deref())
     }
 
-    /// The state after applying `plan` to `cur`.
+    /// The state after applying `plan` to `cur`, with the list items it records.
     fn applied(cur: &Current, plan: &Plan) -> Current {
         let mut cur = cur.clone();
+        cur.entries.extend(plan.entries.clone());
         for c in &plan.changes {
             cur.files.insert(c.path.clone(), c.after.clone());
         }
         cur
     }
 
-    const YAML: &str = "/home/u/.continue/config.yaml";
-    const JSON: &str = "/home/u/.continue/config.json";
-    const DOTENV: &str = "/home/u/.continue/.env";
+    const OPENAI_ENTRY: &str = concat!(
+        "  - name: byok (OpenAI) # managed by byok\n",
+        "    provider: openai\n    model: gw-model\n    apiBase: http://127.0.0.1:8080/v1\n",
+        "    apiKey: \"${{ secrets.BYOK_API_KEY }}\"\n    roles: [chat, edit, apply]\n",
+    );
 
     #[test]
     fn global_dir_follows_continue_global_dir() {
-        assert_eq!(Paths::new(&env()).dir, Path::new("/home/u/.continue"));
+        assert_eq!(
+            Paths::new(&env()).yaml,
+            Path::new("/home/u/.continue/config.yaml")
+        );
         let abs = env_with(&[("CONTINUE_GLOBAL_DIR", "/srv/continue")]);
         assert_eq!(
             Paths::new(&abs).yaml,
@@ -710,91 +388,123 @@ mod tests {
         );
         let rel = env_with(&[("CONTINUE_GLOBAL_DIR", "conf/cont")]);
         assert_eq!(Paths::new(&rel).env, Path::new("/work/proj/conf/cont/.env"));
+        // The template's root agrees: setup writes where the hook looks.
+        let plan = tool()
+            .plan(&rel, &gw(false), &opts(), &current(&rel, &[]))
+            .unwrap();
+        let paths: Vec<&Path> = plan.changes.iter().map(|c| c.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [
+                Path::new("/work/proj/conf/cont/config.yaml"),
+                Path::new("/work/proj/conf/cont/.env")
+            ]
+        );
         // Same layout on every OS: Continue uses os.homedir()/.continue everywhere.
         let mut vars = BTreeMap::new();
         vars.insert("USERPROFILE".to_string(), r"C:\Users\u".to_string());
         let win = Env::from_vars(vars, Os::Windows, PathBuf::from(r"C:\p"), None);
         assert_eq!(
-            Paths::new(&win).dir,
-            Path::new(r"C:\Users\u").join(".continue")
+            Paths::new(&win).json,
+            Path::new(r"C:\Users\u")
+                .join(".continue")
+                .join("config.json")
         );
     }
 
+    /// The drift labels and values are the ones Continue's Rust adapter recorded, so a
+    /// record it wrote still reads as byok's after the move to a template.
     #[test]
-    fn fresh_home_gets_a_config_yaml_and_a_private_env() {
+    fn fresh_home_gets_a_config_yaml_and_a_private_env_with_the_old_labels() {
         let e = env();
         let cur = current(&e, &[]);
-        let plan = Continue
-            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
-            .unwrap();
+        let plan = tool().plan(&e, &gw(false), &opts(), &cur).unwrap();
         let paths: Vec<(&Path, bool)> = plan
             .effective()
             .map(|c| (c.path.as_path(), c.secret))
             .collect();
-        assert_eq!(paths, [(Path::new(DOTENV), true), (Path::new(YAML), false)]);
         assert_eq!(
-            after(&plan, DOTENV),
+            paths,
+            [
+                (Path::new(YAML_PATH), false),
+                (Path::new(DOTENV_PATH), true)
+            ]
+        );
+        assert_eq!(
+            after(&plan, DOTENV_PATH),
             Some(format!("BYOK_API_KEY='{KEY}' # managed by byok\n").as_str())
         );
         assert_eq!(
-            after(&plan, YAML),
-            Some(concat!(
-                "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\n",
-                "name: byok\nversion: 1.0.0\nschema: v1\nmodels:\n",
-                "  - name: byok (OpenAI) # managed by byok\n",
-                "    provider: openai\n    model: gw-model\n    apiBase: http://127.0.0.1:8080/v1\n",
-                "    apiKey: \"${{ secrets.BYOK_API_KEY }}\"\n    roles: [chat, edit, apply]\n",
-            ))
+            after(&plan, YAML_PATH).unwrap(),
+            format!(
+                "# Continue config created by byok. byok changes only the entries marked \"managed by byok\".\nname: byok\nversion: 1.0.0\nschema: v1\nmodels:\n{OPENAI_ENTRY}"
+            )
         );
         assert!(plan.notes.is_empty(), "{:?}", plan.notes);
         assert_eq!(plan.manual_steps.len(), 1);
-        assert_eq!(Continue.endpoints(&gw(false)), [Api::Chat]);
-        assert_eq!(Continue.endpoints(&gw(true)), [Api::Chat, Api::Messages]);
+        assert_eq!(tool().endpoints(&gw(false)), [Api::Chat]);
+        assert_eq!(tool().endpoints(&gw(true)), [Api::Chat, Api::Messages]);
 
-        // Applied: up to date, owned values readable, remove deletes both files again.
         let done = applied(&cur, &plan);
-        let again = Continue
-            .plan(&e, &gw(false), &SetupOptions::default(), &done)
-            .unwrap();
+        let again = tool().plan(&e, &gw(false), &opts(), &done).unwrap();
         assert!(again.is_up_to_date());
-        assert!(again.manual_steps.is_empty());
-        let owned = Continue.owned(&e, &done);
-        let labels: Vec<&str> = owned.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(
-            labels,
-            [
-                "config.yaml models/byok (OpenAI)",
-                "config.yaml models/byok (Anthropic)",
-                ".env BYOK_API_KEY"
-            ]
-        );
-        assert!(owned[0].1.as_deref().unwrap().contains("model: gw-model"));
-        assert_eq!(owned[1].1, None);
-        assert_eq!(owned[2].1.as_deref(), Some(KEY));
-        let removed = Continue
-            .remove(&e, &SetupOptions::default(), &done)
+        assert!(again.manual_steps.is_empty(), "reload only after a change");
+        let owned: BTreeMap<String, Option<String>> = tool().owned(&e, &done).into_iter().collect();
+        // What the adapter hashed: the entry as serde_yaml writes the parsed item.
+        let doc = yaml::parse(after(&plan, YAML_PATH).unwrap())
+            .unwrap()
             .unwrap();
+        let item = serde_yaml_ng::to_string(&doc["models"][0]).unwrap();
+        let want: BTreeMap<String, Option<String>> = [
+            (".env BYOK_API_KEY", Some(KEY.to_string())),
+            ("config.json models/byok (Anthropic)", None),
+            ("config.json models/byok (OpenAI)", None),
+            ("config.yaml models/byok (Anthropic)", None),
+            ("config.yaml models/byok (OpenAI)", Some(item)),
+        ]
+        .into_iter()
+        .map(|(l, v)| (l.to_string(), v))
+        .collect();
+        assert_eq!(owned, want);
+        // Remove deletes both files byok created.
+        let removed = tool().remove(&e, &opts(), &done).unwrap();
         let gone: Vec<(&Path, Option<&str>)> = removed
             .effective()
             .map(|c| (c.path.as_path(), c.after.as_deref()))
             .collect();
-        assert_eq!(gone, [(Path::new(YAML), None), (Path::new(DOTENV), None)]);
+        assert_eq!(
+            gone,
+            [(Path::new(YAML_PATH), None), (Path::new(DOTENV_PATH), None)]
+        );
+    }
+
+    #[test]
+    fn the_anthropic_entry_follows_the_profile() {
+        let e = env();
+        let cur = current(&e, &[(YAML_PATH, "name: a\nversion: 1.0.0\nmodels: []\n")]);
+        let with = applied(&cur, &tool().plan(&e, &gw(true), &opts(), &cur).unwrap());
+        let text = with.file(Path::new(YAML_PATH)).unwrap();
+        assert!(text.contains("  - name: byok (Anthropic) # managed by byok\n    provider: anthropic\n    model: claude-x\n    apiBase: http://127.0.0.1:8080/v1\n"), "{text}");
+        // A later profile without an Anthropic model: byok's entry goes.
+        let plan = tool().plan(&e, &gw(false), &opts(), &with).unwrap();
+        assert_eq!(
+            after(&plan, YAML_PATH),
+            Some(format!("name: a\nversion: 1.0.0\nmodels:\n{OPENAI_ENTRY}").as_str())
+        );
     }
 
     #[test]
     fn legacy_config_json_is_edited_in_place_with_the_key() {
         let e = env();
         let text = fixture("legacy-json", "config.json");
-        let cur = current(&e, &[(JSON, &text)]);
-        let plan = Continue
-            .plan(&e, &gw(true), &SetupOptions::default(), &cur)
-            .unwrap();
+        let cur = current(&e, &[(JSON_PATH, &text)]);
+        let plan = tool().plan(&e, &gw(true), &opts(), &cur).unwrap();
         let changed: Vec<(&Path, bool)> = plan
             .effective()
             .map(|c| (c.path.as_path(), c.secret))
             .collect();
-        assert_eq!(changed, [(Path::new(JSON), true)]);
-        let out = after(&plan, JSON).unwrap();
+        assert_eq!(changed, [(Path::new(JSON_PATH), true)]);
+        let out = after(&plan, JSON_PATH).unwrap();
         let models = jsonc::get(out, &["models"]).unwrap().unwrap();
         let titles: Vec<&str> = models
             .as_array()
@@ -819,28 +529,20 @@ mod tests {
             "{:?}",
             plan.notes
         );
-        assert!(plan.notes[0].contains("key is written into it"));
         // Still legacy after applying: no config.yaml appeared, and it is up to date.
         let done = applied(&cur, &plan);
         assert!(
-            Continue
-                .plan(&e, &gw(true), &SetupOptions::default(), &done)
+            tool()
+                .plan(&e, &gw(true), &opts(), &done)
                 .unwrap()
                 .is_up_to_date()
         );
         assert_eq!(
-            Continue.owned(&e, &done)[0].0,
-            "config.json models/byok (OpenAI)"
+            tool().detect(&e, &done).config_files,
+            [PathBuf::from(JSON_PATH)]
         );
-        let removed = Continue
-            .remove(&e, &SetupOptions::default(), &done)
-            .unwrap();
-        assert_eq!(after(&removed, JSON), Some(text.as_str()));
-        // Detection names config.json as the file byok edits.
-        assert_eq!(
-            Continue.detect(&e, &done).config_files,
-            [PathBuf::from(JSON)]
-        );
+        let removed = tool().remove(&e, &opts(), &done).unwrap();
+        assert_eq!(after(&removed, JSON_PATH), Some(text.as_str()));
     }
 
     #[test]
@@ -850,21 +552,19 @@ mod tests {
         let cur = current(
             &e,
             &[
-                (YAML, "name: a\nversion: 1.0.0\nmodels: []\n"),
-                (JSON, &json_text),
+                (YAML_PATH, "name: a\nversion: 1.0.0\nmodels: []\n"),
+                (JSON_PATH, &json_text),
             ],
         );
-        let plan = Continue
-            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
-            .unwrap();
-        assert!(plan.changes.iter().all(|c| c.path != Path::new(JSON)));
+        let plan = tool().plan(&e, &gw(false), &opts(), &cur).unwrap();
+        assert!(plan.changes.iter().all(|c| c.path != Path::new(JSON_PATH)));
         assert_eq!(
             plan.notes,
             [
                 "~/.continue/config.json is ignored by Continue because ~/.continue/config.yaml exists"
             ]
         );
-        let findings = Continue.diagnose(&e, &gw(false), &cur);
+        let findings = tool().diagnose(&e, &gw(false), &cur);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Warn);
         assert!(
@@ -872,6 +572,12 @@ mod tests {
                 .message
                 .starts_with("~/.continue/config.json is ignored")
         );
+        // An ignored config.json that does not parse is no reason to refuse a remove.
+        let broken = current(
+            &e,
+            &[(YAML_PATH, "name: a\nmodels: []\n"), (JSON_PATH, "{ nope")],
+        );
+        assert!(tool().remove(&e, &opts(), &broken).is_ok());
     }
 
     #[test]
@@ -879,43 +585,51 @@ mod tests {
         let e = env();
         let cur = current(
             &e,
-            &[(YAML, "name: a\nmodels:\n  - name: x\n     model: y\n")],
+            &[(YAML_PATH, "name: a\nmodels:\n  - name: x\n     model: y\n")],
         );
-        let err = Continue
-            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
-            .unwrap_err();
+        let err = tool().plan(&e, &gw(false), &opts(), &cur).unwrap_err();
         assert_eq!(
             err.to_string(),
             "could not parse ~/.continue/config.yaml: line 4, column 11: mapping values are not allowed in this context"
         );
-        let findings = Continue.diagnose(&e, &gw(false), &cur);
+        let findings = tool().diagnose(&e, &gw(false), &cur);
         assert_eq!(findings[0].severity, Severity::Fail);
-        assert!(Continue.remove(&e, &SetupOptions::default(), &cur).is_err());
+        assert!(tool().remove(&e, &opts(), &cur).is_err());
+    }
 
-        let mut no_model = gw(false);
-        no_model.model = None;
-        let err = Continue
-            .plan(&e, &no_model, &SetupOptions::default(), &current(&e, &[]))
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "profile `default` has no model, which Continue needs"
+    /// The `outdated` fixture: entries and a key an older byok wrote are byok's, so
+    /// nothing of them is given back.
+    #[test]
+    fn an_older_byoks_entries_are_not_the_users() {
+        let e = env();
+        let cur = current(
+            &e,
+            &[
+                (YAML_PATH, &fixture("outdated", "config.yaml")),
+                (DOTENV_PATH, &fixture("outdated", ".env")),
+            ],
+        );
+        let restorable = tool().restorable(&e, &cur);
+        assert!(
+            restorable.iter().all(|(_, v)| v.is_none()),
+            "{restorable:?}"
         );
     }
 
     #[test]
-    fn key_helper_mode_says_where_the_key_went() {
+    fn key_helper_mode_writes_the_key_all_the_same() {
         let e = env();
         let opts = SetupOptions {
             key_mode: KeyMode::Helper,
             ..SetupOptions::default()
         };
-        let plan = Continue
+        assert!(!tool().runs_key_command());
+        let plan = tool()
             .plan(&e, &gw(false), &opts, &current(&e, &[]))
             .unwrap();
         assert_eq!(
-            plan.notes,
-            ["Continue can't run a key command; the key is stored in ~/.continue/.env (mode 0600)"]
+            after(&plan, DOTENV_PATH),
+            Some(format!("BYOK_API_KEY='{KEY}' # managed by byok\n").as_str())
         );
     }
 
@@ -926,20 +640,18 @@ mod tests {
         let cur = current(
             &e,
             &[
-                (DOTENV, &dotenv_text),
+                (DOTENV_PATH, &dotenv_text),
                 (
-                    YAML,
+                    YAML_PATH,
                     "name: a\nversion: 1\nmodels:\n  - name: m\n    apiKey: sk-literal-user-key-42\n",
                 ),
             ],
         );
         // What the engine does after gathering: planning itself registers nothing.
-        for s in Continue.secrets(&e, &cur) {
+        for s in tool().secrets(&e, &cur) {
             crate::secret::register(&s);
         }
-        let plan = Continue
-            .plan(&e, &gw(false), &SetupOptions::default(), &cur)
-            .unwrap();
+        let plan = tool().plan(&e, &gw(false), &opts(), &cur).unwrap();
         let diff: String = plan.effective().map(|c| crate::plan::diff(&e, c)).collect();
         for secret in [
             "sk-openai-user-0000",
@@ -957,7 +669,7 @@ mod tests {
     fn detect_finds_cli_extension_and_dir() {
         let e = env();
         let mut cur = current(&e, &[]);
-        assert!(!Continue.detect(&e, &cur).installed);
+        assert!(!tool().detect(&e, &cur).installed);
         cur.binaries.insert(
             "cn".into(),
             Binary {
@@ -974,22 +686,19 @@ mod tests {
         );
         cur.dirs
             .insert(PathBuf::from("/home/u/.continue"), Some(vec![]));
-        let d = Continue.detect(&e, &cur);
+        let d = tool().detect(&e, &cur);
         assert!(d.installed);
         assert_eq!(
             d.evidence,
             [
                 "binary ~/.local/bin/cn (1.5.47)",
+                "config dir ~/.continue",
                 "extension 1.3.40 in Cursor",
-                "config dir ~/.continue"
             ]
         );
-        assert_eq!(d.config_files, [PathBuf::from(YAML), PathBuf::from(DOTENV)]);
-        assert!(
-            Continue
-                .inputs(&e)
-                .dirs
-                .contains(&PathBuf::from("/home/u/.vscode/extensions"))
+        assert_eq!(
+            d.config_files,
+            [PathBuf::from(YAML_PATH), PathBuf::from(DOTENV_PATH)]
         );
     }
 
@@ -998,17 +707,17 @@ mod tests {
         let e = env();
         let own = format!("BYOK_API_KEY={KEY}\n");
         // Same key: nothing to say.
-        let cur = current(&e, &[(DOTENV, &own), ("/work/proj/.env", &own)]);
-        assert!(Continue.diagnose(&e, &gw(false), &cur).is_empty());
+        let cur = current(&e, &[(DOTENV_PATH, &own), ("/work/proj/.env", &own)]);
+        assert!(tool().diagnose(&e, &gw(false), &cur).is_empty());
         // Another key in ./.env: `cn` would use it.
         let cur = current(
             &e,
             &[
-                (DOTENV, &own),
+                (DOTENV_PATH, &own),
                 ("/work/proj/.env", "BYOK_API_KEY=sk-stale\n"),
             ],
         );
-        let f = Continue.diagnose(&e, &gw(false), &cur);
+        let f = tool().diagnose(&e, &gw(false), &cur);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Warn);
         assert_eq!(
@@ -1017,12 +726,12 @@ mod tests {
         );
         // In ./.continue/.env it only matters when ~/.continue/.env lacks the key.
         let ws = [("/work/proj/.continue/.env", "BYOK_API_KEY=sk-stale\n")];
-        let f = Continue.diagnose(&e, &gw(false), &current(&e, &[ws[0], (DOTENV, &own)]));
+        let f = tool().diagnose(&e, &gw(false), &current(&e, &[ws[0], (DOTENV_PATH, &own)]));
         assert_eq!(f[0].severity, Severity::Info);
-        let f = Continue.diagnose(&e, &gw(false), &current(&e, &ws));
+        let f = tool().diagnose(&e, &gw(false), &current(&e, &ws));
         assert_eq!(f[0].severity, Severity::Warn);
         // Legacy config.json with `cn` installed: cn ignores it.
-        let mut cur = current(&e, &[(JSON, "{}")]);
+        let mut cur = current(&e, &[(JSON_PATH, "{}")]);
         cur.binaries.insert(
             "cn".into(),
             Binary {
@@ -1030,34 +739,11 @@ mod tests {
                 version: None,
             },
         );
-        let f = Continue.diagnose(&e, &gw(false), &cur);
+        let f = tool().diagnose(&e, &gw(false), &cur);
         assert_eq!(f.len(), 1);
         assert!(
             f[0].message
                 .starts_with("the `cn` CLI reads only config.yaml")
         );
-    }
-
-    #[test]
-    fn json_models_edits_keep_other_elements() {
-        let text = "{\n  \"models\": [\n    // mine\n    {\"title\": \"A\"},\n    {\"title\": \"byok (OpenAI)\", \"model\": \"old\"},\n    {\"title\": \"B\"}\n  ]\n}\n";
-        let items = [json!({"title": "byok (OpenAI)", "model": "new"})];
-        let out = json_models_set(text, &items).unwrap();
-        assert_eq!(
-            out,
-            "{\n  \"models\": [\n    // mine\n    {\"title\": \"A\"},\n    {\n      \"title\": \"byok (OpenAI)\",\n      \"model\": \"new\"\n    },\n    {\"title\": \"B\"}\n  ]\n}\n"
-        );
-        assert_eq!(json_models_set(&out, &items).unwrap(), out);
-        assert_eq!(
-            json_models_set(&out, &[]).unwrap(),
-            "{\n  \"models\": [\n    // mine\n    {\"title\": \"A\"},\n    {\"title\": \"B\"}\n  ]\n}\n"
-        );
-        // No models yet: the list is created.
-        let created = json_models_set("{\"a\": 1}\n", &items).unwrap();
-        assert_eq!(
-            jsonc::get(&created, &["models",]).unwrap().unwrap(),
-            json!(items)
-        );
-        assert!(json_models_set("{\"models\": 3}", &items).is_err());
     }
 }

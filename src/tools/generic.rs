@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
-mod entries;
+pub mod entries;
 pub mod rows;
 
 use super::KeyMode;
@@ -83,6 +83,13 @@ pub trait Hook: Sync {
     fn remove_input(&self, _env: &Env, _cur: &Current) -> Option<Current> {
         None
     }
+    /// Whether the engine leaves the template's file with id `file` out in this state:
+    /// for setup (and detect's list of files), one the tool does not read now; for
+    /// remove (`setup` false), one that can hold nothing of byok's (Continue reads its
+    /// legacy config.json only when there is no config.yaml).
+    fn skips(&self, _env: &Env, _cur: &Current, _file: &str, _setup: bool) -> bool {
+        false
+    }
 }
 
 /// A tool described by a template.
@@ -138,7 +145,16 @@ impl TemplateTool {
         cur: &Current,
         scope: hosts::Scope<'_>,
     ) -> Vec<FileSpec> {
-        hosts::expand(env, roots, &self.t().files, cur, scope)
+        let setup = match scope {
+            hosts::Scope::Setup(_) => Some(true),
+            hosts::Scope::Remove(_) => Some(false),
+            hosts::Scope::All => None,
+        };
+        let mut files = hosts::expand(env, roots, &self.t().files, cur, scope);
+        if let (Some(h), Some(setup)) = (self.hook, setup) {
+            files.retain(|f| !h.skips(env, cur, &f.id, setup));
+        }
+        files
     }
 
     /// The directory placeholders: built-in roots, then the template's own.
@@ -267,13 +283,16 @@ impl TemplateTool {
         &self,
         env: &Env,
         path: &std::path::Path,
+        f: &FileSpec,
         spec: &toml::Value,
         why: &str,
     ) -> anyhow::Error {
         if !holds_key(spec) {
             return UserError::new(format!("could not write {}: {why}", env.tilde(path))).into();
         }
-        let hint = if self.runs_key_command() {
+        let hint = if let Some(h) = &f.key_hint {
+            h.clone()
+        } else if self.runs_key_command() {
             format!(
                 "use `--key-mode helper` so {} asks byok for the key, or ask the gateway for a key without quote characters or line breaks",
                 self.name
@@ -611,10 +630,18 @@ fn for_auth(v: &ValueSpec, gw: &Gateway) -> bool {
 }
 
 /// A file's values, the first of each key only (values of one key for different auth
-/// styles are one owned value).
+/// styles are one owned value; byok's several items in one list are one each).
 fn first_per_key(f: &FileSpec) -> impl Iterator<Item = &ValueSpec> {
     let mut seen = BTreeSet::new();
-    f.values.iter().filter(move |v| seen.insert(v.key.as_str()))
+    f.values
+        .iter()
+        .filter(move |v| v.entry.is_some() || seen.insert(v.key.as_str()))
+}
+
+/// Whether the profile itself sets the placeholder `name` (a model that falls back to
+/// another does not count).
+fn has_own(gw: &Gateway, name: &str) -> bool {
+    Vars::gateway(gw).get(name).is_some()
 }
 
 /// The fixed values byok may have written at a key, over every value for it (none when
@@ -723,6 +750,7 @@ impl Tool for TemplateTool {
             config_files: self
                 .files(env, &roots, cur, hosts::Scope::All)
                 .iter()
+                .filter(|f| !self.hook.is_some_and(|h| h.skips(env, cur, &f.id, true)))
                 .filter_map(|f| self.path_of(env, &roots, f, Some(cur)))
                 .collect(),
             ..Detection::default()
@@ -779,7 +807,10 @@ impl Tool for TemplateTool {
             if before.is_none() && !rows::creatable(f) {
                 continue;
             }
-            let bad = |e: config_edit::ParseError| rows::unparsable(self.name, env, f, &path, &e);
+            let original = before.as_deref().unwrap_or_default();
+            let bad = |e: config_edit::ParseError| {
+                rows::unparsable(self.name, env, f, &path, original, &e)
+            };
             let mut text = match before.as_deref() {
                 Some(t) if !t.trim().is_empty() => {
                     rows::check(self.name, env, f, &path, t)?;
@@ -803,6 +834,10 @@ impl Tool for TemplateTool {
             }
             let mut secret = f.secret;
             let mut wrote = false;
+            // The identity of byok's last item written in each list: the next one goes
+            // after it.
+            let mut items_written: std::collections::BTreeMap<String, String> =
+                std::collections::BTreeMap::new();
             for v in f.values.iter().filter(|v| for_auth(v, gw)) {
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let other_mode = v.modes.as_ref().is_some_and(|m| !m.contains(&form));
@@ -818,25 +853,40 @@ impl Tool for TemplateTool {
                 let Some(spec) = variant(v, form) else {
                     continue;
                 };
+                // `optional = "anthropic_model"`: only for a profile that sets it itself.
+                let own = v.optional.needs().is_none_or(|n| has_own(gw, n));
                 let value = match vars.value(spec) {
-                    Ok(x) => x,
+                    Ok(x) => own.then_some(x),
                     Err(Unset(name)) => {
-                        if !v.optional {
+                        if !v.optional.is_optional() {
                             missing.insert(name);
                         }
-                        continue;
+                        None
                     }
                 };
-                if let Some(field) = &v.entry {
+                if v.entry.is_some() {
                     let label = Self::label(env, Some(&path), f, &v.key);
-                    let list = entries::List::of(f, v, &key, field, &label);
+                    let mut list = entries::List::new(f, v, &key, label);
+                    list.after = items_written.get(&v.key).cloned();
+                    let Some(value) = value else {
+                        // An optional item goes when the profile has nothing for it (a
+                        // later profile without that model).
+                        if v.optional.is_optional() {
+                            text = list.remove(&text, cur).map_err(bad)?;
+                        }
+                        continue;
+                    };
                     let (after, entry) = list.upsert(&text, &value, cur).map_err(bad)?;
+                    items_written.insert(v.key.clone(), entry.id.clone());
                     secret |= holds_key(spec);
                     wrote = true;
                     text = after;
-                    plan.entries.insert(label, entry);
+                    plan.entries.insert(list.slot, entry);
                     continue;
                 }
+                let Some(value) = value else {
+                    continue;
+                };
                 if v.class == Class::Default
                     && let Some(now) = doc::get(f.format, &text, &key).map_err(bad)?
                 {
@@ -867,7 +917,7 @@ impl Tool for TemplateTool {
                 text = match doc::set(f.format, &text, &key, &value) {
                     Ok(t) => t,
                     Err(e) if f.format == Format::Dotenv => {
-                        return Err(self.unwritable(env, &path, spec, &e.message));
+                        return Err(self.unwritable(env, &path, f, spec, &e.message));
                     }
                     Err(e) => return Err(bad(e)),
                 };
@@ -936,19 +986,23 @@ impl Tool for TemplateTool {
             let Some(before) = rows::text(cur, f, &path) else {
                 continue;
             };
-            let bad = |e: config_edit::ParseError| rows::unparsable(self.name, env, f, &path, &e);
+            let bad =
+                |e: config_edit::ParseError| rows::unparsable(self.name, env, f, &path, before, &e);
             rows::check(self.name, env, f, &path, before)?;
             let mut text = before.to_string();
             let mut done: BTreeSet<&str> = BTreeSet::new();
             for v in f.values.iter().rev() {
-                // Values of one key for different auth styles are one value here.
-                if matches!(v.class, Class::Keep | Class::Absent) || !done.insert(&v.key) {
+                // Values of one key for different auth styles are one value here (not
+                // byok's several items in one list).
+                if matches!(v.class, Class::Keep | Class::Absent)
+                    || (v.entry.is_none() && !done.insert(&v.key))
+                {
                     continue;
                 }
                 let key = key_path(&v.key).map_err(anyhow::Error::msg)?;
                 let label = Self::label(env, Some(&path), f, &v.key);
-                if let Some(field) = &v.entry {
-                    let list = entries::List::of(f, v, &key, field, &label);
+                if v.entry.is_some() {
+                    let list = entries::List::new(f, v, &key, label);
                     text = list.remove(&text, cur).map_err(bad)?;
                     continue;
                 }
@@ -1018,8 +1072,8 @@ impl Tool for TemplateTool {
                     continue;
                 };
                 let label = Self::label(env, path.as_deref(), f, &v.key);
-                if let Some(field) = &v.entry {
-                    let list = entries::List::of(f, v, &key, field, &label);
+                if v.entry.is_some() {
+                    let list = entries::List::new(f, v, &key, label);
                     out.extend(list.owned(&text, cur));
                     continue;
                 }
@@ -1053,9 +1107,9 @@ impl Tool for TemplateTool {
                 let Ok(key) = key_path(&v.key) else {
                     continue;
                 };
-                if let Some(field) = &v.entry {
+                if v.entry.is_some() {
                     let label = Self::label(env, path.as_deref(), f, &v.key);
-                    let list = entries::List::of(f, v, &key, field, &label);
+                    let list = entries::List::new(f, v, &key, label);
                     out.extend(list.restorable(&text, cur));
                     continue;
                 }
@@ -1117,10 +1171,7 @@ impl Tool for TemplateTool {
                 };
                 let label = Self::label(env, path.as_deref(), f, &v.key);
                 let now = match &v.entry {
-                    Some(field) => {
-                        let list = entries::List::of(f, v, &key, field, &label);
-                        list.item(&text, cur)
-                    }
+                    Some(_) => entries::List::new(f, v, &key, label.clone()).item(&text, cur),
                     None => doc::get(f.format, &text, &key)
                         .ok()
                         .flatten()
@@ -1178,8 +1229,13 @@ impl Tool for TemplateTool {
         out
     }
 
-    fn endpoints(&self, _gw: &Gateway) -> Vec<Api> {
-        self.t().apis.clone()
+    fn endpoints(&self, gw: &Gateway) -> Vec<Api> {
+        self.t()
+            .apis
+            .iter()
+            .filter(|a| a.needs().is_none_or(|n| has_own(gw, n)))
+            .map(crate::templates::ApiSpec::api)
+            .collect()
     }
 }
 

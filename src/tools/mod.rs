@@ -445,10 +445,9 @@ pub fn dotenv_put_back(text: &str, key: &str, value: &str) -> Result<String> {
         .collect())
 }
 
-/// Every supported tool, in display order: the adapters written in Rust, then the tools
-/// described by built-in templates.
+/// Every supported tool, in display order: the tools described by built-in templates.
 pub static TOOLS: LazyLock<Vec<&'static dyn Tool>> = LazyLock::new(|| {
-    let mut tools: Vec<&'static dyn Tool> = vec![&continue_dev::Continue];
+    let mut tools: Vec<&'static dyn Tool> = Vec::new();
     for loaded in crate::templates::builtins() {
         // Built-in templates are checked by the registry tests; one that fails is left out.
         let Ok(loaded) = loaded else { continue };
@@ -489,6 +488,7 @@ pub const HOOKS: &[(&str, &dyn generic::Hook)] = &[
     ("roo-code", &roo_code::ROO_HOOK),
     ("kilo-code", &kilo_code::KILO_HOOK),
     ("cline", &cline::ClineHook),
+    ("continue", &continue_dev::ContinueHook),
 ];
 
 /// The hook called `name`.
@@ -974,8 +974,7 @@ mod tests {
                     let case = format!("{} on {os:?}, {key_mode:?}, key env {key_env}", t.id);
                     let plan = tool.plan(&env, &gw, &opts, &cur).unwrap();
                     assert!(plan.effective().next().is_some(), "{case}: plans nothing");
-                    let paths = tool.detect(&env, &cur).config_files;
-                    assert_eq!(paths.len(), t.files.len(), "{case}");
+                    let paths = file_paths(&t, tool, &env, &cur);
                     apply_to(&mut cur, &plan);
                     let owned: BTreeSet<String> = tool
                         .owned(&env, &cur)
@@ -1020,11 +1019,14 @@ mod tests {
                                 .any(|(d, c)| k.starts_with(d) && *c == Class::Keep);
                             if after.contains_key(k) && !kept {
                                 let label = owned_label(&env, f, path, &k.join("."));
-                                // A list holding byok's item is tracked by the item's leaves.
-                                let item = format!("{label}[");
+                                // A list holding byok's items is tracked by the items'
+                                // leaves, or by each item whole (`<label>/<id>`).
+                                let (item, whole) = (format!("{label}["), format!("{label}/"));
                                 assert!(
                                     owned.contains(&label)
-                                        || owned.iter().any(|l| l.starts_with(&item)),
+                                        || owned
+                                            .iter()
+                                            .any(|l| l.starts_with(&item) || l.starts_with(&whole)),
                                     "{case}: `{label}` is written but owned() does not track it: {owned:?}"
                                 );
                             }
@@ -1039,6 +1041,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Each of a template's files where `tool` reads it in `cur` (the first candidate that
+    /// exists, else the one setup creates), also those a hook leaves out of `detect`
+    /// (Continue's config.json beside a config.yaml).
+    fn file_paths(
+        t: &crate::templates::Template,
+        tool: &dyn Tool,
+        env: &Env,
+        cur: &Current,
+    ) -> Vec<PathBuf> {
+        // `inputs` lists each file's candidates in template order (no variable names a
+        // file on these homes).
+        let mut inputs = tool.inputs(env).files.into_iter();
+        t.files
+            .iter()
+            .map(|f| {
+                assert!(f.hosts.is_none() && f.sqlite_item.is_none(), "{}", t.id);
+                let all = f.path.all();
+                let candidates: Vec<PathBuf> = inputs.by_ref().take(all.len()).collect();
+                let create = f
+                    .create
+                    .as_deref()
+                    .and_then(|c| all.iter().position(|p| *p == c))
+                    .unwrap_or(0);
+                candidates
+                    .iter()
+                    .find(|p| cur.file(p).is_some())
+                    .unwrap_or(&candidates[create])
+                    .clone()
+            })
+            .collect()
     }
 
     /// The files of one fixture case, by file name.
@@ -1129,8 +1163,7 @@ mod tests {
     ) -> BTreeMap<String, (PathBuf, crate::templates::Format, Vec<String>)> {
         use crate::config_edit::doc;
         use crate::templates::{Class, key_path};
-        let paths = tool.detect(env, cur).config_files;
-        assert_eq!(paths.len(), t.files.len(), "{}", t.id);
+        let paths = file_paths(t, tool, env, cur);
         let mut out = BTreeMap::new();
         for (f, path) in t.files.iter().zip(paths) {
             let text = cur.file(&path).unwrap_or("");
@@ -1141,22 +1174,46 @@ mod tests {
             {
                 let key = key_path(&v.key).unwrap();
                 if let Some(field) = &v.entry {
-                    // byok's list item: its leaves, the item's index as a `#n` segment.
-                    // A per-host file's label starts with its host ("VS Code …").
-                    let suffix = format!("{} {}", f.id, v.key);
-                    let list = cur
+                    // byok's list item: its leaves, the item's index as a `#n` segment; an
+                    // item tracked whole is one value, edited at its first other field.
+                    // The n-th item of byok's in a list has its record under `<list>#n`.
+                    let list = owned_label(env, f, &path, &v.key);
+                    let slot = generic::entries::record_key(f, v, &list);
+                    let Some(id) = cur
                         .entries
-                        .keys()
-                        .find(|k| k.ends_with(&suffix))
-                        .unwrap_or_else(|| panic!("no list entry for `{suffix}`"))
-                        .clone();
-                    let id = &cur.entries[&list].id;
-                    let items = doc::items(f.format, text, &key).unwrap().unwrap();
-                    let i = items.iter().position(|x| x[field] == *id).unwrap();
+                        .get(&slot)
+                        .map(|e| e.id.clone())
+                        .or_else(|| v.fixed_identity())
+                    else {
+                        panic!("no list entry for `{slot}`");
+                    };
+                    let items = match f.format {
+                        crate::templates::Format::Yaml => {
+                            crate::config_edit::yaml::list_items(text, &key[0])
+                        }
+                        _ => doc::items(f.format, text, &key),
+                    };
+                    let items = items.ok().flatten().unwrap_or_default();
+                    // Not written for this profile or in this state (config.json beside a
+                    // config.yaml).
+                    let Some(i) = items.iter().position(|x| x[field] == *id) else {
+                        continue;
+                    };
+                    let mut at = key.clone();
+                    at.push(format!("#{i}"));
+                    if v.whole {
+                        let first = doc::value_leaves(&items[i])
+                            .into_iter()
+                            .find(|(below, _)| below[0] != *field)
+                            .map(|(below, _)| below)
+                            .unwrap_or_default();
+                        at.extend(first);
+                        out.insert(format!("{list}/{id}"), (path.clone(), f.format, at));
+                        continue;
+                    }
                     for (below, _) in doc::value_leaves(&items[i]) {
                         let label = format!("{list}[{field}={id}].{}", below.join("."));
-                        let mut full = key.clone();
-                        full.push(format!("#{i}"));
+                        let mut full = at.clone();
                         full.extend(below);
                         out.insert(label, (path.clone(), f.format, full));
                     }
@@ -1173,6 +1230,39 @@ mod tests {
             }
         }
         out
+    }
+
+    /// `text` with the leaf `key[at + 1..]` of the item `key[at]` (`#n`) of the top-level
+    /// YAML list `key[0]` set to `value`, the item rewritten whole (found by its first
+    /// field, which identifies it in byok's templates).
+    fn edit_yaml_item(
+        text: &str,
+        key: &[String],
+        at: usize,
+        value: &str,
+    ) -> Result<String, crate::config_edit::ParseError> {
+        use crate::config_edit::yaml;
+        let i: usize = key[at][1..].parse().unwrap();
+        let items = yaml::list_items(text, &key[0])?.unwrap();
+        let mut item = items[i].clone();
+        let (field, id) = item
+            .as_object()
+            .and_then(|m| m.iter().next())
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .unwrap();
+        let mut leaf = &mut item;
+        for k in &key[at + 1..] {
+            leaf = &mut leaf[k.as_str()];
+        }
+        *leaf = serde_json::json!(value);
+        let list = yaml::OwnedList {
+            key: &key[0],
+            field: &field,
+            ids: &[id.as_str()],
+            at: yaml::At::Last,
+            created: None,
+        };
+        list.set(text, &[item], &[])
     }
 
     /// Issue 9: every template tool, built-in and a user's (the sample in
@@ -1270,6 +1360,10 @@ mod tests {
                         let text = cur.file(path).unwrap();
                         let item = key.iter().position(|k| k.starts_with('#'));
                         let edited = match item {
+                            // A YAML item is rewritten whole, as the engine does.
+                            Some(at) if *format == crate::templates::Format::Yaml => {
+                                edit_yaml_item(text, key, at, EDIT)
+                            }
                             Some(at) => doc::set_in_item(
                                 *format,
                                 text,

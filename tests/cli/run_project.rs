@@ -147,6 +147,42 @@ fn codex_gets_config_overrides_and_the_key_in_a_variable_only() {
 }
 
 #[test]
+fn continue_gets_a_private_config_and_the_key_in_a_variable_only() {
+    let (mut t, record) = home(&["cn"]);
+    let dotenv = "BYOK_API_KEY='sk-other-profile'\n";
+    t.write(".continue/.env", dotenv);
+    let before = t.tree();
+    t.set("FAKE_END", "4");
+    t.run(&["run", "continue", "--", "-p", "hi"]).code(4);
+    let rec = std::fs::read_to_string(&record).unwrap();
+    let (file, mode) = temp_file(&rec);
+    assert_eq!(
+        lines(&rec, "arg "),
+        ["--config", &file.display().to_string(), "-p", "hi"]
+    );
+    assert_eq!(mode, "600");
+    assert!(
+        !file.parent().unwrap().exists(),
+        "the temporary directory outlived cn"
+    );
+    // The config setup would create, naming the secret `cn` reads from its environment.
+    for want in [
+        "  - name: byok (OpenAI) # managed by byok\n    provider: openai\n    model: gpt-4o\n    apiBase: http://127.0.0.1:9/v1\n    apiKey: \"${{ secrets.BYOK_API_KEY }}\"\n",
+        "  - name: byok (Anthropic) # managed by byok\n",
+    ] {
+        assert!(rec.contains(want), "{want} missing:\n{rec}");
+    }
+    assert!(lines(&rec, "env ").contains(&format!("BYOK_API_KEY={KEY}")));
+    assert!(
+        !lines(&rec, "arg ").iter().any(|a| a.contains(KEY))
+            && !rec.contains(&format!("apiKey: {KEY}")),
+        "{rec}"
+    );
+    assert_eq!(t.tree(), before);
+    assert_eq!(t.read(".continue/.env"), dotenv);
+}
+
+#[test]
 fn copilot_cli_gets_its_exports_and_loses_a_stale_token() {
     let (mut t, record) = home(&["copilot"]);
     t.set("COPILOT_PROVIDER_BEARER_TOKEN", "stale");

@@ -299,10 +299,13 @@ fn templates_show_and_check() {
             .starts_with("# built-in template templates/kilo.toml\n# Kilo Code 7.x"),
         "{out}"
     );
-    let out = t.run(&["templates", "show", "continue"]).code(2);
-    assert_eq!(
-        out.stderr,
-        "byok: error: `continue` is built into byok as code and has no template yet\nhint: `byok templates list` shows which tools come from templates\n"
+    // Continue, the last tool that was Rust code, is a template with a hook too.
+    let out = t.run(&["templates", "show", "continue"]).success();
+    assert!(
+        out.stdout.starts_with(
+            "# built-in template templates/continue.toml (with hook `continue`)\n# Continue"
+        ),
+        "{out}"
     );
     let file = t.home().join(".config/byok/templates/acme.toml");
     let out = no_key(
@@ -372,6 +375,17 @@ const TEMPLATE_HOMES: &[(&str, &str, Places)] = &[
         "kilo-code",
         "kilo-code",
         &[("settings.json", ".config/Code/User")],
+    ),
+    // Each case's flat files; its `home/`, `expected/` and `removed/` are for
+    // tests/cli/setup_continue.rs.
+    (
+        "continue",
+        "continue",
+        &[
+            ("config.yaml", ".continue"),
+            (".env", ".continue"),
+            ("config.json", ".continue"),
+        ],
     ),
     (
         "codex",
@@ -583,7 +597,7 @@ fn templates_list_names_each_tools_source() {
     roo-code       Roo Code       built-in template templates/roo-code.toml (with hook `roo-code`)
     cline          Cline          built-in template templates/cline.toml (with hook `cline`)
     kilo-code      Kilo Code      built-in template templates/kilo-code.toml (with hook `kilo-code`)
-    continue       Continue       built into byok (code; no template yet)
+    continue       Continue       built-in template templates/continue.toml (with hook `continue`)
     codex          Codex CLI      built-in template templates/codex.toml (with hook `codex`)
     opencode       OpenCode       built-in template templates/opencode.toml (with hook `opencode`)
     gemini-cli     Gemini CLI     built-in template templates/gemini-cli.toml (with hook `gemini-cli`)

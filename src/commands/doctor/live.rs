@@ -44,18 +44,13 @@ pub const PROMPT: &str = "Reply with the single word: ok";
 /// Largest output kept from one stream of a tool.
 const MAX_OUTPUT: usize = 256 * 1024;
 
-/// Why the built-in adapters written in Rust can't be run live.
+/// Why built-in tools without a one-shot mode can't be run live.
 fn not_testable(id: &str) -> Option<&'static str> {
     match id {
         "cursor" => Some("an editor without a one-shot mode"),
         "cline" | "roo-code" | "kilo-code" => {
             Some("a VS Code extension, with no command line to run once")
         }
-        // Continue's CLI `cn -p` has a one-shot mode, but the Continue adapter is still
-        // Rust code without a [live] table.
-        "continue" => Some(
-            "byok's Continue adapter has no live run yet (Continue's CLI `cn -p` could be one)",
-        ),
         _ => None,
     }
 }

@@ -1,24 +1,34 @@
-//! byok's item in a list (a template value with `entry = "<field>"`): Qwen Code's
-//! `modelProviders.openai`, Droid's `customModels`. The item is found by the identity
-//! the drift record keeps ([`Current::entries`], filled from the plan that wrote it), or,
-//! on a first setup, by its identifying field; it is merged field by field (fields a user
-//! added inside it stay), else appended. Other items are never touched and keep their
-//! order. Labels name the item by its identity: `<file> <key>[<field>=<id>].<leaf>`, so a
-//! user's earlier item with that identity is given back like any prior value.
+//! byok's items in a list (template values with `entry = "<field>"`): Qwen Code's
+//! `modelProviders.openai`, Droid's `customModels`, Continue's `models`. An item is found
+//! by the identity the drift record keeps ([`Current::entries`], filled from the plan
+//! that wrote it), by the identity the template fixes (`"byok (OpenAI)"`), or, on a first
+//! setup, by its identifying field; it is merged field by field (fields a user added
+//! inside it stay), else added where the template says: right after byok's item before
+//! it in the template (so byok's items stay together), else first or last. Other items
+//! are never touched and keep their order. Labels name the item by its identity:
+//! `<file> <key>[<field>=<id>].<leaf>`, or `<file> <key>/<id>` for an item tracked whole;
+//! so a user's earlier item with that identity is given back like any prior value.
+//!
+//! One list may hold several items of byok's (each with a fixed identity, checked when
+//! the template loads); each has its own record: the first under the list's label, the
+//! n-th under `<label>#<n>`.
 //!
 //! In YAML (a top-level block list, e.g. Continue's `models:`), an item is rewritten
-//! whole through [`yaml::put_item`]: its first line carries byok's marker, a list key
-//! byok adds is marked too (so taking the last item out takes the key out), every other
-//! byte stays, and each result is parsed again and checked before it is used.
+//! whole through [`yaml::OwnedList`]: its first line carries byok's marker, a list key
+//! byok adds is marked too (so taking the last item out takes the key out) unless the
+//! file is one byok created from the template's `new` text, an empty document gets the
+//! mapping of that `new` text first (marked, so it goes again with byok's last item),
+//! every other byte stays, and each result is parsed again and checked before it is used.
 
 use serde_json::Value;
 
-use crate::config_edit::{ParseError, doc, yaml};
+use crate::config_edit::yaml::{self, At, OwnedList};
+use crate::config_edit::{ParseError, doc};
 use crate::plan::ListEntry;
-use crate::templates::{FileSpec, Format, ValueSpec};
+use crate::templates::{FileSpec, Format, Position, ValueSpec};
 use crate::tools::Current;
 
-/// One list value of a template, where it is.
+/// One list item of a template, where it is.
 pub(super) struct List<'a> {
     /// The file's format.
     pub format: Format,
@@ -26,22 +36,31 @@ pub(super) struct List<'a> {
     pub key: &'a [String],
     /// The identifying field (`id`).
     pub field: &'a str,
-    /// The list's drift label (`<file> <key>`), the key of [`Current::entries`].
-    pub label: &'a str,
+    /// The list's drift label (`<file> <key>`).
+    pub label: String,
+    /// The key of this item's record in [`Current::entries`].
+    pub slot: String,
     /// The top-level fields byok's item has (a variant's table keys).
     pub fields: Vec<String>,
+    /// The item's identity when the template fixes it.
+    pub fixed: Option<String>,
+    /// Drift tracks the item as one value.
+    pub whole: bool,
+    /// Where a new item goes when `after` is not in the list.
+    pub position: Position,
+    /// byok's item right before this one in the template, when it is in the list: a new
+    /// item goes after it.
+    pub after: Option<String>,
+    /// The file's `new` text (YAML: a file byok created starts with its first line, and
+    /// an empty document gets its mapping).
+    pub new: Option<&'a str>,
 }
 
 impl<'a> List<'a> {
-    /// The list template value `v` (with `entry = "<field>"`) names in file `f`, at `key`,
-    /// drift-labelled `label`.
-    pub fn of(
-        f: &FileSpec,
-        v: &ValueSpec,
-        key: &'a [String],
-        field: &'a str,
-        label: &'a str,
-    ) -> Self {
+    /// The list item value `v` of file `f` at key path `key`, in the list labelled
+    /// `label`.
+    pub fn new(f: &'a FileSpec, v: &'a ValueSpec, key: &'a [String], label: String) -> Self {
+        let slot = record_key(f, v, &label);
         let mut fields: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
             .into_iter()
             .flatten()
@@ -53,17 +72,43 @@ impl<'a> List<'a> {
         Self {
             format: f.format,
             key,
-            field,
+            field: v.entry.as_deref().unwrap_or_default(),
             label,
+            slot,
             fields,
+            fixed: v.fixed_identity(),
+            whole: v.whole,
+            position: v.position,
+            after: None,
+            new: f.new.as_deref(),
         }
     }
-}
 
-impl List<'_> {
     /// The label of the item with identity `id`.
     fn item_label(&self, id: &str) -> String {
-        format!("{}[{}={id}]", self.label, self.field)
+        if self.whole {
+            format!("{}/{id}", self.label)
+        } else {
+            format!("{}[{}={id}]", self.label, self.field)
+        }
+    }
+
+    /// byok's item as the drift record has it, else as the template fixes it.
+    fn record(&self, cur: &Current) -> Option<ListEntry> {
+        cur.entries.get(&self.slot).cloned().or_else(|| {
+            self.fixed.clone().map(|id| ListEntry {
+                id,
+                created_list: false,
+            })
+        })
+    }
+
+    /// Whether byok created the list: any of byok's items in it says so.
+    fn created_list(&self, cur: &Current) -> bool {
+        let prefix = format!("{}#", self.label);
+        cur.entries
+            .iter()
+            .any(|(k, e)| (*k == self.label || k.starts_with(&prefix)) && e.created_list)
     }
 
     fn index_of(&self, items: &[Value], id: &str) -> Option<usize> {
@@ -73,7 +118,7 @@ impl List<'_> {
     }
 
     /// Writes byok's item `value` into `text`: over the recorded item (a profile change
-    /// replaces it), else over the item with the same identity, else as a new last item.
+    /// replaces it), else over the item with the same identity, else as a new item.
     pub fn upsert(
         &self,
         text: &str,
@@ -86,7 +131,7 @@ impl List<'_> {
             .unwrap_or_default()
             .to_string();
         let items = self.items(text)?;
-        let recorded = cur.entries.get(self.label);
+        let recorded = cur.entries.get(&self.slot);
         let entry = ListEntry {
             id: id.clone(),
             created_list: recorded.map_or(items.is_none(), |r| r.created_list),
@@ -110,7 +155,7 @@ impl List<'_> {
         let items = self.items(&text)?;
         text = match items.as_deref().and_then(|x| self.index_of(x, &id)) {
             Some(i) => self.set_in_item(&text, i, &[], value)?,
-            None => self.push_item(&text, value)?,
+            None => self.insert_item(&text, items.as_deref(), value)?,
         };
         Ok((text, entry))
     }
@@ -152,7 +197,8 @@ impl List<'_> {
             .to_string()
     }
 
-    /// Rewrites the YAML item `old_id` as `item` (its identity may change).
+    /// Rewrites the YAML item `old_id` as `item` (its identity may change; `None` takes
+    /// it out), or adds it where [`List::after`] and [`List::position`] say.
     fn put_yaml(
         &self,
         text: &str,
@@ -164,7 +210,30 @@ impl List<'_> {
             .into_iter()
             .filter(|s| !s.is_empty())
             .collect();
-        yaml::put_item(text, self.top()?, self.field, &ids, item)
+        let at = match (&self.after, self.position) {
+            (Some(id), _) => At::After(id),
+            (None, Position::First) => At::First,
+            (None, Position::Last) => At::Last,
+        };
+        let first = self.new.and_then(|n| n.lines().next());
+        let created = first.filter(|l| l.starts_with('#'));
+        let list = OwnedList {
+            key: self.top()?,
+            field: self.field,
+            ids: &ids,
+            at,
+            created,
+        };
+        // A file byok created has its header from `new` already.
+        let header = match self.new {
+            Some(new) if !created.is_some_and(|c| text.starts_with(c)) => header_of(new),
+            _ => Vec::new(),
+        };
+        let header: Vec<(&str, Value)> = header
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        list.set(text, item.map_or(&[], std::slice::from_ref), &header)
     }
 
     /// Sets `below` in the item at `i` (see [`doc::set_in_item`]); a YAML item is
@@ -194,12 +263,27 @@ impl List<'_> {
         self.put_yaml(text, &id, Some(&item))
     }
 
-    /// Adds `value` as the last item (see [`doc::push_item`]).
-    fn push_item(&self, text: &str, value: &Value) -> Result<String, ParseError> {
-        if self.format != Format::Yaml {
-            return doc::push_item(self.format, text, self.key, value);
+    /// Adds `value` to the list (whose items are `items`): after byok's item before it,
+    /// else first or last (see [`doc::insert_item`]).
+    fn insert_item(
+        &self,
+        text: &str,
+        items: Option<&[Value]>,
+        value: &Value,
+    ) -> Result<String, ParseError> {
+        if self.format == Format::Yaml {
+            return self.put_yaml(text, "", Some(value));
         }
-        self.put_yaml(text, "", Some(value))
+        let after = self
+            .after
+            .as_deref()
+            .and_then(|id| self.index_of(items.unwrap_or_default(), id));
+        let at = match (after, self.position) {
+            (Some(i), _) => Some(i + 1),
+            (None, Position::First) => Some(0),
+            (None, Position::Last) => None,
+        };
+        doc::insert_item(self.format, text, self.key, at, value)
     }
 
     /// Takes the item at `i` out (see [`doc::remove_item`]).
@@ -219,6 +303,20 @@ impl List<'_> {
         })
     }
 
+    /// The user's leaf `below` of the item `id`, as the drift record keeps it (an item
+    /// tracked whole keeps one prior: the item).
+    fn prior_leaf(&self, cur: &Current, id: &str, below: &[String]) -> Option<Value> {
+        let label = self.item_label(id);
+        if !self.whole {
+            return cur.prior_json(&format!("{label}.{}", below.join(".")));
+        }
+        let mut at = cur.prior_json(&label)?;
+        for k in below {
+            at = at.get_mut(k)?.take();
+        }
+        Some(at)
+    }
+
     /// The item at `i` back as the user had it: their recorded leaves put back, byok's
     /// other fields taken out, fields added since kept.
     fn give_back(
@@ -228,15 +326,13 @@ impl List<'_> {
         id: &str,
         cur: &Current,
     ) -> Result<String, ParseError> {
-        let label = self.item_label(id);
         let items = self.items(text)?.unwrap_or_default();
         let Some(item) = items.get(i) else {
             return Ok(text.to_string());
         };
         let mut out = text.to_string();
         for (below, _) in doc::value_leaves(item) {
-            let leaf = format!("{label}.{}", below.join("."));
-            match cur.prior_json(&leaf) {
+            match self.prior_leaf(cur, id, &below) {
                 Some(p) => out = self.set_in_item(&out, i, &below, &p)?,
                 None if self.fields.contains(&below[0]) => {
                     out = self.remove_in_item(&out, i, &below)?;
@@ -252,7 +348,7 @@ impl List<'_> {
     pub fn remove(&self, text: &str, cur: &Current) -> Result<String, ParseError> {
         // Parsed first, so a file byok can't read is refused even with no item of byok's.
         let items = self.items(text)?;
-        let Some(r) = cur.entries.get(self.label) else {
+        let Some(r) = self.record(cur) else {
             return Ok(text.to_string());
         };
         let Some(items) = items else {
@@ -266,22 +362,42 @@ impl List<'_> {
         }
         let out = self.remove_item(text, i)?;
         let empty = self.items(&out)?.is_some_and(|x| x.is_empty());
-        if empty && r.created_list {
+        if empty && self.created_list(cur) {
             return doc::remove(self.format, &out, self.key, true);
         }
         Ok(out)
     }
 
+    /// byok's item's identity and value as the file has it (`None` when absent).
+    fn current(&self, text: &str, cur: &Current) -> Option<(String, Option<Value>)> {
+        let r = self.record(cur)?;
+        let item = self
+            .items(text)
+            .ok()
+            .flatten()
+            .and_then(|x| self.index_of(&x, &r.id).map(|i| x[i].clone()));
+        Some((r.id, item))
+    }
+
+    /// byok's item as the file holds it now, with its label (`None`: not set up, or gone).
+    pub fn item(&self, text: &str, cur: &Current) -> Option<(String, Value)> {
+        let (id, item) = self.current(text, cur)?;
+        Some((self.item_label(&id), item?))
+    }
+
     /// byok's item's leaves with their values, as [`doc::leaves`] gives them, and the
-    /// item's label (`None` when it is not there).
+    /// item's label (`None` when it is not there); an item tracked whole is one value.
     fn leaves(&self, text: &str, cur: &Current) -> Vec<(String, Option<Value>)> {
-        let Some(r) = cur.entries.get(self.label) else {
-            return vec![(self.label.to_string(), None)];
+        let Some((id, item)) = self.current(text, cur) else {
+            return vec![(self.label.clone(), None)];
         };
-        let label = self.item_label(&r.id);
-        let Some((_, item)) = self.item(text, cur) else {
+        let label = self.item_label(&id);
+        let Some(item) = item else {
             return vec![(label, None)];
         };
+        if self.whole {
+            return vec![(label, Some(item))];
+        }
         let mut out = Vec::new();
         leaf_values(&item, &mut Vec::new(), &mut |below, v| {
             out.push((format!("{label}.{}", below.join(".")), Some(v.clone())));
@@ -289,21 +405,19 @@ impl List<'_> {
         out
     }
 
-    /// byok's item as the file holds it now, with its label (`None`: not set up, or gone).
-    pub fn item(&self, text: &str, cur: &Current) -> Option<(String, Value)> {
-        let r = cur.entries.get(self.label)?;
-        let items = self.items(text).ok().flatten()?;
-        let i = self.index_of(&items, &r.id)?;
-        Some((self.item_label(&r.id), items[i].clone()))
-    }
-
-    /// The drift labels and values of byok's item (see [`crate::tools::Tool::owned`]).
+    /// The drift labels and values of byok's item (see [`crate::tools::Tool::owned`]); an
+    /// item tracked whole reads as the file's format writes it out.
     pub fn owned(&self, text: &str, cur: &Current) -> Vec<(String, Option<String>)> {
         self.leaves(text, cur)
             .into_iter()
             .map(|(l, v)| {
                 let v = v.map(|v| match v {
                     Value::String(s) => s,
+                    other if self.whole && self.format == Format::Yaml => {
+                        serde_yaml_ng::to_value(&other)
+                            .and_then(|y| serde_yaml_ng::to_string(&y))
+                            .unwrap_or_else(|_| other.to_string())
+                    }
                     other => other.to_string(),
                 });
                 (l, v)
@@ -317,6 +431,34 @@ impl List<'_> {
             .into_iter()
             .map(|(l, v)| (l, v.map(|v| v.to_string())))
             .collect()
+    }
+}
+
+/// The key of the record of byok's list item `v` of file `f` in [`Current::entries`]:
+/// the list's label (`label`) for byok's first item in that list, `<label>#<n>` for the
+/// n-th.
+pub fn record_key(f: &FileSpec, v: &ValueSpec, label: &str) -> String {
+    let earlier = f
+        .values
+        .iter()
+        .take_while(|o| !std::ptr::eq(*o, v))
+        .filter(|o| o.key == v.key && o.entry.is_some())
+        .count();
+    match earlier {
+        0 => label.to_string(),
+        n => format!("{label}#{}", n + 1),
+    }
+}
+
+/// The top-level mapping of a YAML `new` text, as key/value pairs (what an empty
+/// document gets before byok's first item).
+fn header_of(new: &str) -> Vec<(String, Value)> {
+    match yaml::parse(new) {
+        Ok(Some(yaml::Value::Mapping(m))) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), serde_json::to_value(v).ok()?)))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -396,15 +538,38 @@ mod tests {
         vec!["id".into(), "baseUrl".into(), "envKey".into()]
     }
 
+    /// A list item with the template's defaults: last in the list, tracked by leaf.
+    fn list<'a>(
+        format: Format,
+        key: &'a [String],
+        field: &'a str,
+        label: &str,
+        fields: Vec<String>,
+    ) -> List<'a> {
+        List {
+            format,
+            key,
+            field,
+            label: label.to_string(),
+            slot: label.to_string(),
+            fields,
+            fixed: None,
+            whole: false,
+            position: Position::Last,
+            after: None,
+            new: None,
+        }
+    }
+
     fn with<T>(f: impl FnOnce(&List<'_>) -> T) -> T {
-        let (k, fl) = (key(), fields());
-        f(&List {
-            format: Format::Jsonc,
-            key: &k,
-            field: "id",
-            label: "s.json providers.openai",
-            fields: fl,
-        })
+        let k = key();
+        f(&list(
+            Format::Jsonc,
+            &k,
+            "id",
+            "s.json providers.openai",
+            fields(),
+        ))
     }
 
     fn item(id: &str) -> Value {
@@ -421,7 +586,7 @@ mod tests {
                 "{\n  // mine\n  \"providers\": {\n    \"openai\": [\n      { \"id\": \"theirs\", \"baseUrl\": \"https://other/v1\" },\n      {\n        \"id\": \"m1\",\n        \"baseUrl\": \"https://gw/v1\",\n        \"envKey\": \"K\"\n      }\n    ]\n  }\n}\n"
             );
             assert!(!e.created_list);
-            cur.entries.insert(l.label.into(), e);
+            cur.entries.insert(l.label.clone(), e);
             // Idempotent, and a field the user added inside byok's item stays.
             assert_eq!(l.upsert(&out, &item("m1"), &cur).unwrap().0, out);
             assert_eq!(
@@ -434,7 +599,7 @@ mod tests {
             // A profile change: the same item, another id; not a second item.
             let (changed, e2) = l.upsert(&out, &item("m2"), &cur).unwrap();
             assert_eq!(changed, out.replace("\"m1\"", "\"m2\""));
-            cur.entries.insert(l.label.into(), e2);
+            cur.entries.insert(l.label.clone(), e2);
             assert_eq!(l.remove(&changed, &cur).unwrap(), USER);
         });
     }
@@ -445,19 +610,19 @@ mod tests {
             let mut cur = Current::default();
             let (out, e) = l.upsert("{}\n", &item("m1"), &cur).unwrap();
             assert!(e.created_list);
-            cur.entries.insert(l.label.into(), e);
+            cur.entries.insert(l.label.clone(), e);
             assert_eq!(l.remove(&out, &cur).unwrap(), "{}\n");
             // An empty list the user had stays.
             let own = "{\"providers\": {\"openai\": []}}\n";
             let mut cur = Current::default();
             let (out, e) = l.upsert(own, &item("m1"), &cur).unwrap();
-            cur.entries.insert(l.label.into(), e);
+            cur.entries.insert(l.label.clone(), e);
             assert_eq!(l.remove(&out, &cur).unwrap(), own);
             // The user's own item with byok's identity: merged, then given back.
             let theirs = USER.replace("theirs", "m1");
             let mut cur = Current::default();
             cur.entries.insert(
-                l.label.into(),
+                l.label.clone(),
                 ListEntry {
                     id: "m1".into(),
                     created_list: false,
@@ -480,22 +645,11 @@ mod tests {
 
     #[test]
     fn yaml_items_are_appended_marked_changed_and_removed_byte_exact() {
-        let (k, fl) = (
-            vec!["models".to_string()],
-            vec![
-                "name".into(),
-                "provider".into(),
-                "model".into(),
-                "roles".into(),
-            ],
-        );
-        let l = List {
-            format: Format::Yaml,
-            key: &k,
-            field: "name",
-            label: "config.yaml models",
-            fields: fl,
-        };
+        let k = vec!["models".to_string()];
+        let fields = ["name", "provider", "model", "roles"]
+            .map(String::from)
+            .to_vec();
+        let l = list(Format::Yaml, &k, "name", "config.yaml models", fields);
         let mut cur = Current::default();
         let (out, e) = l.upsert(CONTINUE, &yaml_item("m1"), &cur).unwrap();
         assert_eq!(
@@ -506,7 +660,7 @@ mod tests {
             )
         );
         assert!(!e.created_list);
-        cur.entries.insert(l.label.into(), e);
+        cur.entries.insert(l.label.clone(), e);
         assert_eq!(l.upsert(&out, &yaml_item("m1"), &cur).unwrap().0, out);
         assert_eq!(
             l.owned(&out, &cur)[2],
@@ -531,14 +685,14 @@ mod tests {
         let (out, e) = l.upsert(bare, &yaml_item("m1"), &cur).unwrap();
         assert!(e.created_list);
         assert!(out.starts_with("name: mine\nversion: 1.0.0\nmodels: # managed by byok\n  - name: byok # managed by byok\n"), "{out}");
-        cur.entries.insert(l.label.into(), e);
+        cur.entries.insert(l.label.clone(), e);
         assert_eq!(l.remove(&out, &cur).unwrap(), bare);
 
         // A user's `models: []` stays a list.
         let own = "name: mine\nmodels: []\n";
         let mut cur = Current::default();
         let (out, e) = l.upsert(own, &yaml_item("m1"), &cur).unwrap();
-        cur.entries.insert(l.label.into(), e);
+        cur.entries.insert(l.label.clone(), e);
         assert_eq!(l.remove(&out, &cur).unwrap(), own);
 
         // Something else at the key is an error naming its line.

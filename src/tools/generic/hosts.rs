@@ -263,6 +263,7 @@ mod tests {
                 below: None,
             }),
             sqlite_item: None,
+            key_hint: None,
         }
     }
 

@@ -26,7 +26,7 @@ use crate::config_edit::{self, ParseError, doc, jsonc};
 use crate::env::Env;
 use crate::error::UserError;
 use crate::plan::{Change, Target};
-use crate::templates::FileSpec;
+use crate::templates::{FileSpec, Format};
 use crate::tools::{Current, Inputs};
 
 /// Whether `f` is a row rather than a text file.
@@ -127,17 +127,21 @@ pub fn check(tool: &str, env: &Env, f: &FileSpec, path: &Path, text: &str) -> an
     }
 }
 
-/// The error for a text that doesn't parse: a row's names the row and says how the
-/// editor rewrites it; a file's is the usual one.
+/// The error for a text (`text`, as gathered) byok can't edit: a row's names the row and
+/// says how the editor rewrites it; valid YAML in a form byok's YAML editor refuses (a
+/// flow list, an alias) says so and what to write instead; else "could not parse".
 pub fn unparsable(
     tool: &str,
     env: &Env,
     f: &FileSpec,
     path: &Path,
+    text: &str,
     e: &ParseError,
 ) -> anyhow::Error {
     if is_row(f) {
         blob_error(tool, env, f, path, &e.to_string())
+    } else if f.format == Format::Yaml && config_edit::yaml::parse(text).is_ok() {
+        config_edit::refused(env, path, e)
     } else {
         config_edit::unparsable(env, path, e)
     }
