@@ -111,12 +111,7 @@ pub fn plan(
             if x.modes.as_ref().is_some_and(|m| !m.contains(&form)) {
                 continue;
             }
-            let order: &[&Option<toml::Value>] = match form {
-                KeyModeName::Helper => &[&x.helper, &x.env, &x.literal],
-                KeyModeName::Env => &[&x.env, &x.literal],
-                KeyModeName::Literal => &[&x.literal],
-            };
-            let Some(v) = order.iter().find_map(|v| v.as_ref()).or(x.value.as_ref()) else {
+            let Some(v) = x.variant(form) else {
                 continue;
             };
             match export_setting(v, vars, os) {

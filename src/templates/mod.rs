@@ -670,6 +670,64 @@ pub enum KeyModeName {
     Helper,
 }
 
+impl KeyModeName {
+    /// The variant written in this key form: its own, else a weaker form's (`helper`
+    /// falls back to `env`, `env` to `literal`), else `value`.
+    pub fn pick<'a>(
+        self,
+        value: &'a Option<toml::Value>,
+        literal: &'a Option<toml::Value>,
+        env: &'a Option<toml::Value>,
+        helper: &'a Option<toml::Value>,
+    ) -> Option<&'a toml::Value> {
+        let order: &[&Option<toml::Value>] = match self {
+            Self::Helper => &[helper, env, literal],
+            Self::Env => &[env, literal],
+            Self::Literal => &[literal],
+        };
+        order.iter().find_map(|x| x.as_ref()).or(value.as_ref())
+    }
+}
+
+impl ValueSpec {
+    /// The value written in key form `form` (see [`KeyModeName::pick`]).
+    pub fn variant(&self, form: KeyModeName) -> Option<&toml::Value> {
+        form.pick(&self.value, &self.literal, &self.env, &self.helper)
+    }
+
+    /// Whether it is written in key form `form` (its `modes`).
+    pub fn written_in(&self, form: KeyModeName) -> bool {
+        self.modes.as_ref().is_none_or(|m| m.contains(&form))
+    }
+
+    /// Whether, written in key form `form`, it uses placeholder `name` (`key`: the key
+    /// itself; `key_env`: its variable).
+    pub fn uses(&self, form: KeyModeName, name: &str) -> bool {
+        self.written_in(form)
+            && self
+                .variant(form)
+                .is_some_and(|x| render::value_names(x).iter().any(|n| n == name))
+    }
+}
+
+impl ExportSpec {
+    /// The value exported in key form `form` (see [`KeyModeName::pick`]).
+    pub fn variant(&self, form: KeyModeName) -> Option<&toml::Value> {
+        form.pick(&self.value, &self.literal, &self.env, &self.helper)
+    }
+}
+
+impl Template {
+    /// Whether key form `form` writes the key itself into one of the tool's files (a
+    /// copy) rather than a reference or a key command.
+    pub fn copies_key(&self, form: KeyModeName) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| &f.values)
+            .any(|v| v.uses(form, "key"))
+    }
+}
+
 /// The extra placeholders a `default` value's `note` may use.
 pub const NOTE_PLACEHOLDERS: &[&str] = &["file", "current"];
 

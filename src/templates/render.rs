@@ -112,6 +112,23 @@ pub fn names(s: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The placeholder names a value uses, in its strings and table keys.
+pub fn value_names(v: &toml::Value) -> Vec<String> {
+    match v {
+        toml::Value::String(s) => names(s).into_iter().map(String::from).collect(),
+        toml::Value::Array(a) => a.iter().flat_map(value_names).collect(),
+        toml::Value::Table(t) => t
+            .iter()
+            .flat_map(|(k, v)| {
+                let mut n: Vec<String> = names(k).into_iter().map(String::from).collect();
+                n.extend(value_names(v));
+                n
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn unknown(name: &str, roots: &[&str]) -> String {
     let mut known: Vec<String> = GATEWAY
         .iter()

@@ -23,16 +23,15 @@ use serde_json::Value;
 mod entries;
 pub mod rows;
 
-use super::KeyMode;
 use super::{Current, Detection, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
 use crate::error::UserError;
 use crate::plan::Plan;
-use crate::profile::{Gateway, KeySource};
+use crate::profile::Gateway;
 use crate::templates::render::{self, Unset, Vars};
 use crate::templates::{
-    Api, Class, FileSpec, Format, KeyModeName, LabelStyle, Loaded, Template, ValueSpec, key_path,
+    Api, Class, FileSpec, Format, LabelStyle, Loaded, Template, ValueSpec, key_path,
 };
 
 pub mod hosts;
@@ -243,15 +242,6 @@ impl TemplateTool {
                 .cloned()
         })
         .or_else(|| candidates.into_iter().nth(create))
-    }
-
-    /// Which form of the key this setup writes.
-    fn key_form(opts: &SetupOptions, gw: &Gateway) -> KeyModeName {
-        match (opts.key_mode, &gw.key) {
-            (KeyMode::Helper, _) => KeyModeName::Helper,
-            (_, KeySource::Env { .. }) => KeyModeName::Env,
-            _ => KeyModeName::Literal,
-        }
     }
 
     fn vars(&self, env: &Env, gw: &Gateway, opts: &SetupOptions) -> Vars {
@@ -480,24 +470,9 @@ fn path_from(roots: &Vars, text: &str, env: &Env) -> Option<PathBuf> {
     Some(PathBuf::from(filled))
 }
 
-/// The variant of a value for a key form, falling back to weaker forms, then `value`.
-fn variant(v: &ValueSpec, form: KeyModeName) -> Option<&toml::Value> {
-    let order: &[&Option<toml::Value>] = match form {
-        KeyModeName::Helper => &[&v.helper, &v.env, &v.literal],
-        KeyModeName::Env => &[&v.env, &v.literal],
-        KeyModeName::Literal => &[&v.literal],
-    };
-    order.iter().find_map(|x| x.as_ref()).or(v.value.as_ref())
-}
-
 /// Whether a value's text puts the key itself in the file.
 fn holds_key(v: &toml::Value) -> bool {
-    match v {
-        toml::Value::String(s) => render::names(s).contains(&"key"),
-        toml::Value::Array(a) => a.iter().any(holds_key),
-        toml::Value::Table(t) => t.values().any(holds_key),
-        _ => false,
-    }
+    render::value_names(v).iter().any(|n| n == "key")
 }
 
 /// The values a `set` value can hold when none of its variants has a placeholder (else
@@ -728,7 +703,7 @@ impl Tool for TemplateTool {
     fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let vars = self.vars(env, gw, opts);
         let shown_vars = self.shown(env, &vars);
-        let form = Self::key_form(opts, gw);
+        let form = opts.key_form(gw);
         // A template without files is steps by hand only: setup shows them and records
         // nothing, doctor doesn't call the tool set up.
         let mut plan = Plan {
@@ -781,7 +756,7 @@ impl Tool for TemplateTool {
                     text = doc::remove(f.format, &text, &key, other_mode).map_err(bad)?;
                     continue;
                 }
-                let Some(spec) = variant(v, form) else {
+                let Some(spec) = v.variant(form) else {
                     continue;
                 };
                 let value = match vars.value(spec) {

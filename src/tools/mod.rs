@@ -173,6 +173,19 @@ pub struct SetupOptions {
     pub now: String,
 }
 
+impl SetupOptions {
+    /// The form the key is written in for `gw`: a key command, the variable's reference
+    /// for a profile keeping its key in one, else the key itself.
+    pub fn key_form(&self, gw: &Gateway) -> crate::templates::KeyModeName {
+        use crate::templates::KeyModeName;
+        match (self.key_mode, &gw.key) {
+            (KeyMode::Helper, _) => KeyModeName::Helper,
+            (_, crate::profile::KeySource::Env { .. }) => KeyModeName::Env,
+            _ => KeyModeName::Literal,
+        }
+    }
+}
+
 /// What an adapter needs read before it can detect or plan.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
