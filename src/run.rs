@@ -114,6 +114,20 @@ pub fn plan(
             let Some(v) = x.variant(form) else {
                 continue;
             };
+            // The profile's headers (`{headers:lines}`): set when it has some.
+            if v.as_str()
+                .and_then(templates::render::headers_form)
+                .is_some()
+            {
+                match vars.value(v) {
+                    Ok(serde_json::Value::String(text)) => {
+                        out.set.push((x.name.clone(), Setting::Text(text)));
+                    }
+                    Err(e) if e.0 != "headers" => return Ok(Err(missing(e))),
+                    _ => {}
+                }
+                continue;
+            }
             match export_setting(v, vars, os) {
                 Ok(Some(s)) => out.set.push((x.name.clone(), s)),
                 Ok(None) => out.unset.push(x.name.clone()),

@@ -120,7 +120,9 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     for tool in chosen {
         let needs = tool.endpoints(&gw);
         let stored = cfg.profiles.get(&gw.name);
-        for w in crate::presets::setup_warnings(stored, tool.id().as_str(), tool.name(), &needs) {
+        let sends = tool.template().is_some_and(|t| t.sends_headers());
+        let who = (tool.id().as_str(), tool.name());
+        for w in crate::presets::setup_warnings(stored, who, &needs, sends) {
             ctx.warn(&w)?;
         }
         let done = setup_one(tool, &gw, &opts, (mode, args.force), &|_| Ok(()), ctx);

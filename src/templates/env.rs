@@ -277,6 +277,7 @@ mod tests {
             anthropic_model: models.then(|| "claude-sonnet-4-5".into()),
             small_model: models.then(|| "claude-haiku-4-5".into()),
             anthropic_auth: auth,
+            headers: Default::default(),
         }
     }
 

@@ -1145,7 +1145,8 @@ mod tests {
             get("~/.claude/settings.json apiKeyHelper").as_deref(),
             Some("~/bin/get-anthropic-key.sh")
         );
-        assert_eq!(owned.len(), OWNED_ENV.len() + 1);
+        // The env keys, `apiKeyHelper` and `ANTHROPIC_CUSTOM_HEADERS`.
+        assert_eq!(owned.len(), OWNED_ENV.len() + 2);
         // After setup the values are byok's; a hand edit shows up as a different value.
         let plan = tool().plan(&e, &gw(), &literal(), &c).unwrap();
         let after_setup = tool().owned(&e, &applied(c, &plan));

@@ -21,6 +21,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 mod entries;
+mod headers;
 pub mod rows;
 
 use super::{Current, Detection, Finding, Inputs, SetupOptions, Tool, ToolId, vscode};
@@ -249,6 +250,8 @@ impl TemplateTool {
         v.extend(Vars::gateway(gw));
         v.set("byok", Some(opts.exe.clone()));
         model_fallbacks(&mut v, gw);
+        let reference = self.t().headers.as_ref().and_then(|h| h.env.clone());
+        v.set_headers(profile_headers(env, gw), reference);
         v
     }
 
@@ -470,6 +473,64 @@ fn path_from(roots: &Vars, text: &str, env: &Env) -> Option<PathBuf> {
     Some(PathBuf::from(filled))
 }
 
+/// The profile's extra headers as the tools get them: a header read from a variable
+/// with the variable's value in byok's environment (for tools that take no reference).
+fn profile_headers(env: &Env, gw: &Gateway) -> Vec<render::Header> {
+    gw.headers
+        .iter()
+        .map(|(name, raw)| render::Header {
+            name: name.clone(),
+            value: match crate::profile::header_env(raw) {
+                Some(var) => render::HeaderValue::FromVar {
+                    var: var.to_string(),
+                    value: env.var(var).map(str::to_string),
+                },
+                None => render::HeaderValue::Plain(raw.clone()),
+            },
+            secret: crate::profile::is_secret_header(name),
+        })
+        .collect()
+}
+
+/// Whether a rendered value holds `needle` in one of its strings.
+fn holds_text(v: &Value, needle: &str) -> bool {
+    match v {
+        Value::String(s) => s.contains(needle),
+        Value::Array(a) => a.iter().any(|x| holds_text(x, needle)),
+        Value::Object(m) => m.values().any(|x| holds_text(x, needle)),
+        _ => false,
+    }
+}
+
+/// The labels of the leaves inside byok's table at `key` that its value doesn't have:
+/// the user's (a header of their own in a headers table, a setting they added), never
+/// recorded as byok's, so no later setup drops them and an edit of theirs is no drift.
+fn users_leaves(
+    format: Format,
+    text: &str,
+    key: &[String],
+    value: &Value,
+    label: &str,
+) -> Vec<String> {
+    if !value.is_object() {
+        return Vec::new();
+    }
+    let wanted: BTreeSet<Vec<String>> = doc::value_leaves(value)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    doc::leaves(format, text, key)
+        .into_iter()
+        .filter(|(below, _)| !below.is_empty() && !wanted.contains(below))
+        .map(|(below, _)| format!("{label}.{}", below.join(".")))
+        .collect()
+}
+
+/// The headers form of a value that is one whole `{headers…}` string.
+fn whole_headers(spec: &toml::Value) -> Option<render::HeadersForm> {
+    spec.as_str().and_then(render::headers_form)
+}
+
 /// Whether a value's text puts the key itself in the file.
 fn holds_key(v: &toml::Value) -> bool {
     render::value_names(v).iter().any(|n| n == "key")
@@ -498,14 +559,31 @@ fn model_fallbacks(v: &mut Vars, gw: &Gateway) {
     v.set("small_model", gw.small_model.clone().or(anthropic));
 }
 
-/// The top-level field names of a list item's variants (see [`entries::List`]).
+/// The fields of a list item's variants (see [`entries::List`]), as dotted paths down
+/// to each leaf of the template's tables (`generationConfig.customHeaders`), so a field
+/// the user keeps beside byok's in the same object stays theirs.
 fn item_fields(v: &ValueSpec) -> Vec<String> {
-    let mut out: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
+    fn walk(t: &toml::Table, at: &str, out: &mut Vec<String>) {
+        for (k, x) in t {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            match x.as_table() {
+                Some(inner) if !inner.is_empty() => walk(inner, &path, out),
+                _ => out.push(path),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for t in [&v.value, &v.literal, &v.env, &v.helper]
         .into_iter()
         .flatten()
         .filter_map(toml::Value::as_table)
-        .flat_map(|t| t.keys().cloned())
-        .collect();
+    {
+        walk(t, "", &mut out);
+    }
     out.sort();
     out.dedup();
     out
@@ -574,6 +652,17 @@ fn same_key_constants(f: &FileSpec, key: &str) -> Vec<Value> {
 
 /// What a missing placeholder means for the user, said once per plan.
 fn missing_note(tool: &str, gw: &Gateway, name: &str) -> String {
+    if let Some(var) = name.strip_prefix('$') {
+        let header = gw
+            .headers
+            .iter()
+            .find(|(_, v)| crate::profile::header_env(v) == Some(var))
+            .map_or("a header", |(n, _)| n.as_str());
+        return format!(
+            "profile `{}` reads header `{header}` from ${var}, which is not set, so byok left {tool}'s headers as they were; export {var} and run setup again",
+            gw.name
+        );
+    }
     let flag = match name {
         "model" => "--model",
         "anthropic_model" => "--anthropic-model",
@@ -704,6 +793,11 @@ impl Tool for TemplateTool {
         let vars = self.vars(env, gw, opts);
         let shown_vars = self.shown(env, &vars);
         let form = opts.key_form(gw);
+        // A credential header is masked like a key wherever byok prints it.
+        let header_secrets = vars.header_secrets();
+        for s in &header_secrets {
+            crate::secret::register(s);
+        }
         // A template without files is steps by hand only: setup shows them and records
         // nothing, doctor doesn't call the tool set up.
         let mut plan = Plan {
@@ -759,8 +853,13 @@ impl Tool for TemplateTool {
                 let Some(spec) = v.variant(form) else {
                     continue;
                 };
+                let whole = whole_headers(spec);
                 let value = match vars.value(spec) {
-                    Ok(x) => x,
+                    Ok(x) => Some(x),
+                    // No headers of this form (any more): byok's earlier ones go below.
+                    Err(Unset(name)) if name == "headers" && whole.is_some() => None,
+                    // A table whose only fields are headers, and the profile has none.
+                    Err(Unset(name)) if name == "headers" => continue,
                     Err(Unset(name)) => {
                         if !v.optional {
                             missing.insert(name);
@@ -768,8 +867,46 @@ impl Tool for TemplateTool {
                         continue;
                     }
                 };
+                let label = Self::label(env, Some(&path), f, &v.key);
+                let value = match (whole.and_then(render::HeadersForm::separator), value) {
+                    // A headers string holds the user's own pairs too.
+                    (Some(sep), wanted) => {
+                        let now = doc::get(f.format, &text, &key).map_err(bad)?;
+                        let base = headers::base(f.format, now.as_ref(), &label, cur);
+                        let wanted = wanted.as_ref().and_then(Value::as_str);
+                        let merged = headers::merge(&base, wanted, sep);
+                        if wanted.is_some()
+                            && let Some(m) = merged
+                        {
+                            Value::String(m)
+                        } else {
+                            // No headers of byok's: what is left is the user's, and
+                            // never recorded as byok's.
+                            text = match merged {
+                                Some(m) if now.as_ref().and_then(Value::as_str) != Some(&m) => {
+                                    doc::set(f.format, &text, &key, &Value::String(m))
+                                        .map_err(bad)?
+                                }
+                                Some(_) => text,
+                                None if now.is_some() => {
+                                    doc::remove(f.format, &text, &key, true).map_err(bad)?
+                                }
+                                None => text,
+                            };
+                            plan.left.push(label);
+                            continue;
+                        }
+                    }
+                    (None, Some(x)) => x,
+                    (None, None) => {
+                        text = headers::clear_table(f.format, &text, &key, &label, cur)
+                            .map_err(bad)?;
+                        plan.left.push(label);
+                        continue;
+                    }
+                };
+                secret |= header_secrets.iter().any(|s| holds_text(&value, s));
                 if let Some(field) = &v.entry {
-                    let label = Self::label(env, Some(&path), f, &v.key);
                     let fields = item_fields(v);
                     let list = entries::List {
                         format: f.format,
@@ -788,7 +925,6 @@ impl Tool for TemplateTool {
                 if v.class == Class::Default
                     && let Some(now) = doc::get(f.format, &text, &key).map_err(bad)?
                 {
-                    let label = Self::label(env, Some(&path), f, &v.key);
                     let byoks = cur.byoks(&label, &json_text(&now)) || now == value;
                     if !byoks {
                         let current = crate::secret::redact(&json_text(&now));
@@ -809,7 +945,6 @@ impl Tool for TemplateTool {
                 }
                 secret |= holds_key(spec);
                 wrote = true;
-                let label = Self::label(env, Some(&path), f, &v.key);
                 text =
                     drop_stale_leaves(f.format, &text, &key, &value, &label, cur).map_err(bad)?;
                 text = match doc::set(f.format, &text, &key, &value) {
@@ -819,6 +954,8 @@ impl Tool for TemplateTool {
                     }
                     Err(e) => return Err(bad(e)),
                 };
+                plan.left
+                    .extend(users_leaves(f.format, &text, &key, &value, &label));
             }
             for table in uncommented {
                 let key = key_path(table).map_err(anyhow::Error::msg)?;
@@ -920,6 +1057,25 @@ impl Tool for TemplateTool {
                     continue;
                 }
                 if self.hook.is_some_and(|h| h.keeps(&f.id, &v.key, before)) {
+                    continue;
+                }
+                // Headers byok never wrote here are the user's; of a headers table byok
+                // added to, only its own entries go.
+                let written = cur.written.keys().any(|l| {
+                    l.strip_prefix(label.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                });
+                let whole: Vec<render::HeadersForm> = [&v.value, &v.literal, &v.env, &v.helper]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(whole_headers)
+                    .collect();
+                if !whole.is_empty() && !written {
+                    continue;
+                }
+                let headers_table = whole.iter().any(|h| h.separator().is_none());
+                if headers_table && cur.prior(&label).is_none() {
+                    text = headers::clear_table(f.format, &text, &key, &label, cur).map_err(bad)?;
                     continue;
                 }
                 text = match cur.prior(&label) {

@@ -1144,8 +1144,20 @@ mod tests {
                     );
 
                     // Drift: the record is built from the after-state, as `byok setup`
-                    // writes it; then each owned value alone is edited by hand.
-                    let owned = tool.owned(&env, &cur);
+                    // writes it (without what the plan left the user's, e.g. their own
+                    // headers); then each owned value alone is edited by hand.
+                    let users = |l: &str| {
+                        plan.left.iter().any(|x| {
+                            l == x
+                                || l.strip_prefix(x.as_str())
+                                    .is_some_and(|r| r.starts_with(['.', '[']))
+                        })
+                    };
+                    let owned: Vec<(String, Option<String>)> = tool
+                        .owned(&env, &cur)
+                        .into_iter()
+                        .filter(|(l, _)| !users(l))
+                        .collect();
                     let record = crate::engine::OwnedRecord {
                         profile: "p".into(),
                         values: owned
@@ -1162,7 +1174,8 @@ mod tests {
                         Vec::<String>::new(),
                         "{what}"
                     );
-                    let places = owned_places(&t, tool, &env, &cur);
+                    let mut places = owned_places(&t, tool, &env, &cur);
+                    places.retain(|l, _| !users(l));
                     let present: Vec<&String> = owned
                         .iter()
                         .filter_map(|(l, v)| v.as_ref().map(|_| l))

@@ -40,6 +40,8 @@ pub(super) fn derive(
     if drop_key {
         file.values.retain(|v| !v.uses(form, "key"));
     }
+    // A header's value may be a credential, which a project file never holds either.
+    file.values.retain(|v| !v.holds_headers(Some(form)));
     let mut roots = t.roots.clone();
     roots.insert(
         ROOT.to_string(),

@@ -28,7 +28,7 @@ pub(super) struct List<'a> {
     pub field: &'a str,
     /// The list's drift label (`<file> <key>`), the key of [`Current::entries`].
     pub label: &'a str,
-    /// The top-level fields byok's item has (a variant's table keys).
+    /// The fields byok's item has, as dotted paths to the template's leaves.
     pub fields: &'a [String],
 }
 
@@ -74,6 +74,7 @@ impl List<'_> {
                 let taken = items.as_deref().and_then(|x| self.index_of(x, &id));
                 if taken.is_none() {
                     text = self.set_in_item(&text, i, &[], value)?;
+                    text = self.drop_stale(&text, i, &r.id, value, cur)?;
                     return Ok((text, entry));
                 }
                 text = self.remove_item(&text, i)?;
@@ -81,10 +82,42 @@ impl List<'_> {
         }
         let items = self.items(&text)?;
         text = match items.as_deref().and_then(|x| self.index_of(x, &id)) {
-            Some(i) => self.set_in_item(&text, i, &[], value)?,
+            Some(i) => {
+                let merged = self.set_in_item(&text, i, &[], value)?;
+                self.drop_stale(&merged, i, &id, value, cur)?
+            }
             None => self.push_item(&text, value)?,
         };
         Ok((text, entry))
+    }
+
+    /// Takes out of the item at `i` (recorded as identity `recorded`) the leaves byok
+    /// wrote last time that `value` no longer has (a header the profile dropped); the
+    /// user's leaves and ones changed since stay.
+    fn drop_stale(
+        &self,
+        text: &str,
+        i: usize,
+        recorded: &str,
+        value: &Value,
+        cur: &Current,
+    ) -> Result<String, ParseError> {
+        let label = self.item_label(recorded);
+        let wanted: Vec<Vec<String>> = doc::value_leaves(value)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let Some(item) = self.items(text)?.and_then(|x| x.get(i).cloned()) else {
+            return Ok(text.to_string());
+        };
+        let mut out = text.to_string();
+        for (below, now) in doc::value_leaves(&item) {
+            let leaf = format!("{label}.{}", below.join("."));
+            if !below.is_empty() && !wanted.contains(&below) && cur.byoks(&leaf, &now) {
+                out = self.remove_in_item(&out, i, &below)?;
+            }
+        }
+        Ok(out)
     }
 
     /// The list's items (a YAML list is a top-level key's, see [`yaml::list_items`]).
@@ -183,6 +216,14 @@ impl List<'_> {
         self.put_yaml(text, &id, None)
     }
 
+    /// Whether a leaf of the item (its path below the item) is one of byok's fields.
+    fn owns(&self, below: &[String]) -> bool {
+        self.fields.iter().any(|f| {
+            let segs: Vec<&str> = f.split('.').collect();
+            below.len() >= segs.len() && below.iter().zip(&segs).all(|(a, b)| a == b)
+        })
+    }
+
     fn has_priors(&self, cur: &Current, id: &str) -> bool {
         let label = self.item_label(id);
         cur.prior.keys().any(|l| {
@@ -210,7 +251,7 @@ impl List<'_> {
             let leaf = format!("{label}.{}", below.join("."));
             match cur.prior_json(&leaf) {
                 Some(p) => out = self.set_in_item(&out, i, &below, &p)?,
-                None if self.fields.contains(&below[0]) => {
+                None if self.owns(&below) => {
                     out = self.remove_in_item(&out, i, &below)?;
                 }
                 None => {}
