@@ -301,6 +301,14 @@ pub struct EnvArgs {
     /// Print commands that unset every variable byok sets
     #[arg(long)]
     pub unset: bool,
+    /// Also export the key of a profile kept in the OS credential store or a command
+    ///
+    /// Without it, `byok env` never reads the credential store or runs the key command
+    /// (it runs at every shell start, and a password manager would ask each time): the
+    /// key variables are left out, with a comment saying why. Tools set up by byok run
+    /// `byok print-key` themselves. With it, the key is read now and exported.
+    #[arg(long, conflicts_with_all = ["install", "uninstall", "unset"])]
+    pub with_key: bool,
 }
 
 /// `byok detect`
@@ -337,9 +345,11 @@ pub struct SetupArgs {
     pub force: bool,
     /// How to hand the key to tools that support a key command
     ///
-    /// Without it: a profile whose key is in the OS credential store or a command gives
-    /// each tool that can run one a key command (`byok print-key`), the others a copy;
-    /// any other profile gives a copy (or a reference to its variable).
+    /// Without it, each tool gets the strongest form it takes: a key command (`byok
+    /// print-key`) where it can run one, else a reference to the key's variable for a
+    /// profile keeping its key in one, else a copy in a file only you can read (0600).
+    /// A tool with a reference to the profile's variable keeps it. `literal` writes
+    /// the key itself everywhere.
     /// With `helper`, setup stops (exit 2) if a chosen tool cannot run a key command,
     /// unless `--allow-literal-keys` accepts the key being written into its files.
     #[arg(long, value_enum)]

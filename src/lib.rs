@@ -63,6 +63,7 @@ fn fast_env(args: &[OsString]) -> Option<cli::Cli> {
             install: false,
             uninstall: false,
             unset: false,
+            with_key: false,
         })),
     })
 }

@@ -207,12 +207,13 @@ fn route_path(api: Api) -> &'static str {
 
 /// What `setup` should warn about before configuring tool `tool_name` (`tool_id`) that
 /// calls `needs` for a profile: routes its preset does not serve, and extra headers the
-/// tool can't send. Each entry is one warning line.
+/// tool can't send (`sends_headers`: setup writes them into its settings). Each entry is
+/// one warning line.
 pub fn setup_warnings(
     profile: Option<&Profile>,
-    tool_id: &str,
-    tool_name: &str,
+    (tool_id, tool_name): (&str, &str),
     needs: &[Api],
+    sends_headers: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let Some(p) = profile else { return out };
@@ -240,18 +241,12 @@ pub fn setup_warnings(
             ));
         }
     }
-    if !p.headers.is_empty() {
+    if !p.headers.is_empty() && !sends_headers {
         let names: Vec<&str> = p.headers.keys().map(String::as_str).collect();
-        let mut line = format!(
+        out.push(format!(
             "{tool_name} can't be given the profile's extra headers ({}): its requests will go without them",
             names.join(", ")
-        );
-        if tool_id == "claude-code" {
-            line.push_str(
-                " (Claude Code can take them via ANTHROPIC_CUSTOM_HEADERS: not written yet)",
-            );
-        }
-        out.push(line);
+        ));
     }
     out
 }
@@ -311,20 +306,28 @@ mod tests {
             preset: Some("one-api".into()),
             ..Profile::default()
         };
-        let w = setup_warnings(Some(&p), "codex", "Codex", &[Api::Responses]);
+        let w = setup_warnings(Some(&p), ("codex", "Codex"), &[Api::Responses], true);
         assert_eq!(
             w,
             [
                 "Codex calls /v1/responses, which one-api (songquanpeng) does not serve (preset `one-api` serves: models, chat): its requests will fail there"
             ]
         );
-        assert!(setup_warnings(Some(&p), "kilo", "Kilo", &[Api::Chat]).is_empty());
+        assert!(setup_warnings(Some(&p), ("kilo", "Kilo"), &[Api::Chat], true).is_empty());
         p.headers.insert("x-a".into(), "env:A".into());
-        let w = setup_warnings(Some(&p), "claude-code", "Claude Code", &[Api::Messages]);
+        let w = setup_warnings(Some(&p), ("zed", "Zed"), &[Api::Messages], false);
         assert_eq!(w.len(), 2);
-        assert!(w[1].ends_with(
-            "(Claude Code can take them via ANTHROPIC_CUSTOM_HEADERS: not written yet)"
-        ));
+        assert_eq!(
+            w[1],
+            "Zed can't be given the profile's extra headers (x-a): its requests will go without them"
+        );
+        let w = setup_warnings(
+            Some(&p),
+            ("claude-code", "Claude Code"),
+            &[Api::Messages],
+            true,
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(routes(&p), Some(&[Api::Models, Api::Chat][..]));
     }
 }

@@ -156,6 +156,9 @@ pub struct Gateway {
     pub small_model: Option<String>,
     /// Anthropic auth style.
     pub anthropic_auth: AnthropicAuth,
+    /// Extra headers the gateway needs, as the profile stores them: name → the value
+    /// itself or `env:VAR` (see [`header_env`]).
+    pub headers: BTreeMap<String, String>,
 }
 
 impl Gateway {
@@ -757,6 +760,7 @@ pub fn from_profile(name: String, p: &Profile, key: KeySource) -> Result<Gateway
         anthropic_model,
         small_model,
         anthropic_auth: p.anthropic_auth,
+        headers: p.headers.clone(),
     })
 }
 

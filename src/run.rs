@@ -111,14 +111,23 @@ pub fn plan(
             if x.modes.as_ref().is_some_and(|m| !m.contains(&form)) {
                 continue;
             }
-            let order: &[&Option<toml::Value>] = match form {
-                KeyModeName::Helper => &[&x.helper, &x.env, &x.literal],
-                KeyModeName::Env => &[&x.env, &x.literal],
-                KeyModeName::Literal => &[&x.literal],
-            };
-            let Some(v) = order.iter().find_map(|v| v.as_ref()).or(x.value.as_ref()) else {
+            let Some(v) = x.variant(form) else {
                 continue;
             };
+            // The profile's headers (`{headers:lines}`): set when it has some.
+            if v.as_str()
+                .and_then(templates::render::headers_form)
+                .is_some()
+            {
+                match vars.value(v) {
+                    Ok(serde_json::Value::String(text)) => {
+                        out.set.push((x.name.clone(), Setting::Text(text)));
+                    }
+                    Err(e) if e.0 != "headers" => return Ok(Err(missing(e))),
+                    _ => {}
+                }
+                continue;
+            }
             match export_setting(v, vars, os) {
                 Ok(Some(s)) => out.set.push((x.name.clone(), s)),
                 Ok(None) => out.unset.push(x.name.clone()),

@@ -49,9 +49,10 @@ pub enum Shell {
 
 pub use crate::templates::env::Value;
 
-/// The variables a profile exports, in output order, as `templates/env.toml` says.
-pub fn exports(gw: &Gateway) -> Vec<(String, Value)> {
-    env_template().exports(gw)
+/// The variables a profile exports, in output order, as `templates/env.toml` says; a
+/// key byok must fetch (OS credential store, key command) only with `fetch_key`.
+pub fn exports(gw: &Gateway, fetch_key: bool) -> crate::templates::env::Exports {
+    env_template().exports(gw, fetch_key)
 }
 
 /// The embedded exports template; loading it can't fail at run time because

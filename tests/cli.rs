@@ -23,6 +23,8 @@ mod doctor_live;
 mod env;
 #[path = "cli/guide.rs"]
 mod guide;
+#[path = "cli/headers.rs"]
+mod headers;
 #[path = "cli/init.rs"]
 mod init;
 #[path = "cli/json_edits.rs"]

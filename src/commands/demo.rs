@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::{Ctx, doctor, env as env_cmd, init, setup};
-use crate::cli::{DemoArgs, EnvArgs, InitArgs, KeyArgs, KeyMode, SetupArgs};
+use crate::cli::{DemoArgs, EnvArgs, InitArgs, KeyArgs, SetupArgs};
 use crate::env::{self, Env};
 use crate::error::ExitStatus;
 use crate::fs;
@@ -100,7 +100,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         diff: false,
         yes: !dry_run,
         force: false,
-        key_mode: Some(KeyMode::Literal),
+        key_mode: None,
         allow_literal_keys: false,
         host: None,
         show_key: false,
@@ -127,6 +127,7 @@ pub fn run(args: &DemoArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         install: true,
         uninstall: false,
         unset: false,
+        with_key: false,
     };
     status = worst(status, env_cmd::run(&env_args, &mut sub)?);
 

@@ -39,13 +39,38 @@ pub fn run(args: &EnvArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             gw.base
         ))?;
     }
-    let comment = format!("Gateway settings for byok profile `{}`.", gw.name);
+    let exports = shell::exports(&gw, args.with_key);
+    let mut comment = format!("Gateway settings for byok profile `{}`.", gw.name);
+    if let Some(why) = left_out(&gw, &exports.left_out) {
+        comment.push('\n');
+        comment.push_str(&why);
+    }
     let env = ctx.env;
-    let mut vars = shell::exports(&gw);
+    let mut vars = exports.vars;
     vars.extend(tool_exports(ctx)?);
     let text = sh.render(&vars, &comment, &|var| env.var(var).map(str::to_string))?;
     ctx.out.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// The comment saying which key variables `byok env` left out and why: one line per
+/// sentence, no quote or `$` a shell could read (the profile name is checked).
+fn left_out(gw: &profile::Gateway, names: &[String]) -> Option<String> {
+    let profile::KeySource::Fetched(f) = &gw.key else {
+        return None;
+    };
+    if names.is_empty() {
+        return None;
+    }
+    let store = match f.how {
+        crate::keystore::Fetch::Keychain { .. } => "the OS credential store",
+        crate::keystore::Fetch::Command(_) => "a key command",
+    };
+    Some(format!(
+        "{} left out: profile `{}` keeps its key in {store},\nwhich byok env does not read at shell start-up (tools set up by byok run\n`byok print-key`); `byok env --with-key` exports it.",
+        names.join(", "),
+        gw.name
+    ))
 }
 
 /// The exports of the tools set up with byok (Copilot CLI's `COPILOT_*`), from byok's

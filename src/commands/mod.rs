@@ -53,10 +53,10 @@ impl Ctx<'_> {
     }
 }
 
-/// Registers the keys of every profile in byok's config, and of `BYOK_API_KEY`, so that
-/// whatever a command prints masks them in every form, even a key of another profile
-/// still written in a tool's file (`byok remove` never resolves a profile). A config that
-/// cannot be read is skipped here; the command itself reports it.
+/// Registers the keys (and credential headers) of every profile in byok's config, and of
+/// `BYOK_API_KEY`, so that whatever a command prints masks them in every form, even a key
+/// of another profile still written in a tool's file (`byok remove` never resolves a
+/// profile). A config that cannot be read is skipped here; the command itself reports it.
 pub fn register_known_keys(env: &Env) {
     if let Ok(cfg) = crate::profile::load(env) {
         for p in cfg.profiles.values() {
@@ -65,6 +65,20 @@ pub fn register_known_keys(env: &Env) {
             }
             if let Some(k) = p.api_key_env.as_deref().and_then(|var| env.var(var)) {
                 crate::secret::register(k.trim());
+            }
+            // A credential header (Portkey's key) is masked like a key.
+            for (name, value) in &p.headers {
+                if !crate::profile::is_secret_header(name) {
+                    continue;
+                }
+                match crate::profile::header_env(value) {
+                    Some(var) => {
+                        if let Some(v) = env.var(var) {
+                            crate::secret::register(v.trim());
+                        }
+                    }
+                    None => crate::secret::register(value.trim()),
+                }
             }
         }
     }

@@ -21,7 +21,8 @@ use crate::engine::{self, ToolStatus};
 use crate::error::{ExitStatus, UserError};
 use crate::fs;
 use crate::plan::{self, Plan};
-use crate::profile::{self, Gateway};
+use crate::profile::{self, Gateway, KeySource};
+use crate::templates::KeyModeName;
 use crate::tools::{self, SetupOptions, Tool};
 
 /// What to do with a plan.
@@ -67,7 +68,7 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let cfg = profile::load(ctx.env)?;
     let gw = profile::resolve(ctx.env, &cfg, ctx.profile.as_deref())?;
     let key_mode = args.key_mode.unwrap_or_default();
-    if key_mode == KeyMode::Literal {
+    if args.key_mode == Some(KeyMode::Literal) {
         gw.require_key()?;
     }
     if gw.base.is_insecure_remote() {
@@ -119,7 +120,9 @@ pub fn run(args: &SetupArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     for tool in chosen {
         let needs = tool.endpoints(&gw);
         let stored = cfg.profiles.get(&gw.name);
-        for w in crate::presets::setup_warnings(stored, tool.id().as_str(), tool.name(), &needs) {
+        let sends = tool.template().is_some_and(|t| t.sends_headers());
+        let who = (tool.id().as_str(), tool.name());
+        for w in crate::presets::setup_warnings(stored, who, &needs, sends) {
             ctx.warn(&w)?;
         }
         let done = setup_one(tool, &gw, &opts, (mode, args.force), &|_| Ok(()), ctx);
@@ -158,7 +161,7 @@ fn check_literal_keys(
     let ids: Vec<&str> = helper.iter().map(|t| t.id().as_str()).collect();
     let hint = if ids.is_empty() {
         format!(
-            "pass --allow-literal-keys to write the key into {files} anyway, or use the default --key-mode literal"
+            "pass --allow-literal-keys to write the key into {files} anyway, or leave --key-mode out: each tool then gets the strongest form it takes"
         )
     } else {
         format!(
@@ -232,17 +235,32 @@ pub(super) struct Prepared {
     pub replaced: Vec<engine::Replaced>,
 }
 
-/// The options for one tool: without `--key-mode`, a key kept out of plain files (OS
-/// credential store, key command) stays out where the tool can run a key command.
+/// The options for one tool: without `--key-mode`, the strongest form of the key it
+/// takes. A tool that can run a key command gets `byok print-key`, whatever store the
+/// key is in; a profile keeping its key in a variable keeps the tool's reference to it
+/// where the tool has one (as strong: no copy, and no byok on its path).
 pub(super) fn for_tool(tool: &dyn Tool, gw: &Gateway, opts: &SetupOptions) -> SetupOptions {
     let mut opts = opts.clone();
-    if opts.auto_key
-        && matches!(gw.key, crate::profile::KeySource::Fetched(_))
-        && tool.runs_key_command()
-    {
+    if opts.auto_key && tool.runs_key_command() && !references_key(tool, gw) {
         opts.key_mode = KeyMode::Helper;
     }
     opts
+}
+
+/// Whether a profile keeping its key in a variable gives the tool a reference to it
+/// without `--key-mode helper`, rather than a copy.
+fn references_key(tool: &dyn Tool, gw: &Gateway) -> bool {
+    matches!(gw.key, KeySource::Env { .. })
+        && tool
+            .template()
+            .is_some_and(|t| !t.copies_key(KeyModeName::Env))
+}
+
+/// Whether planning the tool with `opts` writes a copy of the key, so the key must be
+/// known first (a tool written in code is assumed to).
+fn copies_key(tool: &dyn Tool, gw: &Gateway, opts: &SetupOptions) -> bool {
+    tool.template()
+        .is_none_or(|t| t.copies_key(opts.key_form(gw)))
 }
 
 /// Files as the plans made earlier in the same step leave them (two tools can share a
@@ -266,6 +284,10 @@ pub(super) fn prepare(
     opts: &SetupOptions,
     overlay: &Overlay,
 ) -> Result<Prepared> {
+    // A tool that gets a copy of the key needs the key now, before anything is written.
+    if copies_key(tool, gw, opts) {
+        gw.require_key()?;
+    }
     let mut cur = engine::gather_tool(env, tool)?;
     for (path, text) in overlay {
         if let Some(slot) = cur.files.get_mut(path) {
@@ -655,7 +677,7 @@ pub(super) fn finish(
     }
     // What byok owns now, from what it just wrote: the plan's after-state.
     let after = engine::project(cur, plan);
-    let (form, said) = key_form(gw, plan);
+    let (form, said) = key_form(tool, gw, opts, plan);
     writeln!(ctx.out, "  key: {said}")?;
     let facts = engine::SetupFacts {
         profile: &gw.name,
@@ -671,25 +693,46 @@ pub(super) fn finish(
     print_problems(tool, gw, &after, ctx)
 }
 
-/// How a setup handed the tool the key: its record name and the words `setup` says,
-/// read from what the plan writes: the key itself anywhere (or a file made 0600 for
-/// it) is a copy; else `byok print-key` is a key command; else the tool reads it from
-/// the environment.
-fn key_form(gw: &Gateway, plan: &Plan) -> (&'static str, String) {
-    let known = gw.known_key();
-    let texts: Vec<&str> = plan
-        .effective()
-        .filter_map(|c| c.after.as_deref())
-        .collect();
-    let copied = plan.effective().any(|c| c.secret)
-        || known.is_some_and(|k| texts.iter().any(|t| t.contains(k.expose())));
+/// How a setup handed the tool the key: its record name and the words `setup` says. A
+/// template says it for the key form planned: a value holding the key is a copy, else
+/// one running `{byok}` is a key command, else a reference. A tool written in code is
+/// judged by what the plan writes: the key itself anywhere (or a file made 0600 for
+/// it) is a copy; else `byok print-key` is a key command.
+fn key_form(
+    tool: &dyn Tool,
+    gw: &Gateway,
+    opts: &SetupOptions,
+    plan: &Plan,
+) -> (&'static str, String) {
+    let form = opts.key_form(gw);
+    let (copied, command) = match tool.template() {
+        Some(t) => (
+            t.copies_key(form),
+            t.files
+                .iter()
+                .flat_map(|f| &f.values)
+                .any(|v| v.uses(form, "byok")),
+        ),
+        None => {
+            let texts: Vec<&str> = plan
+                .effective()
+                .filter_map(|c| c.after.as_deref())
+                .collect();
+            let known = gw.known_key();
+            (
+                plan.effective().any(|c| c.secret)
+                    || known.is_some_and(|k| texts.iter().any(|t| t.contains(k.expose()))),
+                texts.iter().any(|t| t.contains("print-key")),
+            )
+        }
+    };
     if copied {
         return (
             "copy",
             "a copy of it, in a file only you can read (0600)".into(),
         );
     }
-    if texts.iter().any(|t| t.contains("print-key")) {
+    if command {
         return (
             "command",
             "a key command (`byok print-key`): no copy in its files".into(),
@@ -917,7 +960,7 @@ fn project_tool(
     ctx: &Ctx<'_>,
     tool: &dyn Tool,
     dir: &std::path::Path,
-    form: crate::templates::KeyModeName,
+    form: KeyModeName,
     drop_key: bool,
 ) -> Option<tools::generic::TemplateTool> {
     let t = tool.template()?;
@@ -954,9 +997,8 @@ fn setup_project(
     mode: Mode,
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
-    use crate::templates::KeyModeName;
     let (dir, chosen) = project_args(ctx, dir, &args.tools)?;
-    let env_profile = matches!(gw.key, crate::profile::KeySource::Env { .. });
+    let env_profile = matches!(gw.key, KeySource::Env { .. });
     let git = ctx.env.find_on_path("git");
     let mut status = ExitStatus::Success;
     for tool in chosen {
@@ -1010,11 +1052,9 @@ fn setup_project(
         let opts = engine::options(env, key_mode, None, args.show_key);
         let creates = !path.exists();
         let known = match &gw.key {
-            crate::profile::KeySource::Literal(k) => Some(k.expose().to_string()),
-            crate::profile::KeySource::Env { value, .. } => {
-                value.as_ref().map(|k| k.expose().to_string())
-            }
-            crate::profile::KeySource::Fetched(_) => None,
+            KeySource::Literal(k) => Some(k.expose().to_string()),
+            KeySource::Env { value, .. } => value.as_ref().map(|k| k.expose().to_string()),
+            KeySource::Fetched(_) => None,
         };
         let adjust = |plan: &mut Plan| -> Result<()> {
             // The last line of defence: the key itself never goes into a project file.
@@ -1068,7 +1108,7 @@ fn remove_project(
         let Some(spec) = tool.template().and_then(|t| t.project.as_ref()) else {
             continue;
         };
-        let form = crate::templates::KeyModeName::Env;
+        let form = KeyModeName::Env;
         let Some(engine_tool) = project_tool(ctx, tool, &dir, form, false) else {
             continue;
         };

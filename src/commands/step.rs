@@ -11,7 +11,7 @@ use crate::engine::{self, OwnedRecord, ToolStatus};
 use crate::error::{ExitStatus, UserError};
 use crate::plan::{self, Plan, Undo};
 use crate::profile::Gateway;
-use crate::tools::{self, KeyMode, SetupOptions, Tool};
+use crate::tools::{self, SetupOptions, Tool};
 
 /// One tool's part of the step.
 pub(super) struct Item {
@@ -54,10 +54,6 @@ pub(super) fn plan(
     let mut blocked = Vec::new();
     let mut overlay = setup::Overlay::new();
     for (tool, gw, opts) in wanted {
-        // A tool that gets a copy of the key needs the key now, before anything is written.
-        if opts.key_mode == KeyMode::Literal {
-            gw.require_key()?;
-        }
         let prepared = setup::prepare(ctx.env, tool, &gw, &opts, &overlay).map_err(|e| {
             UserError::new(format!("{}: {e:#}", tool.name())).hint(format!(
                 "nothing was changed; fix that, or leave the tool out with `byok remove {}`",

@@ -221,6 +221,14 @@ fn remove_in(item: &mut Item, path: &[&str], prune: bool, header: &mut Option<St
     *header = None; // only a file header (a root key) is carried over
     if removed && prune && child.as_table_like().is_some_and(TableLike::is_empty) {
         table.remove(path[0]);
+    } else if removed
+        && prune
+        && let Item::Table(t) = child
+        && t.iter().all(|(_, i)| i.is_table())
+    {
+        // Only tables left below it: its header goes, as before byok wrote a value
+        // there (`[a.b.c]` alone needs no `[a.b]`).
+        t.set_implicit(true);
     }
     removed
 }

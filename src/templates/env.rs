@@ -134,13 +134,27 @@ pub fn builtin() -> Result<EnvTemplate, TemplateError> {
     parse("templates/env.toml", TEXT)
 }
 
+/// What `byok env` exports for a profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exports {
+    /// The variables, in order.
+    pub vars: Vec<(String, Value)>,
+    /// The variables left out because they would hold a key byok must fetch (from the OS
+    /// credential store or a key command), by name.
+    pub left_out: Vec<String>,
+}
+
 impl EnvTemplate {
     /// The variables a profile exports, in order: entries for another auth style, and
-    /// entries whose placeholders have no value for this profile, are left out.
-    pub fn exports(&self, gw: &Gateway) -> Vec<(String, Value)> {
+    /// entries whose placeholders have no value for this profile, are left out. A key
+    /// kept in the OS credential store or printed by a command is read only with
+    /// `fetch_key` (a password manager may prompt): without it, the variables that
+    /// would hold it are left out and named in [`Exports::left_out`].
+    pub fn exports(&self, gw: &Gateway, fetch_key: bool) -> Exports {
         let vars = Vars::gateway(gw);
         let key_in_var = matches!(gw.key, KeySource::Env { .. });
-        let mut out = Vec::new();
+        let fetched = matches!(gw.key, KeySource::Fetched(_));
+        let mut out = Exports::default();
         for x in &self.exports {
             if x.auth.is_some_and(|a| a != gw.anthropic_auth) {
                 continue;
@@ -150,13 +164,17 @@ impl EnvTemplate {
             } else if let (true, Some(var)) = (key_in_var, &x.env) {
                 vars.str(var).map(Value::FromVar)
             } else if let Some(text) = x.value.as_ref().or(x.literal.as_ref()) {
+                if fetched && !fetch_key && render::names(text).contains(&"key") {
+                    out.left_out.push(x.name.clone());
+                    continue;
+                }
                 vars.str(text).map(Value::Literal)
             } else {
                 // Only `env` is given and the key is stored: nothing to reference.
                 Err(Unset("key_env".into()))
             };
             if let Ok(v) = value {
-                out.push((x.name.clone(), v));
+                out.vars.push((x.name.clone(), v));
             }
         }
         out
@@ -259,6 +277,7 @@ mod tests {
             anthropic_model: models.then(|| "claude-sonnet-4-5".into()),
             small_model: models.then(|| "claude-haiku-4-5".into()),
             anthropic_auth: auth,
+            headers: Default::default(),
         }
     }
 
@@ -273,14 +292,14 @@ mod tests {
         let mut rendered = Vec::new();
         for auth in [AnthropicAuth::Bearer, AnthropicAuth::XApiKey] {
             let gw = gateway(key.clone(), auth, true);
-            rendered.extend(t.exports(&gw).into_iter().map(|(n, _)| n));
+            rendered.extend(t.exports(&gw, false).vars.into_iter().map(|(n, _)| n));
         }
         for name in t.names() {
             assert!(rendered.iter().any(|n| n == name), "{name} never renders");
         }
         let gw = gateway(key, AnthropicAuth::Bearer, true);
         assert_eq!(
-            t.exports(&gw),
+            t.exports(&gw, false).vars,
             [
                 ("OPENAI_BASE_URL".into(), lit("https://gw.example.com/v1")),
                 ("OPENAI_API_BASE".into(), lit("https://gw.example.com/v1")),
@@ -308,7 +327,7 @@ mod tests {
         let gw = gateway(key, AnthropicAuth::XApiKey, false);
         let from = || Value::FromVar("GW_KEY".into());
         assert_eq!(
-            t.exports(&gw),
+            t.exports(&gw, false).vars,
             [
                 ("OPENAI_BASE_URL".into(), lit("https://gw.example.com/v1")),
                 ("OPENAI_API_BASE".into(), lit("https://gw.example.com/v1")),
@@ -318,6 +337,30 @@ mod tests {
                 ("ANTHROPIC_AUTH_TOKEN".into(), Value::Unset),
             ]
         );
+    }
+
+    /// A key in the credential store or behind a command is never read for `byok env`
+    /// unless asked: its variables are left out and named; the unset of the other
+    /// Anthropic variable stays.
+    #[test]
+    fn a_fetched_key_is_left_out_unless_asked_for() {
+        let t = builtin().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ran = dir.path().join("ran");
+        let fetched = crate::keystore::Fetched::command(&format!("touch {}", ran.display()));
+        let gw = gateway(KeySource::Fetched(fetched), AnthropicAuth::Bearer, false);
+        let out = t.exports(&gw, false);
+        assert_eq!(
+            out.vars,
+            [
+                ("OPENAI_BASE_URL".into(), lit("https://gw.example.com/v1")),
+                ("OPENAI_API_BASE".into(), lit("https://gw.example.com/v1")),
+                ("ANTHROPIC_BASE_URL".into(), lit("https://gw.example.com")),
+                ("ANTHROPIC_API_KEY".into(), Value::Unset),
+            ]
+        );
+        assert_eq!(out.left_out, ["OPENAI_API_KEY", "ANTHROPIC_AUTH_TOKEN"]);
+        assert!(!ran.exists(), "the key command ran");
     }
 
     #[test]

@@ -125,6 +125,113 @@ pub struct Template {
     pub live: Option<Live>,
     /// The tool's project-level file (`byok setup --project`).
     pub project: Option<ProjectSpec>,
+    /// How the tool takes a header read from a variable (`{headers}` values).
+    pub headers: Option<HeadersSpec>,
+}
+
+/// `[headers]`: what the `{headers…}` values need beyond the profile's headers.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HeadersSpec {
+    /// How the tool references a variable in a header's value, `{var}` standing for its
+    /// name (OpenCode's `{env:{var}}`), for `{headers}`; without it a header the profile
+    /// reads from a variable is written as that variable's value.
+    pub env: Option<String>,
+}
+
+/// Checks `[headers]` and where the profile's headers go; the error carries text to
+/// locate it by.
+fn check_headers(t: &Template) -> Result<(), (Option<String>, String)> {
+    let forms = |v: &ValueSpec| -> Vec<render::HeadersForm> {
+        [&v.value, &v.literal, &v.env, &v.helper]
+            .into_iter()
+            .flatten()
+            .flat_map(headers_forms)
+            .collect()
+    };
+    for f in &t.files {
+        for v in &f.values {
+            let used = forms(v);
+            let table = used.iter().any(|x| x.separator().is_none());
+            if table && f.format == Format::Dotenv {
+                return Err((
+                    Some(format!("key = \"{}\"", v.key)),
+                    format!(
+                        "`{}`: a dotenv value is a string: use {{headers:lines}} or {{headers:commas}}",
+                        v.key
+                    ),
+                ));
+            }
+            if table && f.id == EXPORTS_FILE {
+                let name = v.key.rsplit('.').next().unwrap_or(&v.key);
+                return Err((
+                    Some(format!("name = \"{name}\"")),
+                    format!(
+                        "export `{name}`: a variable holds a string: use {{headers:lines}} or {{headers:commas}}"
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(reference) = t.headers.as_ref().and_then(|h| h.env.as_deref()) else {
+        return Ok(());
+    };
+    let at = Some("[headers]".to_string());
+    if !reference.contains("{var}") || !render::names(&reference.replace("{var}", "")).is_empty() {
+        return Err((
+            at,
+            format!(
+                "[headers] env `{reference}` must hold `{{var}}` (the variable's name) and no other placeholder"
+            ),
+        ));
+    }
+    let uses_table = t
+        .files
+        .iter()
+        .flat_map(|f| &f.values)
+        .any(|v| forms(v).contains(&render::HeadersForm::Table));
+    if !uses_table {
+        return Err((
+            at,
+            "[headers] env is for `{headers}` values, and this template has none".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The headers forms a value holds (as a whole, or as a field of a table or list).
+fn headers_forms(v: &toml::Value) -> Vec<render::HeadersForm> {
+    match v {
+        toml::Value::String(s) => render::headers_form(s).into_iter().collect(),
+        toml::Value::Array(a) => a.iter().flat_map(headers_forms).collect(),
+        toml::Value::Table(t) => t.values().flat_map(headers_forms).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl ValueSpec {
+    /// Whether it holds the profile's extra headers (a `{headers…}` form) in some
+    /// variant, or (with `form`) in the variant written in that key form.
+    pub fn holds_headers(&self, form: Option<KeyModeName>) -> bool {
+        let variants: Vec<&toml::Value> = match form {
+            Some(f) => self.variant(f).into_iter().collect(),
+            None => [&self.value, &self.literal, &self.env, &self.helper]
+                .into_iter()
+                .flatten()
+                .collect(),
+        };
+        variants.into_iter().any(|x| !headers_forms(x).is_empty())
+    }
+}
+
+impl Template {
+    /// Whether setup gives the tool the profile's extra headers (a `{headers…}` value).
+    pub fn sends_headers(&self) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| &f.values)
+            .any(|v| v.holds_headers(None))
+    }
 }
 
 /// One wire API a template names: always called (`"chat"`), or only for a profile that
@@ -454,6 +561,7 @@ fn check_export_value(v: &toml::Value) -> Result<(), String> {
         }
     };
     match v {
+        toml::Value::String(s) if render::headers_form(s).is_some() => Ok(()),
         toml::Value::String(s) => text(s),
         toml::Value::Table(t) if t.len() == 1 => match t.iter().next() {
             Some((k, toml::Value::String(s))) if k == "var" => {
@@ -812,6 +920,64 @@ pub enum KeyModeName {
     Helper,
 }
 
+impl KeyModeName {
+    /// The variant written in this key form: its own, else a weaker form's (`helper`
+    /// falls back to `env`, `env` to `literal`), else `value`.
+    pub fn pick<'a>(
+        self,
+        value: &'a Option<toml::Value>,
+        literal: &'a Option<toml::Value>,
+        env: &'a Option<toml::Value>,
+        helper: &'a Option<toml::Value>,
+    ) -> Option<&'a toml::Value> {
+        let order: &[&Option<toml::Value>] = match self {
+            Self::Helper => &[helper, env, literal],
+            Self::Env => &[env, literal],
+            Self::Literal => &[literal],
+        };
+        order.iter().find_map(|x| x.as_ref()).or(value.as_ref())
+    }
+}
+
+impl ValueSpec {
+    /// The value written in key form `form` (see [`KeyModeName::pick`]).
+    pub fn variant(&self, form: KeyModeName) -> Option<&toml::Value> {
+        form.pick(&self.value, &self.literal, &self.env, &self.helper)
+    }
+
+    /// Whether it is written in key form `form` (its `modes`).
+    pub fn written_in(&self, form: KeyModeName) -> bool {
+        self.modes.as_ref().is_none_or(|m| m.contains(&form))
+    }
+
+    /// Whether, written in key form `form`, it uses placeholder `name` (`key`: the key
+    /// itself; `key_env`: its variable).
+    pub fn uses(&self, form: KeyModeName, name: &str) -> bool {
+        self.written_in(form)
+            && self
+                .variant(form)
+                .is_some_and(|x| render::value_names(x).iter().any(|n| n == name))
+    }
+}
+
+impl ExportSpec {
+    /// The value exported in key form `form` (see [`KeyModeName::pick`]).
+    pub fn variant(&self, form: KeyModeName) -> Option<&toml::Value> {
+        form.pick(&self.value, &self.literal, &self.env, &self.helper)
+    }
+}
+
+impl Template {
+    /// Whether key form `form` writes the key itself into one of the tool's files (a
+    /// copy) rather than a reference or a key command.
+    pub fn copies_key(&self, form: KeyModeName) -> bool {
+        self.files
+            .iter()
+            .flat_map(|f| &f.values)
+            .any(|v| v.uses(form, "key"))
+    }
+}
+
 /// The extra placeholders a `default` value's `note` may use.
 pub const NOTE_PLACEHOLDERS: &[&str] = &["file", "current"];
 
@@ -902,6 +1068,12 @@ pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
         .and_then(|()| check_exports(&template))
         .and_then(|()| check_run(&template))
         .and_then(|()| check_project(&template))
+        .and_then(|()| {
+            // Exports are checked as the file the engine writes them to.
+            let mut all = template.clone();
+            all.files.extend(exports_file(&template));
+            check_headers(&all)
+        })
         .map_err(|(needle, message)| {
             // An unknown placeholder is found by itself; anything else by the text given.
             let placeholder = message
@@ -1037,7 +1209,15 @@ fn check(t: &Template) -> Result<(), (Option<String>, String)> {
                 _ => {}
             }
             for x in variants.into_iter().flatten() {
-                render::check_value(x, &roots).map_err(|m| (Some(v.key.clone()), m))?;
+                render::check_value(x, &roots).map_err(|m| {
+                    // A misplaced `{headers…}` is found at its value's key line.
+                    let at = if m.contains("the profile's headers are a whole value") {
+                        format!("key = \"{}\"", v.key)
+                    } else {
+                        v.key.clone()
+                    };
+                    (Some(at), m)
+                })?;
             }
             if f.format == Format::Dotenv
                 && variants
@@ -1541,6 +1721,57 @@ mod tests {
     }
 
     #[test]
+    fn header_values_are_checked_with_their_position() {
+        let file = |format: &str, value: &str| {
+            format!(
+                "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/x\"\nformat = \"{format}\"\n[[file.value]]\nkey = \"a\"\nvalue = {value}\n"
+            )
+        };
+        assert_eq!(
+            err(&file("json", "\"X: {headers}\"")),
+            "t.toml:9:1: `X: {headers}`: the profile's headers are a whole value, one of {headers}, {headers:plain}, {headers:vars}, {headers:lines}, {headers:commas}"
+        );
+        assert_eq!(
+            err(&file("dotenv", "\"{headers}\"")),
+            "t.toml:9:1: `a`: a dotenv value is a string: use {headers:lines} or {headers:commas}"
+        );
+        assert!(parse("t.toml", &file("dotenv", "\"{headers:commas}\"")).is_ok());
+        assert!(parse("t.toml", &file("json", "{ h = \"{headers}\" }")).is_ok());
+        assert_eq!(
+            err(&format!(
+                "{}[headers]\nenv = \"{{env:NAME}}\"\n",
+                file("json", "\"{headers}\"")
+            )),
+            "t.toml:11:1: [headers] env `{env:NAME}` must hold `{var}` (the variable's name) and no other placeholder"
+        );
+        assert_eq!(
+            err(&format!(
+                "{}[headers]\nenv = \"{{var}}{{model}}\"\n",
+                file("json", "\"{headers}\"")
+            )),
+            "t.toml:11:1: [headers] env `{var}{model}` must hold `{var}` (the variable's name) and no other placeholder"
+        );
+        assert_eq!(
+            err(&format!(
+                "{}[headers]\nenv = \"{{var}}\"\n",
+                file("json", "\"{headers:lines}\"")
+            )),
+            "t.toml:11:1: [headers] env is for `{headers}` values, and this template has none"
+        );
+        let export = format!("{HEAD}[[export]]\nname = \"H\"\nvalue = \"{{headers}}\"\n");
+        assert_eq!(
+            err(&export),
+            "t.toml:5:1: export `H`: a variable holds a string: use {headers:lines} or {headers:commas}"
+        );
+        let t = parse(
+            "t.toml",
+            &format!("{HEAD}[[export]]\nname = \"H\"\nvalue = \"{{headers:lines}}\"\n"),
+        )
+        .unwrap();
+        assert!(t.sends_headers());
+    }
+
+    #[test]
     fn mistakes_are_named_with_their_position() {
         assert_eq!(
             err("id = \"x\"\nname = 3\n"),
@@ -1548,7 +1779,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `project`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `project`, `headers`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"

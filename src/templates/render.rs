@@ -37,6 +37,90 @@ pub const BUILTIN_ROOTS: &[&str] = &[
     "data",
 ];
 
+/// How a whole-string headers value renders the profile's extra headers
+/// (`--header 'Name: value'`); see [`headers_form`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadersForm {
+    /// `{headers}`: a table, name → value; a header read from a variable as the
+    /// template's `[headers] env` writes a reference, else its value.
+    Table,
+    /// `{headers:plain}`: a table of the headers that have a value of their own.
+    Plain,
+    /// `{headers:vars}`: a table of the headers read from a variable, name → its name.
+    Vars,
+    /// `{headers:lines}`: `Name: value` lines joined by a line break (Claude Code's
+    /// `ANTHROPIC_CUSTOM_HEADERS`, Copilot CLI's `COPILOT_PROVIDER_HEADERS`).
+    Lines,
+    /// `{headers:commas}`: `Name: value` pairs joined by `, ` (Gemini CLI's
+    /// `GEMINI_CLI_CUSTOM_HEADERS`).
+    Commas,
+}
+
+impl HeadersForm {
+    /// The forms, as templates spell them.
+    pub const ALL: &[(&str, Self)] = &[
+        ("{headers}", Self::Table),
+        ("{headers:plain}", Self::Plain),
+        ("{headers:vars}", Self::Vars),
+        ("{headers:lines}", Self::Lines),
+        ("{headers:commas}", Self::Commas),
+    ];
+
+    /// The text a string form joins its pairs with (`None` for the table forms).
+    pub fn separator(self) -> Option<&'static str> {
+        match self {
+            Self::Lines => Some("\n"),
+            Self::Commas => Some(", "),
+            _ => None,
+        }
+    }
+}
+
+/// The headers form a string is, when it is one whole (`{headers}`, `{headers:lines}` …).
+pub fn headers_form(s: &str) -> Option<HeadersForm> {
+    HeadersForm::ALL
+        .iter()
+        .find(|(text, _)| *text == s)
+        .map(|(_, f)| *f)
+}
+
+/// Where a value mentions headers other than as one whole headers value, the mistake.
+fn check_headers_text(s: &str) -> Result<(), String> {
+    if headers_form(s).is_none() && s.contains("{headers") {
+        let forms: Vec<&str> = HeadersForm::ALL.iter().map(|(t, _)| *t).collect();
+        return Err(format!(
+            "`{s}`: the profile's headers are a whole value, one of {}",
+            forms.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// A profile's extra header as a tool gets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The header's name.
+    pub name: String,
+    /// Its value.
+    pub value: HeaderValue,
+    /// A credential (masked in output, its file made 0600 when written as a value).
+    pub secret: bool,
+}
+
+/// A header's value: its own, or read from a variable (`env:VAR` in the profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// The value itself.
+    Plain(String),
+    /// Read from `var`; `value` is its content in byok's environment, if set.
+    FromVar {
+        /// The variable's name.
+        var: String,
+        /// Its value now.
+        value: Option<String>,
+    },
+}
+
 /// Whether `name` is a built-in placeholder.
 pub fn is_placeholder(name: &str) -> bool {
     GATEWAY.contains(&name) || BUILTIN_ROOTS.contains(&name)
@@ -129,6 +213,23 @@ pub fn unfill<'a>(pattern: &'a str, filled: &'a str) -> Option<(&'a str, &'a str
     (!middle.is_empty()).then_some((name?, middle))
 }
 
+/// The placeholder names a value uses, in its strings and table keys.
+pub fn value_names(v: &toml::Value) -> Vec<String> {
+    match v {
+        toml::Value::String(s) => names(s).into_iter().map(String::from).collect(),
+        toml::Value::Array(a) => a.iter().flat_map(value_names).collect(),
+        toml::Value::Table(t) => t
+            .iter()
+            .flat_map(|(k, v)| {
+                let mut n: Vec<String> = names(k).into_iter().map(String::from).collect();
+                n.extend(value_names(v));
+                n
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn unknown(name: &str, roots: &[&str]) -> String {
     let mut known: Vec<String> = GATEWAY
         .iter()
@@ -153,10 +254,15 @@ pub fn check_text(s: &str, roots: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks a value: every string and object key uses only known placeholders.
+/// Checks a value: every string and object key uses only known placeholders, and the
+/// profile's headers only as one whole value.
 pub fn check_value(v: &toml::Value, roots: &[&str]) -> Result<(), String> {
     match v {
-        toml::Value::String(s) => check_text(s, roots),
+        toml::Value::String(s) if headers_form(s).is_some() => Ok(()),
+        toml::Value::String(s) => {
+            check_headers_text(s)?;
+            check_text(s, roots)
+        }
         toml::Value::Array(a) => a.iter().try_for_each(|x| check_value(x, roots)),
         toml::Value::Table(t) => t.iter().try_for_each(|(k, x)| {
             check_text(k, roots)?;
@@ -204,6 +310,11 @@ pub struct Vars {
     values: BTreeMap<String, Option<String>>,
     /// A key read only if a value needs it (a password manager may prompt).
     lazy_key: Option<Fetched>,
+    /// The profile's extra headers, for the headers values.
+    headers: Vec<Header>,
+    /// How the tool writes a header read from a variable (`{var}` is its name), for
+    /// `{headers}`; without it such a header's value is written.
+    header_ref: Option<String>,
 }
 
 /// A value could not be rendered because a placeholder has no value.
@@ -236,6 +347,72 @@ impl Vars {
         if other.lazy_key.is_some() {
             self.lazy_key = other.lazy_key;
         }
+        if !other.headers.is_empty() {
+            self.headers = other.headers;
+        }
+    }
+
+    /// Sets the profile's extra headers, and how the tool references a variable in one.
+    pub fn set_headers(&mut self, headers: Vec<Header>, reference: Option<String>) {
+        self.headers = headers;
+        self.header_ref = reference;
+    }
+
+    /// The values of the credential headers a headers value may write (to mask, and to
+    /// make a file holding one 0600).
+    pub fn header_secrets(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|h| h.secret)
+            .filter_map(|h| match &h.value {
+                HeaderValue::Plain(v) => Some(v.as_str()),
+                HeaderValue::FromVar { value, .. } => value.as_deref(),
+            })
+            .collect()
+    }
+
+    /// A headers value for this profile; [`Unset`] `headers` when it has none of that
+    /// form, `$VAR` when a header's variable is not set and its value is needed.
+    pub fn headers(&self, form: HeadersForm) -> Result<Value, Unset> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for h in &self.headers {
+            let value = match (&h.value, form) {
+                (HeaderValue::Plain(_), HeadersForm::Vars)
+                | (HeaderValue::FromVar { .. }, HeadersForm::Plain) => continue,
+                (HeaderValue::Plain(v), _) => v.clone(),
+                (HeaderValue::FromVar { var, .. }, HeadersForm::Vars) => var.clone(),
+                (HeaderValue::FromVar { var, .. }, HeadersForm::Table)
+                    if self.header_ref.is_some() =>
+                {
+                    self.header_ref
+                        .as_deref()
+                        .unwrap_or_default()
+                        .replace("{var}", var)
+                }
+                (HeaderValue::FromVar { var, value }, _) => {
+                    value.clone().ok_or_else(|| Unset(format!("${var}")))?
+                }
+            };
+            pairs.push((h.name.clone(), value));
+        }
+        if pairs.is_empty() {
+            return Err(Unset("headers".into()));
+        }
+        Ok(match form.separator() {
+            Some(sep) => Value::String(
+                pairs
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(sep),
+            ),
+            None => Value::Object(
+                pairs
+                    .into_iter()
+                    .map(|(n, v)| (n, Value::String(v)))
+                    .collect(),
+            ),
+        })
     }
 
     /// Sets a placeholder.
@@ -279,7 +456,10 @@ impl Vars {
     /// Fills a value, converting it to JSON (the editors' common currency).
     pub fn value(&self, v: &toml::Value) -> Result<Value, Unset> {
         Ok(match v {
-            toml::Value::String(s) => Value::String(self.str(s)?),
+            toml::Value::String(s) => match headers_form(s) {
+                Some(form) => self.headers(form)?,
+                None => Value::String(self.str(s)?),
+            },
             toml::Value::Integer(i) => Value::from(*i),
             toml::Value::Float(f) => Value::from(*f),
             toml::Value::Boolean(b) => Value::Bool(*b),
@@ -289,8 +469,21 @@ impl Vars {
             }
             toml::Value::Table(t) => {
                 let mut m = serde_json::Map::new();
+                let mut omitted = false;
                 for (k, x) in t {
-                    m.insert(self.str(k)?, self.value(x)?);
+                    // A table's headers field is left out when the profile has none,
+                    // and a table holding nothing else with it.
+                    let value = match self.value(x) {
+                        Err(Unset(n)) if n == "headers" => {
+                            omitted = true;
+                            continue;
+                        }
+                        other => other?,
+                    };
+                    m.insert(self.str(k)?, value);
+                }
+                if omitted && m.is_empty() {
+                    return Err(Unset("headers".into()));
                 }
                 Value::Object(m)
             }
@@ -357,6 +550,66 @@ mod tests {
             v.value(&t["x"]).unwrap(),
             serde_json::json!({"gpt\"4": {"name": "gpt\"4", "n": 1}})
         );
+    }
+
+    #[test]
+    fn headers_render_in_each_form() {
+        let mut v = Vars::default();
+        let h = |name: &str, value: HeaderValue| Header {
+            name: name.into(),
+            value,
+            secret: name.contains("key"),
+        };
+        v.set_headers(
+            vec![
+                h("x-team", HeaderValue::Plain("blue".into())),
+                h(
+                    "cf-aig-authorization",
+                    HeaderValue::FromVar {
+                        var: "CF".into(),
+                        value: Some("tok".into()),
+                    },
+                ),
+                h("x-portkey-api-key", HeaderValue::Plain("pk".into())),
+            ],
+            Some("{env:{var}}".into()),
+        );
+        let form = |v: &Vars, s: &str| v.value(&toml::Value::String(s.into()));
+        assert_eq!(
+            form(&v, "{headers}").unwrap(),
+            serde_json::json!({"x-team": "blue", "cf-aig-authorization": "{env:CF}", "x-portkey-api-key": "pk"})
+        );
+        assert_eq!(
+            form(&v, "{headers:plain}").unwrap(),
+            serde_json::json!({"x-team": "blue", "x-portkey-api-key": "pk"})
+        );
+        assert_eq!(
+            form(&v, "{headers:vars}").unwrap(),
+            serde_json::json!({"cf-aig-authorization": "CF"})
+        );
+        assert_eq!(
+            form(&v, "{headers:lines}").unwrap(),
+            "x-team: blue\ncf-aig-authorization: tok\nx-portkey-api-key: pk"
+        );
+        assert_eq!(
+            form(&v, "{headers:commas}").unwrap(),
+            "x-team: blue, cf-aig-authorization: tok, x-portkey-api-key: pk"
+        );
+        assert_eq!(v.header_secrets(), ["pk"]);
+        // A variable not set is named where its value is needed.
+        v.headers[1].value = HeaderValue::FromVar {
+            var: "CF".into(),
+            value: None,
+        };
+        assert_eq!(form(&v, "{headers:lines}"), Err(Unset("$CF".into())));
+        assert!(form(&v, "{headers}").is_ok());
+        // No headers: a whole value is unset, a table leaves the field (and itself) out.
+        v.set_headers(Vec::new(), None);
+        assert_eq!(form(&v, "{headers}"), Err(Unset("headers".into())));
+        let t: toml::Value =
+            toml::from_str("x = { a = \"1\", h = \"{headers}\", g = { h = \"{headers}\" } }")
+                .unwrap();
+        assert_eq!(v.value(&t["x"]).unwrap(), serde_json::json!({"a": "1"}));
     }
 
     #[test]

@@ -72,7 +72,7 @@ const APPROVED_SUFFIX: usize = 20;
 const APPROVED: [&str; 2] = ["customApiKeyResponses", "approved"];
 const ONBOARDING: &str = "hasCompletedOnboarding";
 const HINT_SETUP: &str = "run `byok setup claude-code`";
-const VSCODE_HELPER_NOTE: &str = "the Claude Code VS Code extension ignores apiKeyHelper (anthropics/claude-code#38314): there, use the default key mode or the terminal CLI";
+const VSCODE_HELPER_NOTE: &str = "the Claude Code VS Code extension ignores apiKeyHelper (anthropics/claude-code#38314): there, use `--key-mode literal` or the terminal CLI";
 
 /// Where Claude Code keeps things for one environment (mirrors the template's roots).
 struct Paths {
@@ -253,7 +253,10 @@ impl Hook for ClaudeHook {
             Some(gw.require_key()?.expose().to_string())
         };
         let mut notes = Vec::new();
+        // Said when setup changes something, as the template's notes are.
+        let changes = plan.effective().next().is_some();
         match (&gw.key, helper) {
+            _ if !changes => {}
             (KeySource::Env { var, .. }, true) => {
                 notes.push(VSCODE_HELPER_NOTE.to_string());
                 notes.push(format!(
@@ -262,7 +265,7 @@ impl Hook for ClaudeHook {
             }
             (_, true) => notes.push(VSCODE_HELPER_NOTE.to_string()),
             (KeySource::Env { var, .. }, false) => notes.push(format!(
-                "the key from ${var} is written into {settings}; `--key-mode helper` keeps it out of the file"
+                "the key from ${var} is written into {settings}; without `--key-mode literal` a key command keeps it out of the file"
             )),
             _ => {}
         }
@@ -1142,7 +1145,8 @@ mod tests {
             get("~/.claude/settings.json apiKeyHelper").as_deref(),
             Some("~/bin/get-anthropic-key.sh")
         );
-        assert_eq!(owned.len(), OWNED_ENV.len() + 1);
+        // The env keys, `apiKeyHelper` and `ANTHROPIC_CUSTOM_HEADERS`.
+        assert_eq!(owned.len(), OWNED_ENV.len() + 2);
         // After setup the values are byok's; a hand edit shows up as a different value.
         let plan = tool().plan(&e, &gw(), &literal(), &c).unwrap();
         let after_setup = tool().owned(&e, &applied(c, &plan));

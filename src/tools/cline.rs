@@ -696,6 +696,7 @@ mod tests {
             anthropic_model: None,
             small_model: None,
             anthropic_auth: AnthropicAuth::Bearer,
+            headers: Default::default(),
         }
     }
 
@@ -1322,7 +1323,17 @@ mod tests {
         let cur = fixture("existing");
         let plan = cline().plan(&e, &gw(), &opts(), &cur).unwrap();
         let owned = cline().owned(&e, &applied(&cur, &plan));
-        let labels: Vec<&str> = owned.iter().map(|(l, _)| l.as_str()).collect();
+        // What the record keeps: the user's own headers (no profile headers) are theirs.
+        let labels: Vec<&str> = owned
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .filter(|l| {
+                !plan
+                    .left
+                    .iter()
+                    .any(|x| *l == x || l.starts_with(&format!("{x}.")))
+            })
+            .collect();
         assert_eq!(
             labels,
             [

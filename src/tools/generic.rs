@@ -21,18 +21,18 @@ use anyhow::Result;
 use serde_json::Value;
 
 pub mod entries;
+mod headers;
 pub mod rows;
 
-use super::KeyMode;
 use super::{Current, Detection, Finding, Inputs, Placed, SetupOptions, Tool, ToolId, vscode};
 use crate::config_edit::{self, doc};
 use crate::env::{Env, Os};
 use crate::error::UserError;
 use crate::plan::Plan;
-use crate::profile::{Gateway, KeySource};
+use crate::profile::Gateway;
 use crate::templates::render::{self, Unset, Vars};
 use crate::templates::{
-    Api, Class, FileSpec, Format, KeyModeName, LabelStyle, Loaded, Template, ValueSpec, key_path,
+    Api, Class, FileSpec, Format, LabelStyle, Loaded, Template, ValueSpec, key_path,
 };
 
 pub mod hosts;
@@ -261,20 +261,13 @@ impl TemplateTool {
         .or_else(|| candidates.into_iter().nth(create))
     }
 
-    /// Which form of the key this setup writes.
-    fn key_form(opts: &SetupOptions, gw: &Gateway) -> KeyModeName {
-        match (opts.key_mode, &gw.key) {
-            (KeyMode::Helper, _) => KeyModeName::Helper,
-            (_, KeySource::Env { .. }) => KeyModeName::Env,
-            _ => KeyModeName::Literal,
-        }
-    }
-
     fn vars(&self, env: &Env, gw: &Gateway, opts: &SetupOptions) -> Vars {
         let mut v = self.roots(env);
         v.extend(Vars::gateway(gw));
         v.set("byok", Some(opts.exe.clone()));
         model_fallbacks(&mut v, gw);
+        let reference = self.t().headers.as_ref().and_then(|h| h.env.clone());
+        v.set_headers(profile_headers(env, gw), reference);
         v
     }
 
@@ -546,24 +539,67 @@ fn path_from(roots: &Vars, text: &str, env: &Env) -> Option<PathBuf> {
     Some(PathBuf::from(filled))
 }
 
-/// The variant of a value for a key form, falling back to weaker forms, then `value`.
-fn variant(v: &ValueSpec, form: KeyModeName) -> Option<&toml::Value> {
-    let order: &[&Option<toml::Value>] = match form {
-        KeyModeName::Helper => &[&v.helper, &v.env, &v.literal],
-        KeyModeName::Env => &[&v.env, &v.literal],
-        KeyModeName::Literal => &[&v.literal],
-    };
-    order.iter().find_map(|x| x.as_ref()).or(v.value.as_ref())
+/// The profile's extra headers as the tools get them: a header read from a variable
+/// with the variable's value in byok's environment (for tools that take no reference).
+fn profile_headers(env: &Env, gw: &Gateway) -> Vec<render::Header> {
+    gw.headers
+        .iter()
+        .map(|(name, raw)| render::Header {
+            name: name.clone(),
+            value: match crate::profile::header_env(raw) {
+                Some(var) => render::HeaderValue::FromVar {
+                    var: var.to_string(),
+                    value: env.var(var).map(str::to_string),
+                },
+                None => render::HeaderValue::Plain(raw.clone()),
+            },
+            secret: crate::profile::is_secret_header(name),
+        })
+        .collect()
+}
+
+/// Whether a rendered value holds `needle` in one of its strings.
+fn holds_text(v: &Value, needle: &str) -> bool {
+    match v {
+        Value::String(s) => s.contains(needle),
+        Value::Array(a) => a.iter().any(|x| holds_text(x, needle)),
+        Value::Object(m) => m.values().any(|x| holds_text(x, needle)),
+        _ => false,
+    }
+}
+
+/// The labels of the leaves inside byok's table at `key` that its value doesn't have:
+/// the user's (a header of their own in a headers table, a setting they added), never
+/// recorded as byok's, so no later setup drops them and an edit of theirs is no drift.
+fn users_leaves(
+    format: Format,
+    text: &str,
+    key: &[String],
+    value: &Value,
+    label: &str,
+) -> Vec<String> {
+    if !value.is_object() {
+        return Vec::new();
+    }
+    let wanted: BTreeSet<Vec<String>> = doc::value_leaves(value)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    doc::leaves(format, text, key)
+        .into_iter()
+        .filter(|(below, _)| !below.is_empty() && !wanted.contains(below))
+        .map(|(below, _)| format!("{label}.{}", below.join(".")))
+        .collect()
+}
+
+/// The headers form of a value that is one whole `{headers…}` string.
+fn whole_headers(spec: &toml::Value) -> Option<render::HeadersForm> {
+    spec.as_str().and_then(render::headers_form)
 }
 
 /// Whether a value's text puts the key itself in the file.
 fn holds_key(v: &toml::Value) -> bool {
-    match v {
-        toml::Value::String(s) => render::names(s).contains(&"key"),
-        toml::Value::Array(a) => a.iter().any(holds_key),
-        toml::Value::Table(t) => t.values().any(holds_key),
-        _ => false,
-    }
+    render::value_names(v).iter().any(|n| n == "key")
 }
 
 /// The values a `set` value can hold when none of its variants has a placeholder (else
@@ -660,6 +696,17 @@ fn same_key_constants(f: &FileSpec, key: &str) -> Vec<Value> {
 
 /// What a missing placeholder means for the user, said once per plan.
 fn missing_note(tool: &str, gw: &Gateway, name: &str) -> String {
+    if let Some(var) = name.strip_prefix('$') {
+        let header = gw
+            .headers
+            .iter()
+            .find(|(_, v)| crate::profile::header_env(v) == Some(var))
+            .map_or("a header", |(n, _)| n.as_str());
+        return format!(
+            "profile `{}` reads header `{header}` from ${var}, which is not set, so byok left {tool}'s headers as they were; export {var} and run setup again",
+            gw.name
+        );
+    }
     let flag = match name {
         "model" => "--model",
         "anthropic_model" => "--anthropic-model",
@@ -790,7 +837,12 @@ impl Tool for TemplateTool {
     fn plan(&self, env: &Env, gw: &Gateway, opts: &SetupOptions, cur: &Current) -> Result<Plan> {
         let vars = self.vars(env, gw, opts);
         let shown_vars = self.shown(env, &vars);
-        let form = Self::key_form(opts, gw);
+        let form = opts.key_form(gw);
+        // A credential header is masked like a key wherever byok prints it.
+        let header_secrets = vars.header_secrets();
+        for s in &header_secrets {
+            crate::secret::register(s);
+        }
         // A template without files is steps by hand only: setup shows them and records
         // nothing, doctor doesn't call the tool set up.
         let mut plan = Plan {
@@ -850,13 +902,18 @@ impl Tool for TemplateTool {
                     text = doc::remove(f.format, &text, &key, other_mode).map_err(bad)?;
                     continue;
                 }
-                let Some(spec) = variant(v, form) else {
+                let Some(spec) = v.variant(form) else {
                     continue;
                 };
                 // `optional = "anthropic_model"`: only for a profile that sets it itself.
                 let own = v.optional.needs().is_none_or(|n| has_own(gw, n));
+                let whole = whole_headers(spec);
                 let value = match vars.value(spec) {
                     Ok(x) => own.then_some(x),
+                    // No headers of this form (any more): byok's earlier ones go below.
+                    Err(Unset(name)) if name == "headers" && whole.is_some() => None,
+                    // A table whose only fields are headers, and the profile has none.
+                    Err(Unset(name)) if name == "headers" => continue,
                     Err(Unset(name)) => {
                         if !v.optional.is_optional() {
                             missing.insert(name);
@@ -864,9 +921,50 @@ impl Tool for TemplateTool {
                         None
                     }
                 };
+                let label = Self::label(env, Some(&path), f, &v.key);
+                let value = match (whole.map(render::HeadersForm::separator), value) {
+                    (None, value) => value,
+                    // A headers string holds the user's own pairs too.
+                    (Some(Some(sep)), wanted) => {
+                        let now = doc::get(f.format, &text, &key).map_err(bad)?;
+                        let base = headers::base(f.format, now.as_ref(), &label, cur);
+                        let wanted = wanted.as_ref().and_then(Value::as_str);
+                        let merged = headers::merge(&base, wanted, sep);
+                        if wanted.is_some()
+                            && let Some(m) = merged
+                        {
+                            Some(Value::String(m))
+                        } else {
+                            // No headers of byok's: what is left is the user's, and
+                            // never recorded as byok's.
+                            text = match merged {
+                                Some(m) if now.as_ref().and_then(Value::as_str) != Some(&m) => {
+                                    doc::set(f.format, &text, &key, &Value::String(m))
+                                        .map_err(bad)?
+                                }
+                                Some(_) => text,
+                                None if now.is_some() => {
+                                    doc::remove(f.format, &text, &key, true).map_err(bad)?
+                                }
+                                None => text,
+                            };
+                            plan.left.push(label);
+                            continue;
+                        }
+                    }
+                    (Some(None), Some(x)) => Some(x),
+                    (Some(None), None) => {
+                        text = headers::clear_table(f.format, &text, &key, &label, cur)
+                            .map_err(bad)?;
+                        plan.left.push(label);
+                        continue;
+                    }
+                };
+                if let Some(x) = &value {
+                    secret |= header_secrets.iter().any(|s| holds_text(x, s));
+                }
                 if v.entry.is_some() {
-                    let label = Self::label(env, Some(&path), f, &v.key);
-                    let mut list = entries::List::new(f, v, &key, label);
+                    let mut list = entries::List::new(f, v, &key, label.clone());
                     list.after = items_written.get(&v.key).cloned();
                     let Some(value) = value else {
                         // An optional item goes when the profile has nothing for it (a
@@ -890,7 +988,6 @@ impl Tool for TemplateTool {
                 if v.class == Class::Default
                     && let Some(now) = doc::get(f.format, &text, &key).map_err(bad)?
                 {
-                    let label = Self::label(env, Some(&path), f, &v.key);
                     let byoks = cur.byoks(&label, &json_text(&now)) || now == value;
                     if !byoks {
                         let current = crate::secret::redact(&json_text(&now));
@@ -911,7 +1008,6 @@ impl Tool for TemplateTool {
                 }
                 secret |= holds_key(spec);
                 wrote = true;
-                let label = Self::label(env, Some(&path), f, &v.key);
                 text =
                     drop_stale_leaves(f.format, &text, &key, &value, &label, cur).map_err(bad)?;
                 text = match doc::set(f.format, &text, &key, &value) {
@@ -921,6 +1017,8 @@ impl Tool for TemplateTool {
                     }
                     Err(e) => return Err(bad(e)),
                 };
+                plan.left
+                    .extend(users_leaves(f.format, &text, &key, &value, &label));
             }
             for table in uncommented {
                 let key = key_path(table).map_err(anyhow::Error::msg)?;
@@ -1019,6 +1117,25 @@ impl Tool for TemplateTool {
                     continue;
                 }
                 if self.hook.is_some_and(|h| h.keeps(&f.id, &v.key, before)) {
+                    continue;
+                }
+                // Headers byok never wrote here are the user's; of a headers table byok
+                // added to, only its own entries go.
+                let written = cur.written.keys().any(|l| {
+                    l.strip_prefix(label.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                });
+                let whole: Vec<render::HeadersForm> = [&v.value, &v.literal, &v.env, &v.helper]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(whole_headers)
+                    .collect();
+                if !whole.is_empty() && !written {
+                    continue;
+                }
+                let headers_table = whole.iter().any(|h| h.separator().is_none());
+                if headers_table && cur.prior(&label).is_none() {
+                    text = headers::clear_table(f.format, &text, &key, &label, cur).map_err(bad)?;
                     continue;
                 }
                 text = match cur.prior(&label) {

@@ -173,6 +173,19 @@ pub struct SetupOptions {
     pub now: String,
 }
 
+impl SetupOptions {
+    /// The form the key is written in for `gw`: a key command, the variable's reference
+    /// for a profile keeping its key in one, else the key itself.
+    pub fn key_form(&self, gw: &Gateway) -> crate::templates::KeyModeName {
+        use crate::templates::KeyModeName;
+        match (self.key_mode, &gw.key) {
+            (KeyMode::Helper, _) => KeyModeName::Helper,
+            (_, crate::profile::KeySource::Env { .. }) => KeyModeName::Env,
+            _ => KeyModeName::Literal,
+        }
+    }
+}
+
 /// What an adapter needs read before it can detect or plan.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -1322,8 +1335,20 @@ mod tests {
                     );
 
                     // Drift: the record is built from the after-state, as `byok setup`
-                    // writes it; then each owned value alone is edited by hand.
-                    let owned = tool.owned(&env, &cur);
+                    // writes it (without what the plan left the user's, e.g. their own
+                    // headers); then each owned value alone is edited by hand.
+                    let users = |l: &str| {
+                        plan.left.iter().any(|x| {
+                            l == x
+                                || l.strip_prefix(x.as_str())
+                                    .is_some_and(|r| r.starts_with(['.', '[']))
+                        })
+                    };
+                    let owned: Vec<(String, Option<String>)> = tool
+                        .owned(&env, &cur)
+                        .into_iter()
+                        .filter(|(l, _)| !users(l))
+                        .collect();
                     let record = crate::engine::OwnedRecord {
                         profile: "p".into(),
                         values: owned
@@ -1340,7 +1365,8 @@ mod tests {
                         Vec::<String>::new(),
                         "{what}"
                     );
-                    let places = owned_places(&t, tool, &env, &cur);
+                    let mut places = owned_places(&t, tool, &env, &cur);
+                    places.retain(|l, _| !users(l));
                     let present: Vec<&String> = owned
                         .iter()
                         .filter_map(|(l, v)| v.as_ref().map(|_| l))

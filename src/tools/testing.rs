@@ -54,6 +54,7 @@ pub fn gateway(key: &str, model: &str) -> Gateway {
         anthropic_model: None,
         small_model: None,
         anthropic_auth: AnthropicAuth::default(),
+        headers: Default::default(),
     }
 }
 

@@ -23,7 +23,10 @@ fn macos_and_windows_use_the_same_home_relative_files() {
         let mut t = TestEnv::new();
         t.set("BYOK_OS", os);
         t.init(URL);
-        let out = no_key(t.run(&["setup", "claude-code", "--yes"]).success());
+        let out = no_key(
+            t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+                .success(),
+        );
         assert_eq!(
             out.stdout,
             "Claude Code\n  created ~/.claude/settings.json (a new file, so no backup: `byok restore` deletes it)\n  created ~/.claude.json (a new file, so no backup: `byok restore` deletes it)\n  key: a copy of it, in a file only you can read (0600)\n",
@@ -31,7 +34,9 @@ fn macos_and_windows_use_the_same_home_relative_files() {
         );
         assert_eq!(t.read(SETTINGS), settings_for(KEY), "{os}");
         assert_eq!(t.read(STATE), "{\n  \"hasCompletedOnboarding\": true\n}\n");
-        let out = t.run(&["setup", "claude-code", "--yes"]).success();
+        let out = t
+            .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success();
         assert_eq!(out.stdout, "Claude Code\n  up to date\n", "{os}");
         no_key(t.run(&["remove", "claude-code", "--yes"]).success());
         assert!(!t.exists(SETTINGS) && !t.exists(STATE), "{os}");
@@ -63,7 +68,10 @@ fn a_users_own_api_key_helper_is_kept_and_the_rest_comes_back() {
     .unwrap();
     t.write(SETTINGS, &before);
     t.init(URL);
-    let out = no_key(t.run(&["setup", "claude-code", "--yes"]).success());
+    let out = no_key(
+        t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success(),
+    );
     assert!(
         out.stdout.contains(
             "  note: ~/.claude/settings.json also has an apiKeyHelper of your own; Claude Code uses the key byok wrote instead, so it is left as it is\n"
@@ -128,7 +136,9 @@ fn a_literal_setup_without_the_key_is_an_error() {
     ])
     .success();
     t.unset("GW_KEY");
-    let out = t.run(&["setup", "claude-code", "--yes"]).code(2);
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .code(2);
     assert!(
         out.stderr.starts_with(
             "byok: error: profile `default` reads its key from $GW_KEY, which is not set\n"

@@ -42,7 +42,9 @@ fn detect_shows_a_shadowing_codex_profile() {
     // A closed loopback port: doctor below reaches nothing beyond this machine.
     t.init("http://127.0.0.1:9");
     // Setup writes the files but does not read as plain success: it names the problem.
-    let out = t.run(&["setup", "codex", "--yes"]).success();
+    let out = t
+        .run(&["setup", "codex", "--key-mode", "literal", "--yes"])
+        .success();
     assert!(
         out.stdout.contains(&format!("  problem: {FAST_WARNING}\n")),
         "{out}"

@@ -1045,7 +1045,7 @@ fn demo_runs_green_offline_and_cleans_up() {
     for want in [
         "── 1. sample installs of the supported tools\n  Claude Code  ~/.claude/settings.json\n",
         "--dry-run   (what would change)\nClaude Code\n--- a/~/.claude/settings.json\n",
-        "+    \"ANTHROPIC_AUTH_TOKEN\": \"sk-…b604\",\n",
+        "+  \"apiKeyHelper\": \"'[BYOK]' print-key --profile 'demo'\"\n",
         " --yes\nClaude Code\n  updated ~/.claude/settings.json",
         "Installed byok's block in ~/.bashrc",
         "  ✓ Claude Code  points at this profile's gateway, key and models (config dir ~/.claude)\n",

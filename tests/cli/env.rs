@@ -605,3 +605,178 @@ fn a_hand_edited_key_variable_must_be_a_name() {
         "{out}"
     );
 }
+
+/// A profile whose key a command prints; the command notes each run in `runs`.
+fn key_command_env() -> (TestEnv, std::path::PathBuf) {
+    let t = TestEnv::new();
+    let runs = t.root().join("runs");
+    let script = t.write(
+        "bin/get-key",
+        format!(
+            "#!/bin/sh\necho run >> '{}'\necho '{KEY}'\n",
+            runs.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    t.run(&[
+        "init",
+        "--name",
+        "work",
+        "--url",
+        "https://gw.example.com",
+        "--key-command",
+        &script.display().to_string(),
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ])
+    .success();
+    (t, runs)
+}
+
+fn runs_of(runs: &std::path::Path) -> usize {
+    std::fs::read_to_string(runs).map_or(0, |s| s.lines().count())
+}
+
+/// Issue 12: `byok env` runs at every shell start, so for a key behind a command (or in
+/// the OS credential store) it never runs the command: the key variables are left out
+/// and a comment says why, in every shell's syntax.
+#[test]
+fn issue_12_a_key_command_is_never_run_by_env() {
+    let (t, runs) = key_command_env();
+    let before = runs_of(&runs);
+    let mut outs = Vec::new();
+    for sh in ["bash", "zsh", "fish", "powershell"] {
+        let out = t.run(&["env", "--shell", sh]).success();
+        assert_eq!(out.stderr, "", "{sh}");
+        outs.push(out.stdout);
+    }
+    assert_eq!(runs_of(&runs), before, "byok env ran the key command");
+    insta::assert_snapshot!(outs.join("----\n"), @r"
+    # >>> byok >>>
+    # Gateway settings for byok profile `work`.
+    # OPENAI_API_KEY, ANTHROPIC_AUTH_TOKEN left out: profile `work` keeps its key in a key command,
+    # which byok env does not read at shell start-up (tools set up by byok run
+    # `byok print-key`); `byok env --with-key` exports it.
+    export OPENAI_BASE_URL='https://gw.example.com/v1'
+    export OPENAI_API_BASE='https://gw.example.com/v1'
+    export ANTHROPIC_BASE_URL='https://gw.example.com'
+    unset ANTHROPIC_API_KEY
+    # <<< byok <<<
+    ----
+    # >>> byok >>>
+    # Gateway settings for byok profile `work`.
+    # OPENAI_API_KEY, ANTHROPIC_AUTH_TOKEN left out: profile `work` keeps its key in a key command,
+    # which byok env does not read at shell start-up (tools set up by byok run
+    # `byok print-key`); `byok env --with-key` exports it.
+    export OPENAI_BASE_URL='https://gw.example.com/v1'
+    export OPENAI_API_BASE='https://gw.example.com/v1'
+    export ANTHROPIC_BASE_URL='https://gw.example.com'
+    unset ANTHROPIC_API_KEY
+    # <<< byok <<<
+    ----
+    # >>> byok >>>
+    # Gateway settings for byok profile `work`.
+    # OPENAI_API_KEY, ANTHROPIC_AUTH_TOKEN left out: profile `work` keeps its key in a key command,
+    # which byok env does not read at shell start-up (tools set up by byok run
+    # `byok print-key`); `byok env --with-key` exports it.
+    set -gx OPENAI_BASE_URL 'https://gw.example.com/v1'
+    set -gx OPENAI_API_BASE 'https://gw.example.com/v1'
+    set -gx ANTHROPIC_BASE_URL 'https://gw.example.com'
+    set -e ANTHROPIC_API_KEY
+    # <<< byok <<<
+    ----
+    # >>> byok >>>
+    # Gateway settings for byok profile `work`.
+    # OPENAI_API_KEY, ANTHROPIC_AUTH_TOKEN left out: profile `work` keeps its key in a key command,
+    # which byok env does not read at shell start-up (tools set up by byok run
+    # `byok print-key`); `byok env --with-key` exports it.
+    $env:OPENAI_BASE_URL = 'https://gw.example.com/v1'
+    $env:OPENAI_API_BASE = 'https://gw.example.com/v1'
+    $env:ANTHROPIC_BASE_URL = 'https://gw.example.com'
+    Remove-Item -ErrorAction SilentlyContinue Env:ANTHROPIC_API_KEY
+    # <<< byok <<<
+    ");
+    // The comment is only comments: the block still loads in a real shell.
+    let bash = &outs[0];
+    let got = Command::new("bash")
+        .args([
+            "--noprofile",
+            "--norc",
+            "-euc",
+            "eval \"$1\"; printf %s \"$OPENAI_BASE_URL\"",
+            "-",
+            bash,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&got.stdout),
+        "https://gw.example.com/v1"
+    );
+
+    // Asked for explicitly, the key is read (once) and exported.
+    let out = t.run(&["env", "--shell", "bash", "--with-key"]).success();
+    assert_eq!(runs_of(&runs), before + 1);
+    assert!(
+        out.stdout
+            .contains(&format!("export OPENAI_API_KEY='{KEY}'\n")),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("export ANTHROPIC_AUTH_TOKEN='{KEY}'\n")),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("left out"), "{out}");
+    // Not with --install: a start-up file would read the store at every shell start.
+    let out = t.run(&["env", "--install", "--with-key"]).code(2);
+    assert!(out.stderr.contains("cannot be used with"), "{out}");
+}
+
+/// A key in the OS credential store is named as such, and doctor's shell check does not
+/// call the left-out variables missing.
+#[test]
+fn issue_12_a_keychain_key_is_left_out_and_doctor_agrees() {
+    let mut t = TestEnv::new();
+    let store = t.root().join("keychain.json").display().to_string();
+    t.set("BYOK_TEST_KEYCHAIN", &store);
+    t.run(&[
+        "init",
+        "--url",
+        "http://127.0.0.1:9",
+        "--key",
+        KEY,
+        "--key-store",
+        "keychain",
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ])
+    .success();
+    let out = t.run(&["env", "--shell", "bash"]).success();
+    assert!(
+        out.stdout.contains("# OPENAI_API_KEY, ANTHROPIC_AUTH_TOKEN left out: profile `default` keeps its key in the OS credential store,\n"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains(KEY));
+    // This shell loaded byok env: the base URLs match and no key variable is "not set".
+    t.set("OPENAI_BASE_URL", "http://127.0.0.1:9/v1");
+    t.set("OPENAI_API_BASE", "http://127.0.0.1:9/v1");
+    t.set("ANTHROPIC_BASE_URL", "http://127.0.0.1:9");
+    let out = t.run(&["doctor", "--quick"]).code(1);
+    assert!(
+        out.stdout
+            .contains("OPENAI_BASE_URL, OPENAI_API_BASE match the profile\n"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("not set"), "{out}");
+    // With the key exported (`byok env --with-key`) it is checked against the store.
+    t.set("OPENAI_API_KEY", "sk-stale-0000000000000000");
+    let out = t.run(&["doctor", "--quick"]).code(1);
+    assert!(
+        out.stdout
+            .contains("stale: OPENAI_API_KEY is sk-…0000 (profile: sk-…cdef)"),
+        "{out}"
+    );
+}

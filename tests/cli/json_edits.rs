@@ -175,7 +175,10 @@ fn compact_settings_stay_compact_and_remove_gives_them_back() {
     ] {
         let t = home();
         t.write(CLAUDE, before);
-        masked(t.run(&["setup", "claude-code", "--yes"]).success());
+        masked(
+            t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+                .success(),
+        );
         let after = t.read(CLAUDE);
         let (colon, comma) = if before.contains(": ") {
             (": ", ", ")
@@ -204,7 +207,10 @@ fn compact_settings_stay_compact_and_remove_gives_them_back() {
         };
         assert_eq!(after, want);
         assert_eq!(after.trim_end().lines().count(), 1);
-        let out = masked(t.run(&["setup", "claude-code", "--yes"]).success());
+        let out = masked(
+            t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+                .success(),
+        );
         assert!(out.stdout.contains("up to date"), "{out}");
         masked(t.run(&["remove", "claude-code", "--yes"]).success());
         assert_eq!(t.read(CLAUDE), before);

@@ -330,16 +330,85 @@ fn snapshot(t: &TestEnv) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A home with Claude Code on a key command (`--key-mode helper`: a reference) and
-/// Codex and OpenCode holding literal copies.
+/// A home with Claude Code on a key command (the default for a tool that runs one),
+/// Codex holding a copy (`--key-mode literal`) and OpenCode holding one (it runs no key
+/// command).
 fn rotated_home() -> TestEnv {
     let t = TestEnv::new();
     t.write(".claude/settings.json", "{\n  \"theme\": \"dark\"\n}\n");
     t.write(".codex/config.toml", "# mine\nmodel = \"o3\"\n");
     t.init(URL);
-    no_key(t.run(&["setup", "claude-code", "--key-mode", "helper", "--yes"])).success();
-    no_key(t.run(&["setup", "codex", "opencode", "--yes"])).success();
+    no_key(t.run(&["setup", "claude-code", "--yes"])).success();
+    no_key(t.run(&["setup", "codex", "--key-mode", "literal", "--yes"])).success();
+    no_key(t.run(&["setup", "opencode", "--yes"])).success();
     t
+}
+
+/// With the default key forms, only the tools that can't run a key command hold a
+/// copy: rotation rewrites exactly those, the key commands need nothing.
+#[test]
+fn rotate_after_default_setup_rewrites_only_the_copies() {
+    let t = TestEnv::new();
+    t.init(URL);
+    let tools = [
+        "claude-code",
+        "codex",
+        "pi",
+        "crush",
+        "copilot-cli",
+        "opencode",
+        "qwen-code",
+    ];
+    let mut args = vec!["setup"];
+    args.extend(tools);
+    args.push("--yes");
+    no_key(t.run(&args)).success();
+    let out = no_key(t.run(&["detect", "--json"])).success();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let forms: Vec<(String, String)> = json["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["key_form"].is_string())
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().to_string(),
+                x["key_form"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("claude-code", "command"),
+        ("codex", "command"),
+        ("opencode", "copy"),
+        ("qwen-code", "copy"),
+        ("pi", "command"),
+        ("copilot-cli", "command"),
+        ("crush", "command"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(forms, want);
+    let before = snapshot(&t);
+    let out = no_key(t.run(&["key", "rotate", "--key", NEW, "--yes", "--no-check"])).success();
+    assert!(out.stdout.ends_with("; 2 tools rewritten.\n"), "{out}");
+    // The tools' files and byok's config; byok's state dir gains backups and records.
+    let after = snapshot(&t);
+    let changed: Vec<&str> = after
+        .iter()
+        .filter(|(p, _)| !p.starts_with(".local/state/"))
+        .filter(|x| !before.contains(x))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ".config/byok/config.toml",
+            ".config/opencode/opencode.jsonc",
+            ".qwen/.env"
+        ]
+    );
 }
 
 #[test]
@@ -422,5 +491,66 @@ fn rotate_needs_a_key_without_a_terminal() {
         out.stderr
             .contains("no new key given (stdin is not a terminal, so byok can't ask)"),
         "{out}"
+    );
+}
+
+/// Issue 12: a profile keeping its key in a variable gives a tool that takes a reference
+/// the reference (Pi: the variable's name, Crush `$VAR`), a tool that would copy the
+/// key a key command instead (Claude Code, Codex), and `--key-mode literal` still a copy.
+#[test]
+fn an_env_var_key_keeps_references_and_replaces_copies_by_the_key_command() {
+    let mut t = TestEnv::new();
+    t.set("GW_KEY", KEY);
+    no_key(t.run(&[
+        "init",
+        "--url",
+        URL,
+        "--key-env",
+        "GW_KEY",
+        "--model",
+        "gpt-4o",
+        "--yes",
+    ]))
+    .success();
+    let out = no_key(t.run(&["setup", "pi", "crush", "claude-code", "codex", "--yes"])).success();
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("  key: "))
+            .collect::<Vec<_>>(),
+        [
+            "  key: a reference to $GW_KEY: no copy in its files",
+            "  key: a reference to $GW_KEY: no copy in its files",
+            "  key: a key command (`byok print-key`): no copy in its files",
+            "  key: a key command (`byok print-key`): no copy in its files",
+        ],
+        "{out}"
+    );
+    let pi: serde_json::Value = serde_json::from_str(&t.read(".pi/agent/models.json")).unwrap();
+    assert_eq!(pi["providers"]["byok"]["apiKey"], "GW_KEY");
+    assert!(
+        t.read(".config/crush/crush.json")
+            .contains("\"api_key\": \"$GW_KEY\"")
+    );
+    assert!(t.read(".claude/settings.json").contains("print-key"));
+    assert!(t.read(".codex/config.toml").contains("print-key"));
+    for f in [
+        ".claude/settings.json",
+        ".codex/config.toml",
+        ".config/crush/crush.json",
+        ".pi/agent/models.json",
+    ] {
+        assert!(!t.read(f).contains(KEY), "{f}");
+    }
+    assert!(!t.exists(".codex/.env"));
+    let out = no_key(t.run(&["setup", "codex", "--key-mode", "literal", "--yes"])).success();
+    assert!(
+        out.stdout
+            .contains("  key: a copy of it, in a file only you can read (0600)\n"),
+        "{out}"
+    );
+    assert_eq!(
+        t.read(".codex/.env"),
+        format!("BYOK_API_KEY='{KEY}' # managed by byok\n")
     );
 }

@@ -78,13 +78,24 @@ fn assert_no_piece(out: &Output, key: &str) {
 fn issue_8_x_api_key_fragments_never_show_in_setup_or_remove() {
     for key in KEYS {
         let t = x_api_key_home(key);
-        let dry = t.run(&["setup", "claude-code", "--dry-run"]).success();
+        let dry = t
+            .run(&["setup", "claude-code", "--key-mode", "literal", "--dry-run"])
+            .success();
         assert_no_piece(&dry, key);
         let diff = t
-            .run(&["setup", "claude-code", "--diff", "--yes"])
+            .run(&[
+                "setup",
+                "claude-code",
+                "--key-mode",
+                "literal",
+                "--diff",
+                "--yes",
+            ])
             .success();
         assert_no_piece(&diff, key);
-        let applied = t.run(&["setup", "claude-code", "--yes"]).success();
+        let applied = t
+            .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success();
         assert_no_piece(&applied, key);
         // The approval entry really is in the file: only its display is masked.
         let chars: Vec<char> = key.chars().collect();
@@ -112,7 +123,8 @@ fn issue_8_keys_of_every_profile_are_masked_not_only_the_active_one() {
     // Set up with `old`, then make another profile the default: `remove` still masks `old`.
     let old = KEYS[2];
     let t = x_api_key_home(old);
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     t.run(&[
         "init",
         "--name",
@@ -139,7 +151,9 @@ fn issue_8_keys_of_every_profile_are_masked_not_only_the_active_one() {
 #[test]
 fn issue_8_non_secrets_stay_visible_in_diffs() {
     let t = x_api_key_home(KEYS[4]);
-    let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--dry-run"])
+        .success();
     // A gateway URL whose host contains "key", and user values named like keys.
     assert!(
         out.stdout.contains(&format!(

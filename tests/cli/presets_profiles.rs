@@ -307,13 +307,16 @@ fn headers_are_stored_sent_masked_and_warned_about() {
         ),
         "{show}"
     );
-    let out = run(&t, &["setup", "claude-code", "--yes"]).success();
+    // A tool that can send them gets them (tests/cli/headers.rs); one that can't is named.
+    let out = run(&t, &["setup", "zed", "--yes"]).success();
     assert!(
         out.stderr.contains(
-            "warning: Claude Code can't be given the profile's extra headers (cf-aig-authorization, x-portkey-api-key, x-team): its requests will go without them (Claude Code can take them via ANTHROPIC_CUSTOM_HEADERS: not written yet)\n"
+            "warning: Zed can't be given the profile's extra headers (cf-aig-authorization, x-portkey-api-key, x-team): its requests will go without them\n"
         ),
         "{out}"
     );
+    let out = run(&t, &["setup", "claude-code", "--yes"]).success();
+    assert!(!out.stderr.contains("extra headers"), "{out}");
     // A reference to an unset variable is a clear error, not a request without it.
     t.unset("CF_AIG_TOKEN");
     let out = run(&t, &["key", "test"]).code(1);

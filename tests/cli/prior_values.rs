@@ -404,7 +404,9 @@ fn claude_code_masks_approved_fragments_of_deleted_keys() {
             "{{\n  \"hasCompletedOnboarding\": true,\n  \"customApiKeyResponses\": {{\n    \"approved\": [\"{old}\"],\n    \"rejected\": []\n  }}\n}}\n"
         ),
     );
-    let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--dry-run"])
+        .success();
     no_secrets(&out, old);
     assert!(out.stdout.contains("customApiKeyResponses"), "{out}");
 }

@@ -52,13 +52,19 @@ fn reinit_with_second_key(t: &TestEnv) {
 #[test]
 fn restore_refuses_to_drop_an_edit_made_between_two_byok_writes() {
     let t = home();
-    no_keys(t.run(&["setup", "claude-code", "--yes"]).success());
+    no_keys(
+        t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success(),
+    );
     let edited = t
         .read(SETTINGS)
         .replacen("{\n", "{\n  \"alwaysThinkingEnabled\": true,\n", 1);
     t.write(SETTINGS, &edited);
     reinit_with_second_key(&t);
-    no_keys(t.run(&["setup", "claude-code", "--yes"]).success());
+    no_keys(
+        t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success(),
+    );
     let now = t.read(SETTINGS);
     assert!(now.contains("alwaysThinkingEnabled") && now.contains(SECOND_KEY));
 
@@ -131,10 +137,12 @@ fn write_ids(t: &TestEnv, file: &str) -> Vec<String> {
 #[test]
 fn restore_steps_back_one_write() {
     let t = home();
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     let after_first = t.read(SETTINGS);
     reinit_with_second_key(&t);
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     let ids = write_ids(&t, "~/.claude/settings.json");
     assert_eq!(ids.len(), 2, "{ids:?}");
 
@@ -153,9 +161,11 @@ fn restore_steps_back_one_write() {
 #[test]
 fn stepping_back_refuses_to_drop_a_later_edit() {
     let t = home();
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     reinit_with_second_key(&t);
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     let ids = write_ids(&t, "~/.claude/settings.json");
     let edited = t.read(SETTINGS).replace("\"sonnet\"", "\"opus\"");
     t.write(SETTINGS, &edited);
@@ -181,12 +191,15 @@ fn a_dangling_link_is_written_through_and_kept() {
     let link = t.home().join(SETTINGS);
     std::os::unix::fs::symlink("../dotfiles/claude-settings.json", &link).unwrap();
 
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     assert!(is_link(&link), "the link was replaced");
     let written = t.read("dotfiles/claude-settings.json");
     assert!(written.contains("\"ANTHROPIC_BASE_URL\": \"https://gw.example.com\""));
     assert_eq!(
-        t.run(&["setup", "claude-code", "--yes"]).success().stdout,
+        t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success()
+            .stdout,
         "Claude Code\n  up to date\n"
     );
 
@@ -336,7 +349,12 @@ fn new_files_honour_the_umask() {
         t.init(URL);
         run_with_umask(&t, umask, &["env", "--install", "--shell", "bash"]).success();
         assert_eq!(t.mode(".bashrc"), want, "umask {umask}");
-        run_with_umask(&t, umask, &["setup", "claude-code", "--yes"]).success();
+        run_with_umask(
+            &t,
+            umask,
+            &["setup", "claude-code", "--key-mode", "literal", "--yes"],
+        )
+        .success();
         assert_eq!(t.mode(SETTINGS), 0o600, "umask {umask}: it holds the key");
     }
 }

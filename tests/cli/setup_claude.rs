@@ -44,7 +44,9 @@ fn assert_no_key(out: &Output) {
 fn setup_writes_the_expected_files_and_keeps_everything_else() {
     for case in ["full", "commented", "crlf", "bom", "empty", "previous"] {
         let t = home_with(case);
-        let out = t.run(&["setup", "claude-code", "--yes"]).success();
+        let out = t
+            .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+            .success();
         assert_no_key(&out);
         assert_eq!(
             t.read(SETTINGS),
@@ -67,7 +69,9 @@ fn setup_writes_the_expected_files_and_keeps_everything_else() {
 #[test]
 fn setup_output_names_files_and_backups() {
     let t = home_with("full");
-    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     let lines: Vec<String> = out
         .stdout
         .lines()
@@ -88,11 +92,14 @@ fn setup_output_names_files_and_backups() {
 #[test]
 fn second_setup_is_up_to_date_and_writes_nothing() {
     let t = home_with("full");
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     let settings = t.read_bytes(SETTINGS);
     let state = t.read_bytes(STATE);
     let tree = t.tree();
-    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     assert_eq!(out.stdout, "Claude Code\n  up to date\n");
     assert_eq!(t.read_bytes(SETTINGS), settings);
     assert_eq!(t.read_bytes(STATE), state);
@@ -110,7 +117,9 @@ fn second_setup_is_up_to_date_and_writes_nothing() {
 fn dry_run_writes_nothing_and_masks_the_key() {
     let t = home_with("full");
     let tree = t.tree();
-    let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--dry-run"])
+        .success();
     assert_no_key(&out);
     assert!(
         out.stdout
@@ -208,7 +217,9 @@ fn x_api_key_profile_approves_the_key_and_remove_takes_it_back() {
         "--yes",
     ])
     .success();
-    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     assert_no_key(&out);
     let settings = t.read(SETTINGS);
     assert!(settings.contains(&format!("\"ANTHROPIC_API_KEY\": \"{KEY}\",")));
@@ -321,20 +332,24 @@ fn helper_mode_keeps_the_key_out_and_the_helper_prints_it() {
         format!("{KEY}\n")
     );
     // Back to a literal key: byok's helper goes, the file is as a plain setup leaves it.
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     assert_eq!(t.read(SETTINGS), fixture("full", "expected.settings.json"));
 }
 
 #[test]
 fn hand_edits_of_byok_values_are_not_overwritten_without_force() {
     let t = home_with("full");
-    t.run(&["setup", "claude-code", "--yes"]).success();
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
     let edited = t.read(SETTINGS).replace(
         "\"ANTHROPIC_MODEL\": \"claude-sonnet-4-5\"",
         "\"ANTHROPIC_MODEL\": \"my-model\"",
     );
     t.write(SETTINGS, &edited);
-    let out = t.run(&["setup", "claude-code", "--yes"]).code(2);
+    let out = t
+        .run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .code(2);
     assert!(
         out.stdout.contains(
             "changed by hand since byok wrote them: ~/.claude/settings.json env.ANTHROPIC_MODEL"
@@ -342,7 +357,78 @@ fn hand_edits_of_byok_values_are_not_overwritten_without_force() {
         "{out}"
     );
     assert_eq!(t.read(SETTINGS), edited);
-    t.run(&["setup", "claude-code", "--yes", "--force"])
+    t.run(&[
+        "setup",
+        "claude-code",
+        "--key-mode",
+        "literal",
+        "--yes",
+        "--force",
+    ])
+    .success();
+    assert_eq!(t.read(SETTINGS), fixture("full", "expected.settings.json"));
+}
+
+/// Issue 12: without `--key-mode`, a profile whose key is in byok's config file gives
+/// Claude Code the key command, not a copy; setup says so.
+#[test]
+fn issue_12_the_default_is_the_key_command_for_a_file_store_key() {
+    let t = home_with("full");
+    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    assert_no_key(&out);
+    assert!(
+        out.stdout
+            .contains("  key: a key command (`byok print-key`): no copy in its files\n"),
+        "{out}"
+    );
+    let settings: serde_json::Value = serde_json::from_str(&t.read(SETTINGS)).unwrap();
+    assert_eq!(
+        t.normalize(settings["apiKeyHelper"].as_str().unwrap()),
+        "'[BYOK]' print-key --profile 'default'"
+    );
+    assert_eq!(settings["env"]["ANTHROPIC_AUTH_TOKEN"], "");
+    assert_eq!(settings["env"]["ANTHROPIC_API_KEY"], "");
+    assert!(!t.read(SETTINGS).contains(KEY));
+    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    assert_eq!(out.stdout, "Claude Code\n  up to date\n");
+}
+
+/// Issue 12: a setup made with the key itself moves to the key command on the next plain
+/// setup, as a shown change; a value of byok's edited by hand since is not rolled back
+/// without `--force`.
+#[test]
+fn issue_12_a_rerun_moves_byoks_copy_to_the_key_command() {
+    let t = home_with("full");
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
         .success();
     assert_eq!(t.read(SETTINGS), fixture("full", "expected.settings.json"));
+    let out = t.run(&["setup", "claude-code", "--dry-run"]).success();
+    assert_no_key(&out);
+    assert!(
+        out.stdout.contains(
+            "-    \"ANTHROPIC_AUTH_TOKEN\": \"sk-…cdef\",\n+    \"ANTHROPIC_AUTH_TOKEN\": \"\",\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("+  \"apiKeyHelper\": \"'[BYOK]' print-key --profile 'default'\"\n"),
+        "{out}"
+    );
+    t.run(&["setup", "claude-code", "--yes"]).success();
+    assert!(!t.read(SETTINGS).contains(KEY));
+
+    // Back to a copy, then a token of the user's own in its place: not rolled back.
+    t.run(&["setup", "claude-code", "--key-mode", "literal", "--yes"])
+        .success();
+    let mine = t.read(SETTINGS).replace(KEY, "sk-my-own-token-0000000000");
+    t.write(SETTINGS, &mine);
+    let out = t.run(&["setup", "claude-code", "--yes"]).code(2);
+    assert!(
+        out.stderr.contains(
+            "byok: error: Claude Code: not changed, because settings byok wrote were edited by hand\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(t.read(SETTINGS), mine);
 }

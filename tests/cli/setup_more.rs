@@ -59,7 +59,9 @@ fn codex_real_config_keeps_every_table_and_comment() {
     let t = setup_env();
     t.write(CODEX_CFG, fixture("codex/real/config.toml"));
     t.write(CODEX_ENV, fixture("codex/real/.env"));
-    let out = t.run(&["setup", "codex", "--yes"]).success();
+    let out = t
+        .run(&["setup", "codex", "--key-mode", "literal", "--yes"])
+        .success();
     no_key(&out);
     assert!(out.stdout.contains("updated ~/.codex/config.toml"), "{out}");
     assert!(out.stdout.contains("/v1/responses"), "{out}");
@@ -73,7 +75,9 @@ fn codex_real_config_keeps_every_table_and_comment() {
     );
     assert_eq!(t.mode(CODEX_ENV), 0o600);
 
-    let again = t.run(&["setup", "codex", "--yes"]).success();
+    let again = t
+        .run(&["setup", "codex", "--key-mode", "literal", "--yes"])
+        .success();
     assert_eq!(again.stdout, "Codex CLI\n  up to date\n");
     let detect = t.run(&["detect"]).success();
     assert!(
@@ -88,7 +92,9 @@ fn codex_real_config_keeps_every_table_and_comment() {
 fn codex_fresh_home_dry_run_masks_the_key_and_writes_nothing() {
     let t = setup_env();
     let before = t.tree();
-    let out = t.run(&["setup", "codex", "--dry-run"]).success();
+    let out = t
+        .run(&["setup", "codex", "--key-mode", "literal", "--dry-run"])
+        .success();
     no_key(&out);
     assert_eq!(t.tree(), before);
     assert_eq!(
@@ -162,7 +168,8 @@ fn codex_crlf_and_bom_are_kept() {
     let t = setup_env();
     let original = fixture("codex/crlf/config.toml");
     t.write(CODEX_CFG, &original);
-    t.run(&["setup", "codex", "--yes"]).success();
+    t.run(&["setup", "codex", "--key-mode", "literal", "--yes"])
+        .success();
     let want = original.replace(
         "model = \"o4-mini\"\r\n",
         "model = \"gpt-4o\"\r\nmodel_provider = \"byok\"\r\n",

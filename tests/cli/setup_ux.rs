@@ -41,7 +41,7 @@ fn helper_mode_refuses_tools_without_a_key_command() {
         .code(2);
     assert!(
         out.stderr.ends_with(
-            "hint: pass --allow-literal-keys to write the key into its files anyway, or use the default --key-mode literal\n"
+            "hint: pass --allow-literal-keys to write the key into its files anyway, or leave --key-mode out: each tool then gets the strongest form it takes\n"
         ),
         "{out}"
     );

@@ -684,7 +684,7 @@ fn setup_plan_codex_real() {
      
      [sandbox_workspace_write]
      network_access = false
-    @@ -49,3 +50,10 @@
+    @@ -49,3 +50,13 @@
      
      [tui]
      notifications = ["agent-turn-complete", "approval-requested"]
@@ -694,16 +694,13 @@ fn setup_plan_codex_real() {
     +name = "byok"
     +base_url = "https://gw.example.com/v1"
     +wire_api = "responses"
-    +env_key = "BYOK_API_KEY"
-    --- a/~/.codex/.env
-    +++ b/~/.codex/.env
-    @@ -1,3 +1,4 @@
-     # proxy for the office network
-     HTTPS_PROXY=http://proxy.corp.example:3128
-     NO_PROXY=localhost,127.0.0.1
-    +BYOK_API_KEY='sk-…cdef' # managed by byok
+    +
+    +[model_providers.byok.auth]
+    +command = "[BYOK]"
+    +args = ["--profile", "default", "print-key"]
       note: replaces your config.toml model (gpt-5.1-codex); `byok remove codex` puts it back
       note: Codex sends every request to https://gw.example.com/v1/responses (the Responses API); the gateway must serve it, streaming
+      note: Codex runs `byok print-key` for the key, so no key is written
     "#);
 }
 

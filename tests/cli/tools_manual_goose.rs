@@ -140,7 +140,10 @@ fn crush_adds_its_provider_to_a_real_config_and_remove_gives_it_back() {
     t.init(URL);
     let original = fixture("crush/real/crush.json");
     t.write(CRUSH, &original);
-    no_key(t.run(&["setup", "crush", "--yes"]).success());
+    no_key(
+        t.run(&["setup", "crush", "--key-mode", "literal", "--yes"])
+            .success(),
+    );
     let want = original
         .replace(
             "      ]\n    }\n  },\n  \"models\"",
@@ -160,7 +163,9 @@ fn crush_adds_its_provider_to_a_real_config_and_remove_gives_it_back() {
     #[cfg(unix)]
     assert_eq!(t.mode(CRUSH), 0o600, "it holds the key");
     assert_eq!(
-        t.run(&["setup", "crush", "--yes"]).success().stdout,
+        t.run(&["setup", "crush", "--key-mode", "literal", "--yes"])
+            .success()
+            .stdout,
         "Crush\n  up to date\n"
     );
     t.write(

@@ -273,9 +273,18 @@ pub fn fixture(rel: &str) -> String {
 /// Fails when the standard test key shows in any output; passes the output on.
 #[track_caller]
 pub fn no_key(out: Output) -> Output {
-    assert!(
-        !out.stdout.contains(KEY) && !out.stderr.contains(KEY),
-        "the key leaked:\n{out}"
-    );
+    no_secrets(out, &[KEY])
+}
+
+/// Fails when any of `secrets` (keys, credential headers) shows in any output; passes
+/// the output on.
+#[track_caller]
+pub fn no_secrets(out: Output, secrets: &[&str]) -> Output {
+    for s in secrets {
+        assert!(
+            !out.stdout.contains(s) && !out.stderr.contains(s),
+            "{s} leaked:\n{out}"
+        );
+    }
     out
 }

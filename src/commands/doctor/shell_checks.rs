@@ -9,9 +9,13 @@ use crate::shell::{self, Shell, Value as ShellValue};
 const ENV_HINT: &str = "run `byok env --install` and open a new shell (or `eval \"$(byok env)\"` in this one); remove old exports of these variables from your start-up files";
 
 pub fn shell_checks(env: &Env, gw: &Gateway) -> Vec<Check> {
-    let exports = shell::exports(gw);
+    // As `byok env` prints them: a key byok must fetch is not among them, so its
+    // variables are checked only when this shell has them (`byok env --with-key`).
+    let exports = shell::exports(gw, false);
+    let fetched_key = |name: &str| exports.left_out.iter().any(|n| n == name);
     let want = |name: &str| -> Option<String> {
         exports
+            .vars
             .iter()
             .find(|(n, _)| *n == name)
             .and_then(|(_, v)| match v {
@@ -51,6 +55,20 @@ pub fn shell_checks(env: &Env, gw: &Gateway) -> Vec<Check> {
         let mut extra = Vec::new();
         for var in vars {
             let have = env.var(var);
+            if fetched_key(var) {
+                // Left out of `byok env` on purpose: not missing when unset, and checked
+                // against the key (read as doctor reads it anyway) when this shell has it.
+                match (have, gw.api_key()) {
+                    (Some(h), Some(k)) if h == k.expose() => matching.push(var.to_string()),
+                    (Some(h), Some(k)) => stale.push(format!(
+                        "{var} is {} (profile: {})",
+                        show(var, h),
+                        show(var, k.expose())
+                    )),
+                    _ => {}
+                }
+                continue;
+            }
             match (want(var), have) {
                 (Some(w), Some(h)) if w == h => matching.push(var.to_string()),
                 (Some(w), Some(h)) => stale.push(format!(

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::templates::render;
 use crate::templates::{KeyModeName, LabelStyle, Paths, ProjectSpec, Root, Template, ValueSpec};
 
 /// The root of the project directory in the derived template.
@@ -39,8 +38,10 @@ pub(super) fn derive(
         }
     }
     if drop_key {
-        file.values.retain(|v| !uses(v, form, "key"));
+        file.values.retain(|v| !v.uses(form, "key"));
     }
+    // A header's value may be a credential, which a project file never holds either.
+    file.values.retain(|v| !v.holds_headers(Some(form)));
     let mut roots = t.roots.clone();
     roots.insert(
         ROOT.to_string(),
@@ -85,7 +86,7 @@ pub(super) fn key_form(t: &Template, env_profile: bool) -> Result<(KeyModeName, 
     let fits = |form: KeyModeName| {
         values
             .iter()
-            .all(|v| !uses(v, form, "key") && (env_profile || !uses(v, form, "key_env")))
+            .all(|v| !v.uses(form, "key") && (env_profile || !v.uses(form, "key_env")))
             && (form != KeyModeName::Helper || values.iter().any(|v| v.helper.is_some()))
     };
     let forms: &[KeyModeName] = if env_profile {
@@ -114,37 +115,6 @@ pub(super) fn key_form(t: &Template, env_profile: bool) -> Result<(KeyModeName, 
             "{name} can't run a key command, so its {file} needs the key from an environment variable, and byok never writes a key into a project file; keep the key in one (`byok key set --key-env VAR`)"
         )
     })
-}
-
-/// Whether a value, in key form `form` and in a mode it is written in, uses placeholder
-/// `name` (`key`: the key itself; `key_env`: its variable).
-fn uses(v: &ValueSpec, form: KeyModeName, name: &str) -> bool {
-    if v.modes.as_ref().is_some_and(|m| !m.contains(&form)) {
-        return false;
-    }
-    let order: &[&Option<toml::Value>] = match form {
-        KeyModeName::Helper => &[&v.helper, &v.env, &v.literal],
-        KeyModeName::Env => &[&v.env, &v.literal],
-        KeyModeName::Literal => &[&v.literal],
-    };
-    let chosen = order.iter().find_map(|x| x.as_ref()).or(v.value.as_ref());
-    chosen.is_some_and(|x| names_in(x).iter().any(|n| n == name))
-}
-
-fn names_in(v: &toml::Value) -> Vec<String> {
-    match v {
-        toml::Value::String(s) => render::names(s).into_iter().map(String::from).collect(),
-        toml::Value::Array(a) => a.iter().flat_map(names_in).collect(),
-        toml::Value::Table(t) => t
-            .iter()
-            .flat_map(|(k, v)| {
-                let mut n: Vec<String> = render::names(k).into_iter().map(String::from).collect();
-                n.extend(names_in(v));
-                n
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The project file's path, from the spec.

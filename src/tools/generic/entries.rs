@@ -40,7 +40,7 @@ pub(super) struct List<'a> {
     pub label: String,
     /// The key of this item's record in [`Current::entries`].
     pub slot: String,
-    /// The top-level fields byok's item has (a variant's table keys).
+    /// The fields byok's item has, as dotted paths to the template's leaves.
     pub fields: Vec<String>,
     /// The item's identity when the template fixes it.
     pub fixed: Option<String>,
@@ -56,19 +56,42 @@ pub(super) struct List<'a> {
     pub new: Option<&'a str>,
 }
 
+/// The fields of a list item's variants, as dotted paths down to each leaf of the
+/// template's tables (`generationConfig.customHeaders`), so a field the user keeps beside
+/// byok's in the same object stays theirs.
+fn item_fields(v: &ValueSpec) -> Vec<String> {
+    fn walk(t: &toml::Table, at: &str, out: &mut Vec<String>) {
+        for (k, x) in t {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            match x.as_table() {
+                Some(inner) if !inner.is_empty() => walk(inner, &path, out),
+                _ => out.push(path),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for t in [&v.value, &v.literal, &v.env, &v.helper]
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+    {
+        walk(t, "", &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl<'a> List<'a> {
     /// The list item value `v` of file `f` at key path `key`, in the list labelled
     /// `label`.
     pub fn new(f: &'a FileSpec, v: &'a ValueSpec, key: &'a [String], label: String) -> Self {
         let slot = record_key(f, v, &label);
-        let mut fields: Vec<String> = [&v.value, &v.literal, &v.env, &v.helper]
-            .into_iter()
-            .flatten()
-            .filter_map(toml::Value::as_table)
-            .flat_map(|t| t.keys().cloned())
-            .collect();
-        fields.sort();
-        fields.dedup();
+        let fields = item_fields(v);
         Self {
             format: f.format,
             key,
@@ -147,6 +170,7 @@ impl<'a> List<'a> {
                 let taken = items.as_deref().and_then(|x| self.index_of(x, &id));
                 if taken.is_none() {
                     text = self.set_in_item(&text, i, &[], value)?;
+                    text = self.drop_stale(&text, i, &r.id, value, cur)?;
                     return Ok((text, entry));
                 }
                 text = self.remove_item(&text, i)?;
@@ -154,10 +178,42 @@ impl<'a> List<'a> {
         }
         let items = self.items(&text)?;
         text = match items.as_deref().and_then(|x| self.index_of(x, &id)) {
-            Some(i) => self.set_in_item(&text, i, &[], value)?,
+            Some(i) => {
+                let merged = self.set_in_item(&text, i, &[], value)?;
+                self.drop_stale(&merged, i, &id, value, cur)?
+            }
             None => self.insert_item(&text, items.as_deref(), value)?,
         };
         Ok((text, entry))
+    }
+
+    /// Takes out of the item at `i` (recorded as identity `recorded`) the leaves byok
+    /// wrote last time that `value` no longer has (a header the profile dropped); the
+    /// user's leaves and ones changed since stay.
+    fn drop_stale(
+        &self,
+        text: &str,
+        i: usize,
+        recorded: &str,
+        value: &Value,
+        cur: &Current,
+    ) -> Result<String, ParseError> {
+        let label = self.item_label(recorded);
+        let wanted: Vec<Vec<String>> = doc::value_leaves(value)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let Some(item) = self.items(text)?.and_then(|x| x.get(i).cloned()) else {
+            return Ok(text.to_string());
+        };
+        let mut out = text.to_string();
+        for (below, now) in doc::value_leaves(&item) {
+            let leaf = format!("{label}.{}", below.join("."));
+            if !below.is_empty() && !wanted.contains(&below) && cur.byoks(&leaf, &now) {
+                out = self.remove_in_item(&out, i, &below)?;
+            }
+        }
+        Ok(out)
     }
 
     /// The list's items (a YAML list is a top-level key's, see [`yaml::list_items`]).
@@ -295,6 +351,14 @@ impl<'a> List<'a> {
         self.put_yaml(text, &id, None)
     }
 
+    /// Whether a leaf of the item (its path below the item) is one of byok's fields.
+    fn owns(&self, below: &[String]) -> bool {
+        self.fields.iter().any(|f| {
+            let segs: Vec<&str> = f.split('.').collect();
+            below.len() >= segs.len() && below.iter().zip(&segs).all(|(a, b)| a == b)
+        })
+    }
+
     fn has_priors(&self, cur: &Current, id: &str) -> bool {
         let label = self.item_label(id);
         cur.prior.keys().any(|l| {
@@ -334,7 +398,7 @@ impl<'a> List<'a> {
         for (below, _) in doc::value_leaves(item) {
             match self.prior_leaf(cur, id, &below) {
                 Some(p) => out = self.set_in_item(&out, i, &below, &p)?,
-                None if self.fields.contains(&below[0]) => {
+                None if self.owns(&below) => {
                     out = self.remove_in_item(&out, i, &below)?;
                 }
                 None => {}
