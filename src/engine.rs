@@ -567,6 +567,7 @@ pub fn options(env: &Env, key_mode: KeyMode, host: Option<String>, show_key: boo
         exe: env.exe_string(),
         show_key,
         auto_key: false,
+        copy_reason: None,
         now: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
     }
 }

@@ -239,12 +239,45 @@ pub(super) struct Prepared {
 /// takes. A tool that can run a key command gets `byok print-key`, whatever store the
 /// key is in; a profile keeping its key in a variable keeps the tool's reference to it
 /// where the tool has one (as strong: no copy, and no byok on its path).
-pub(super) fn for_tool(tool: &dyn Tool, gw: &Gateway, opts: &SetupOptions) -> SetupOptions {
+///
+/// An installed extension of the tool that reads its files but ignores the command
+/// (Claude Code's VS Code extension) would be left without a key, so there the tool gets
+/// a copy, and setup says why.
+pub(super) fn for_tool(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    gw: &Gateway,
+    opts: &SetupOptions,
+) -> SetupOptions {
     let mut opts = opts.clone();
     if opts.auto_key && tool.runs_key_command() && !references_key(tool, gw) {
-        opts.key_mode = KeyMode::Helper;
+        match ignoring_extension(env, tool) {
+            Some(why) => opts.copy_reason = Some(why),
+            None => opts.key_mode = KeyMode::Helper,
+        }
     }
     opts
+}
+
+/// Why an installed extension of `tool` can't use a key command (the template's
+/// `ignores_key_command`), naming the editor it is installed in.
+fn ignoring_extension(env: &crate::env::Env, tool: &dyn Tool) -> Option<String> {
+    let t = tool.template()?;
+    t.detect.extensions.iter().find_map(|ext| {
+        let why = ext.ignores_key_command.as_deref()?;
+        tools::vscode::HOSTS.iter().find_map(|host| {
+            let dir = host.extensions_dir(env);
+            let names: Vec<String> = std::fs::read_dir(&dir)
+                .ok()?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect();
+            tools::vscode::find_extension(host, &dir, &names, &ext.id)?;
+            Some(format!(
+                "its extension in {} ignores a key command ({why}); `--key-mode helper` gives the terminal CLI one",
+                host.name
+            ))
+        })
+    })
 }
 
 /// Whether a profile keeping its key in a variable gives the tool a reference to it
@@ -385,7 +418,7 @@ pub(super) fn setup_all_at_once(
             env,
             &format!("reading {} ({}/{})…", tool.name(), i + 1, chosen.len()),
         );
-        let prepared = prepare(env, *tool, gw, &for_tool(*tool, gw, &opts), &overlay);
+        let prepared = prepare(env, *tool, gw, &for_tool(env, *tool, gw, &opts), &overlay);
         if let Some(pb) = spinner {
             pb.finish_and_clear();
         }
@@ -451,7 +484,7 @@ pub(super) fn setup_all_at_once(
             notes: Vec::new(),
             ..p.plan.clone()
         };
-        let opts = for_tool(*tool, gw, &opts);
+        let opts = for_tool(env, *tool, gw, &opts);
         let done = apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx);
         status = worst(status, report(done, ctx)?);
     }
@@ -473,7 +506,7 @@ fn setup_one(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
-    let opts = &for_tool(tool, gw, opts);
+    let opts = &for_tool(env, tool, gw, opts);
     let Prepared {
         cur,
         mut plan,
@@ -727,9 +760,14 @@ fn key_form(
         }
     };
     if copied {
+        let why = opts
+            .copy_reason
+            .as_ref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
         return (
             "copy",
-            "a copy of it, in a file only you can read (0600)".into(),
+            format!("a copy of it, in a file only you can read (0600){why}"),
         );
     }
     if command {

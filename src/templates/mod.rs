@@ -681,6 +681,10 @@ pub struct Extension {
     pub id: String,
     /// Only this version or later counts (an older one is another generation).
     pub min_version: Option<String>,
+    /// Why this extension, though it reads the tool's files, does not run the tool's key
+    /// command: where it is installed, setup gives the tool a copy of the key unless
+    /// `--key-mode helper` asks for the command.
+    pub ignores_key_command: Option<String>,
 }
 
 /// The file formats byok edits in place.

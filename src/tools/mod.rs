@@ -168,6 +168,9 @@ pub struct SetupOptions {
     pub show_key: bool,
     /// No `--key-mode` was given: setup picks the strongest form each tool takes.
     pub auto_key: bool,
+    /// Why a tool that can run a key command got a copy anyway (an installed extension
+    /// of it ignores the command); `setup` says it next to the key's form.
+    pub copy_reason: Option<String>,
     /// The current time (RFC 3339, UTC), for tools whose files carry a timestamp;
     /// adapters must keep an existing stamp when nothing else changes.
     pub now: String,

@@ -393,6 +393,33 @@ fn issue_12_the_default_is_the_key_command_for_a_file_store_key() {
     assert_eq!(out.stdout, "Claude Code\n  up to date\n");
 }
 
+/// Issue 12: where Claude Code's VS Code extension is installed (it ignores apiKeyHelper),
+/// the default is a copy, and setup says why; `--key-mode helper` still gives the command.
+#[test]
+fn issue_12_the_vscode_extension_keeps_a_copy_by_default() {
+    let t = home_with("full");
+    t.write(
+        ".vscode/extensions/anthropic.claude-code-2.1.197-linux-x64/package.json",
+        "{}",
+    );
+    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    assert_no_key(&out);
+    assert!(
+        out.stdout.contains(
+            "  key: a copy of it, in a file only you can read (0600): its extension in VS Code \
+             ignores a key command (anthropics/claude-code#38314); `--key-mode helper` gives \
+             the terminal CLI one\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(t.read(SETTINGS), fixture("full", "expected.settings.json"));
+    let out = t.run(&["setup", "claude-code", "--yes"]).success();
+    assert_eq!(out.stdout, "Claude Code\n  up to date\n");
+    t.run(&["setup", "claude-code", "--key-mode", "helper", "--yes"])
+        .success();
+    assert!(!t.read(SETTINGS).contains(KEY));
+}
+
 /// Issue 12: a setup made with the key itself moves to the key command on the next plain
 /// setup, as a shown change; a value of byok's edited by hand since is not rolled back
 /// without `--force`.
