@@ -1519,3 +1519,38 @@ fn a_tools_own_model_is_checked_against_the_list() {
         "{v:#}"
     );
 }
+
+/// A tool the user has not set up (Cline's CLI pointing at another provider) is a warning
+/// with its own findings no worse than that: doctor still exits 0.
+#[test]
+fn a_tool_not_set_up_warns_and_does_not_fail() {
+    let (t, _mock) = with_mock(ok_scenario());
+    t.copy_tree(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cline/elsewhere/home"),
+    );
+    let (v, code) = doctor_json(&t, &["--quick"]);
+    assert_eq!(code, 0, "{v:#}");
+    let (sev, msg, _) = sev_msg_hint(&v, "tool.cline");
+    assert_eq!(sev, "warn");
+    assert!(msg.ends_with("but not set up for this gateway"), "{msg}");
+    let cline: Vec<(&str, &str)> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == "Cline")
+        .map(|c| {
+            (
+                c["severity"].as_str().unwrap(),
+                c["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(cline.iter().all(|(s, _)| *s != "fail"), "{cline:#?}");
+    assert!(
+        cline
+            .iter()
+            .any(|(s, m)| *s == "warn" && m.contains("does not point at")),
+        "{cline:#?}"
+    );
+}

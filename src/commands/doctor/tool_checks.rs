@@ -114,10 +114,14 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         }
         .detail("status", status.kind());
         checks.push(check.detail("evidence", det.evidence.clone()));
+        // A tool the user has not set up is not a failure: what its own checks find is
+        // said, but no worse than the "not set up" warning above.
+        let not_set_up = matches!(status, ToolStatus::NotConfigured);
         for (n, f) in tool.diagnose(env, gw, cur).into_iter().enumerate() {
             let severity = match f.severity {
                 tools::Severity::Info => Severity::Info,
                 tools::Severity::Warn => Severity::Warn,
+                tools::Severity::Fail if not_set_up => Severity::Warn,
                 tools::Severity::Fail => Severity::Fail,
             };
             checks.push(
