@@ -48,9 +48,7 @@ const MAX_OUTPUT: usize = 256 * 1024;
 fn not_testable(id: &str) -> Option<&'static str> {
     match id {
         "cursor" => Some("an editor without a one-shot mode"),
-        "cline" | "roo-code" | "kilo-code" => {
-            Some("a VS Code extension, with no command line to run once")
-        }
+        "roo-code" | "kilo-code" => Some("a VS Code extension, with no command line to run once"),
         _ => None,
     }
 }
