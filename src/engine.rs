@@ -296,53 +296,82 @@ pub fn record_owned(
     setup: Option<&SetupFacts<'_>>,
     cur: &Current,
 ) -> Result<()> {
-    let mut file = load_owned(env)?;
-    match setup {
-        Some(s) => {
-            // What must be given back on remove outlives each setup's new hashes.
-            let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
-            let theirs = |label: &str| {
-                s.left.iter().any(|l| {
-                    label == l
-                        || label
-                            .strip_prefix(l.as_str())
-                            .is_some_and(|rest| rest.starts_with(['.', '[']))
-                })
-            };
-            let owned: Vec<_> = tool
-                .owned(env, cur)
-                .into_iter()
-                .filter(|(label, _)| !theirs(label))
-                .collect();
-            let mut record = OwnedRecord {
-                profile: s.profile.to_string(),
-                values: hash_values(&owned),
-                helper: s.mode == KeyMode::Helper,
-                key_form: Some(s.key_form.to_string()),
-                prior: old.prior,
-                created: Some(old.created.unwrap_or_default()),
-                blank: old.blank,
-                entries: cur.entries.clone(),
-            };
-            keep_priors(&mut record, s);
-            file.tools.insert(tool.id().as_str().to_string(), record);
-        }
-        None => {
-            if file.tools.remove(tool.id().as_str()).is_none() {
-                return Ok(());
-            }
-        }
+    let mut records = Records::load(env)?;
+    if records.record(env, tool, setup, cur) {
+        records.save(env)?;
     }
-    save_owned(env, &file)
+    Ok(())
 }
 
-fn save_owned(env: &Env, file: &OwnedFile) -> Result<()> {
-    let text = serde_json::to_string_pretty(file).context("could not serialise owned.json")?;
-    fs::write_atomic(
-        &owned_path(env),
-        format!("{text}\n").as_bytes(),
-        fs::Mode::Secret,
-    )
+/// The drift record of every tool, loaded once and saved once: per command, or with a
+/// step's writes ([`Records::install`] for [`crate::plan::Step::commit`]).
+#[derive(Debug, Default)]
+pub struct Records {
+    file: OwnedFile,
+}
+
+impl Records {
+    /// Reads `owned.json`.
+    pub fn load(env: &Env) -> Result<Self> {
+        Ok(Self {
+            file: load_owned(env)?,
+        })
+    }
+
+    /// Records one tool's setup (or, with `None`, forgets the tool); whether anything changed.
+    pub fn record(
+        &mut self,
+        env: &Env,
+        tool: &dyn Tool,
+        setup: Option<&SetupFacts<'_>>,
+        cur: &Current,
+    ) -> bool {
+        let file = &mut self.file;
+        let Some(s) = setup else {
+            return file.tools.remove(tool.id().as_str()).is_some();
+        };
+        // What must be given back on remove outlives each setup's new hashes.
+        let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
+        let theirs = |label: &str| {
+            s.left.iter().any(|l| {
+                label == l
+                    || label
+                        .strip_prefix(l.as_str())
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        };
+        let owned: Vec<_> = tool
+            .owned(env, cur)
+            .into_iter()
+            .filter(|(label, _)| !theirs(label))
+            .collect();
+        let mut record = OwnedRecord {
+            profile: s.profile.to_string(),
+            values: hash_values(&owned),
+            helper: s.mode == KeyMode::Helper,
+            key_form: Some(s.key_form.to_string()),
+            prior: old.prior,
+            created: Some(old.created.unwrap_or_default()),
+            blank: old.blank,
+            entries: cur.entries.clone(),
+        };
+        keep_priors(&mut record, s);
+        file.tools.insert(tool.id().as_str().to_string(), record);
+        true
+    }
+
+    /// `owned.json` and its new text, for a step to install with its writes.
+    pub fn install(&self, env: &Env) -> Result<(PathBuf, String)> {
+        let text =
+            serde_json::to_string_pretty(&self.file).context("could not serialise owned.json")?;
+        Ok((owned_path(env), format!("{text}\n")))
+    }
+
+    /// Writes `owned.json` (0600: it may hold the user's replaced secrets).
+    pub fn save(&self, env: &Env) -> Result<()> {
+        let (path, text) = self.install(env)?;
+        fs::write_atomic(&path, text.as_bytes(), fs::Mode::Secret)
+    }
 }
 
 /// Adds a setup's priors, created and blank files to a record; the first value recorded

@@ -73,6 +73,25 @@ pub fn register_known_keys(env: &Env) {
     }
 }
 
+/// Finishes or undoes a step a crash interrupted (see [`crate::fs::Batch`]) before a
+/// command reads what byok recorded, and says which.
+fn recover(ctx: &mut Ctx<'_>) -> Result<()> {
+    match crate::fs::recover(ctx.env)? {
+        None => {}
+        Some(crate::fs::Recovered::Finished) => {
+            ctx.note("byok: finished recording a change that was interrupted (every file had been written)")?;
+        }
+        Some(crate::fs::Recovered::Undone(left)) if left.is_empty() => {
+            ctx.note("byok: undid a change that was interrupted: every file it had written is back as it was")?;
+        }
+        Some(crate::fs::Recovered::Undone(left)) => ctx.warn(&format!(
+            "undid a change that was interrupted, except: {}; `byok restore --list` shows every backup",
+            left.join("; ")
+        ))?,
+    }
+    Ok(())
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     ctx.profile = cli.profile.clone();
@@ -82,6 +101,7 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Some(Command::Env(_) | Command::PrintKey | Command::Completions(_))
     ) {
         register_known_keys(ctx.env);
+        recover(ctx)?;
     }
     // `cli::parse` leaves the command out only for a person at a terminal.
     let Some(command) = cli.command else {

@@ -603,22 +603,23 @@ fn apply(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let applied = plan::apply(ctx.env, plan, tool.id().as_str(), &gw.name)?;
-    finish(tool, gw, opts, (cur, plan), replaced, &applied, ctx)
+    let mut records = engine::Records::load(ctx.env)?;
+    record(ctx.env, tool, gw, opts, (cur, plan), replaced, &mut records);
+    records.save(ctx.env)?;
+    finish(tool, gw, (cur, plan), &applied, ctx)
 }
 
-/// After a tool's plan was written: says what was written and how to undo it, records
-/// what byok owns now, and prints the notes and what still keeps the tool off the gateway.
-pub(super) fn finish(
+/// Records what byok owns once a tool's plan is written (the plan's after-state), with
+/// what `remove` must give back.
+pub(super) fn record(
+    env: &crate::env::Env,
     tool: &dyn Tool,
     gw: &Gateway,
     opts: &SetupOptions,
     (cur, plan): (&tools::Current, &Plan),
     replaced: &[engine::Replaced],
-    applied: &[plan::Applied],
-    ctx: &mut Ctx<'_>,
-) -> Result<ExitStatus> {
-    let env = ctx.env;
-    let verbs: Vec<&str> = plan.effective().map(verb).collect();
+    records: &mut engine::Records,
+) {
     let files = || plan.effective().filter(|c| c.target == plan::Target::File);
     let created: Vec<PathBuf> = files()
         .filter(|c| c.before.is_none())
@@ -630,6 +631,28 @@ pub(super) fn finish(
             b.trim().is_empty().then(|| (c.path.clone(), b.clone()))
         })
         .collect();
+    let facts = engine::SetupFacts {
+        profile: &gw.name,
+        mode: opts.key_mode,
+        replaced,
+        created: &created,
+        blank: &blank,
+        left: &plan.left,
+        key_form: key_form(gw, plan).0,
+    };
+    records.record(env, tool, Some(&facts), &engine::project(cur, plan));
+}
+
+/// After a tool's plan was written and recorded: says what was written and how to undo
+/// it, and prints the notes and what still keeps the tool off the gateway.
+pub(super) fn finish(
+    tool: &dyn Tool,
+    gw: &Gateway,
+    (cur, plan): (&tools::Current, &Plan),
+    applied: &[plan::Applied],
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let verbs: Vec<&str> = plan.effective().map(verb).collect();
     for (a, v) in applied.iter().zip(verbs) {
         if v == "create" {
             // There was no original to keep: say what takes the new file away again.
@@ -653,22 +676,9 @@ pub(super) fn finish(
             )?;
         }
     }
-    // What byok owns now, from what it just wrote: the plan's after-state.
-    let after = engine::project(cur, plan);
-    let (form, said) = key_form(gw, plan);
-    writeln!(ctx.out, "  key: {said}")?;
-    let facts = engine::SetupFacts {
-        profile: &gw.name,
-        mode: opts.key_mode,
-        replaced,
-        created: &created,
-        blank: &blank,
-        left: &plan.left,
-        key_form: form,
-    };
-    engine::record_owned(env, tool, Some(&facts), &after)?;
+    writeln!(ctx.out, "  key: {}", key_form(gw, plan).1)?;
     print_notes(plan, ctx)?;
-    print_problems(tool, gw, &after, ctx)
+    print_problems(tool, gw, &engine::project(cur, plan), ctx)
 }
 
 /// How a setup handed the tool the key: its record name and the words `setup` says,
