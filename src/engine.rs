@@ -360,6 +360,29 @@ impl Records {
         true
     }
 
+    /// Forgets part of a tool's record (what `remove --host` took out); the whole record
+    /// once nothing of it is left. Whether anything changed.
+    pub fn forget_part(&mut self, tool: &dyn Tool, part: &crate::tools::Part) -> bool {
+        let id = tool.id().as_str();
+        let Some(r) = self.file.tools.get_mut(id) else {
+            return false;
+        };
+        let before = r.clone();
+        r.values.retain(|label, _| !part.has_label(label));
+        r.prior.retain(|label, _| !part.has_label(label));
+        r.entries.retain(|label, _| !part.has_label(label));
+        let gone = |p: &String| part.files.iter().any(|f| f.display().to_string() == *p);
+        if let Some(created) = &mut r.created {
+            created.retain(|p| !gone(p));
+        }
+        r.blank.retain(|p, _| !gone(p));
+        if r.values.is_empty() {
+            self.file.tools.remove(id);
+            return true;
+        }
+        *r != before
+    }
+
     /// `owned.json` and its new text, for a step to install with its writes.
     pub fn install(&self, env: &Env) -> Result<(PathBuf, String)> {
         let text =

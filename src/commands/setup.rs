@@ -800,7 +800,7 @@ fn remove_one(
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.is_up_to_date() {
         writeln!(ctx.out, "  nothing of byok's to remove")?;
-        engine::record_owned(env, tool, None, &cur)?;
+        forget(env, tool, opts, &cur, &plan)?;
         return Ok(ExitStatus::Success);
     }
     match show_and_confirm(&plan, mode, "Remove byok's settings?", ctx)? {
@@ -814,11 +814,31 @@ fn remove_one(
             {
                 writeln!(ctx.out, "  {v}d {}", a.label)?;
             }
-            engine::record_owned(env, tool, None, &cur)?;
+            forget(env, tool, opts, &cur, &plan)?;
         }
     }
     print_notes(&plan, ctx)?;
     Ok(ExitStatus::Success)
+}
+
+/// After a removal, the drift record forgets the tool, or with `--host` only what the
+/// removal took out (the other hosts stay byok's).
+fn forget(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    opts: &SetupOptions,
+    cur: &tools::Current,
+    plan: &Plan,
+) -> Result<()> {
+    let mut records = engine::Records::load(env)?;
+    let changed = match tool.removed_part(env, opts, cur, plan) {
+        Some(part) => records.forget_part(tool, &part),
+        None => records.record(env, tool, None, cur),
+    };
+    if changed {
+        records.save(env)?;
+    }
+    Ok(())
 }
 
 /// A file the user had blank is emptied of byok's settings, not deleted: its bytes come

@@ -983,6 +983,51 @@ impl Tool for TemplateTool {
         Ok(plan)
     }
 
+    fn removed_part(
+        &self,
+        env: &Env,
+        opts: &SetupOptions,
+        cur: &Current,
+        plan: &Plan,
+    ) -> Option<super::Part> {
+        let host = opts.host.as_deref()?;
+        let roots = self.roots(env);
+        let per_host: Vec<FileSpec> = self
+            .t()
+            .files
+            .iter()
+            .filter(|f| f.hosts.is_some())
+            .cloned()
+            .collect();
+        let deleted =
+            |p: &std::path::Path| plan.effective().any(|c| c.after.is_none() && c.path == p);
+        // That host's files, and any other the removal deletes (an import file no host
+        // points at any more).
+        let scoped = hosts::expand(
+            env,
+            &roots,
+            &per_host,
+            cur,
+            hosts::Scope::Remove(Some(host)),
+        );
+        let others: Vec<FileSpec> = self
+            .files(env, &roots, cur, hosts::Scope::All)
+            .into_iter()
+            .filter(|f| {
+                self.path_of(env, &roots, f, Some(cur))
+                    .is_some_and(|p| deleted(&p))
+            })
+            .collect();
+        let mut part = super::Part::default();
+        for f in scoped.iter().chain(&others) {
+            let path = self.path_of(env, &roots, f, Some(cur));
+            part.files.extend(path.clone());
+            part.labels
+                .extend(first_per_key(f).map(|v| Self::label(env, path.as_deref(), f, &v.key)));
+        }
+        Some(part)
+    }
+
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {
         let roots = self.roots(env);
         let mut out = Vec::new();

@@ -386,6 +386,39 @@ pub trait Tool: Sync {
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
         Vec::new()
     }
+    /// What a removal plan (`remove` with `opts`) takes out of the tool when it covers
+    /// only part of it (`--host`), so the drift record forgets that part alone; `None`:
+    /// the whole tool; pure.
+    fn removed_part(
+        &self,
+        _env: &Env,
+        _opts: &SetupOptions,
+        _cur: &Current,
+        _plan: &Plan,
+    ) -> Option<Part> {
+        None
+    }
+}
+
+/// Part of a tool's settings, as the drift record knows them: owned labels (each with
+/// what lies below it) and files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Part {
+    /// [`Tool::owned`] labels.
+    pub labels: Vec<String>,
+    /// Files.
+    pub files: Vec<PathBuf>,
+}
+
+impl Part {
+    /// Whether a label is one of the part's, or lies below one.
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| {
+            label
+                .strip_prefix(l.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    }
 }
 
 /// `text` with `key` reading `value` again, as the user's own line: like
