@@ -236,7 +236,6 @@ fn sweep_stale_temps(dir: &Path) {
     let Ok(rd) = fs::read_dir(dir) else {
         return;
     };
-    let can_see_pids = cfg!(target_os = "linux") && Path::new("/proc/self").exists();
     for e in rd.flatten() {
         let name = e.file_name();
         let Some(rest) = name
@@ -246,12 +245,10 @@ fn sweep_stale_temps(dir: &Path) {
         else {
             continue;
         };
-        let pid = rest
-            .split_once('-')
-            .and_then(|(p, _)| p.parse::<u32>().ok());
-        let stale = match pid {
-            Some(p) if can_see_pids => !Path::new(&format!("/proc/{p}")).exists(),
-            _ => e
+        let alive = owner_pid(rest).and_then(process_alive);
+        let stale = match alive {
+            Some(alive) => !alive,
+            None => e
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
@@ -260,6 +257,98 @@ fn sweep_stale_temps(dir: &Path) {
         };
         if stale && e.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The pid a byok temp name carries after its prefix: `<pid>-<random>`.
+fn owner_pid(rest: &str) -> Option<u32> {
+    rest.split_once('-').and_then(|(p, _)| p.parse().ok())
+}
+
+/// Whether process `pid` is running; `None` where that can't be told. A zombie is not
+/// running (where PID 1 does not reap, as in containers, a killed byok stays one).
+pub fn process_alive(pid: u32) -> Option<bool> {
+    if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return Some(false);
+        };
+        // `pid (comm) state …`: comm may hold spaces, so the state follows the last `)`.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        return Some(!matches!(state, Some("Z" | "X")));
+    }
+    #[cfg(unix)]
+    {
+        use nix::errno::Errno;
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).ok()?);
+        match nix::sys::signal::kill(pid, None) {
+            Ok(()) | Err(Errno::EPERM) => Some(true),
+            Err(Errno::ESRCH) => Some(false),
+            Err(_) => None,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+/// Creates a private (0700) directory `<prefix><pid>-<random>` in `base` for this
+/// process's temporary files, first deleting the ones a killed byok left there: only
+/// directories (never a link) of byok's own naming, owned like `base`, whose process is
+/// gone (where that can't be told, none is deleted).
+pub fn private_temp_dir(base: &Path, prefix: &str) -> Result<tempfile::TempDir> {
+    create_dir_all(base)?;
+    sweep_stale_dirs(base, prefix);
+    tempfile::Builder::new()
+        .prefix(&format!("{prefix}{}-", std::process::id()))
+        .tempdir_in(base)
+        .with_context(|| {
+            format!(
+                "could not create a temporary directory in {}",
+                base.display()
+            )
+        })
+}
+
+fn sweep_stale_dirs(base: &Path, prefix: &str) {
+    let Ok(rd) = fs::read_dir(base) else {
+        return;
+    };
+    #[cfg(unix)]
+    let owner = {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(base).map(|m| m.uid()).ok()
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(owner_pid)
+        else {
+            continue;
+        };
+        // `file_type` does not follow links: a link named like byok's is not touched.
+        let Ok(meta) = fs::symlink_metadata(e.path()) else {
+            continue;
+        };
+        if !meta.file_type().is_dir() {
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if owner != Some(meta.uid()) {
+                continue;
+            }
+        }
+        if process_alive(pid) == Some(false) {
+            // Removes what is inside without following links out of it.
+            let _ = fs::remove_dir_all(e.path());
         }
     }
 }
