@@ -586,6 +586,137 @@ pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -
     }
 }
 
+/// A project file a tool reads in the working directory, and who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFile {
+    /// The file and what it sets.
+    pub read: crate::tools::ProjectRead,
+    /// The profile byok wrote it for (`byok setup --project`); `None`: not byok's.
+    pub profile: Option<String>,
+    /// It decides the tool's gateway in this project (the first file that does).
+    pub wins: bool,
+}
+
+/// The project files that set something of a tool's in the working directory, highest
+/// precedence first: the template's `[[project_file]]`s, each byok's when the drift
+/// record holds a `setup --project` of that directory and it is that setup's file.
+pub fn project_files(env: &Env, tool: &dyn Tool, cur: &Current) -> Result<Vec<ProjectFile>> {
+    let reads = tool.project_reads(env, cur);
+    if reads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owned = load_owned(env)?;
+    let rel = tool
+        .template()
+        .and_then(|t| t.project.as_ref())
+        .map(|p| p.path.as_str());
+    let mut decided = false;
+    Ok(reads
+        .into_iter()
+        .map(|read| {
+            let id = format!("{}@{}", tool.id().as_str(), read.dir.display());
+            let profile = rel
+                .filter(|r| {
+                    crate::tools::generic::project::is_project_file(&read.dir, r, &read.path)
+                })
+                .and_then(|_| owned.tools.get(&id))
+                .map(|r| r.profile.clone());
+            let wins = !decided && (profile.is_some() || read.decides());
+            decided |= wins;
+            ProjectFile {
+                read,
+                profile,
+                wins,
+            }
+        })
+        .collect())
+}
+
+/// What detect and doctor say about each project file (keys masked): a file byok wrote
+/// is a note, naming the profile that wins there; another is a warning naming what it
+/// sets over the user's settings (a note when byok's own file wins over it).
+pub fn project_findings(env: &Env, tool: &dyn Tool, files: &[ProjectFile]) -> Vec<Finding> {
+    let winner = files
+        .iter()
+        .find(|f| f.wins)
+        .map(|f| env.tilde(&f.read.path));
+    let byoks_win = files.iter().any(|f| f.wins && f.profile.is_some());
+    files
+        .iter()
+        .map(|f| {
+            let r = &f.read;
+            let file = env.tilde(&r.path);
+            if let Some(p) = &f.profile {
+                let message = match (&winner, f.wins) {
+                    (_, true) => format!("project file {file} (written by byok): profile `{p}` wins here"),
+                    (Some(w), false) => format!(
+                        "project file {file} (written by byok for profile `{p}`) is overridden here by {w}"
+                    ),
+                    (None, false) => format!("project file {file} (written by byok for profile `{p}`)"),
+                };
+                return Finding {
+                    severity: Severity::Info,
+                    message,
+                    hint: None,
+                };
+            }
+            let mut set: Vec<String> = r
+                .base_urls
+                .iter()
+                .map(|u| format!("base URL {}", crate::secret::redact(u)))
+                .collect();
+            // A value whose name says it may be a credential is not shown at all.
+            let private = |k: &str| {
+                let name = k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase();
+                ["key", "token", "secret", "password"]
+                    .iter()
+                    .any(|w| name.contains(w))
+            };
+            set.extend(r.sets.iter().map(|(k, v)| match v {
+                Some(v) if !private(k) => format!("{k} = \"{}\"", shown_value(k, v)),
+                _ => k.clone(),
+            }));
+            let mut facts = Vec::new();
+            if r.replaces {
+                facts.push("is read instead of your user settings".to_string());
+            }
+            if !set.is_empty() {
+                facts.push(format!("sets {}", set.join(", ")));
+            }
+            if let Some(e) = &r.unparsable {
+                facts.push(format!("could not be read ({e})"));
+            }
+            let (wins, severity) = match &winner {
+                _ if f.wins => ("; it wins here".to_string(), Severity::Warn),
+                // byok's own project file wins over it: nothing to do.
+                Some(w) if byoks_win => (format!("; {w} wins over it"), Severity::Info),
+                Some(w) => (format!("; {w} wins over it"), Severity::Warn),
+                None => (String::new(), Severity::Warn),
+            };
+            let hint = match tool.template().and_then(|t| t.project.as_ref()) {
+                _ if severity == Severity::Info => None,
+                Some(_) => Some(format!(
+                    "`byok setup --project {} {}` gives this project byok's settings; or take those out of that file",
+                    env.tilde(&r.dir),
+                    tool.id().as_str()
+                )),
+                None => Some(format!(
+                    "take those out of that file if {} should use the gateway in this project",
+                    tool.name()
+                )),
+            };
+            Finding {
+                severity,
+                message: format!(
+                    "project file {file} (not written by byok) {}{wins}",
+                    facts.join(" and ")
+                ),
+                hint,
+            }
+        })
+        .collect()
+}
+
 /// The findings worth showing outside doctor (Warn and Fail), worst first, key values masked.
 pub fn problems(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = findings

@@ -73,6 +73,30 @@ pub fn register_known_keys(env: &Env) {
     }
 }
 
+/// `env` with the working directory moved to `dir` (`--project DIR`), for commands that
+/// look at a project's files; `None` without a directory.
+fn in_project(env: &Env, dir: Option<&str>) -> Result<Option<Env>> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    let given = env.cwd.join(dir);
+    let cwd = std::fs::canonicalize(&given).map_err(|e| {
+        crate::error::UserError::new(format!("project directory {}: {e}", given.display()))
+            .hint("name an existing directory: `--project DIR`")
+    })?;
+    if !cwd.is_dir() {
+        return Err(crate::error::UserError::new(format!(
+            "project directory {} is not a directory",
+            given.display()
+        ))
+        .hint("name an existing directory: `--project DIR`")
+        .into());
+    }
+    let mut moved = env.clone();
+    moved.cwd = cwd;
+    Ok(Some(moved))
+}
+
 /// Finishes or undoes a step a crash interrupted (see [`crate::fs::Batch`]) before a
 /// command reads what byok recorded, and says which.
 fn recover(ctx: &mut Ctx<'_>) -> Result<()> {

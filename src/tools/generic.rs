@@ -36,6 +36,7 @@ use crate::templates::{
 };
 
 pub mod hosts;
+pub mod project;
 
 /// What a template can't say, as code, named by the template's `hook = "…"`. Each
 /// method has a no-op default, so a hook implements only what its tool needs; the
@@ -196,6 +197,17 @@ impl TemplateTool {
             .or_else(|| target.and_then(|p| rows::text(cur, f, &p)))
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Every path the template's own (user-level) files may have.
+    fn user_files(&self, env: &Env) -> Vec<PathBuf> {
+        let roots = self.roots(env);
+        self.t()
+            .files
+            .iter()
+            .flat_map(|f| f.path.all())
+            .filter_map(|p| path_from(&roots, p, env))
+            .collect()
     }
 
     /// `vars` with every directory placeholder as `~/…`, for notes and manual steps.
@@ -673,6 +685,11 @@ impl Tool for TemplateTool {
             ..Inputs::default()
         };
         hosts::inputs(env, &roots, &self.t().files, &mut inputs);
+        inputs.files.extend(
+            project::candidates(env, &self.t().project_files, &self.user_files(env))
+                .into_iter()
+                .map(|(_, _, p)| p),
+        );
         if let Some(h) = self.hook {
             h.inputs(env, &mut inputs);
         }
@@ -981,6 +998,10 @@ impl Tool for TemplateTool {
             h.after_remove(env, gathered, &mut plan)?;
         }
         Ok(plan)
+    }
+
+    fn project_reads(&self, env: &Env, cur: &Current) -> Vec<super::ProjectRead> {
+        project::reads(env, &self.t().project_files, &self.user_files(env), cur)
     }
 
     fn removed_part(

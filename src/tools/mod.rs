@@ -386,6 +386,11 @@ pub trait Tool: Sync {
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
         Vec::new()
     }
+    /// The project files in the working directory (and above it) that set something of
+    /// the tool's over the user's settings, highest precedence first; pure.
+    fn project_reads(&self, _env: &Env, _cur: &Current) -> Vec<ProjectRead> {
+        Vec::new()
+    }
     /// What a removal plan (`remove` with `opts`) takes out of the tool when it covers
     /// only part of it (`--host`), so the drift record forgets that part alone; `None`:
     /// the whole tool; pure.
@@ -397,6 +402,41 @@ pub trait Tool: Sync {
         _plan: &Plan,
     ) -> Option<Part> {
         None
+    }
+}
+
+/// A project file a tool reads over its user settings, and what it sets there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectRead {
+    /// The file.
+    pub path: PathBuf,
+    /// The project directory it belongs to.
+    pub dir: PathBuf,
+    /// Its path below `dir`, as the template names it.
+    pub rel: String,
+    /// The gateway URLs it sets.
+    pub base_urls: Vec<String>,
+    /// The other settings it sets that win over the user's: key path, and the value of a
+    /// scalar (which may be a secret: shown masked).
+    pub sets: Vec<(String, Option<String>)>,
+    /// The tool reads it instead of its user file.
+    pub replaces: bool,
+    /// Why it could not be parsed.
+    pub unparsable: Option<String>,
+}
+
+impl ProjectRead {
+    /// Whether it changes anything of the tool's settings there.
+    pub fn is_relevant(&self) -> bool {
+        self.replaces
+            || self.unparsable.is_some()
+            || !self.base_urls.is_empty()
+            || !self.sets.is_empty()
+    }
+
+    /// Whether it decides the gateway there: it names one, or replaces the user's file.
+    pub fn decides(&self) -> bool {
+        self.replaces || !self.base_urls.is_empty()
     }
 }
 

@@ -80,10 +80,12 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         spinner: !args.json && super::prompt::shows_progress(ctx.env),
         only: None,
     };
+    let moved = super::in_project(ctx.env, args.project.as_deref())?;
+    let env = moved.as_ref().unwrap_or(ctx.env);
     let report = if args.live.live {
-        live::report(ctx.env, ctx.profile.as_deref(), &opts, &args.live)?
+        live::report(env, ctx.profile.as_deref(), &opts, &args.live)?
     } else {
-        build_report(ctx.env, ctx.profile.as_deref(), &opts)?
+        build_report(env, ctx.profile.as_deref(), &opts)?
     };
     let home = ctx.env.home.display().to_string();
     if args.json {

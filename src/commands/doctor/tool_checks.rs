@@ -1,5 +1,6 @@
-//! Tool checks: each detected tool's settings against the profile, and what its hook
-//! finds (project files that shadow byok's, variables that win over them).
+//! Tool checks: each detected tool's settings against the profile, the project files it
+//! reads here over them (and which profile wins there), and what its hook finds
+//! (variables and other files that win over them).
 
 use crate::engine::{self, ToolStatus};
 use crate::env::Env;
@@ -111,18 +112,33 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         }
         .detail("status", status.kind());
         checks.push(check.detail("evidence", det.evidence.clone()));
+        let project = match engine::project_files(env, *tool, cur) {
+            Ok(files) => engine::project_findings(env, *tool, &files),
+            Err(e) => vec![tools::Finding {
+                severity: tools::Severity::Warn,
+                message: format!("could not tell which project files byok wrote: {e:#}"),
+                hint: None,
+            }],
+        };
+        for (n, f) in project.into_iter().enumerate() {
+            checks.push(
+                Check::new(
+                    Section::Tools,
+                    format!("tool.{id}.project.{}", n + 1),
+                    tool.name(),
+                    severity(f.severity),
+                    f.message,
+                )
+                .hint_opt(f.hint),
+            );
+        }
         for (n, f) in tool.diagnose(env, gw, cur).into_iter().enumerate() {
-            let severity = match f.severity {
-                tools::Severity::Info => Severity::Info,
-                tools::Severity::Warn => Severity::Warn,
-                tools::Severity::Fail => Severity::Fail,
-            };
             checks.push(
                 Check::new(
                     Section::Tools,
                     format!("tool.{id}.{}", n + 1),
                     tool.name(),
-                    severity,
+                    severity(f.severity),
                     f.message,
                 )
                 .hint_opt(f.hint),
@@ -142,4 +158,13 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         );
     }
     checks
+}
+
+/// A tool finding's severity as a check's.
+fn severity(s: tools::Severity) -> Severity {
+    match s {
+        tools::Severity::Info => Severity::Info,
+        tools::Severity::Warn => Severity::Warn,
+        tools::Severity::Fail => Severity::Fail,
+    }
 }
