@@ -1045,18 +1045,11 @@ impl Batch {
         if let Err(e) = self.seal(installs) {
             // Not committed: undone like any failure of the batch.
             self.journal.commit.clear();
+            let wrote = !self.dirs.is_empty();
             let left = self.roll_back();
-            let hint = if left.is_empty() {
-                "every file byok had written was put back as it was; nothing changed".to_string()
-            } else {
-                format!(
-                    "these could not be put back: {}; `byok restore` lists every backup",
-                    left.join("; ")
-                )
-            };
             return Err(
                 UserError::new(format!("could not record the change: {e:#}"))
-                    .hint(hint)
+                    .hint(undone_hint(wrote, &left))
                     .into(),
             );
         }
@@ -1090,6 +1083,21 @@ impl Batch {
             left.push(format!("{e:#}"));
         }
         left
+    }
+}
+
+/// What the user is told once a batch was rolled back: that nothing changed, or which
+/// files `left` could not be put back.
+pub fn undone_hint(wrote: bool, left: &[String]) -> String {
+    if !left.is_empty() {
+        format!(
+            "these could not be put back: {}; `byok restore` lists every backup",
+            left.join("; ")
+        )
+    } else if wrote {
+        "every file this step had written was put back as it was; nothing changed".into()
+    } else {
+        "nothing was changed".into()
     }
 }
 

@@ -171,17 +171,7 @@ pub(super) fn apply(
         Err(err) => {
             let wrote = step.has_written();
             let left = step.roll_back();
-            let hint = if !left.is_empty() {
-                format!(
-                    "these could not be put back: {}; `byok restore` lists every backup",
-                    left.join("; ")
-                )
-            } else if wrote {
-                "every file this step had written was put back as it was; nothing changed".into()
-            } else {
-                "nothing was changed".into()
-            };
-            return Err(err.hint(hint).into());
+            return Err(err.hint(crate::fs::undone_hint(wrote, &left)).into());
         }
     };
     step.commit(installs)?;

@@ -46,8 +46,8 @@ impl Hook for QwenHook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::testing::{current, env, gateway};
     use crate::tools::ToolId;
+    use crate::tools::testing::{current, env, gateway};
 
     #[test]
     fn a_project_list_is_a_project_file_that_replaces_yours() {

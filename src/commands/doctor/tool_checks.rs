@@ -120,30 +120,20 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
                 hint: None,
             }],
         };
-        for (n, f) in project.into_iter().enumerate() {
-            checks.push(
+        let numbered = |prefix: String, findings: Vec<tools::Finding>| {
+            findings.into_iter().enumerate().map(move |(n, f)| {
                 Check::new(
                     Section::Tools,
-                    format!("tool.{id}.project.{}", n + 1),
+                    format!("{prefix}{}", n + 1),
                     tool.name(),
                     severity(f.severity),
                     f.message,
                 )
-                .hint_opt(f.hint),
-            );
-        }
-        for (n, f) in tool.diagnose(env, gw, cur).into_iter().enumerate() {
-            checks.push(
-                Check::new(
-                    Section::Tools,
-                    format!("tool.{id}.{}", n + 1),
-                    tool.name(),
-                    severity(f.severity),
-                    f.message,
-                )
-                .hint_opt(f.hint),
-            );
-        }
+                .hint_opt(f.hint)
+            })
+        };
+        checks.extend(numbered(format!("tool.{id}.project."), project));
+        checks.extend(numbered(format!("tool.{id}."), tool.diagnose(env, gw, cur)));
     }
     for (id, why) in &tools::registry(env).broken {
         checks.push(
