@@ -922,12 +922,20 @@ fn project_args(
                 .filter(|t| t.template().is_some_and(|t| t.project.is_some()))
                 .map(|t| t.id().as_str())
                 .collect();
+            let run = if tool.template().is_some_and(|t| t.run.is_some()) {
+                format!(
+                    ", or `byok run {}` for one run on a profile",
+                    tool.id().as_str()
+                )
+            } else {
+                String::new()
+            };
             return Err(UserError::new(format!(
-                "byok knows no project-level file of {}",
+                "byok knows no project-level file of {} that can give a project its own gateway",
                 tool.name()
             ))
             .hint(format!(
-                "project files: {}; for {} use `byok setup {}` (user scope)",
+                "project files: {}; for {} use `byok setup {}` (user scope){run}",
                 with.join(", "),
                 tool.name(),
                 tool.id().as_str()

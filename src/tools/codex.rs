@@ -358,7 +358,7 @@ mod tests {
                 &cfg,
                 "model_provider = \"openai\"\nprofile = \"w\"\n[profiles.w]\nmodel_provider = \"azure\"\n",
             ),
-            (&project, "model_provider = \"ollama\"\n"),
+            (&project, "model_provider = \"ollama\"\nmodel = \"qwen3\"\n"),
         ]);
         let found = codex().diagnose(&e, &gw(), &c);
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
@@ -367,13 +367,14 @@ mod tests {
             [Severity::Fail, Severity::Fail, Severity::Info],
             "{found:#?}"
         );
-        // The project file is the template's to report.
+        // The project file is the template's to report: Codex takes only its model
+        // (provider keys there are ignored, see the template).
         let reads = codex().project_reads(&e, &c);
         assert_eq!(reads.len(), 1);
         assert_eq!(reads[0].path, project);
         assert_eq!(
             reads[0].sets,
-            [("model_provider".to_string(), Some("ollama".to_string()))]
+            [("model".to_string(), Some("qwen3".to_string()))]
         );
         assert!(codex().inputs(&e).files.contains(&project));
     }
