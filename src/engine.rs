@@ -597,6 +597,11 @@ pub struct ProjectFile {
     pub wins: bool,
 }
 
+/// The drift record's name for a tool's `setup --project` of `dir`: `<id>@<dir>`.
+pub fn project_record_id(tool: &str, dir: &Path) -> String {
+    format!("{tool}@{}", dir.display())
+}
+
 /// The project files that set something of a tool's in the working directory, highest
 /// precedence first: the template's `[[project_file]]`s, each byok's when the drift
 /// record holds a `setup --project` of that directory and it is that setup's file.
@@ -614,7 +619,7 @@ pub fn project_files(env: &Env, tool: &dyn Tool, cur: &Current) -> Result<Vec<Pr
     Ok(reads
         .into_iter()
         .map(|read| {
-            let id = format!("{}@{}", tool.id().as_str(), read.dir.display());
+            let id = project_record_id(tool.id().as_str(), &read.dir);
             let profile = rel
                 .filter(|r| {
                     crate::tools::generic::project::is_project_file(&read.dir, r, &read.path)

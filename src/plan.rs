@@ -243,7 +243,7 @@ pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Ap
             step.commit(Vec::new())?;
             Ok(done)
         }
-        Err(e) if step.applied.iter().all(Vec::is_empty) => {
+        Err(e) if !step.has_written() => {
             step.roll_back();
             Err(e)
         }
@@ -279,7 +279,7 @@ pub const BYOK_TEST_CRASH_AFTER: &str = "BYOK_TEST_CRASH_AFTER";
 pub struct Step<'e> {
     env: &'e Env,
     batch: fs::Batch,
-    /// Each part's effective changes: `(change, tool, backup entry, intent index)`.
+    /// Each part's effective changes.
     parts: Vec<Vec<Staged>>,
     /// What each part wrote so far.
     applied: Vec<Vec<Applied>>,
@@ -287,6 +287,8 @@ pub struct Step<'e> {
     crash_after: Option<usize>,
 }
 
+/// A change staged for a [`Step`]: by which tool, its file's backup, and its intended
+/// write's index in the batch.
 #[derive(Debug)]
 struct Staged {
     change: Change,
@@ -310,8 +312,8 @@ impl<'e> Step<'e> {
     }
 
     /// Adds a plan as the next part (its index is the number of parts before it): backs
-    /// its files up and names its writes. On an
-    /// error, [`Self::roll_back`] drops what was staged.
+    /// its files up and names its writes. On an error, [`Self::roll_back`] drops what was
+    /// staged.
     pub fn stage(&mut self, plan: &Plan, tool: &str, profile: &str) -> Result<()> {
         let mut part = Vec::new();
         for change in plan.effective() {
@@ -327,8 +329,8 @@ impl<'e> Step<'e> {
                     }
                 }
             }
-            // A text file holds `before` (just checked); a database is read whole, and
-            // what it holds after is known only once written.
+            // A text file holds `before` (checked again just before the write); a
+            // database is read whole, and what it holds after is known only once written.
             let (before, after) = match change.target {
                 Target::File => (
                     change.before.clone().map(String::into_bytes),

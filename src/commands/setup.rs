@@ -961,7 +961,7 @@ fn project_tool(
     let t = tool.template()?;
     let mut derived = project::derive(t, dir, form, drop_key)?;
     derived.name = format!("{} (project {})", t.name, ctx.env.tilde(dir));
-    let id = tools::ToolId::leak(&format!("{}@{}", t.id, dir.display()));
+    let id = tools::ToolId::leak(&engine::project_record_id(&t.id, dir));
     Some(tools::generic::TemplateTool::new(
         crate::templates::Loaded {
             template: derived,
