@@ -13,6 +13,15 @@ home=$(printf '%s\n' "$out" | sed -n 's/^Kept the demo home: \([^ ]*\) .*/\1/p')
 trap 'rm -rf "$(dirname "$home")"' EXIT
 export BYOK_HOME=$home HOME=$home
 "$bin" init --name other --url http://127.0.0.1:9 --key sk-bench-other-0123456789 --model m2 --no-default --yes >/dev/null
+# The I/O a switch costs: fsyncs of one switch there and back (the first also writes the
+# new content's blobs), where strace is installed.
+if command -v strace >/dev/null; then
+  for target in other demo; do
+    strace -f -c -e trace=fsync,fdatasync -o "$home/.strace" "$bin" use "$target" --yes >/dev/null
+    echo "fsyncs of byok use $target: $(awk '/fsync|fdatasync/ {n += $4} END {print n + 0}' "$home/.strace")"
+  done
+  rm -f "$home/.strace"
+fi
 python3 - "$bin" "$runs" <<'PY'
 import os, statistics, subprocess, sys, time
 bin, runs = sys.argv[1], int(sys.argv[2])

@@ -317,6 +317,9 @@ pub struct DetectArgs {
     /// Machine-readable output
     #[arg(long)]
     pub json: bool,
+    /// Look at the project files of DIR instead of the working directory's
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<String>,
 }
 
 /// `byok setup`
@@ -450,6 +453,9 @@ pub struct DoctorArgs {
     /// Per-check timeout in seconds [default: 20; with --live, 60 per tool]
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+    /// Look at the project files of DIR instead of the working directory's
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<String>,
     /// `--live`: run each tool once through a recording relay
     #[command(flatten)]
     pub live: LiveArgs,

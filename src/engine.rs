@@ -296,53 +296,105 @@ pub fn record_owned(
     setup: Option<&SetupFacts<'_>>,
     cur: &Current,
 ) -> Result<()> {
-    let mut file = load_owned(env)?;
-    match setup {
-        Some(s) => {
-            // What must be given back on remove outlives each setup's new hashes.
-            let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
-            let theirs = |label: &str| {
-                s.left.iter().any(|l| {
-                    label == l
-                        || label
-                            .strip_prefix(l.as_str())
-                            .is_some_and(|rest| rest.starts_with(['.', '[']))
-                })
-            };
-            let owned: Vec<_> = tool
-                .owned(env, cur)
-                .into_iter()
-                .filter(|(label, _)| !theirs(label))
-                .collect();
-            let mut record = OwnedRecord {
-                profile: s.profile.to_string(),
-                values: hash_values(&owned),
-                helper: s.mode == KeyMode::Helper,
-                key_form: Some(s.key_form.to_string()),
-                prior: old.prior,
-                created: Some(old.created.unwrap_or_default()),
-                blank: old.blank,
-                entries: cur.entries.clone(),
-            };
-            keep_priors(&mut record, s);
-            file.tools.insert(tool.id().as_str().to_string(), record);
-        }
-        None => {
-            if file.tools.remove(tool.id().as_str()).is_none() {
-                return Ok(());
-            }
-        }
+    let mut records = Records::load(env)?;
+    if records.record(env, tool, setup, cur) {
+        records.save(env)?;
     }
-    save_owned(env, &file)
+    Ok(())
 }
 
-fn save_owned(env: &Env, file: &OwnedFile) -> Result<()> {
-    let text = serde_json::to_string_pretty(file).context("could not serialise owned.json")?;
-    fs::write_atomic(
-        &owned_path(env),
-        format!("{text}\n").as_bytes(),
-        fs::Mode::Secret,
-    )
+/// The drift record of every tool, loaded once and saved once: per command, or with a
+/// step's writes ([`Records::install`] for [`crate::plan::Step::commit`]).
+#[derive(Debug, Default)]
+pub struct Records {
+    file: OwnedFile,
+}
+
+impl Records {
+    /// Reads `owned.json`.
+    pub fn load(env: &Env) -> Result<Self> {
+        Ok(Self {
+            file: load_owned(env)?,
+        })
+    }
+
+    /// Records one tool's setup (or, with `None`, forgets the tool); whether anything changed.
+    pub fn record(
+        &mut self,
+        env: &Env,
+        tool: &dyn Tool,
+        setup: Option<&SetupFacts<'_>>,
+        cur: &Current,
+    ) -> bool {
+        let file = &mut self.file;
+        let Some(s) = setup else {
+            return file.tools.remove(tool.id().as_str()).is_some();
+        };
+        // What must be given back on remove outlives each setup's new hashes.
+        let old = file.tools.remove(tool.id().as_str()).unwrap_or_default();
+        let theirs = |label: &str| {
+            s.left.iter().any(|l| {
+                label == l
+                    || label
+                        .strip_prefix(l.as_str())
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        };
+        let owned: Vec<_> = tool
+            .owned(env, cur)
+            .into_iter()
+            .filter(|(label, _)| !theirs(label))
+            .collect();
+        let mut record = OwnedRecord {
+            profile: s.profile.to_string(),
+            values: hash_values(&owned),
+            helper: s.mode == KeyMode::Helper,
+            key_form: Some(s.key_form.to_string()),
+            prior: old.prior,
+            created: Some(old.created.unwrap_or_default()),
+            blank: old.blank,
+            entries: cur.entries.clone(),
+        };
+        keep_priors(&mut record, s);
+        file.tools.insert(tool.id().as_str().to_string(), record);
+        true
+    }
+
+    /// Forgets part of a tool's record (what `remove --host` took out); the whole record
+    /// once nothing of it is left. Whether anything changed.
+    pub fn forget_part(&mut self, tool: &dyn Tool, part: &crate::tools::Part) -> bool {
+        let id = tool.id().as_str();
+        let Some(r) = self.file.tools.get_mut(id) else {
+            return false;
+        };
+        let before = r.clone();
+        r.values.retain(|label, _| !part.has_label(label));
+        r.prior.retain(|label, _| !part.has_label(label));
+        r.entries.retain(|label, _| !part.has_label(label));
+        let gone = |p: &String| part.files.iter().any(|f| f.display().to_string() == *p);
+        if let Some(created) = &mut r.created {
+            created.retain(|p| !gone(p));
+        }
+        r.blank.retain(|p, _| !gone(p));
+        if r.values.is_empty() {
+            self.file.tools.remove(id);
+            return true;
+        }
+        *r != before
+    }
+
+    /// `owned.json` and its new text, for a step to install with its writes.
+    pub fn install(&self, env: &Env) -> Result<(PathBuf, String)> {
+        let text =
+            serde_json::to_string_pretty(&self.file).context("could not serialise owned.json")?;
+        Ok((owned_path(env), format!("{text}\n")))
+    }
+
+    /// Writes `owned.json` (0600: it may hold the user's replaced secrets).
+    pub fn save(&self, env: &Env) -> Result<()> {
+        let (path, text) = self.install(env)?;
+        fs::write_atomic(&path, text.as_bytes(), fs::Mode::Secret)
+    }
 }
 
 /// Adds a setup's priors, created and blank files to a record; the first value recorded
@@ -532,6 +584,142 @@ pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -
         }
         None => ToolStatus::NotConfigured,
     }
+}
+
+/// A project file a tool reads in the working directory, and who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFile {
+    /// The file and what it sets.
+    pub read: crate::tools::ProjectRead,
+    /// The profile byok wrote it for (`byok setup --project`); `None`: not byok's.
+    pub profile: Option<String>,
+    /// It decides the tool's gateway in this project (the first file that does).
+    pub wins: bool,
+}
+
+/// The drift record's name for a tool's `setup --project` of `dir`: `<id>@<dir>`.
+pub fn project_record_id(tool: &str, dir: &Path) -> String {
+    format!("{tool}@{}", dir.display())
+}
+
+/// The project files that set something of a tool's in the working directory, highest
+/// precedence first: the template's `[[project_file]]`s, each byok's when the drift
+/// record holds a `setup --project` of that directory and it is that setup's file.
+pub fn project_files(env: &Env, tool: &dyn Tool, cur: &Current) -> Result<Vec<ProjectFile>> {
+    let reads = tool.project_reads(env, cur);
+    if reads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owned = load_owned(env)?;
+    let rel = tool
+        .template()
+        .and_then(|t| t.project.as_ref())
+        .map(|p| p.path.as_str());
+    let mut decided = false;
+    Ok(reads
+        .into_iter()
+        .map(|read| {
+            let id = project_record_id(tool.id().as_str(), &read.dir);
+            let profile = rel
+                .filter(|r| {
+                    crate::tools::generic::project::is_project_file(&read.dir, r, &read.path)
+                })
+                .and_then(|_| owned.tools.get(&id))
+                .map(|r| r.profile.clone());
+            let wins = !decided && (profile.is_some() || read.decides());
+            decided |= wins;
+            ProjectFile {
+                read,
+                profile,
+                wins,
+            }
+        })
+        .collect())
+}
+
+/// What detect and doctor say about each project file (keys masked): a file byok wrote
+/// is a note, naming the profile that wins there; another is a warning naming what it
+/// sets over the user's settings (a note when byok's own file wins over it).
+pub fn project_findings(env: &Env, tool: &dyn Tool, files: &[ProjectFile]) -> Vec<Finding> {
+    let winner = files
+        .iter()
+        .find(|f| f.wins)
+        .map(|f| env.tilde(&f.read.path));
+    let byoks_win = files.iter().any(|f| f.wins && f.profile.is_some());
+    files
+        .iter()
+        .map(|f| {
+            let r = &f.read;
+            let file = env.tilde(&r.path);
+            if let Some(p) = &f.profile {
+                let message = match (&winner, f.wins) {
+                    (_, true) => format!("project file {file} (written by byok): profile `{p}` wins here"),
+                    (Some(w), false) => format!(
+                        "project file {file} (written by byok for profile `{p}`) is overridden here by {w}"
+                    ),
+                    (None, false) => format!("project file {file} (written by byok for profile `{p}`)"),
+                };
+                return Finding {
+                    severity: Severity::Info,
+                    message,
+                    hint: None,
+                };
+            }
+            let mut set: Vec<String> = r
+                .base_urls
+                .iter()
+                .map(|u| format!("base URL {}", crate::secret::redact(u)))
+                .collect();
+            // A value whose name says it may be a credential is not shown at all.
+            let private = |k: &str| {
+                let name = k.rsplit('.').next().unwrap_or(k).to_ascii_lowercase();
+                ["key", "token", "secret", "password"]
+                    .iter()
+                    .any(|w| name.contains(w))
+            };
+            set.extend(r.sets.iter().map(|(k, v)| match v {
+                Some(v) if !private(k) => format!("{k} = \"{}\"", shown_value(k, v)),
+                _ => k.clone(),
+            }));
+            let mut facts = Vec::new();
+            if r.replaces {
+                facts.push("is read instead of your user settings".to_string());
+            }
+            if !set.is_empty() {
+                facts.push(format!("sets {}", set.join(", ")));
+            }
+            if let Some(e) = &r.unparsable {
+                facts.push(format!("could not be read ({e})"));
+            }
+            let (wins, severity) = match &winner {
+                _ if f.wins => ("; it wins here".to_string(), Severity::Warn),
+                // byok's own project file wins over it: nothing to do.
+                Some(w) if byoks_win => (format!("; {w} wins over it"), Severity::Info),
+                Some(w) => (format!("; {w} wins over it"), Severity::Warn),
+                None => (String::new(), Severity::Warn),
+            };
+            let hint = match tool.template().and_then(|t| t.project.as_ref()) {
+                _ if severity == Severity::Info => None,
+                Some(_) => Some(format!(
+                    "`byok setup --project {} {}` gives this project byok's settings; or take those out of that file",
+                    env.tilde(&r.dir),
+                    tool.id().as_str()
+                )),
+                None => Some(format!(
+                    "take those out of that file if {} should use the gateway in this project",
+                    tool.name()
+                )),
+            };
+            Finding {
+                severity,
+                message: format!(
+                    "project file {file} (not written by byok) {}{wins}",
+                    facts.join(" and ")
+                ),
+                hint,
+            }
+        })
+        .collect()
 }
 
 /// The findings worth showing outside doctor (Warn and Fail), worst first, key values masked.

@@ -1,10 +1,14 @@
-//! The only module that writes files: atomic replace, backups with a manifest, and the
-//! lock that keeps two byok processes from interleaving writes.
+//! The only module that writes files: atomic replace, backups with a manifest, the
+//! write-ahead journal that makes a batch of writes all-or-nothing across a crash, and
+//! the lock that keeps two byok processes from interleaving writes.
 //!
 //! Backups live in `<state dir>/backups/`: one copy per file, taken before byok first
 //! changes it, plus `manifest.json` which `byok restore` reads. A file that already has
 //! a backup is not backed up again, so restore always returns the user's original.
+//! Writes are recorded by a [`Batch`], which loads the manifest once and saves it once
+//! (with the caller's drift record) per command or step.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -95,13 +99,23 @@ pub enum Mode {
     Secret,
 }
 
-/// Replaces `path` atomically: temp file in the same directory, fsync, rename.
+/// Replaces `path` atomically: temp file in the same directory, fsync, rename, fsync of
+/// the directory.
 ///
 /// A symlink is followed to its final target, even a dangling one (the target is
 /// created), so a dotfiles manager's link stays a link. The file keeps its mode, owner
 /// and group; a new file gets what the umask allows (0600 for secrets) and, when byok
 /// runs as root in another user's directory, that directory's owner.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
+    let dir = replace(path, contents, mode)?;
+    sync_dirs([dir.as_path()]);
+    Ok(())
+}
+
+/// [`write_atomic`] without the directory's fsync: returns the directory, which the
+/// caller syncs once for all the files a batch wrote there ([`sync_dirs`]) before it
+/// records them as written.
+pub fn replace(path: &Path, contents: &[u8], mode: Mode) -> Result<PathBuf> {
     let target = resolve_link(path)?;
     check_regular(&target)?;
     let dir = target
@@ -133,8 +147,18 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
     tmp.persist(&target)
         .map_err(|e| e.error)
         .with_context(|| format!("could not replace {}", target.display()))?;
-    sync_dir(dir);
-    Ok(())
+    Ok(dir.to_path_buf())
+}
+
+/// The directory holding the file a path finally names (links followed), which a
+/// write or removal there changes.
+pub fn dir_of(path: &Path) -> Result<PathBuf> {
+    let target = resolve_link(path)?;
+    Ok(target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf())
 }
 
 /// Removes a file (a link's target, keeping the link); a missing file is fine.
@@ -212,7 +236,6 @@ fn sweep_stale_temps(dir: &Path) {
     let Ok(rd) = fs::read_dir(dir) else {
         return;
     };
-    let can_see_pids = cfg!(target_os = "linux") && Path::new("/proc/self").exists();
     for e in rd.flatten() {
         let name = e.file_name();
         let Some(rest) = name
@@ -222,12 +245,10 @@ fn sweep_stale_temps(dir: &Path) {
         else {
             continue;
         };
-        let pid = rest
-            .split_once('-')
-            .and_then(|(p, _)| p.parse::<u32>().ok());
-        let stale = match pid {
-            Some(p) if can_see_pids => !Path::new(&format!("/proc/{p}")).exists(),
-            _ => e
+        let alive = owner_pid(rest).and_then(process_alive);
+        let stale = match alive {
+            Some(alive) => !alive,
+            None => e
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
@@ -236,6 +257,98 @@ fn sweep_stale_temps(dir: &Path) {
         };
         if stale && e.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The pid a byok temp name carries after its prefix: `<pid>-<random>`.
+fn owner_pid(rest: &str) -> Option<u32> {
+    rest.split_once('-').and_then(|(p, _)| p.parse().ok())
+}
+
+/// Whether process `pid` is running; `None` where that can't be told. A zombie is not
+/// running (where PID 1 does not reap, as in containers, a killed byok stays one).
+pub fn process_alive(pid: u32) -> Option<bool> {
+    if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return Some(false);
+        };
+        // `pid (comm) state …`: comm may hold spaces, so the state follows the last `)`.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        return Some(!matches!(state, Some("Z" | "X")));
+    }
+    #[cfg(unix)]
+    {
+        use nix::errno::Errno;
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).ok()?);
+        match nix::sys::signal::kill(pid, None) {
+            Ok(()) | Err(Errno::EPERM) => Some(true),
+            Err(Errno::ESRCH) => Some(false),
+            Err(_) => None,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+/// Creates a private (0700) directory `<prefix><pid>-<random>` in `base` for this
+/// process's temporary files, first deleting the ones a killed byok left there: only
+/// directories (never a link) of byok's own naming, owned like `base`, whose process is
+/// gone (where that can't be told, none is deleted).
+pub fn private_temp_dir(base: &Path, prefix: &str) -> Result<tempfile::TempDir> {
+    create_dir_all(base)?;
+    sweep_stale_dirs(base, prefix);
+    tempfile::Builder::new()
+        .prefix(&format!("{prefix}{}-", std::process::id()))
+        .tempdir_in(base)
+        .with_context(|| {
+            format!(
+                "could not create a temporary directory in {}",
+                base.display()
+            )
+        })
+}
+
+fn sweep_stale_dirs(base: &Path, prefix: &str) {
+    let Ok(rd) = fs::read_dir(base) else {
+        return;
+    };
+    #[cfg(unix)]
+    let owner = {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(base).map(|m| m.uid()).ok()
+    };
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(owner_pid)
+        else {
+            continue;
+        };
+        // `file_type` does not follow links: a link named like byok's is not touched.
+        let Ok(meta) = fs::symlink_metadata(e.path()) else {
+            continue;
+        };
+        if !meta.file_type().is_dir() {
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if owner != Some(meta.uid()) {
+                continue;
+            }
+        }
+        if process_alive(pid) == Some(false) {
+            // Removes what is inside without following links out of it.
+            let _ = fs::remove_dir_all(e.path());
         }
     }
 }
@@ -292,10 +405,13 @@ fn keep_owner(_tmp: &File, _existing: Option<&fs::Metadata>, _dir: &Path) -> io:
     Ok(())
 }
 
-fn sync_dir(dir: &Path) {
-    // Makes the rename durable; not supported on every platform, so best effort.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+/// Makes the renames and removals in each directory durable, once per directory; not
+/// supported on every platform (Windows can't open a directory), so best effort.
+pub fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) {
+    for dir in dirs {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
 }
 
@@ -489,82 +605,16 @@ impl BackupStore {
         Ok(self.load()?.entries.into_iter().find(|e| e.path == path))
     }
 
-    /// Backs `path` up unless a backup of it already exists; returns the entry in force.
-    pub fn backup_once(&self, path: &Path, tool: &str, profile: &str) -> Result<BackupEntry> {
-        let mut manifest = self.load()?;
-        if let Some(e) = manifest.entries.iter().find(|e| e.path == path) {
-            return Ok(e.clone());
-        }
-        let original = read_bytes_optional(path)?;
-        let now = now_rfc3339();
-        let id = new_id(&now, path);
-        let copy = match &original {
-            Some(bytes) => {
-                let rel = PathBuf::from("files").join(&id);
-                // Backups may hold keys, so they are private whatever the original's mode.
-                write_atomic(&self.dir.join(&rel), bytes, Mode::Secret)?;
-                Some(rel)
-            }
-            None => None,
-        };
-        let entry = BackupEntry {
-            id,
-            path: path.to_path_buf(),
-            existed: original.is_some(),
-            mode: file_mode(path),
-            sha256: original.as_deref().map(sha256_hex).unwrap_or_default(),
-            time: now,
-            tool: tool.to_string(),
-            profile: profile.to_string(),
-            copy,
-            written_sha256: None,
-            writes: Vec::new(),
-        };
-        manifest.entries.push(entry.clone());
-        self.save(&manifest)?;
-        Ok(entry)
-    }
-
-    /// Records one write byok made to `path` (`None`: absent before, or deleted),
-    /// keeping copies of both sides; returns the write's id.
-    pub fn record_write(
-        &self,
-        path: &Path,
-        tool: &str,
-        before: Option<&[u8]>,
-        before_mode: Option<u32>,
-        after: Option<&[u8]>,
-    ) -> Result<Option<String>> {
-        let mut manifest = self.load()?;
-        let Some(e) = manifest.entries.iter_mut().find(|e| e.path == path) else {
-            return Ok(None);
-        };
-        let now = now_rfc3339();
-        let id = format!("{}-w{}", new_id(&now, path), e.writes.len() + 1);
-        let before_hash = self.keep_blob(before)?;
-        let after_hash = self.keep_blob(after)?;
-        e.written_sha256 = Some(after_hash.clone());
-        e.writes.push(WriteRecord {
-            id: id.clone(),
-            time: now,
-            tool: tool.to_string(),
-            before: before_hash,
-            before_mode,
-            after: after_hash,
-        });
-        self.save(&manifest)?;
-        Ok(Some(id))
-    }
-
-    /// Stores `bytes` under its hash (small files only); returns the hash ("" for none).
-    fn keep_blob(&self, bytes: Option<&[u8]>) -> Result<String> {
+    /// Stores `bytes` under its hash (small files only; the directory's fsync is left to
+    /// the batch, in `dirs`); returns the hash ("" for none).
+    fn keep_blob(&self, bytes: Option<&[u8]>, dirs: &mut BTreeSet<PathBuf>) -> Result<String> {
         let Some(bytes) = bytes else {
             return Ok(String::new());
         };
         let hash = sha256_hex(bytes);
         let p = self.dir.join("blobs").join(&hash);
         if bytes.len() <= BLOB_LIMIT && !p.exists() {
-            write_atomic(&p, bytes, Mode::Secret)?;
+            dirs.insert(replace(&p, bytes, Mode::Secret)?);
         }
         Ok(hash)
     }
@@ -747,6 +797,408 @@ impl BackupStore {
     }
 }
 
+/// The write-ahead journal of a [`Batch`], in the state dir.
+const JOURNAL: &str = "journal.json";
+
+/// What a batch is about to do, saved (0600: the records it installs may hold a user's
+/// replaced secrets) before its first write: the writes, and once they are all made, the
+/// record files to install. A journal left behind by a crash is finished or undone by
+/// [`recover`].
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Journal {
+    /// The writes, in order.
+    writes: Vec<Intent>,
+    /// Backup copies the batch made (relative to the backups dir), deleted when it is undone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    copies: Vec<PathBuf>,
+    /// Set when every write is made: the records to install (the manifest first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    commit: Vec<Install>,
+}
+
+/// One write a batch makes, by hash, with where its before-state is kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Intent {
+    path: PathBuf,
+    /// SHA-256 of the content before (empty: the file did not exist).
+    before: String,
+    /// The copy of the content before, relative to the backups dir (none kept: too large).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    before_copy: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    before_mode: Option<u32>,
+    /// SHA-256 of the content after (empty: deleted); `None` when only known once
+    /// written (a database row changes the file in ways byok can't predict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    after: Option<String>,
+}
+
+/// A record file a committed batch installs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Install {
+    path: PathBuf,
+    text: String,
+}
+
+/// Writes recorded as one: the backup manifest is loaded once, and it and the caller's
+/// records (the drift record) are saved once, at [`Batch::commit`].
+///
+/// Order, which is what makes a crash at any point leave the old or the new state:
+/// 1. backup copies and blobs are written (each fsynced; each directory once);
+/// 2. the journal, naming every write with its before and after hash, is made durable;
+/// 3. the caller writes the files ([`replace`], each fsynced), each directory synced once
+///    after the last write ([`Batch::commit`] does it: the renames must be durable before
+///    anything says they happened);
+/// 4. the journal gains the records to install and is made durable: the commit point;
+/// 5. the records are installed and the journal removed.
+///
+/// A crash before 4 is undone by [`recover`] at the next start (each file whose content
+/// is still what the batch wrote is put back); after 4 it is finished. An error is undone
+/// at once by [`Batch::roll_back`], with the same code.
+#[derive(Debug)]
+pub struct Batch {
+    store: BackupStore,
+    journal_path: PathBuf,
+    manifest: Manifest,
+    journal: Journal,
+    /// Directories of backup copies and blobs, synced before the journal.
+    backup_dirs: BTreeSet<PathBuf>,
+    /// Directories the batch wrote in after the journal, synced before the commit.
+    dirs: BTreeSet<PathBuf>,
+    begun: bool,
+}
+
+impl Batch {
+    /// Loads the manifest for a batch; the caller holds the [`Lock`].
+    pub fn new(env: &Env) -> Result<Self> {
+        let store = BackupStore::new(env);
+        let manifest = store.load()?;
+        Ok(Self {
+            store,
+            journal_path: env.state_dir.join(JOURNAL),
+            manifest,
+            journal: Journal::default(),
+            backup_dirs: BTreeSet::new(),
+            dirs: BTreeSet::new(),
+            begun: false,
+        })
+    }
+
+    /// Backs `path` up unless a backup of it exists (one copy per file, taken before byok
+    /// first changes it, so restore always returns the user's original); returns the entry.
+    pub fn backup_once(&mut self, path: &Path, tool: &str, profile: &str) -> Result<BackupEntry> {
+        if let Some(e) = self.manifest.entries.iter().find(|e| e.path == path) {
+            return Ok(e.clone());
+        }
+        let original = read_bytes_optional(path)?;
+        let now = now_rfc3339();
+        let id = new_id(&now, path);
+        let copy = match &original {
+            Some(bytes) => {
+                let rel = PathBuf::from("files").join(&id);
+                // Backups may hold keys, so they are private whatever the original's mode.
+                let dir = replace(&self.store.dir.join(&rel), bytes, Mode::Secret)?;
+                self.backup_dirs.insert(dir);
+                self.journal.copies.push(rel.clone());
+                Some(rel)
+            }
+            None => None,
+        };
+        let entry = BackupEntry {
+            id,
+            path: path.to_path_buf(),
+            existed: original.is_some(),
+            mode: file_mode(path),
+            sha256: original.as_deref().map(sha256_hex).unwrap_or_default(),
+            time: now,
+            tool: tool.to_string(),
+            profile: profile.to_string(),
+            copy,
+            written_sha256: None,
+            writes: Vec::new(),
+        };
+        self.manifest.entries.push(entry.clone());
+        Ok(entry)
+    }
+
+    /// Names a write the batch will make to `path` (backed up already), before the first
+    /// write: the content before and its mode, and after (`None`: not known until written;
+    /// `Some(None)`: the file is deleted). Returns its index for [`Self::written`].
+    pub fn intend(
+        &mut self,
+        path: &Path,
+        before: Option<&[u8]>,
+        before_mode: Option<u32>,
+        after: Option<Option<&[u8]>>,
+    ) -> Result<usize> {
+        let original = self
+            .manifest
+            .entries
+            .iter()
+            .find(|e| e.path == path)
+            .map(|e| (e.sha256.clone(), e.copy.clone()));
+        let before_hash = before.map(sha256_hex).unwrap_or_default();
+        let before_copy = match (before, original) {
+            (None, _) => None,
+            (Some(_), Some((sha, Some(copy)))) if sha == before_hash => Some(copy),
+            (Some(bytes), _) => {
+                let hash = self.store.keep_blob(Some(bytes), &mut self.backup_dirs)?;
+                (bytes.len() <= BLOB_LIMIT).then(|| PathBuf::from("blobs").join(hash))
+            }
+        };
+        let after = match after {
+            Some(a) => Some(self.store.keep_blob(a, &mut self.backup_dirs)?),
+            None => None,
+        };
+        self.journal.writes.push(Intent {
+            path: path.to_path_buf(),
+            before: before_hash,
+            before_copy,
+            before_mode,
+            after,
+        });
+        Ok(self.journal.writes.len() - 1)
+    }
+
+    /// Sets intended write `i`'s before-state to what the file holds just before it is
+    /// written (a database an earlier write of the batch changed since it was staged).
+    /// The journal keeps the staged state, which undoing reaches all the same.
+    pub fn rebase(&mut self, i: usize, before: Option<&[u8]>) -> Result<()> {
+        let hash = before.map(sha256_hex).unwrap_or_default();
+        if self.journal.writes[i].before == hash {
+            return Ok(());
+        }
+        self.store.keep_blob(before, &mut self.dirs)?;
+        let w = &mut self.journal.writes[i];
+        w.before_copy = before
+            .filter(|b| b.len() <= BLOB_LIMIT)
+            .map(|_| PathBuf::from("blobs").join(&hash));
+        w.before = hash;
+        Ok(())
+    }
+
+    /// Makes the journal durable (with the copies and blobs it names): from here on a
+    /// crash is undone at the next start.
+    pub fn begin(&mut self) -> Result<()> {
+        sync_dirs(self.backup_dirs.iter().map(PathBuf::as_path));
+        self.save_journal()?;
+        self.begun = true;
+        Ok(())
+    }
+
+    fn save_journal(&self) -> Result<()> {
+        let text = serde_json::to_string_pretty(&self.journal)
+            .context("could not serialise the journal")?;
+        write_atomic(&self.journal_path, text.as_bytes(), Mode::Secret)
+    }
+
+    /// Records that intended write `i` was made by `tool`, in directory `dir` (synced at
+    /// the commit), leaving `written` (`None`: deleted); returns the write's id for `byok
+    /// restore ID`.
+    pub fn written(
+        &mut self,
+        i: usize,
+        tool: &str,
+        dir: PathBuf,
+        written: Option<&[u8]>,
+    ) -> Result<Option<String>> {
+        self.dirs.insert(dir);
+        let intent = &self.journal.writes[i];
+        let after = match &intent.after {
+            Some(hash) => hash.clone(),
+            // A database: its new bytes are kept now, and synced with the files.
+            None => self.store.keep_blob(written, &mut self.dirs)?,
+        };
+        let Some(e) = self
+            .manifest
+            .entries
+            .iter_mut()
+            .find(|e| e.path == intent.path)
+        else {
+            return Ok(None);
+        };
+        let now = now_rfc3339();
+        let id = format!("{}-w{}", new_id(&now, &intent.path), e.writes.len() + 1);
+        e.written_sha256 = Some(after.clone());
+        e.writes.push(WriteRecord {
+            id: id.clone(),
+            time: now,
+            tool: tool.to_string(),
+            before: intent.before.clone(),
+            before_mode: intent.before_mode,
+            after,
+        });
+        Ok(Some(id))
+    }
+
+    /// Commits: every directory written in is synced, the journal gains the records
+    /// (the manifest and `installs`, each `(path, text)`, written 0600) and is made
+    /// durable, then they are installed and the journal removed.
+    pub fn commit(mut self, installs: Vec<(PathBuf, String)>) -> Result<()> {
+        if self.journal.writes.is_empty() && installs.is_empty() {
+            return if self.begun {
+                remove_file(&self.journal_path)
+            } else {
+                Ok(())
+            };
+        }
+        if let Err(e) = self.seal(installs) {
+            // Not committed: undone like any failure of the batch.
+            self.journal.commit.clear();
+            let wrote = !self.dirs.is_empty();
+            let left = self.roll_back();
+            return Err(
+                UserError::new(format!("could not record the change: {e:#}"))
+                    .hint(undone_hint(wrote, &left))
+                    .into(),
+            );
+        }
+        install(&self.journal.commit).map_err(|e| {
+            UserError::new(format!("{e:#}"))
+                .hint("the change is made; the next byok command finishes recording it")
+        })?;
+        // Not synced: should the removal be lost, the next start installs the same again.
+        remove_file(&self.journal_path)
+    }
+
+    /// The commit point: every directory written in is synced, then the journal gains
+    /// the records to install and is made durable.
+    fn seal(&mut self, installs: Vec<(PathBuf, String)>) -> Result<()> {
+        sync_dirs(self.dirs.iter().map(PathBuf::as_path));
+        let manifest = serde_json::to_string_pretty(&self.manifest)
+            .context("could not serialise the backup manifest")?;
+        self.journal.commit = std::iter::once((self.store.manifest_path(), manifest + "\n"))
+            .chain(installs)
+            .map(|(path, text)| Install { path, text })
+            .collect();
+        self.save_journal()
+    }
+
+    /// Undoes the batch after an error: every file it wrote is put back (newest write
+    /// first), its new backup copies and the journal go. Returns what could not be put
+    /// back, with why, which the caller must name.
+    pub fn roll_back(self) -> Vec<String> {
+        let mut left = undo(&self.store, &self.journal);
+        if let Err(e) = remove_file(&self.journal_path) {
+            left.push(format!("{e:#}"));
+        }
+        left
+    }
+}
+
+/// What the user is told once a batch was rolled back: that nothing changed, or which
+/// files `left` could not be put back.
+pub fn undone_hint(wrote: bool, left: &[String]) -> String {
+    if !left.is_empty() {
+        format!(
+            "these could not be put back: {}; `byok restore` lists every backup",
+            left.join("; ")
+        )
+    } else if wrote {
+        "every file this step had written was put back as it was; nothing changed".into()
+    } else {
+        "nothing was changed".into()
+    }
+}
+
+/// Installs committed records: each written atomically, in order.
+fn install(records: &[Install]) -> Result<()> {
+    for r in records {
+        write_atomic(&r.path, r.text.as_bytes(), Mode::Secret)?;
+    }
+    Ok(())
+}
+
+/// Puts back, newest first, each write of `journal` whose file still holds what the batch
+/// wrote (a file at its before-state was not written; one holding something else was
+/// changed since, and is left); then deletes the batch's backup copies and the blobs the
+/// manifest on disk does not name. Returns what could not be put back, with why.
+fn undo(store: &BackupStore, journal: &Journal) -> Vec<String> {
+    let mut left = Vec::new();
+    for w in journal.writes.iter().rev() {
+        if let Err(e) = undo_one(store, w) {
+            left.push(format!("{}: {e:#}", w.path.display()));
+        }
+    }
+    for rel in &journal.copies {
+        if let Err(e) = remove_file(&store.dir.join(rel)) {
+            left.push(format!("{e:#}"));
+        }
+    }
+    if let Err(e) = store.load().and_then(|m| store.collect_garbage(&m)) {
+        left.push(format!("{e:#}"));
+    }
+    left
+}
+
+fn undo_one(store: &BackupStore, w: &Intent) -> Result<()> {
+    let now = read_bytes_optional(&w.path)?;
+    let now_hash = now.as_deref().map(sha256_hex).unwrap_or_default();
+    if now_hash == w.before {
+        return Ok(());
+    }
+    if w.after.as_ref().is_some_and(|a| *a != now_hash) {
+        anyhow::bail!("changed since byok wrote it, so it was left as it is");
+    }
+    if w.before.is_empty() {
+        return remove_file(&w.path);
+    }
+    let Some(rel) = &w.before_copy else {
+        anyhow::bail!(
+            "byok kept no copy of it (larger than {} KiB)",
+            BLOB_LIMIT / 1024
+        );
+    };
+    let p = store.dir.join(rel);
+    let bytes = fs::read(&p).with_context(|| format!("could not read backup {}", p.display()))?;
+    if sha256_hex(&bytes) != w.before {
+        anyhow::bail!("backup {} does not match its checksum", p.display());
+    }
+    write_atomic(&w.path, &bytes, Mode::Keep)?;
+    restore_mode(&w.path, w.before_mode)
+}
+
+/// What [`recover`] did with a batch a crash interrupted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// Every write had been made: its records were installed.
+    Finished,
+    /// It was undone; what could not be put back, with why.
+    Undone(Vec<String>),
+}
+
+/// Finishes or undoes a batch that a crash (a killed byok, a power cut) interrupted,
+/// from its journal; `None` when there was none. Waits for a byok that is still working.
+pub fn recover(env: &Env) -> Result<Option<Recovered>> {
+    let path = env.state_dir.join(JOURNAL);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let _lock = Lock::acquire(env)?;
+    // A running byok may have finished it while this one waited.
+    let Some(text) = read_optional(&path)? else {
+        return Ok(None);
+    };
+    let journal: Journal = serde_json::from_str(&text).map_err(|e| {
+        UserError::new(format!(
+            "byok's journal of an interrupted change, {}, is damaged ({e})",
+            env.tilde(&path)
+        ))
+        .hint(format!(
+            "`byok restore --list` shows every backup; move the journal aside to go on: mv {0} {0}.damaged",
+            env.tilde(&path)
+        ))
+    })?;
+    if !journal.commit.is_empty() {
+        install(&journal.commit)?;
+        remove_file(&path)?;
+        return Ok(Some(Recovered::Finished));
+    }
+    let left = undo(&BackupStore::new(env), &journal);
+    remove_file(&path)?;
+    Ok(Some(Recovered::Undone(left)))
+}
+
 fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
@@ -798,6 +1250,92 @@ mod tests {
             2,
             "no temp files left"
         );
+    }
+
+    fn test_env(dir: &Path) -> Env {
+        let mut vars = std::collections::BTreeMap::new();
+        vars.insert("HOME".to_string(), dir.display().to_string());
+        Env::from_vars(vars, crate::env::Os::Linux, dir.to_path_buf(), None)
+    }
+
+    /// A batch that wrote `a` (which existed) and created `b`, stopped where `sealed` says:
+    /// before its commit point, or just after it.
+    fn interrupted(env: &Env, sealed: bool) -> (PathBuf, PathBuf) {
+        let (a, b) = (env.home.join("a.json"), env.home.join("new/b.json"));
+        write_atomic(&a, b"mine\n", Mode::Keep).unwrap();
+        let mut batch = Batch::new(env).unwrap();
+        let mut intents = Vec::new();
+        for (p, before, after) in [
+            (&a, Some(&b"mine\n"[..]), &b"byok\n"[..]),
+            (&b, None, b"new\n"),
+        ] {
+            batch.backup_once(p, "t", "p").unwrap();
+            let i = batch
+                .intend(p, before, file_mode(p), Some(Some(after)))
+                .unwrap();
+            intents.push((p, i, after));
+        }
+        batch.begin().unwrap();
+        for (p, i, after) in intents {
+            let dir = replace(p, after, Mode::Keep).unwrap();
+            batch.written(i, "t", dir, Some(after)).unwrap();
+        }
+        if sealed {
+            let owned = (env.state_dir.join("owned.json"), "{}\n".to_string());
+            batch.seal(vec![owned]).unwrap();
+        }
+        // The process dies here: nothing else runs.
+        std::mem::forget(batch);
+        (a, b)
+    }
+
+    #[test]
+    fn a_batch_cut_off_before_its_commit_is_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = test_env(dir.path());
+        let (a, b) = interrupted(&env, false);
+        assert_eq!(fs::read(&a).unwrap(), b"byok\n");
+        assert_eq!(recover(&env).unwrap(), Some(Recovered::Undone(Vec::new())));
+        assert_eq!(fs::read(&a).unwrap(), b"mine\n");
+        assert!(!b.exists());
+        let store = BackupStore::new(&env);
+        assert!(store.load().unwrap().entries.is_empty());
+        // No copy of the user's file is left behind, nor the journal.
+        assert_eq!(fs::read_dir(store.dir().join("files")).unwrap().count(), 0);
+        assert!(!env.state_dir.join(JOURNAL).exists());
+        assert_eq!(recover(&env).unwrap(), None);
+    }
+
+    #[test]
+    fn a_batch_cut_off_after_its_commit_is_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = test_env(dir.path());
+        let (a, b) = interrupted(&env, true);
+        assert_eq!(recover(&env).unwrap(), Some(Recovered::Finished));
+        assert_eq!(fs::read(&a).unwrap(), b"byok\n");
+        assert_eq!(fs::read(&b).unwrap(), b"new\n");
+        let m = BackupStore::new(&env).load().unwrap();
+        assert_eq!(m.entries.len(), 2);
+        assert_eq!(m.entries[0].writes.len(), 1);
+        assert_eq!(m.entries[0].writes[0].after, sha256_hex(b"byok\n"));
+        assert!(!m.entries[1].existed);
+        assert_eq!(fs::read(env.state_dir.join("owned.json")).unwrap(), b"{}\n");
+        assert!(!env.state_dir.join(JOURNAL).exists());
+    }
+
+    #[test]
+    fn undoing_leaves_a_file_changed_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = test_env(dir.path());
+        let (a, b) = interrupted(&env, false);
+        write_atomic(&a, b"edited\n", Mode::Keep).unwrap();
+        let Some(Recovered::Undone(left)) = recover(&env).unwrap() else {
+            panic!("not undone");
+        };
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(left[0].ends_with("changed since byok wrote it, so it was left as it is"));
+        assert_eq!(fs::read(&a).unwrap(), b"edited\n");
+        assert!(!b.exists());
     }
 
     #[cfg(unix)]

@@ -1,8 +1,8 @@
 //! Plans: what a command intends to change, as (path, before, after), shown as a masked
 //! unified diff and applied with a backup first and an atomic write.
 //!
-//! Adapters build plans without touching the disk; [`apply`] is the single place that
-//! turns a plan into writes.
+//! Adapters build plans without touching the disk; [`Step`] is the single place that
+//! turns plans into writes ([`apply`] is a step of one plan).
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use similar::TextDiff;
 
 use crate::env::Env;
 use crate::error::UserError;
-use crate::fs::{self, BackupStore, Mode};
+use crate::fs::{self, Mode};
 use crate::secret;
 
 /// What a change writes to.
@@ -227,154 +227,208 @@ fn real_path(path: &std::path::Path) -> PathBuf {
 }
 
 /// Applies the effective changes: checks nothing moved underneath, backs each file up
-/// once, then writes atomically (or deletes), recording each write for `restore`.
+/// once, then writes atomically (or deletes), recording each write for `restore`: one
+/// [`Step`] of one plan. A failure after some writes keeps them (and says which, and how
+/// to undo them); the records are saved once either way.
 ///
 /// Plans reach here de-duplicated ([`dedupe`] runs where they are made, before they are shown).
 pub fn apply(env: &Env, plan: &Plan, tool: &str, profile: &str) -> Result<Vec<Applied>> {
-    let store = BackupStore::new(env);
-    let mut done: Vec<Applied> = Vec::new();
-    for change in plan.effective() {
-        match apply_one(env, &store, change, tool, profile) {
-            Ok(a) => done.push(a),
-            Err(e) if done.is_empty() => return Err(e),
-            // Some files were written before the failure: say which, and how to undo them.
-            Err(e) => {
-                let written: Vec<&str> = done.iter().map(|a| a.label.as_str()).collect();
-                return Err(UserError::new(format!("{e:#}"))
-                    .hint(format!(
-                        "byok had already changed {}; fix the problem and run the command again, or `byok restore --tool {tool}` to put them back",
-                        written.join(", ")
-                    ))
-                    .into());
-            }
+    let mut step = Step::new(env)?;
+    if let Err(e) = step.stage(plan, tool, profile).and_then(|()| step.begin()) {
+        step.roll_back();
+        return Err(e);
+    }
+    match step.write_part(0) {
+        Ok(done) => {
+            step.commit(Vec::new())?;
+            Ok(done)
+        }
+        Err(e) if !step.has_written() => {
+            step.roll_back();
+            Err(e)
+        }
+        // Some files were written before the failure: say which, and how to undo them.
+        Err(e) => {
+            let written: Vec<String> = step
+                .applied
+                .iter()
+                .flatten()
+                .map(|a| a.label.clone())
+                .collect();
+            step.commit(Vec::new())?;
+            Err(UserError::new(format!("{e:#}"))
+                .hint(format!(
+                    "byok had already changed {}; fix the problem and run the command again, or `byok restore --tool {tool}` to put them back",
+                    written.join(", ")
+                ))
+                .into())
         }
     }
-    Ok(done)
 }
 
-/// The writes of one all-or-nothing step (`byok use`, `byok key rotate`), newest last,
-/// so a failure can put every file back as it was before the step.
-#[derive(Debug, Default)]
-pub struct Undo {
-    writes: Vec<(String, Option<String>)>,
-}
-
-/// Names a number of writes after which [`apply_step`] fails, to test the roll-back.
+/// Names a number of writes after which [`Step::write_part`] fails, to test the roll-back.
 pub const BYOK_TEST_FAIL_AFTER: &str = "BYOK_TEST_FAIL_AFTER";
+/// Names a number of writes after which byok aborts mid-step, to test crash recovery.
+pub const BYOK_TEST_CRASH_AFTER: &str = "BYOK_TEST_CRASH_AFTER";
 
-/// Like [`apply`], but every write is remembered in `undo`, and nothing is left half
-/// done: on an error, the caller rolls back with [`Undo::roll_back`].
-pub fn apply_step(
-    env: &Env,
-    plan: &Plan,
-    tool: &str,
-    profile: &str,
-    undo: &mut Undo,
-) -> Result<Vec<Applied>> {
-    let store = BackupStore::new(env);
-    let fail_after: Option<usize> = env.var(BYOK_TEST_FAIL_AFTER).and_then(|v| v.parse().ok());
-    let mut done = Vec::new();
-    for change in plan.effective() {
-        if fail_after.is_some_and(|n| undo.writes.len() >= n) {
-            return Err(UserError::new(format!(
-                "{}: injected failure ({BYOK_TEST_FAIL_AFTER})",
-                change.label(env)
-            ))
-            .into());
-        }
-        let a = apply_one(env, &store, change, tool, profile)?;
-        undo.writes.push((a.backup_id.clone(), a.write_id.clone()));
-        done.push(a);
-    }
-    Ok(done)
+/// Several plans written as one ([`fs::Batch`]): `byok use`, `byok key rotate`, and each
+/// [`apply`]. Every change is staged first (backups, the journal), then the parts are
+/// written in order; the caller then commits (with its drift record) or rolls back, which
+/// puts back every file the step wrote, so nothing is left half done.
+#[derive(Debug)]
+pub struct Step<'e> {
+    env: &'e Env,
+    batch: fs::Batch,
+    /// Each part's effective changes.
+    parts: Vec<Vec<Staged>>,
+    /// What each part wrote so far.
+    applied: Vec<Vec<Applied>>,
+    fail_after: Option<usize>,
+    crash_after: Option<usize>,
 }
 
-impl Undo {
-    /// Whether the step wrote anything.
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
+/// A change staged for a [`Step`]: by which tool, its file's backup, and its intended
+/// write's index in the batch.
+#[derive(Debug)]
+struct Staged {
+    change: Change,
+    tool: String,
+    entry: fs::BackupEntry,
+    intent: usize,
+}
+
+impl<'e> Step<'e> {
+    /// A step with nothing staged; the caller holds the [`fs::Lock`].
+    pub fn new(env: &'e Env) -> Result<Self> {
+        let number = |name| env.var(name).and_then(|v| v.parse().ok());
+        Ok(Self {
+            env,
+            batch: fs::Batch::new(env)?,
+            parts: Vec::new(),
+            applied: Vec::new(),
+            fail_after: number(BYOK_TEST_FAIL_AFTER),
+            crash_after: number(BYOK_TEST_CRASH_AFTER),
+        })
+    }
+
+    /// Adds a plan as the next part (its index is the number of parts before it): backs
+    /// its files up and names its writes. On an error, [`Self::roll_back`] drops what was
+    /// staged.
+    pub fn stage(&mut self, plan: &Plan, tool: &str, profile: &str) -> Result<()> {
+        let mut part = Vec::new();
+        for change in plan.effective() {
+            // Not checked against the disk yet: an earlier part may write the file first
+            // (two tools sharing it); each write checks just before it is made.
+            let entry = self.batch.backup_once(&change.path, tool, profile)?;
+            // SQLite databases keep recent writes in their -wal file; back those up too.
+            if let Target::SqliteItem { .. } = change.target {
+                for ext in ["-wal", "-shm"] {
+                    let side = PathBuf::from(format!("{}{ext}", change.path.display()));
+                    if side.exists() {
+                        self.batch.backup_once(&side, tool, profile)?;
+                    }
+                }
+            }
+            // A text file holds `before` (checked again just before the write); a
+            // database is read whole, and what it holds after is known only once written.
+            let (before, after) = match change.target {
+                Target::File => (
+                    change.before.clone().map(String::into_bytes),
+                    Some(change.after.as_deref().map(str::as_bytes)),
+                ),
+                Target::SqliteItem { .. } => (fs::read_bytes_optional(&change.path)?, None),
+            };
+            let mode = fs::file_mode(&change.path);
+            let intent = self
+                .batch
+                .intend(&change.path, before.as_deref(), mode, after)?;
+            part.push(Staged {
+                change: change.clone(),
+                tool: tool.to_string(),
+                entry,
+                intent,
+            });
+        }
+        self.parts.push(part);
+        self.applied.push(Vec::new());
+        Ok(())
+    }
+
+    /// Makes the staged step durable in the journal, before the first write.
+    pub fn begin(&mut self) -> Result<()> {
+        self.batch.begin()
+    }
+
+    /// Writes part `i`'s changes; returns what was written.
+    pub fn write_part(&mut self, i: usize) -> Result<Vec<Applied>> {
+        for k in 0..self.parts[i].len() {
+            let done: usize = self.applied.iter().map(Vec::len).sum();
+            let s = &self.parts[i][k];
+            if self.fail_after.is_some_and(|n| done >= n) {
+                return Err(UserError::new(format!(
+                    "{}: injected failure ({BYOK_TEST_FAIL_AFTER})",
+                    s.change.label(self.env)
+                ))
+                .into());
+            }
+            if self.crash_after.is_some_and(|n| done >= n) {
+                std::process::abort();
+            }
+            let a = write_one(self.env, &mut self.batch, s)?;
+            self.applied[i].push(a);
+        }
+        Ok(self.applied[i].clone())
+    }
+
+    /// Records every write, with `installs` (`(path, text)`: the drift record), in one
+    /// durable commit.
+    pub fn commit(self, installs: Vec<(PathBuf, String)>) -> Result<()> {
+        self.batch.commit(installs)
     }
 
     /// Puts back every file the step wrote, newest write first; returns the files that
     /// could not be put back (with why), which the caller must name.
-    pub fn roll_back(self, env: &Env) -> Vec<String> {
-        let store = BackupStore::new(env);
-        let mut failed = Vec::new();
-        for (backup_id, write_id) in self.writes.into_iter().rev() {
-            let entry = match store.load() {
-                Ok(m) => m.entries.into_iter().find(|e| e.id == backup_id),
-                Err(e) => {
-                    failed.push(format!("backup {backup_id}: {e:#}"));
-                    continue;
-                }
-            };
-            let Some(entry) = entry else {
-                failed.push(format!("backup {backup_id}: no longer in the manifest"));
-                continue;
-            };
-            let done = match &write_id {
-                Some(id) => store.step_back(&entry, id),
-                None => store.restore(&entry),
-            };
-            if let Err(e) = done {
-                failed.push(format!("{}: {e:#}", env.tilde(&entry.path)));
-            }
-        }
-        failed
+    pub fn roll_back(self) -> Vec<String> {
+        self.batch.roll_back()
+    }
+
+    /// Whether the step wrote anything yet.
+    pub fn has_written(&self) -> bool {
+        self.applied.iter().any(|a| !a.is_empty())
     }
 }
 
-fn apply_one(
-    env: &Env,
-    store: &BackupStore,
-    change: &Change,
-    tool: &str,
-    profile: &str,
-) -> Result<Applied> {
+fn write_one(env: &Env, batch: &mut fs::Batch, s: &Staged) -> Result<Applied> {
+    let change = &s.change;
     ensure_unchanged(env, change)?;
-    // A text file holds `before` (just checked); a database is read whole.
-    let before = match change.target {
-        Target::File => change.before.clone().map(String::into_bytes),
-        Target::SqliteItem { .. } => fs::read_bytes_optional(&change.path)?,
-    };
-    let before_mode = fs::file_mode(&change.path);
-    let entry = store.backup_once(&change.path, tool, profile)?;
-    // SQLite databases keep recent writes in their -wal file; back those up too.
-    if let Target::SqliteItem { .. } = change.target {
-        for ext in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{ext}", change.path.display()));
-            if side.exists() {
-                store.backup_once(&side, tool, profile)?;
-            }
-        }
-    }
     let mode = if change.secret {
         Mode::Secret
     } else {
         Mode::Keep
     };
-    match (&change.target, &change.after) {
-        (Target::File, Some(text)) => fs::write_atomic(&change.path, text.as_bytes(), mode)?,
-        (Target::File, None) => fs::remove_file(&change.path)?,
-        (Target::SqliteItem { key }, value) => {
-            crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
+    let dir = match (&change.target, &change.after) {
+        (Target::File, Some(text)) => fs::replace(&change.path, text.as_bytes(), mode)?,
+        (Target::File, None) => {
+            fs::remove_file(&change.path)?;
+            fs::dir_of(&change.path)?
         }
-    }
+        (Target::SqliteItem { key }, value) => {
+            // An earlier row of the step changed the database since it was staged.
+            let before = fs::read_bytes_optional(&change.path)?;
+            batch.rebase(s.intent, before.as_deref())?;
+            crate::config_edit::sqlite::write_item(&change.path, key, value.as_deref())?;
+            fs::dir_of(&change.path)?
+        }
+    };
     let written = match change.target {
         Target::File => change.after.clone().map(String::into_bytes),
         Target::SqliteItem { .. } => fs::read_bytes_optional(&change.path)?,
     };
-    let write_id = store.record_write(
-        &change.path,
-        tool,
-        before.as_deref(),
-        before_mode,
-        written.as_deref(),
-    )?;
+    let write_id = batch.written(s.intent, &s.tool, dir, written.as_deref())?;
     Ok(Applied {
         label: change.label(env),
-        backup_id: entry.id,
-        existed: entry.existed,
+        backup_id: s.entry.id.clone(),
+        existed: s.entry.existed,
         write_id,
     })
 }

@@ -7,6 +7,11 @@
 //! Continue's key). So detect also shows each tool's Warn and Fail findings from
 //! [`Tool::diagnose`](crate::tools::Tool::diagnose), the same ones `byok doctor` lists, under the status line, and a
 //! configured tool with a Fail finding is reported as "configured, but: …".
+//!
+//! Run in a project (or with `--project DIR`), it also names the project files each tool
+//! reads there over the user's settings (the templates' `[[project_file]]`s) and which
+//! of them wins: a file byok wrote with `setup --project` names its profile, another
+//! what it sets ([`engine::project_files`]).
 
 use anyhow::Result;
 
@@ -19,7 +24,8 @@ use crate::tools::{self, Current, Detection, Finding, Severity};
 
 /// Prints the detection table (or JSON).
 pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
-    let env = ctx.env;
+    let moved = super::in_project(ctx.env, args.project.as_deref())?;
+    let env = moved.as_ref().unwrap_or(ctx.env);
     let cfg = profile::load(env)?;
     // Without any profile detection still works; status then says nothing about a gateway.
     let gw = if cfg.profiles.is_empty() && env.var(crate::env::BYOK_BASE_URL).is_none() {
@@ -52,12 +58,18 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             }
             _ => Vec::new(),
         };
-        rows.push((tool, det, status, findings));
+        // Which project files win over the user's settings here, profile or not.
+        let project = if det.installed {
+            engine::project_files(env, *tool, &cur)?
+        } else {
+            Vec::new()
+        };
+        rows.push((tool, det, status, findings, project));
     }
     if args.json {
         let list: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(tool, det, status, findings)| {
+            .map(|(tool, det, status, findings, project)| {
                 serde_json::json!({
                     "id": tool.id().as_str(),
                     "name": tool.name(),
@@ -74,6 +86,17 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                         "severity": if f.severity == Severity::Fail { "fail" } else { "warn" },
                         "message": f.message,
                         "hint": f.hint,
+                    })).collect::<Vec<_>>(),
+                    // Project files read here over the user's settings, highest precedence first.
+                    "project": project.iter().zip(engine::project_findings(env, **tool, project)).map(|(p, f)| serde_json::json!({
+                        "path": p.read.path.display().to_string(),
+                        "written_by_byok": p.profile.is_some(),
+                        "profile": p.profile,
+                        "base_urls": p.read.base_urls.iter().map(|u| crate::secret::redact(u)).collect::<Vec<_>>(),
+                        "sets": p.read.sets.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                        "replaces_user_settings": p.read.replaces,
+                        "wins": p.wins,
+                        "message": f.message,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -99,7 +122,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             "no gateway profile yet, so no status is shown; run `byok init`"
         )?;
     }
-    for (tool, det, status, findings) in &rows {
+    for (tool, det, status, findings, project) in &rows {
         let state = match (det.installed, &gw) {
             (false, _) => "not installed".to_string(),
             (true, None) => "installed".to_string(),
@@ -112,7 +135,10 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
             },
         };
         writeln!(ctx.out, "{:<14} {state}", tool.name())?;
-        for f in findings {
+        for f in findings
+            .iter()
+            .chain(&engine::project_findings(env, **tool, project))
+        {
             writeln!(
                 ctx.out,
                 "{:<14} {}: {}",

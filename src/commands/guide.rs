@@ -48,7 +48,13 @@ fn first_run(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     let gw = profile::resolve(ctx.env, &profile::load(ctx.env)?, ctx.profile.as_deref())?;
 
     writeln!(ctx.out, "\nStep 2 of 4: your tools")?;
-    detect::run(&DetectArgs { json: false }, ctx)?;
+    detect::run(
+        &DetectArgs {
+            json: false,
+            project: None,
+        },
+        ctx,
+    )?;
     ctx.out.flush()?;
     let (chosen, steps) = match setup::pick(&gw, ctx)? {
         None => {
@@ -154,6 +160,7 @@ fn doctor_args() -> DoctorArgs {
         quick: false,
         json: false,
         timeout: None,
+        project: None,
         live: Default::default(),
     }
 }

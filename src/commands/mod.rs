@@ -87,6 +87,49 @@ pub fn register_known_keys(env: &Env) {
     }
 }
 
+/// `env` with the working directory moved to `dir` (`--project DIR`), for commands that
+/// look at a project's files; `None` without a directory.
+fn in_project(env: &Env, dir: Option<&str>) -> Result<Option<Env>> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    let given = env.cwd.join(dir);
+    let cwd = std::fs::canonicalize(&given).map_err(|e| {
+        crate::error::UserError::new(format!("project directory {}: {e}", given.display()))
+            .hint("name an existing directory: `--project DIR`")
+    })?;
+    if !cwd.is_dir() {
+        return Err(crate::error::UserError::new(format!(
+            "project directory {} is not a directory",
+            given.display()
+        ))
+        .hint("name an existing directory: `--project DIR`")
+        .into());
+    }
+    let mut moved = env.clone();
+    moved.cwd = cwd;
+    Ok(Some(moved))
+}
+
+/// Finishes or undoes a step a crash interrupted (see [`crate::fs::Batch`]) before a
+/// command reads what byok recorded, and says which.
+fn recover(ctx: &mut Ctx<'_>) -> Result<()> {
+    match crate::fs::recover(ctx.env)? {
+        None => {}
+        Some(crate::fs::Recovered::Finished) => {
+            ctx.note("byok: finished recording a change that was interrupted (every file had been written)")?;
+        }
+        Some(crate::fs::Recovered::Undone(left)) if left.is_empty() => {
+            ctx.note("byok: undid a change that was interrupted: every file it had written is back as it was")?;
+        }
+        Some(crate::fs::Recovered::Undone(left)) => ctx.warn(&format!(
+            "undid a change that was interrupted, except: {}; `byok restore --list` shows every backup",
+            left.join("; ")
+        ))?,
+    }
+    Ok(())
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     ctx.profile = cli.profile.clone();
@@ -96,6 +139,7 @@ pub fn dispatch(cli: Cli, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         Some(Command::Env(_) | Command::PrintKey | Command::Completions(_))
     ) {
         register_known_keys(ctx.env);
+        recover(ctx)?;
     }
     // `cli::parse` leaves the command out only for a person at a terminal.
     let Some(command) = cli.command else {

@@ -7,7 +7,8 @@
 //! with a temporary file byok starts the tool, forwards SIGTERM and SIGHUP (and SIGINT
 //! when it did not come from the terminal, which already sent it to the tool), waits,
 //! removes the private temporary directory and ends with the tool's exit code (128 +
-//! the signal when it was killed).
+//! the signal when it was killed). A directory left by a byok that was itself killed
+//! (SIGKILL leaves no chance to clean up) goes at the next `byok run`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -128,20 +129,12 @@ fn uses_temp_file(t: &Template) -> bool {
         })
 }
 
-/// A private (0700) temporary directory in byok's state dir. Not the OS's temp dir:
-/// Gemini CLI skips a settings file below a directory others can write to (`/tmp`).
+/// A private (0700) temporary directory in byok's state dir, named with byok's pid so
+/// that the next run deletes it should byok be killed before it could. Not the OS's
+/// temp dir: Gemini CLI skips a settings file below a directory others can write to
+/// (`/tmp`).
 fn temp_dir(ctx: &Ctx<'_>) -> Result<tempfile::TempDir> {
-    let base = ctx.env.state_dir.join("run");
-    fs::create_dir_all(&base)?;
-    tempfile::Builder::new()
-        .prefix("byok-run-")
-        .tempdir_in(&base)
-        .with_context(|| {
-            format!(
-                "could not create a temporary directory in {}",
-                base.display()
-            )
-        })
+    fs::private_temp_dir(&ctx.env.state_dir.join("run"), "byok-run-")
 }
 
 /// Plans the run, turning a missing profile value into a message with a next step.

@@ -658,22 +658,23 @@ fn apply(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let applied = plan::apply(ctx.env, plan, tool.id().as_str(), &gw.name)?;
-    finish(tool, gw, opts, (cur, plan), replaced, &applied, ctx)
+    let mut records = engine::Records::load(ctx.env)?;
+    record(ctx.env, tool, gw, opts, (cur, plan), replaced, &mut records);
+    records.save(ctx.env)?;
+    finish(tool, gw, opts, (cur, plan), &applied, ctx)
 }
 
-/// After a tool's plan was written: says what was written and how to undo it, records
-/// what byok owns now, and prints the notes and what still keeps the tool off the gateway.
-pub(super) fn finish(
+/// Records what byok owns once a tool's plan is written (the plan's after-state), with
+/// what `remove` must give back.
+pub(super) fn record(
+    env: &crate::env::Env,
     tool: &dyn Tool,
     gw: &Gateway,
     opts: &SetupOptions,
     (cur, plan): (&tools::Current, &Plan),
     replaced: &[engine::Replaced],
-    applied: &[plan::Applied],
-    ctx: &mut Ctx<'_>,
-) -> Result<ExitStatus> {
-    let env = ctx.env;
-    let verbs: Vec<&str> = plan.effective().map(verb).collect();
+    records: &mut engine::Records,
+) {
     let files = || plan.effective().filter(|c| c.target == plan::Target::File);
     let created: Vec<PathBuf> = files()
         .filter(|c| c.before.is_none())
@@ -685,6 +686,29 @@ pub(super) fn finish(
             b.trim().is_empty().then(|| (c.path.clone(), b.clone()))
         })
         .collect();
+    let facts = engine::SetupFacts {
+        profile: &gw.name,
+        mode: opts.key_mode,
+        replaced,
+        created: &created,
+        blank: &blank,
+        left: &plan.left,
+        key_form: key_form(tool, gw, opts, plan).0,
+    };
+    records.record(env, tool, Some(&facts), &engine::project(cur, plan));
+}
+
+/// After a tool's plan was written and recorded: says what was written and how to undo
+/// it, and prints the notes and what still keeps the tool off the gateway.
+pub(super) fn finish(
+    tool: &dyn Tool,
+    gw: &Gateway,
+    opts: &SetupOptions,
+    (cur, plan): (&tools::Current, &Plan),
+    applied: &[plan::Applied],
+    ctx: &mut Ctx<'_>,
+) -> Result<ExitStatus> {
+    let verbs: Vec<&str> = plan.effective().map(verb).collect();
     for (a, v) in applied.iter().zip(verbs) {
         if v == "create" {
             // There was no original to keep: say what takes the new file away again.
@@ -708,22 +732,9 @@ pub(super) fn finish(
             )?;
         }
     }
-    // What byok owns now, from what it just wrote: the plan's after-state.
-    let after = engine::project(cur, plan);
-    let (form, said) = key_form(tool, gw, opts, plan);
-    writeln!(ctx.out, "  key: {said}")?;
-    let facts = engine::SetupFacts {
-        profile: &gw.name,
-        mode: opts.key_mode,
-        replaced,
-        created: &created,
-        blank: &blank,
-        left: &plan.left,
-        key_form: form,
-    };
-    engine::record_owned(env, tool, Some(&facts), &after)?;
+    writeln!(ctx.out, "  key: {}", key_form(tool, gw, opts, plan).1)?;
     print_notes(plan, ctx)?;
-    print_problems(tool, gw, &after, ctx)
+    print_problems(tool, gw, &engine::project(cur, plan), ctx)
 }
 
 /// How a setup handed the tool the key: its record name and the words `setup` says. A
@@ -871,7 +882,7 @@ fn remove_one(
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.is_up_to_date() {
         writeln!(ctx.out, "  nothing of byok's to remove")?;
-        engine::record_owned(env, tool, None, &cur)?;
+        forget(env, tool, opts, &cur, &plan)?;
         return Ok(ExitStatus::Success);
     }
     match show_and_confirm(&plan, mode, "Remove byok's settings?", ctx)? {
@@ -885,11 +896,31 @@ fn remove_one(
             {
                 writeln!(ctx.out, "  {v}d {}", a.label)?;
             }
-            engine::record_owned(env, tool, None, &cur)?;
+            forget(env, tool, opts, &cur, &plan)?;
         }
     }
     print_notes(&plan, ctx)?;
     Ok(ExitStatus::Success)
+}
+
+/// After a removal, the drift record forgets the tool, or with `--host` only what the
+/// removal took out (the other hosts stay byok's).
+fn forget(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    opts: &SetupOptions,
+    cur: &tools::Current,
+    plan: &Plan,
+) -> Result<()> {
+    let mut records = engine::Records::load(env)?;
+    let changed = match tool.removed_part(env, opts, cur, plan) {
+        Some(part) => records.forget_part(tool, &part),
+        None => records.record(env, tool, None, cur),
+    };
+    if changed {
+        records.save(env)?;
+    }
+    Ok(())
 }
 
 /// A file the user had blank is emptied of byok's settings, not deleted: its bytes come
@@ -973,12 +1004,20 @@ fn project_args(
                 .filter(|t| t.template().is_some_and(|t| t.project.is_some()))
                 .map(|t| t.id().as_str())
                 .collect();
+            let run = if tool.template().is_some_and(|t| t.run.is_some()) {
+                format!(
+                    ", or `byok run {}` for one run on a profile",
+                    tool.id().as_str()
+                )
+            } else {
+                String::new()
+            };
             return Err(UserError::new(format!(
-                "byok knows no project-level file of {}",
+                "byok knows no project-level file of {} that can give a project its own gateway",
                 tool.name()
             ))
             .hint(format!(
-                "project files: {}; for {} use `byok setup {}` (user scope)",
+                "project files: {}; for {} use `byok setup {}` (user scope){run}",
                 with.join(", "),
                 tool.name(),
                 tool.id().as_str()
@@ -1004,7 +1043,7 @@ fn project_tool(
     let t = tool.template()?;
     let mut derived = project::derive(t, dir, form, drop_key)?;
     derived.name = format!("{} (project {})", t.name, ctx.env.tilde(dir));
-    let id = tools::ToolId::leak(&format!("{}@{}", t.id, dir.display()));
+    let id = tools::ToolId::leak(&engine::project_record_id(&t.id, dir));
     Some(tools::generic::TemplateTool::new(
         crate::templates::Loaded {
             template: derived,

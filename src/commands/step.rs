@@ -9,7 +9,7 @@ use super::Ctx;
 use super::setup::{self, Mode, Prepared};
 use crate::engine::{self, OwnedRecord, ToolStatus};
 use crate::error::{ExitStatus, UserError};
-use crate::plan::{self, Plan, Undo};
+use crate::plan::{self, Plan};
 use crate::profile::Gateway;
 use crate::tools::{self, SetupOptions, Tool};
 
@@ -137,7 +137,8 @@ pub(super) fn confirm(
 
 /// Writes every item's plan; on a failure, puts back what this step wrote and returns
 /// the error. `before_commit` runs after all files are written and before anything is
-/// recorded (e.g. storing the new key); its failure rolls back too.
+/// recorded (e.g. storing the new key); its failure rolls back too. The backup manifest
+/// and the drift record are saved once, with the step ([`plan::Step`]).
 pub(super) fn apply(
     ctx: &mut Ctx<'_>,
     items: &[Item],
@@ -145,51 +146,31 @@ pub(super) fn apply(
     before_commit: impl FnOnce(&mut Ctx<'_>) -> Result<()>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
-    let mut undo = Undo::default();
-    let mut written = Vec::new();
-    let mut failure = None;
+    // What byok will own is known before anything is written: it is committed with the writes.
+    let mut records = engine::Records::load(env)?;
     for item in items {
-        match plan::apply_step(
+        let p = &item.prepared;
+        setup::record(
             env,
-            &item.prepared.plan,
-            item.tool.id().as_str(),
-            &item.gw.name,
-            &mut undo,
-        ) {
-            Ok(applied) => written.push(applied),
-            Err(e) => {
-                failure = Some(UserError::new(format!("{}: {e:#}", item.tool.name())));
-                break;
-            }
+            item.tool,
+            &item.gw,
+            &item.opts,
+            (&p.cur, &p.plan),
+            &p.replaced,
+            &mut records,
+        );
+    }
+    let installs = vec![records.install(env)?];
+    let mut step = plan::Step::new(env)?;
+    let written = match write_all(ctx, &mut step, items, shells, before_commit) {
+        Ok(written) => written,
+        Err(err) => {
+            let wrote = step.has_written();
+            let left = step.roll_back();
+            return Err(err.hint(crate::fs::undone_hint(wrote, &left)).into());
         }
-    }
-    let profile = items.first().map_or("-", |i| i.gw.name.as_str());
-    if failure.is_none()
-        && !shells.changes.is_empty()
-        && let Err(e) = plan::apply_step(env, shells, "shell", profile, &mut undo)
-    {
-        failure = Some(UserError::new(format!("{e:#}")));
-    }
-    if failure.is_none()
-        && let Err(e) = before_commit(ctx)
-    {
-        failure = Some(UserError::new(format!("{e:#}")));
-    }
-    if let Some(err) = failure {
-        let undone = !undo.is_empty();
-        let left = undo.roll_back(env);
-        let hint = if !left.is_empty() {
-            format!(
-                "these could not be put back: {}; `byok restore` lists every backup",
-                left.join("; ")
-            )
-        } else if undone {
-            "every file this step had written was put back as it was; nothing changed".into()
-        } else {
-            "nothing was changed".into()
-        };
-        return Err(err.hint(hint).into());
-    }
+    };
+    step.commit(installs)?;
     let mut status = ExitStatus::Success;
     for (item, applied) in items.iter().zip(&written) {
         writeln!(ctx.out, "{}", item.tool.name())?;
@@ -199,7 +180,6 @@ pub(super) fn apply(
             &item.gw,
             &item.opts,
             (&p.cur, &p.plan),
-            &p.replaced,
             applied,
             ctx,
         )?;
@@ -208,4 +188,34 @@ pub(super) fn apply(
         }
     }
     Ok(status)
+}
+
+/// Stages and writes every item's plan, then the shell blocks, then runs `before_commit`;
+/// the first error, named after its tool.
+fn write_all(
+    ctx: &mut Ctx<'_>,
+    step: &mut plan::Step<'_>,
+    items: &[Item],
+    shells: &Plan,
+    before_commit: impl FnOnce(&mut Ctx<'_>) -> Result<()>,
+) -> Result<Vec<Vec<plan::Applied>>, UserError> {
+    let named = |item: &Item| {
+        let name = item.tool.name();
+        move |e: anyhow::Error| UserError::new(format!("{name}: {e:#}"))
+    };
+    let plain = |e: anyhow::Error| UserError::new(format!("{e:#}"));
+    let profile = items.first().map_or("-", |i| i.gw.name.as_str());
+    for item in items {
+        step.stage(&item.prepared.plan, item.tool.id().as_str(), &item.gw.name)
+            .map_err(named(item))?;
+    }
+    step.stage(shells, "shell", profile).map_err(plain)?;
+    step.begin().map_err(plain)?;
+    let mut written = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        written.push(step.write_part(n).map_err(named(item))?);
+    }
+    step.write_part(items.len()).map_err(plain)?;
+    before_commit(ctx).map_err(plain)?;
+    Ok(written)
 }

@@ -125,6 +125,10 @@ pub struct Template {
     pub live: Option<Live>,
     /// The tool's project-level file (`byok setup --project`).
     pub project: Option<ProjectSpec>,
+    /// Files the tool reads from a project over the user's settings, highest precedence
+    /// first (`byok detect` and `byok doctor` say which of them wins there).
+    #[serde(default, rename = "project_file")]
+    pub project_files: Vec<ProjectFileSpec>,
     /// How the tool takes a header read from a variable (`{headers}` values).
     pub headers: Option<HeadersSpec>,
 }
@@ -1078,6 +1082,7 @@ pub fn parse(origin: &str, text: &str) -> Result<Template, TemplateError> {
             all.files.extend(exports_file(&template));
             check_headers(&all)
         })
+        .and_then(|()| check_project_files(&template))
         .map_err(|(needle, message)| {
             // An unknown placeholder is found by itself; anything else by the text given.
             let placeholder = message
@@ -1612,6 +1617,65 @@ pub struct ProjectSpec {
     pub env: toml::Table,
 }
 
+/// A file a tool reads from a project (the working directory, and with `parents` each
+/// directory above it up to the home) over its user settings, as `[[project_file]]` says.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFileSpec {
+    /// Where, relative to the project directory (`/`-separated, no `..`).
+    pub path: String,
+    /// Its format.
+    pub format: Format,
+    /// Also read in each parent of the working directory (closest first).
+    #[serde(default)]
+    pub parents: bool,
+    /// The tool reads it instead of its user file, not over it (Gemini CLI's `.env`).
+    #[serde(default)]
+    pub replaces: bool,
+    /// Key paths where it sets the gateway's URL (`*` stands for any key or list item).
+    #[serde(default)]
+    pub base_url: Vec<String>,
+    /// Other key paths whose value there wins over the user's (provider, model, key).
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+/// Checks a template's `[[project_file]]`s.
+fn check_project_files(t: &Template) -> Result<(), (Option<String>, String)> {
+    for f in &t.project_files {
+        let at = || Some(f.path.clone());
+        if !is_plain_relative(&f.path) {
+            return Err((
+                at(),
+                format!(
+                    "`[[project_file]] path = \"{}\"` must be a plain relative path below the project (`/`-separated, no `..`, no placeholders)",
+                    f.path
+                ),
+            ));
+        }
+        for key in f.base_url.iter().chain(&f.keys) {
+            let path = key_path(key).map_err(|m| (Some(key.clone()), m))?;
+            if f.format == Format::Dotenv && (path.len() != 1 || path[0] == "*") {
+                return Err((
+                    Some(key.clone()),
+                    format!("`{key}`: a .env file has only top-level names"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A path below a directory: `/`-separated, no `..`, `.`, placeholders or drive letters.
+fn is_plain_relative(path: &str) -> bool {
+    !(path.is_empty()
+        || path.starts_with(['/', '~'])
+        || path.contains(['\\', '{', ':'])
+        || path
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == ".."))
+}
+
 /// The placeholder of the project directory in `[project]` notes.
 pub const PROJECT_ROOT: &str = "project";
 
@@ -1636,13 +1700,7 @@ fn check_project(t: &Template) -> Result<(), (Option<String>, String)> {
             "`[project] file` can't be a per-host file or a database row".to_string(),
         ));
     }
-    let bad = p.path.is_empty()
-        || p.path.starts_with(['/', '~'])
-        || p.path.contains(['\\', '{', ':'])
-        || p.path
-            .split('/')
-            .any(|s| s.is_empty() || s == "." || s == "..");
-    if bad {
+    if !is_plain_relative(&p.path) {
         return Err((
             at(&p.path),
             format!(
@@ -1783,7 +1841,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `project`, `headers`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `project`, `project_file`, `headers`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"

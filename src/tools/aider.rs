@@ -10,7 +10,8 @@
 //! - the note for a profile that keeps its key in a variable other than OPENAI_API_KEY.
 //! - `diagnose`: an exported OPENAI_BASE_URL (LiteLLM reads it before Aider's
 //!   `openai-api-base`), AIDER_* variables in the shell or a `.env` (Aider loads `.env`
-//!   files over the shell), and project `.aider.conf.yml` files that win over the user's.
+//!   files over the shell). Project `.aider.conf.yml` files that win over the user's are
+//!   the template's `[[project_file]]`s.
 //!
 //! The files have the same names on every OS, below the home (Python's `Path.home()`).
 
@@ -94,9 +95,6 @@ impl Hook for AiderHook {
     fn inputs(&self, env: &Env, inputs: &mut Inputs) {
         inputs.files.push(metadata_path(env));
         inputs.files.extend(dotenv_files(env));
-        inputs
-            .files
-            .extend(project_dirs(env).into_iter().map(|d| d.join(CONF)));
     }
 
     fn after_plan(
@@ -211,27 +209,6 @@ impl Hook for AiderHook {
                 });
             }
         }
-        for project in project_dirs(env).into_iter().map(|d| d.join(CONF)) {
-            let Some(ptext) = cur.file(&project) else {
-                continue;
-            };
-            let set: Vec<&str> = ["model", "openai-api-base", "openai-api-key"]
-                .into_iter()
-                .filter(|k| matches!(yaml_keys::get(ptext, &[k]), Ok(Some(_))))
-                .collect();
-            if !set.is_empty() {
-                out.push(Finding {
-                    severity: Severity::Warn,
-                    message: format!(
-                        "{} sets {} and wins over {} when Aider runs in that project",
-                        env.tilde(&project),
-                        set.join(", "),
-                        env.tilde(&conf)
-                    ),
-                    hint: Some("take those keys out of that file".to_string()),
-                });
-            }
-        }
         if let KeySource::Env { var, .. } = &gw.key
             && yaml_keys::get(text, &["openai-api-key"])
                 .ok()
@@ -330,8 +307,14 @@ mod tests {
             [
                 "OPENAI_BASE_URL is set to https://api.openai.com/v1 in this shell and wins over ~/.aider.conf.yml",
                 "~/src/.env sets AIDER_MODEL; Aider loads it over the shell and it wins over ~/.aider.conf.yml",
-                "~/src/app/.aider.conf.yml sets model and wins over ~/.aider.conf.yml when Aider runs in that project",
             ]
+        );
+        // The project conf is the template's to report.
+        let reads = aider().project_reads(&e, &c);
+        assert_eq!(reads.len(), 1);
+        assert_eq!(
+            reads[0].sets,
+            [("model".to_string(), Some("sonnet".to_string()))]
         );
     }
 }

@@ -10,8 +10,8 @@
 //! - remove: the approval of the key it finds in `env` goes; the state file goes only
 //!   when byok created it and it holds nothing but the onboarding flag, else the flag
 //!   stays (it only skips first-run screens) and a note says so;
-//! - inputs and diagnose: project `.claude/settings.json` / `settings.local.json` that
-//!   override the user file, shell variables that beat it, a subscription login.
+//! - diagnose: shell variables that beat the user file, a subscription login (project
+//!   `.claude/settings*.json` are the template's `[[project_file]]`s).
 //!
 //! Verified against Claude Code 2.1.197 (npm `@anthropic-ai/claude-code`), 2026-11-27,
 //! from its bundled JavaScript and real runs against a loopback stub:
@@ -38,7 +38,7 @@ use serde_json::{Value, json};
 
 use super::KeyMode;
 use super::generic::Hook;
-use super::{Current, Detection, Finding, Inputs, SetupOptions, Severity};
+use super::{Current, Detection, Finding, SetupOptions, Severity};
 use crate::config_edit::{self, ParseError, jsonc};
 use crate::env::Env;
 use crate::plan::Plan;
@@ -80,7 +80,6 @@ struct Paths {
     settings: PathBuf,
     state: PathBuf,
     legacy_state: PathBuf,
-    project: [PathBuf; 2],
 }
 
 impl Paths {
@@ -90,16 +89,11 @@ impl Paths {
         let state = custom
             .unwrap_or_else(|| env.home.clone())
             .join(".claude.json");
-        let project = env.cwd.join(".claude");
         Self {
             settings: dir.join("settings.json"),
             legacy_state: dir.join(".config.json"),
             dir,
             state,
-            project: [
-                project.join("settings.json"),
-                project.join("settings.local.json"),
-            ],
         }
     }
 
@@ -214,17 +208,6 @@ fn approve(env: &Env, path: &Path, text: &str, frag: &str) -> Result<(String, Op
 }
 
 impl Hook for ClaudeHook {
-    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
-        let p = Paths::new(env);
-        let project = p.project.iter().filter(|f| **f != p.settings);
-        inputs.files.extend(
-            project
-                .filter(|f| !inputs.files.contains(f))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
-    }
-
     fn detect(&self, env: &Env, cur: &Current, det: &mut Detection) {
         let p = Paths::new(env);
         let state = p.state(cur);
@@ -391,47 +374,6 @@ impl Hook for ClaudeHook {
                 ),
                 hint: Some(HINT_SETUP.to_string()),
             }),
-        }
-
-        // Project settings override the user's.
-        for proj in p.project.iter().filter(|f| **f != p.settings) {
-            let Some(text) = cur.file(proj) else { continue };
-            let name = env.tilde(proj);
-            let penv = match jsonc::parse(text) {
-                Ok(v) => v,
-                Err(e) => {
-                    out.push(Finding {
-                        severity: Severity::Info,
-                        message: format!("could not parse {name} ({e})"),
-                        hint: None,
-                    });
-                    continue;
-                }
-            };
-            let mut keys: Vec<String> = OWNED_ENV
-                .iter()
-                .filter(|k| {
-                    penv.as_ref()
-                        .and_then(|v| v.pointer(&format!("/env/{k}")))
-                        .is_some()
-                })
-                .map(|k| format!("env.{k}"))
-                .collect();
-            if penv.as_ref().and_then(|v| v.get(HELPER)).is_some() {
-                keys.push(HELPER.to_string());
-            }
-            if !keys.is_empty() {
-                out.push(Finding {
-                    severity: Severity::Warn,
-                    message: format!(
-                        "{name} sets {}, which overrides {file} when claude runs in this directory",
-                        keys.join(", ")
-                    ),
-                    hint: Some(format!(
-                        "remove those entries from {name} if this project should use the gateway"
-                    )),
-                });
-            }
         }
 
         // A subscription login, used whenever no gateway credential takes precedence.
@@ -1205,42 +1147,35 @@ mod tests {
     }
 
     #[test]
-    fn diagnose_project_overrides() {
+    fn project_settings_are_the_templates_project_files() {
         let e = env_with(&[]);
+        let local = "/work/proj/.claude/settings.local.json";
         let mut c = cur(&[
             (SETTINGS, &configured()),
             (
-                "/work/proj/.claude/settings.local.json",
+                local,
                 "{\"env\": {\"ANTHROPIC_BASE_URL\": \"http://localhost:4000\", \"FOO\": \"1\"}, \"apiKeyHelper\": \"pass show gw\"}",
             ),
             ("/work/proj/.claude/settings.json", "{\"permissions\": {}}"),
         ]);
-        assert!(
-            tool()
-                .inputs(&e)
-                .files
-                .contains(&PathBuf::from("/work/proj/.claude/settings.local.json"))
-        );
-        let f = tool().diagnose(&e, &gw(), &c);
+        assert!(tool().inputs(&e).files.contains(&PathBuf::from(local)));
+        let reads = tool().project_reads(&e, &c);
+        assert_eq!(reads.len(), 1, "{reads:?}");
+        assert_eq!(reads[0].path, Path::new(local));
+        assert_eq!(reads[0].base_urls, ["http://localhost:4000"]);
         assert_eq!(
-            messages(&f),
-            vec![(
-                Severity::Warn,
-                "/work/proj/.claude/settings.local.json sets env.ANTHROPIC_BASE_URL, apiKeyHelper, which overrides ~/.claude/settings.json when claude runs in this directory".to_string()
-            )]
+            reads[0].sets,
+            [("apiKeyHelper".to_string(), Some("pass show gw".to_string()))]
         );
+        // The hook itself says nothing of project files any more.
+        assert!(messages(&tool().diagnose(&e, &gw(), &c)).is_empty());
         c.files.insert(
             "/work/proj/.claude/settings.json".into(),
             Some("{ nope".into()),
         );
-        let f = tool().diagnose(&e, &gw(), &c);
-        assert_eq!(f.len(), 2);
-        assert_eq!(f[0].severity, Severity::Info);
-        assert!(
-            f[0].message
-                .starts_with("could not parse /work/proj/.claude/settings.json")
-        );
-        // Run from home, the project file is the user file: no double report.
+        let reads = tool().project_reads(&e, &c);
+        assert!(reads[1].unparsable.is_some(), "{reads:?}");
+        // Run from home, the project file would be the user file: read once, no report.
         let home = Env::from_vars(
             [("HOME".to_string(), "/h".to_string())].into(),
             Os::Linux,

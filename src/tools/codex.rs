@@ -2,10 +2,9 @@
 //! the data can't say. The template holds the files, values, sources and what was
 //! verified; this module holds:
 //!
-//! - `inputs`: project `.codex/config.toml` files between the working directory and the
-//!   root. Codex layers them over the user file in trusted projects (closest wins), and
-//!   a `--profile`/`profile = "…"` selection overrides both; `diagnose` reports either
-//!   when it changes `model_provider`, and checks that `.env` holds the profile's key.
+//! - `diagnose`: a `profile = "…"` selection whose profile changes `model_provider`
+//!   (it overrides the user file), and that `.env` holds the profile's key. Project
+//!   `.codex/config.toml` files are the template's `[[project_file]]`s.
 //! - `after_plan`: in helper mode, the note that no key is written (also when up to date).
 //! - `keeps`: `model` was set together with byok's provider; once the user selects
 //!   another provider, both are theirs and `remove` leaves `model` (the template's fixed
@@ -19,7 +18,7 @@ use anyhow::Result;
 
 use super::KeyMode;
 use super::generic::Hook;
-use super::{Current, Finding, Inputs, SetupOptions, Severity};
+use super::{Current, Finding, SetupOptions, Severity};
 use crate::config_edit::{dotenv, toml_file};
 use crate::env::Env;
 use crate::plan::Plan;
@@ -46,27 +45,11 @@ fn dotenv_path(env: &Env) -> PathBuf {
     codex_home(env).join(".env")
 }
 
-/// `.codex/config.toml` in the working directory and its parents (project layers),
-/// leaving out the user file itself.
-fn project_configs(env: &Env) -> Vec<PathBuf> {
-    let user = config_path(env);
-    env.cwd
-        .ancestors()
-        .take(32)
-        .map(|d| d.join(".codex").join("config.toml"))
-        .filter(|p| *p != user)
-        .collect()
-}
-
 fn provider_path(key: &str) -> [&str; 3] {
     ["model_providers", PROVIDER, key]
 }
 
 impl Hook for CodexHook {
-    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
-        inputs.files.extend(project_configs(env));
-    }
-
     fn after_plan(
         &self,
         _env: &Env,
@@ -138,23 +121,6 @@ impl Hook for CodexHook {
                     "remove `model_provider` from [profiles.{profile}], or `profile = \"{profile}\"`"
                 )),
             });
-        }
-        for project in project_configs(env) {
-            let Some(ptext) = cur.file(&project) else {
-                continue;
-            };
-            let pget = |p: &[&str]| toml_file::get_str(ptext, p).ok().flatten();
-            if let Some(p) = pget(&["model_provider"]).filter(|p| p != PROVIDER) {
-                out.push(Finding {
-                    severity: Severity::Warn,
-                    message: format!(
-                        "{} selects model_provider `{p}`; in a trusted project it wins over \
-                         byok's setting",
-                        env.tilde(&project)
-                    ),
-                    hint: Some("remove model_provider from that file".to_string()),
-                });
-            }
         }
         if let Some(bad_base) = get(&provider_path("base_url")).filter(|b| *b != gw.openai_base) {
             out.push(Finding {
@@ -392,22 +358,25 @@ mod tests {
                 &cfg,
                 "model_provider = \"openai\"\nprofile = \"w\"\n[profiles.w]\nmodel_provider = \"azure\"\n",
             ),
-            (&project, "model_provider = \"ollama\"\n"),
+            (&project, "model_provider = \"ollama\"\nmodel = \"qwen3\"\n"),
         ]);
         let found = codex().diagnose(&e, &gw(), &c);
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
         assert_eq!(
             sev,
-            [
-                Severity::Fail,
-                Severity::Fail,
-                Severity::Warn,
-                Severity::Info
-            ],
+            [Severity::Fail, Severity::Fail, Severity::Info],
             "{found:#?}"
         );
-        assert!(found[2].message.contains("~/src/app/.codex/config.toml"));
-        assert!(project_configs(&e).iter().all(|p| *p != cfg));
+        // The project file is the template's to report: Codex takes only its model
+        // (provider keys there are ignored, see the template).
+        let reads = codex().project_reads(&e, &c);
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0].path, project);
+        assert_eq!(
+            reads[0].sets,
+            [("model".to_string(), Some("qwen3".to_string()))]
+        );
+        assert!(codex().inputs(&e).files.contains(&project));
     }
 
     #[test]

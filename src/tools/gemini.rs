@@ -1,10 +1,9 @@
 //! The code behind Gemini CLI's template (`templates/gemini-cli.toml`, hook
 //! `gemini-cli`): what the data can't say. The template holds the two files, their
-//! values, sources and what was verified; this module holds `inputs` (the `.env` files
-//! Gemini CLI would read instead of `~/.gemini/.env`: `.gemini/.env` and `.env` in the
-//! working directory and each parent below the home) and `diagnose`: the Gemini routes
-//! doctor can't probe, a sign-in method other than the API key, a shadowing `.env`,
-//! shell variables that win over the file, and folder trust.
+//! values, sources and what was verified (and the project `.env` files Gemini CLI reads
+//! instead of `~/.gemini/.env`); this module holds `diagnose`: the Gemini routes doctor
+//! can't probe, a sign-in method other than the API key, shell variables that win over
+//! the file, and folder trust.
 //!
 //! Paths mirror the template's `gemini_home` root (`GEMINI_CLI_HOME`, else the home).
 
@@ -13,7 +12,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use super::generic::Hook;
-use super::{Current, Finding, Inputs, Severity};
+use super::{Current, Finding, Severity};
 use crate::config_edit::{dotenv, jsonc};
 use crate::env::Env;
 use crate::profile::Gateway;
@@ -41,25 +40,7 @@ fn settings_path(env: &Env) -> PathBuf {
     gemini_dir(env).join("settings.json")
 }
 
-/// The `.env` files Gemini CLI would read before `~/.gemini/.env`: `.gemini/.env` and
-/// `.env` in the working directory and each parent up to (not including) the home.
-fn shadowing_files(env: &Env) -> Vec<PathBuf> {
-    let home = env
-        .path_var("GEMINI_CLI_HOME")
-        .unwrap_or_else(|| env.home.clone());
-    env.cwd
-        .ancestors()
-        .take(32)
-        .take_while(|d| *d != home)
-        .flat_map(|d| [d.join(".gemini").join(".env"), d.join(".env")])
-        .collect()
-}
-
 impl Hook for GeminiHook {
-    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
-        inputs.files.extend(shadowing_files(env));
-    }
-
     fn diagnose(&self, env: &Env, _gw: &Gateway, cur: &Current) -> Vec<Finding> {
         // The Gemini routes themselves are probed with the gateway (doctor's API section).
         let mut out = Vec::new();
@@ -82,22 +63,6 @@ impl Hook for GeminiHook {
             Ok(_) => {}
         }
         let path = dotenv_path(env);
-        if let Some(first) = shadowing_files(env)
-            .into_iter()
-            .find(|p| cur.file(p).is_some())
-        {
-            out.push(Finding {
-                severity: Severity::Warn,
-                message: format!(
-                    "Gemini CLI started here reads {} instead of {}",
-                    env.tilde(&first),
-                    env.tilde(&path)
-                ),
-                hint: Some(format!(
-                    "add {BASE_VAR} and {KEY_VAR} to that file, or start Gemini CLI elsewhere"
-                )),
-            });
-        }
         let written = cur.file(&path).unwrap_or("");
         for var in [BASE_VAR, KEY_VAR, MODEL_VAR] {
             if let Some(shell) = env.var(var)
@@ -149,15 +114,22 @@ mod tests {
             settings_path(&env(&[("GEMINI_CLI_HOME", "/g")])),
             PathBuf::from("/g/.gemini/settings.json")
         );
+        // The `.env` files read instead of ~/.gemini/.env, closest first, are the
+        // template's project files.
+        let files = gemini().inputs(&env(&[])).files;
+        let dotenvs: Vec<&PathBuf> = files.iter().filter(|p| p.ends_with(".env")).collect();
         assert_eq!(
-            shadowing_files(&env(&[])),
+            dotenvs,
             [
+                "/h/.gemini/.env",
                 "/h/src/app/.gemini/.env",
                 "/h/src/app/.env",
                 "/h/src/.gemini/.env",
                 "/h/src/.env"
             ]
             .map(PathBuf::from)
+            .iter()
+            .collect::<Vec<_>>()
         );
     }
 
@@ -276,12 +248,12 @@ mod tests {
         apply(&mut c, &plan);
         let found = gemini().diagnose(&e, &gw(), &c);
         let sev: Vec<Severity> = found.iter().map(|f| f.severity).collect();
-        assert_eq!(
-            sev,
-            [Severity::Warn, Severity::Warn, Severity::Info],
-            "{found:#?}"
-        );
-        assert!(found[0].message.contains("~/src/.env"));
-        assert!(found[1].message.starts_with("GEMINI_API_KEY"));
+        assert_eq!(sev, [Severity::Warn, Severity::Info], "{found:#?}");
+        assert!(found[0].message.starts_with("GEMINI_API_KEY"));
+        // A project `.env`, read instead of ~/.gemini/.env, is the template's to report.
+        let reads = gemini().project_reads(&e, &c);
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0].path, PathBuf::from("/h/src/.env"));
+        assert!(reads[0].replaces && reads[0].decides());
     }
 }

@@ -36,6 +36,7 @@ use crate::templates::{
 };
 
 pub mod hosts;
+pub mod project;
 
 /// What a template can't say, as code, named by the template's `hook = "…"`. Each
 /// method has a no-op default, so a hook implements only what its tool needs; the
@@ -212,6 +213,17 @@ impl TemplateTool {
             .or_else(|| target.and_then(|p| rows::text(cur, f, &p)))
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// Every path the template's own (user-level) files may have.
+    fn user_files(&self, env: &Env) -> Vec<PathBuf> {
+        let roots = self.roots(env);
+        self.t()
+            .files
+            .iter()
+            .flat_map(|f| f.path.all())
+            .filter_map(|p| path_from(&roots, p, env))
+            .collect()
     }
 
     /// `vars` with every directory placeholder as `~/…`, for notes and manual steps.
@@ -781,6 +793,11 @@ impl Tool for TemplateTool {
             ..Inputs::default()
         };
         hosts::inputs(env, &roots, &self.t().files, &mut inputs);
+        inputs.files.extend(
+            project::candidates(env, &self.t().project_files, &self.user_files(env))
+                .into_iter()
+                .map(|(_, _, p)| p),
+        );
         if let Some(h) = self.hook {
             h.inputs(env, &mut inputs);
         }
@@ -1172,6 +1189,55 @@ impl Tool for TemplateTool {
             h.after_remove(env, gathered, &mut plan)?;
         }
         Ok(plan)
+    }
+
+    fn project_reads(&self, env: &Env, cur: &Current) -> Vec<super::ProjectRead> {
+        project::reads(env, &self.t().project_files, &self.user_files(env), cur)
+    }
+
+    fn removed_part(
+        &self,
+        env: &Env,
+        opts: &SetupOptions,
+        cur: &Current,
+        plan: &Plan,
+    ) -> Option<super::Part> {
+        let host = opts.host.as_deref()?;
+        let roots = self.roots(env);
+        let per_host: Vec<FileSpec> = self
+            .t()
+            .files
+            .iter()
+            .filter(|f| f.hosts.is_some())
+            .cloned()
+            .collect();
+        let deleted =
+            |p: &std::path::Path| plan.effective().any(|c| c.after.is_none() && c.path == p);
+        // That host's files, and any other the removal deletes (an import file no host
+        // points at any more).
+        let scoped = hosts::expand(
+            env,
+            &roots,
+            &per_host,
+            cur,
+            hosts::Scope::Remove(Some(host)),
+        );
+        let others: Vec<FileSpec> = self
+            .files(env, &roots, cur, hosts::Scope::All)
+            .into_iter()
+            .filter(|f| {
+                self.path_of(env, &roots, f, Some(cur))
+                    .is_some_and(|p| deleted(&p))
+            })
+            .collect();
+        let mut part = super::Part::default();
+        for f in scoped.iter().chain(&others) {
+            let path = self.path_of(env, &roots, f, Some(cur));
+            part.files.extend(path.clone());
+            part.labels
+                .extend(first_per_key(f).map(|v| Self::label(env, path.as_deref(), f, &v.key)));
+        }
+        Some(part)
     }
 
     fn owned(&self, env: &Env, cur: &Current) -> Vec<(String, Option<String>)> {

@@ -426,6 +426,79 @@ pub trait Tool: Sync {
     fn diagnose(&self, _env: &Env, _gw: &Gateway, _cur: &Current) -> Vec<Finding> {
         Vec::new()
     }
+    /// The project files in the working directory (and above it) that set something of
+    /// the tool's over the user's settings, highest precedence first; pure.
+    fn project_reads(&self, _env: &Env, _cur: &Current) -> Vec<ProjectRead> {
+        Vec::new()
+    }
+    /// What a removal plan (`remove` with `opts`) takes out of the tool when it covers
+    /// only part of it (`--host`), so the drift record forgets that part alone; `None`:
+    /// the whole tool; pure.
+    fn removed_part(
+        &self,
+        _env: &Env,
+        _opts: &SetupOptions,
+        _cur: &Current,
+        _plan: &Plan,
+    ) -> Option<Part> {
+        None
+    }
+}
+
+/// A project file a tool reads over its user settings, and what it sets there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectRead {
+    /// The file.
+    pub path: PathBuf,
+    /// The project directory it belongs to.
+    pub dir: PathBuf,
+    /// Its path below `dir`, as the template names it.
+    pub rel: String,
+    /// The gateway URLs it sets.
+    pub base_urls: Vec<String>,
+    /// The other settings it sets that win over the user's: key path, and the value of a
+    /// scalar (which may be a secret: shown masked).
+    pub sets: Vec<(String, Option<String>)>,
+    /// The tool reads it instead of its user file.
+    pub replaces: bool,
+    /// Why it could not be parsed.
+    pub unparsable: Option<String>,
+}
+
+impl ProjectRead {
+    /// Whether it changes anything of the tool's settings there.
+    pub fn is_relevant(&self) -> bool {
+        self.replaces
+            || self.unparsable.is_some()
+            || !self.base_urls.is_empty()
+            || !self.sets.is_empty()
+    }
+
+    /// Whether it decides the gateway there: it names one, or replaces the user's file.
+    pub fn decides(&self) -> bool {
+        self.replaces || !self.base_urls.is_empty()
+    }
+}
+
+/// Part of a tool's settings, as the drift record knows them: owned labels (each with
+/// what lies below it) and files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Part {
+    /// [`Tool::owned`] labels.
+    pub labels: Vec<String>,
+    /// Files.
+    pub files: Vec<PathBuf>,
+}
+
+impl Part {
+    /// Whether a label is one of the part's, or lies below one.
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| {
+            label
+                .strip_prefix(l.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    }
 }
 
 /// `text` with `key` reading `value` again, as the user's own line: like

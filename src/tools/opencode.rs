@@ -1,10 +1,9 @@
 //! The code behind OpenCode's template (`templates/opencode.toml`, hook `opencode`):
 //! what the data can't say. The template holds the file, its candidates and
-//! `OPENCODE_CONFIG` override, the provider values, sources and what was verified; this
-//! module holds `inputs` (project `opencode.json[c]` files from the working directory up
-//! to the home) and `diagnose`: a provider or model that doesn't reach the gateway, byok's
-//! provider turned off, `OPENCODE_CONFIG_CONTENT`, and project files that win over the
-//! global config.
+//! `OPENCODE_CONFIG` override, the provider values, sources and what was verified (and
+//! the project `opencode.json[c]` files that win over the global config); this module
+//! holds `diagnose`: a provider or model that doesn't reach the gateway, byok's provider
+//! turned off, `OPENCODE_CONFIG_CONTENT`.
 //!
 //! Paths mirror the template's `opencode` root (`$XDG_CONFIG_HOME/opencode`, else
 //! `~/.config/opencode`, on every OS).
@@ -14,7 +13,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::generic::Hook;
-use super::{Current, Finding, Inputs, Severity};
+use super::{Current, Finding, Severity};
 use crate::config_edit::jsonc;
 use crate::env::Env;
 use crate::profile::Gateway;
@@ -43,34 +42,11 @@ fn target(env: &Env, cur: &Current) -> PathBuf {
     }
 }
 
-/// Project files in the working directory and its parents (below the home directory).
-fn project_files(env: &Env) -> Vec<PathBuf> {
-    let global = config_dir(env);
-    env.cwd
-        .ancestors()
-        .take(32)
-        .take_while(|d| *d != env.home)
-        .filter(|d| *d != global)
-        .flat_map(|d| {
-            [
-                d.join("opencode.json"),
-                d.join("opencode.jsonc"),
-                d.join(".opencode").join("opencode.json"),
-                d.join(".opencode").join("opencode.jsonc"),
-            ]
-        })
-        .collect()
-}
-
 fn is_byoks(selected: &str) -> bool {
     selected.starts_with(&format!("{PROVIDER}/"))
 }
 
 impl Hook for OpencodeHook {
-    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
-        inputs.files.extend(project_files(env));
-    }
-
     fn diagnose(&self, env: &Env, gw: &Gateway, cur: &Current) -> Vec<Finding> {
         let mut out = Vec::new();
         let path = target(env, cur);
@@ -142,23 +118,6 @@ impl Hook for OpencodeHook {
                     .to_string(),
                 hint: None,
             });
-        }
-        for project in project_files(env) {
-            let Some(Ok(Some(v))) = cur.file(&project).map(jsonc::parse) else {
-                continue;
-            };
-            let model = v["model"].as_str().filter(|s| !is_byoks(s));
-            if model.is_some() || !v["provider"][PROVIDER].is_null() {
-                out.push(Finding {
-                    severity: Severity::Warn,
-                    message: format!(
-                        "{} sets {} and wins over the global config in this project",
-                        env.tilde(&project),
-                        model.map_or("provider.byok".to_string(), |m| format!("model `{m}`"))
-                    ),
-                    hint: None,
-                });
-            }
         }
         out
     }
@@ -341,17 +300,17 @@ mod tests {
                 Severity::Fail,
                 Severity::Warn,
                 Severity::Fail,
-                Severity::Warn,
                 Severity::Warn
             ],
             "{found:#?}"
         );
-        assert!(project_files(&e).contains(&project));
-        assert!(
-            !project_files(&e)
-                .iter()
-                .any(|p| p.starts_with("/h/opencode.json"))
-        );
+        // The project file is the template's to report; the home is no project.
+        let reads = opencode().project_reads(&e, &c);
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0].path, project);
+        let inputs = opencode().inputs(&e).files;
+        assert!(inputs.contains(&project));
+        assert!(!inputs.iter().any(|p| p.starts_with("/h/opencode.json")));
     }
 
     #[test]

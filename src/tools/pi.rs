@@ -2,14 +2,14 @@
 //! say. The template holds the two files, their values, sources and what was verified;
 //! this module holds:
 //!
-//! - `inputs`: the project `.pi/settings.json` in the working directory, which Pi merges
-//!   over the user's settings (dist/core/settings-manager.js).
 //! - `after_plan`: the key command goes through a shell in single quotes, which can't hold
 //!   a `'`; a byok path with one is refused rather than written broken.
 //! - `diagnose`: byok's provider missing or without `api` (Pi drops it silently), a
-//!   default provider other than byok's, a project file that wins, and an unset key
-//!   variable (Pi looks `apiKey` up as a variable name and sends the name itself when it
+//!   default provider other than byok's, and an unset key variable (Pi looks `apiKey` up as a variable name and sends the name itself when it
 //!   is unset).
+//!
+//! The project `.pi/settings.json`, which Pi merges over the user's settings
+//! (dist/core/settings-manager.js), is one of the template's `[[project_file]]`s.
 //!
 //! Paths mirror the template's `pi` root (`PI_CODING_AGENT_DIR`, else `~/.pi/agent`, on
 //! every OS).
@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::KeyMode;
 use super::generic::Hook;
-use super::{Current, Finding, Inputs, SetupOptions, Severity};
+use super::{Current, Finding, SetupOptions, Severity};
 use crate::config_edit::jsonc;
 use crate::env::Env;
 use crate::error::UserError;
@@ -39,12 +39,6 @@ fn agent_dir(env: &Env) -> PathBuf {
         .unwrap_or_else(|| env.home.join(".pi").join("agent"))
 }
 
-/// The project settings Pi reads in the working directory (not its parents).
-fn project_settings(env: &Env) -> Option<PathBuf> {
-    let p = env.cwd.join(".pi").join("settings.json");
-    (p != agent_dir(env).join("settings.json")).then_some(p)
-}
-
 /// Whether setup writes the key command (every key mode but an env-var profile's).
 fn writes_command(opts: &SetupOptions, gw: &Gateway) -> bool {
     opts.key_mode == KeyMode::Helper || !matches!(gw.key, KeySource::Env { .. })
@@ -58,10 +52,6 @@ fn json(cur: &Current, path: &std::path::Path) -> Value {
 }
 
 impl Hook for PiHook {
-    fn inputs(&self, env: &Env, inputs: &mut Inputs) {
-        inputs.files.extend(project_settings(env));
-    }
-
     fn after_plan(
         &self,
         _env: &Env,
@@ -146,20 +136,6 @@ impl Hook for PiHook {
                 hint: setup(),
             }),
         }
-        if let Some(project) = project_settings(env)
-            && let Some(p) = json(cur, &project)["defaultProvider"].as_str()
-            && p != PROVIDER
-        {
-            out.push(Finding {
-                severity: Severity::Warn,
-                message: format!(
-                    "{} selects provider `{p}` and wins over {} when Pi starts here",
-                    env.tilde(&project),
-                    env.tilde(&settings)
-                ),
-                hint: Some("remove defaultProvider and defaultModel from that file".to_string()),
-            });
-        }
         out
     }
 }
@@ -197,9 +173,10 @@ mod tests {
         );
         let e = env(&[("PI_CODING_AGENT_DIR", "~/pi")]);
         assert_eq!(agent_dir(&e), PathBuf::from("/h/pi"));
-        assert_eq!(
-            project_settings(&e),
-            Some(PathBuf::from("/h/src/app/.pi/settings.json"))
+        assert!(
+            pi().inputs(&e)
+                .files
+                .contains(&PathBuf::from("/h/src/app/.pi/settings.json"))
         );
     }
 
@@ -233,12 +210,12 @@ mod tests {
             project,
             Some("{\"defaultProvider\": \"openai\"}".to_string()),
         );
-        let found = pi().diagnose(&e, &gw(), &c);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(
-            found[0]
-                .message
-                .starts_with("~/src/app/.pi/settings.json selects provider `openai`")
+        // The project file is the template's to report.
+        assert_eq!(pi().diagnose(&e, &gw(), &c), []);
+        let reads = pi().project_reads(&e, &c);
+        assert_eq!(
+            reads[0].sets,
+            [("defaultProvider".to_string(), Some("openai".to_string()))]
         );
     }
 }

@@ -116,6 +116,51 @@ fn a_killed_tool_still_has_its_temporary_file_removed() {
     }
 }
 
+/// byok itself killed (SIGKILL: no chance to clean up) leaves its temporary directory;
+/// the next `byok run` deletes it, and only it: not a live process's directory, not a
+/// link named like one, not anything else in byok's run dir.
+#[test]
+fn a_directory_left_by_a_killed_byok_goes_at_the_next_run() {
+    let (mut t, record) = home(&["claude"]);
+    t.set("FAKE_END", "kill-parent");
+    t.run(&["run", "claude-code"]).code(-1);
+    let rec = std::fs::read_to_string(&record).unwrap();
+    let (file, _) = temp_file(&rec);
+    let left = file.parent().unwrap().to_path_buf();
+    assert!(left.exists(), "byok was killed before it could clean up");
+    let run_dir = left.parent().unwrap().to_path_buf();
+    let dead = left.file_name().unwrap().to_str().unwrap().to_string();
+    // Decoys: a live process's directory, a link named like a dead one's (pointing at a
+    // directory of the user's), and a directory of another name.
+    let live = run_dir.join(format!("byok-run-{}-live", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
+    std::fs::write(live.join("settings.json"), "{}").unwrap();
+    let mine = t.write("keep/notes.txt", "mine");
+    let link = run_dir.join(format!("{dead}-link"));
+    std::os::unix::fs::symlink(mine.parent().unwrap(), &link).unwrap();
+    let other = run_dir.join("other-dir");
+    std::fs::create_dir(&other).unwrap();
+    t.set("FAKE_END", "0");
+    t.run(&["run", "claude-code"]).success();
+    assert!(!left.exists(), "the killed byok's directory is gone");
+    assert!(live.join("settings.json").exists());
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(t.read("keep/notes.txt"), "mine");
+    assert!(other.exists());
+    let mut names: Vec<String> = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let mut want = [
+        format!("{dead}-link"),
+        format!("byok-run-{}-live", std::process::id()),
+        "other-dir".to_string(),
+    ];
+    names.sort();
+    want.sort();
+    assert_eq!(names, want);
+}
+
 #[test]
 fn codex_gets_config_overrides_and_the_key_in_a_variable_only() {
     let (mut t, record) = home(&["codex"]);

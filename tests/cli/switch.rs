@@ -167,6 +167,43 @@ fn a_failure_in_the_middle_leaves_every_file_as_it_was() {
     assert_eq!(t.read(".bashrc"), "# my bashrc\nalias ll='ls -l'\n");
 }
 
+/// byok killed in the middle of a step (after some files were written) leaves a journal;
+/// the next command, even one that only reads, puts back every file the step wrote and
+/// keeps the records as they were, so nothing reads as half switched or edited by hand.
+#[test]
+fn a_crash_in_the_middle_is_undone_by_the_next_command() {
+    let mut t = two_profiles();
+    let first = snapshot(&t);
+    let records = |t: &TestEnv| {
+        ["owned.json", "backups/manifest.json"].map(|f| t.read(&format!(".local/state/byok/{f}")))
+    };
+    let recorded = records(&t);
+    t.set("BYOK_TEST_CRASH_AFTER", "2");
+    let out = t.run(&["use", "two", "--yes"]);
+    assert_ne!(out.code, 0, "{out}");
+    t.unset("BYOK_TEST_CRASH_AFTER");
+    assert!(t.exists(".local/state/byok/journal.json"));
+    assert_ne!(snapshot(&t), first, "the crash came after some writes");
+    let out = no_key(t.run(&["use"])).success();
+    assert_eq!(
+        out.stderr,
+        "byok: undid a change that was interrupted: every file it had written is back as it was\n"
+    );
+    assert!(
+        out.stdout
+            .starts_with("default profile  default\nClaude Code  default\n"),
+        "{out}"
+    );
+    assert_eq!(snapshot(&t), first);
+    assert_eq!(records(&t), recorded);
+    assert!(!t.exists(".local/state/byok/journal.json"));
+    // Nothing is left to recover, and the step goes through now.
+    assert_eq!(no_key(t.run(&["detect"])).success().stderr, "");
+    no_key(t.run(&["use", "two", "--yes"])).success();
+    no_key(t.run(&["use", "default", "--yes"])).success();
+    assert_eq!(snapshot(&t), first);
+}
+
 #[test]
 fn use_refuses_an_unknown_profile_and_hand_edits() {
     let t = two_profiles();

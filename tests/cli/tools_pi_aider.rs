@@ -154,7 +154,7 @@ fn pi_leaves_a_default_provider_the_user_chose_and_doctor_says_so() {
     let out = t.run(&["doctor", "--quick", "--url", "http://127.0.0.1:1"]);
     assert!(
         out.stdout.contains(
-            "  ! Pi  ~/.pi/agent/settings.json starts Pi with provider `anthropic`, not byok's gateway\n    hint: pick a byok model with /model in Pi\n  ! Pi  [ROOT]/.pi/settings.json selects provider `openai` and wins over ~/.pi/agent/settings.json when Pi starts here\n    hint: remove defaultProvider and defaultModel from that file\n"
+            "  ! Pi  project file [ROOT]/.pi/settings.json (not written by byok) sets defaultProvider = \"openai\", defaultModel = \"gpt-5\"\n    hint: take those out of that file if Pi should use the gateway in this project\n  ! Pi  ~/.pi/agent/settings.json starts Pi with provider `anthropic`, not byok's gateway\n    hint: pick a byok model with /model in Pi\n"
         ),
         "{out}"
     );
@@ -359,7 +359,7 @@ fn aider_doctor_names_the_variables_dotenv_and_project_conf_that_win() {
     let out = no_key(t.run(&["doctor", "--quick", "--url", "http://127.0.0.1:1"]));
     assert!(
         out.stdout.contains(
-            "  ! Aider  OPENAI_BASE_URL is set to https://api.openai.com/v1 in this shell and wins over ~/.aider.conf.yml\n    hint: unset OPENAI_BASE_URL before starting Aider\n  ! Aider  ~/.env sets AIDER_MODEL; Aider loads it over the shell and it wins over ~/.aider.conf.yml\n    hint: take those lines out of that file\n  ! Aider  [ROOT]/.aider.conf.yml sets model and wins over ~/.aider.conf.yml when Aider runs in that project\n    hint: take those keys out of that file\n"
+            "  ! Aider  project file [ROOT]/.aider.conf.yml (not written by byok) sets model = \"sonnet\"\n    hint: take those out of that file if Aider should use the gateway in this project\n  ! Aider  OPENAI_BASE_URL is set to https://api.openai.com/v1 in this shell and wins over ~/.aider.conf.yml\n    hint: unset OPENAI_BASE_URL before starting Aider\n  ! Aider  ~/.env sets AIDER_MODEL; Aider loads it over the shell and it wins over ~/.aider.conf.yml\n    hint: take those lines out of that file\n"
         ),
         "{out}"
     );

@@ -167,7 +167,7 @@ fn qwen_project_settings_with_their_own_list_are_reported() {
         .unwrap();
     let det = String::from_utf8_lossy(&det.stdout).replace(&t.home().display().to_string(), "~");
     assert!(
-        det.contains("Qwen Code started here reads ~/work/app/.qwen/settings.json: it sets `modelProviders`, which replaces your list"),
+        det.contains("Qwen Code      configured (profile default)\n               warning: project file ~/work/app/.qwen/settings.json (not written by byok) sets modelProviders\n                 hint: `byok setup --project ~/work/app qwen-code` gives this project byok's settings; or take those out of that file\n"),
         "{det}"
     );
 }

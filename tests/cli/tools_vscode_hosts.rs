@@ -167,6 +167,50 @@ fn host_option_restricts_setup_and_remove_to_one_host() {
     assert_eq!(t.read(cursor), created());
 }
 
+/// `remove --host` forgets only that host's part of the drift record: the other host is
+/// still byok's, so its hand edits are drift and a later `remove` still takes its values.
+#[test]
+fn remove_one_host_keeps_the_record_of_the_others() {
+    let t = home("linux", ".config");
+    let code = ".config/Code/User/helper.json";
+    let cursor = ".config/Cursor/User/helper.json";
+    no_key(t.run(&["setup", "acme-helper", "--yes"])).success();
+    no_key(
+        t.run(&["remove", "acme-helper", "--host", "code", "--yes"])
+            .success(),
+    );
+    assert_eq!(t.read(code), USERS);
+    // VS Code has the extension, so setup would write it again; Cursor is still byok's.
+    let out = no_key(t.run(&["detect"])).success();
+    assert!(
+        out.stdout
+            .contains("Acme Helper    out of date (last set up for profile default)\n"),
+        "{out}"
+    );
+    t.write(
+        cursor,
+        created().replace("https://gw.example.com/v1", "https://mine/v1"),
+    );
+    let out = no_key(t.run(&["detect"])).success();
+    assert!(
+        out.stdout
+            .contains("Acme Helper    drifted: changed by hand: Cursor helper.json gateway.url\n"),
+        "{out}"
+    );
+    t.write(cursor, created());
+    let out = no_key(t.run(&["remove", "acme-helper", "--yes"])).success();
+    assert!(
+        out.stdout
+            .contains("deleted ~/.config/Cursor/User/helper.json"),
+        "{out}"
+    );
+    assert!(!t.exists(cursor));
+    assert!(
+        !t.read(".local/state/byok/owned.json")
+            .contains("acme-helper")
+    );
+}
+
 #[test]
 fn a_template_rejects_vscode_user_without_hosts() {
     let t = TestEnv::new();

@@ -93,11 +93,14 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
         spinner: !args.json && super::prompt::shows_progress(ctx.env),
         only: None,
     };
+    let moved = super::in_project(ctx.env, args.project.as_deref())?;
+    let base: &Env = ctx.env;
+    let env = moved.as_ref().unwrap_or(base);
     let home = ctx.env.home.display().to_string();
     let (report, shown_before) = if args.live.live {
-        with_live(args, ctx, &mut opts, live_timeout, colour)?
+        with_live(args, env, ctx, &mut opts, (live_timeout, colour))?
     } else {
-        (build_report(ctx.env, ctx.profile.as_deref(), &opts)?, false)
+        (build_report(env, ctx.profile.as_deref(), &opts)?, false)
     };
     if args.json {
         let doc = report.to_json(&home);
@@ -122,17 +125,17 @@ pub fn run(args: &DoctorArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 /// no) and whether the part before the live runs is printed already (asked on a terminal).
 fn with_live(
     args: &DoctorArgs,
+    env: &Env,
     ctx: &mut Ctx<'_>,
     opts: &mut Options,
-    live_timeout: Duration,
-    colour: bool,
+    (live_timeout, colour): (Duration, bool),
 ) -> Result<(Report, bool)> {
-    let (gw, info) = resolve(ctx.env, ctx.profile.as_deref(), opts)?;
-    let named = live::named(ctx.env, &args.live.tools)?;
+    let (gw, info) = resolve(env, ctx.profile.as_deref(), opts)?;
+    let named = live::named(env, &args.live.tools)?;
     if !named.is_empty() {
         opts.only = Some(named);
     }
-    let lineup = live::lineup(ctx.env, &gw, opts.only.as_deref());
+    let lineup = live::lineup(env, &gw, opts.only.as_deref());
     let key = gw
         .api_key()
         .map(|k| ApiKey::new(k.expose().trim().to_string()));
@@ -147,7 +150,7 @@ fn with_live(
         .into());
     }
     let started = Instant::now();
-    let mut report = report_for(ctx.env, &gw, &info, opts)?;
+    let mut report = report_for(env, &gw, &info, opts)?;
     let shown_before = ask && !args.json;
     if shown_before {
         let home = ctx.env.home.display().to_string();
@@ -168,7 +171,7 @@ fn with_live(
             if declined {
                 lineup.not_run("you said no")
             } else {
-                run_live(lineup, ctx.env, &gw, &key, live_timeout, opts.spinner)
+                run_live(lineup, env, &gw, &key, live_timeout, opts.spinner)
             }
         }
         None if !lineup.runnable.is_empty() => {

@@ -1,6 +1,7 @@
-//! Tool checks: each detected tool's settings against the profile, and what its hook
-//! finds (project files that shadow byok's, variables that win over them); and what each
-//! set-up tool calls as its files say now (full endpoint URLs, models), for the probes.
+//! Tool checks: each detected tool's settings against the profile, the project files it
+//! reads here over them (and which profile wins there), and what its hook finds
+//! (variables and other files that win over them); and what each set-up tool calls as
+//! its files say now (full endpoint URLs, models), for the probes.
 
 use crate::engine::{self, ToolStatus};
 use crate::env::Env;
@@ -117,24 +118,28 @@ pub fn tool_checks(env: &Env, gw: &Gateway, tools: &[Detected]) -> Vec<Check> {
         // A tool the user has not set up is not a failure: what its own checks find is
         // said, but no worse than the "not set up" warning above.
         let not_set_up = matches!(status, ToolStatus::NotConfigured);
-        for (n, f) in tool.diagnose(env, gw, cur).into_iter().enumerate() {
-            let severity = match f.severity {
-                tools::Severity::Info => Severity::Info,
-                tools::Severity::Warn => Severity::Warn,
-                tools::Severity::Fail if not_set_up => Severity::Warn,
-                tools::Severity::Fail => Severity::Fail,
-            };
-            checks.push(
+        let project = match engine::project_files(env, *tool, cur) {
+            Ok(files) => engine::project_findings(env, *tool, &files),
+            Err(e) => vec![tools::Finding {
+                severity: tools::Severity::Warn,
+                message: format!("could not tell which project files byok wrote: {e:#}"),
+                hint: None,
+            }],
+        };
+        let numbered = |prefix: String, findings: Vec<tools::Finding>| {
+            findings.into_iter().enumerate().map(move |(n, f)| {
                 Check::new(
                     Section::Tools,
-                    format!("tool.{id}.{}", n + 1),
+                    format!("{prefix}{}", n + 1),
                     tool.name(),
-                    severity,
+                    severity(f.severity, not_set_up),
                     f.message,
                 )
-                .hint_opt(f.hint),
-            );
-        }
+                .hint_opt(f.hint)
+            })
+        };
+        checks.extend(numbered(format!("tool.{id}.project."), project));
+        checks.extend(numbered(format!("tool.{id}."), tool.diagnose(env, gw, cur)));
     }
     for (id, why) in &tools::registry(env).broken {
         checks.push(
@@ -238,4 +243,14 @@ pub fn tool_calls(
         }
     }
     (routes, models)
+}
+
+/// A tool finding's severity as a check's; for a tool not set up, no worse than a warning.
+fn severity(s: tools::Severity, not_set_up: bool) -> Severity {
+    match s {
+        tools::Severity::Info => Severity::Info,
+        tools::Severity::Warn => Severity::Warn,
+        tools::Severity::Fail if not_set_up => Severity::Warn,
+        tools::Severity::Fail => Severity::Fail,
+    }
 }

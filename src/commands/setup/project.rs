@@ -62,6 +62,7 @@ pub(super) fn derive(
         notes: spec.note.iter().cloned().collect(),
         manual: Vec::new(),
         detect: Default::default(),
+        project_files: Vec::new(),
         ..t.clone()
     })
 }
