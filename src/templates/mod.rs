@@ -228,6 +228,44 @@ impl ValueSpec {
     }
 }
 
+impl ValueSpec {
+    /// Takes the profile's extra headers out of it (a project file never holds them: a
+    /// header's value may be a credential): a `{headers…}` field of a table goes with
+    /// its key, the rest stays. `false` when nothing but headers was in it.
+    pub fn strip_headers(&mut self) -> bool {
+        /// Strips `v`; `true` when it held only headers (so it goes as a whole).
+        fn strip(v: &mut toml::Value) -> bool {
+            match v {
+                toml::Value::String(s) => render::headers_form(s).is_some(),
+                toml::Value::Array(a) => {
+                    let had = !a.is_empty();
+                    a.retain_mut(|x| !strip(x));
+                    had && a.is_empty()
+                }
+                toml::Value::Table(t) => {
+                    let had = !t.is_empty();
+                    t.retain(|_, x| !strip(x));
+                    had && t.is_empty()
+                }
+                _ => false,
+            }
+        }
+        let mut any = false;
+        for slot in [
+            &mut self.value,
+            &mut self.literal,
+            &mut self.env,
+            &mut self.helper,
+        ] {
+            if slot.as_mut().is_some_and(strip) {
+                *slot = None;
+            }
+            any |= slot.is_some();
+        }
+        any
+    }
+}
+
 impl Template {
     /// Whether setup gives the tool the profile's extra headers (a `{headers…}` value).
     pub fn sends_headers(&self) -> bool {

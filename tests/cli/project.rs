@@ -401,7 +401,7 @@ fn detect_in_a_project_names_the_files_that_win_and_the_profile() {
                      hint: take those out of that file if Codex CLI should use the gateway in this project
                    config dir ~/.codex
                    config ~/.codex/config.toml
-                   config ~/.codex/.env
+                   config ~/.codex/.env (not yet created)
     OpenCode       configured (profile default)
                    warning: project file ~/work/app/opencode.json (not written by byok) sets model = "corp/big"
                      hint: `byok setup --project ~/work/app opencode` gives this project byok's settings; or take those out of that file

@@ -41,7 +41,7 @@ pub(super) fn derive(
         file.values.retain(|v| !v.uses(form, "key"));
     }
     // A header's value may be a credential, which a project file never holds either.
-    file.values.retain(|v| !v.holds_headers(Some(form)));
+    file.values.retain_mut(ValueSpec::strip_headers);
     let mut roots = t.roots.clone();
     roots.insert(
         ROOT.to_string(),
