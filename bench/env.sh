@@ -32,7 +32,8 @@ med = {k: statistics.median(x[0] for x in v) for k, v in res.items()}
 for k, v in res.items():
     print(f"{k:10} median {med[k]:.2f} ms, user {statistics.mean(x[1] for x in v):.2f} ms, "
           f"sys {statistics.mean(x[2] for x in v):.2f} ms, {statistics.median(x[3] for x in v):.0f} page faults")
-print(f"ratio: {med['byok env'] / med['/bin/true']:.2f}x /bin/true over {runs} rounds (budget 1.5x)")
+print(f"ratio: {med['byok env'] / med['/bin/true']:.2f}x /bin/true over {runs} rounds (budget 1.5x); "
+      f"load average {os.getloadavg()[0]:.2f}")
 PY
 if command -v hyperfine >/dev/null; then
   hyperfine -N --warmup 50 --runs "$runs" /bin/true "$bin env --shell bash"

@@ -8,7 +8,9 @@
 //! "priors") and the files it created. Both reach the pure adapters through
 //! [`Current::prior`] and [`Current::created`].
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -16,30 +18,111 @@ use serde::{Deserialize, Serialize};
 
 use crate::config_edit::sqlite;
 use crate::env::{Env, Os};
+use crate::error::UserError;
 use crate::fs;
 use crate::plan::{Plan, Target};
 use crate::profile::Gateway;
 use crate::tools::KeyMode;
 use crate::tools::{Binary, Current, Detection, Finding, Inputs, SetupOptions, Severity, Tool};
 
+/// One read-only look at the file system shared by the tools of one pass (detect's
+/// table, the status lists of `byok` and `setup`'s picker): each file and directory is
+/// read once however many tools ask for it (every editor extension lists the same
+/// seven extension dirs), and the drift record once rather than twice per tool.
+/// Nothing is written during such a pass, so nothing held here can go stale; the free
+/// functions below, which commands that write use, each make a survey of their own.
+pub struct Survey<'a> {
+    env: &'a Env,
+    files: RefCell<BTreeMap<PathBuf, Option<String>>>,
+    dirs: RefCell<BTreeMap<PathBuf, Option<Vec<String>>>>,
+    records: OnceCell<std::result::Result<OwnedFile, UserError>>,
+}
+
+impl<'a> Survey<'a> {
+    /// A survey that has read nothing yet.
+    pub fn new(env: &'a Env) -> Self {
+        Self {
+            env,
+            files: RefCell::default(),
+            dirs: RefCell::default(),
+            records: OnceCell::new(),
+        }
+    }
+
+    /// Gathers and detects one tool.
+    pub fn inspect(&self, tool: &dyn Tool) -> Result<(Current, Detection)> {
+        let cur = gather_tool_in(self, tool)?;
+        let det = tool.detect(self.env, &cur);
+        Ok((cur, det))
+    }
+
+    /// Compares a tool's files with what setup would write for `gw`.
+    pub fn status(&self, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -> ToolStatus {
+        match self.record(tool) {
+            Ok(record) => status_of(self.env, tool, gw, cur, record),
+            Err(e) => ToolStatus::Error(format!("{e:#}")),
+        }
+    }
+
+    /// The drift record for a tool, if byok has configured it.
+    pub fn record(&self, tool: &dyn Tool) -> Result<Option<OwnedRecord>> {
+        let file = self.records.get_or_init(|| {
+            load_owned(self.env).map_err(|e| {
+                // Kept as `error::render` shows it: message, hint and exit status.
+                e.downcast::<UserError>()
+                    .unwrap_or_else(|e| UserError::new(format!("{e:#}")))
+            })
+        });
+        match file {
+            Ok(f) => Ok(f.tools.get(tool.id().as_str()).cloned()),
+            Err(e) => Err(e.clone().into()),
+        }
+    }
+
+    fn file(&self, path: &Path) -> Result<Option<String>> {
+        if let Some(text) = self.files.borrow().get(path) {
+            return Ok(text.clone());
+        }
+        // An error is not kept: the next tool asking reads again and gets it too.
+        let text = fs::read_optional(path)?;
+        self.files
+            .borrow_mut()
+            .insert(path.to_path_buf(), text.clone());
+        Ok(text)
+    }
+
+    fn dir(&self, dir: &Path) -> Option<Vec<String>> {
+        self.dirs
+            .borrow_mut()
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| list_dir(dir))
+            .clone()
+    }
+}
+
+/// A directory's entry names, sorted; `None` when it can't be listed.
+fn list_dir(dir: &Path) -> Option<Vec<String>> {
+    let rd = std::fs::read_dir(dir).ok()?;
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    Some(names)
+}
+
 /// Reads everything `inputs` names. Missing files and dirs are recorded as missing.
 pub fn gather(env: &Env, inputs: &Inputs) -> Result<Current> {
+    gather_in(&Survey::new(env), inputs)
+}
+
+fn gather_in(survey: &Survey<'_>, inputs: &Inputs) -> Result<Current> {
+    let env = survey.env;
     let mut cur = Current::default();
     for path in &inputs.files {
-        cur.files.insert(path.clone(), fs::read_optional(path)?);
+        cur.files.insert(path.clone(), survey.file(path)?);
     }
     for dir in &inputs.dirs {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(rd) => {
-                let mut names: Vec<String> = rd
-                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .collect();
-                names.sort();
-                Some(names)
-            }
-            Err(_) => None,
-        };
-        cur.dirs.insert(dir.clone(), entries);
+        cur.dirs.insert(dir.clone(), survey.dir(dir));
     }
     for (db, key) in &inputs.sqlite {
         let value = sqlite::read_item(db, key)
@@ -66,11 +149,16 @@ pub fn gather(env: &Env, inputs: &Inputs) -> Result<Current> {
 
 /// Reads everything a tool asks for, in two passes: its inputs, then what those revealed.
 pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
-    let mut cur = gather(env, &tool.inputs(env))?;
+    gather_tool_in(&Survey::new(env), tool)
+}
+
+fn gather_tool_in(survey: &Survey<'_>, tool: &dyn Tool) -> Result<Current> {
+    let env = survey.env;
+    let mut cur = gather_in(survey, &tool.inputs(env))?;
     let more = tool.more_inputs(env, &cur);
     if !(more.files.is_empty() && more.dirs.is_empty() && more.sqlite.is_empty()) {
-        let extra = gather(
-            env,
+        let extra = gather_in(
+            survey,
             &Inputs {
                 binaries: Vec::new(),
                 processes: Vec::new(),
@@ -85,7 +173,7 @@ pub fn gather_tool(env: &Env, tool: &dyn Tool) -> Result<Current> {
     for secret in tool.secrets(env, &cur) {
         crate::secret::register(&secret);
     }
-    if let Some(record) = owned_record(env, tool)? {
+    if let Some(record) = survey.record(tool)? {
         cur.written = record.values;
         cur.prior = record.prior;
         cur.entries = record.entries;
@@ -147,8 +235,14 @@ fn running_processes(os: Os) -> Vec<String> {
             .filter_map(|e| {
                 let e = e.ok()?;
                 e.file_name().to_str()?.parse::<u32>().ok()?;
-                let comm = std::fs::read_to_string(e.path().join("comm")).ok()?;
-                Some(comm.trim_end().to_string())
+                // A name is at most 15 bytes and a newline, so one read gets it: open,
+                // read and close per process (a desktop runs hundreds), no size query.
+                let mut comm = [0u8; 64];
+                let n = std::fs::File::open(e.path().join("comm"))
+                    .ok()?
+                    .read(&mut comm)
+                    .ok()?;
+                Some(std::str::from_utf8(&comm[..n]).ok()?.trim_end().to_string())
             })
             .collect();
     }
@@ -553,10 +647,17 @@ impl ToolStatus {
 
 /// Compares a tool's files with what setup would write for `gw`.
 pub fn status(env: &Env, tool: &dyn Tool, gw: Option<&Gateway>, cur: &Current) -> ToolStatus {
-    let record = match owned_record(env, tool) {
-        Ok(r) => r,
-        Err(e) => return ToolStatus::Error(format!("{e:#}")),
-    };
+    Survey::new(env).status(tool, gw, cur)
+}
+
+/// [`status`] with the tool's drift record at hand.
+fn status_of(
+    env: &Env,
+    tool: &dyn Tool,
+    gw: Option<&Gateway>,
+    cur: &Current,
+    record: Option<OwnedRecord>,
+) -> ToolStatus {
     if let Some(gw) = gw {
         let mode = record
             .as_ref()
@@ -762,9 +863,7 @@ pub fn options(env: &Env, key_mode: KeyMode, host: Option<String>, show_key: boo
 
 /// Gathers and detects one tool.
 pub fn inspect(env: &Env, tool: &dyn Tool) -> Result<(Current, Detection)> {
-    let cur = gather_tool(env, tool)?;
-    let det = tool.detect(env, &cur);
-    Ok((cur, det))
+    Survey::new(env).inspect(tool)
 }
 
 #[cfg(test)]

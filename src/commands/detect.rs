@@ -33,12 +33,17 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
     } else {
         Some(profile::resolve(env, &cfg, ctx.profile.as_deref())?)
     };
+    // One look at the file system for the whole table: files, dirs and the drift record
+    // that several tools share are read once.
+    let survey = engine::Survey::new(env);
     let mut rows = Vec::new();
     for tool in tools::registry(env).tools.iter() {
         // A file that can't be read (a FIFO, a bad link) is that tool's error, not detect's.
-        let (cur, det, status) = match engine::inspect(env, *tool) {
+        let (cur, det, status) = match survey.inspect(*tool) {
+            // An absent tool's status is never shown, so it is not worked out.
+            Ok((cur, det)) if !det.installed => (cur, det, ToolStatus::NotConfigured),
             Ok((cur, det)) => {
-                let status = engine::status(env, *tool, gw.as_ref(), &cur);
+                let status = survey.status(*tool, gw.as_ref(), &cur);
                 (cur, det, status)
             }
             Err(e) => (
@@ -80,7 +85,7 @@ pub fn run(args: &DetectArgs, ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
                     "evidence": det.evidence,
                     "config_files": det.config_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                     // How byok handed it the key at setup: command, reference or copy.
-                    "key_form": engine::owned_record(env, **tool).ok().flatten().and_then(|r| r.key_form),
+                    "key_form": survey.record(**tool).ok().flatten().and_then(|r| r.key_form),
                     "findings": findings.iter().map(|f| serde_json::json!({
                         // The names doctor's --json uses.
                         "severity": if f.severity == Severity::Fail { "fail" } else { "warn" },

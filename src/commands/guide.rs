@@ -218,10 +218,11 @@ fn status(ctx: &mut Ctx<'_>) -> Result<ExitStatus> {
 
     let mut to_set_up = Vec::new();
     writeln!(ctx.out, "tools")?;
+    let survey = engine::Survey::new(env);
     for tool in tools::registry(ctx.env).tools.iter() {
-        let state = match engine::inspect(env, *tool) {
+        let state = match survey.inspect(*tool) {
             Ok((_, det)) if !det.installed => continue,
-            Ok((cur, _)) => engine::status(env, *tool, Some(&gw), &cur),
+            Ok((cur, _)) => survey.status(*tool, Some(&gw), &cur),
             Err(e) => ToolStatus::Error(crate::error::sanitize(&format!("{e:#}"))),
         };
         if !matches!(

@@ -362,11 +362,13 @@ fn no_tools_named(env: &crate::env::Env) -> anyhow::Error {
 pub(super) fn pick(gw: &Gateway, ctx: &mut Ctx<'_>) -> Result<Option<Vec<&'static dyn Tool>>> {
     let env = ctx.env;
     let mut found: Vec<(&'static dyn Tool, String, bool)> = Vec::new();
+    // Nothing is written until the user has picked.
+    let survey = engine::Survey::new(env);
     for tool in tools::registry(env).tools.iter() {
-        match engine::inspect(env, *tool) {
+        match survey.inspect(*tool) {
             Ok((_, det)) if !det.installed => {}
             Ok((cur, _)) => {
-                let status = engine::status(env, *tool, Some(gw), &cur);
+                let status = survey.status(*tool, Some(gw), &cur);
                 let configured = matches!(status, ToolStatus::Configured { .. });
                 found.push((
                     *tool,

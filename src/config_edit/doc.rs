@@ -41,6 +41,16 @@ pub fn set(
     path: &[String],
     value: &Value,
 ) -> Result<String, ParseError> {
+    // Most sets find their value already there (every up-to-date status check): a
+    // JSON file says so from one read-only parse rather than an edit per key.
+    if matches!(format, Format::Json | Format::Jsonc) && jsonc::holds(text, &strs(path), value) {
+        return Ok(text.to_string());
+    }
+    edit(format, text, path, value)
+}
+
+/// [`set`] by editing, key by key.
+fn edit(format: Format, text: &str, path: &[String], value: &Value) -> Result<String, ParseError> {
     if let Value::Object(m) = value
         && !m.is_empty()
         && format != Format::Dotenv
@@ -54,7 +64,7 @@ pub fn set(
         for (k, v) in m {
             let mut child = path.to_vec();
             child.push(k.clone());
-            out = set(format, &out, &child, v)?;
+            out = edit(format, &out, &child, v)?;
         }
         return Ok(out);
     }
@@ -300,6 +310,7 @@ pub fn json_to_toml(v: &Value) -> toml_edit::Value {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use serde_json::json;
 
     use super::*;
@@ -357,5 +368,41 @@ mod tests {
             remove(Format::Dotenv, &env, &p("K"), true).unwrap(),
             "A=1\n"
         );
+    }
+
+    /// Documents whose keys the paths below often hit.
+    fn doc() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0..3i32).prop_map(|n| json!(n)),
+            "[xy]{0,2}".prop_map(Value::String),
+        ];
+        jsonc::tests::docs(leaf, "[ab]", 3)
+    }
+
+    proptest! {
+        /// `set`'s read-only shortcut says "already there" exactly when editing would
+        /// leave the text as it is, and the plain-tree `get` reads what is there.
+        #[test]
+        fn the_shortcut_agrees_with_editing(
+            base in doc(),
+            path in prop::collection::vec("[ab]", 1..3),
+            same in any::<bool>(),
+            other in doc(),
+            pretty in any::<bool>(),
+        ) {
+            let text = if pretty { serde_json::to_string_pretty(&base).unwrap() } else { base.to_string() };
+            let there = base.pointer(&format!("/{}", path.join("/")));
+            let value = match there {
+                Some(v) if same => v.clone(),
+                _ => other,
+            };
+            let unchanged = edit(Format::Jsonc, &text, &path, &value).is_ok_and(|t| t == text);
+            prop_assert_eq!(jsonc::holds(&text, &strs(&path), &value), unchanged);
+            if base.is_object() {
+                prop_assert_eq!(get(Format::Jsonc, &text, &path).unwrap(), there.cloned());
+            }
+        }
     }
 }

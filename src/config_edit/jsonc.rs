@@ -16,10 +16,11 @@
 //! line (`{"a":1,"b":{"c":2}}`) gets one-line content with the same spacing after `:`
 //! and `,`; a multi-line object gets the CST's pretty printing, in the file's indent unit.
 
-use jsonc_parser::ParseOptions;
+use jsonc_parser::ast;
 use jsonc_parser::cst::{
     CstArray, CstContainerNode, CstInputValue, CstNode, CstObject, CstObjectProp, CstRootNode,
 };
+use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions};
 use serde_json::Value;
 
 use super::{ParseError, split_bom};
@@ -88,38 +89,99 @@ fn check_strings(text: &str) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// The document as a plain tree, for reading only: without the comments, whitespace
+/// and shared nodes of the editable tree [`parse_root`] builds, it costs a fraction of
+/// that (detect and doctor read every tool's files many times over). The same parser
+/// and options, so a text fails here exactly when it fails there, with the same error.
+fn parse_ast(text: &str) -> Result<Option<ast::Value<'_>>, ParseError> {
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &collect, &options())
+        .map_err(|e| ParseError::at_offset(text, e.range().start, e.kind().to_string()))?;
+    check_strings(text)?;
+    Ok(parsed.value)
+}
+
 /// Parses a document into a value; an empty (or whitespace-only) text is `None`. A key
 /// that appears twice keeps its last value, as `JSON.parse` does.
 pub fn parse(text: &str) -> Result<Option<Value>, ParseError> {
     let (_, body) = split_bom(text);
-    let root = parse_root(body)?;
-    Ok(root.value().and_then(|v| v.to_serde_value()))
+    Ok(parse_ast(body)?.map(Value::from))
 }
 
 /// The value at `path` (object keys from the top), if present; an error if a key on the
 /// path is written twice in its object.
 pub fn get(text: &str, path: &[&str]) -> Result<Option<Value>, ParseError> {
     let (_, body) = split_bom(text);
-    let root = parse_root(body)?;
-    if path.is_empty() {
-        return Ok(root.value().and_then(|v| v.to_serde_value()));
-    }
-    let Some(mut obj) = root.object_value() else {
+    let Some(mut value) = parse_ast(body)? else {
         return Ok(None);
     };
     for i in 0..path.len() {
-        let Some(prop) = unique_prop(&obj, path, i, body)? else {
+        let ast::Value::Object(obj) = value else {
             return Ok(None);
         };
-        if i + 1 == path.len() {
-            return Ok(prop.value().and_then(|v| v.to_serde_value()));
-        }
-        let Some(next) = prop.object_value() else {
+        let Some(prop) = take_unique(obj, path, i, body)? else {
             return Ok(None);
         };
-        obj = next;
+        value = prop.value;
     }
-    Ok(root.value().and_then(|v| v.to_serde_value()))
+    Ok(Some(value.into()))
+}
+
+/// Whether [`set`]ting `path` to `value` would leave `text` as it is (an object merged
+/// key by key, as the format-independent `set` does): every leaf already there, once,
+/// with that value. Read from the plain tree, so an up-to-date file (what detect and
+/// doctor see most) costs no editable tree. `false` whenever `set` would change or
+/// refuse the text, which it then does itself.
+pub fn holds(text: &str, path: &[&str], value: &Value) -> bool {
+    let (_, body) = split_bom(text);
+    match parse_ast(body) {
+        Ok(Some(root @ ast::Value::Object(_))) => holds_below(&root, path, value),
+        _ => false,
+    }
+}
+
+fn holds_below(mut node: &ast::Value<'_>, path: &[&str], value: &Value) -> bool {
+    for key in path {
+        let ast::Value::Object(obj) = node else {
+            return false;
+        };
+        let mut found = obj.properties.iter().filter(|p| p.name.as_str() == *key);
+        // Missing, or written twice (which `set` refuses).
+        let (Some(prop), None) = (found.next(), found.next()) else {
+            return false;
+        };
+        node = &prop.value;
+    }
+    match value {
+        Value::Object(m) if !m.is_empty() => m.iter().all(|(k, v)| holds_below(node, &[k], v)),
+        _ => Value::from(node.clone()) == *value,
+    }
+}
+
+/// [`unique_prop`] on the plain tree: property `path[i]` of `obj`, taken out of it.
+fn take_unique<'a>(
+    mut obj: ast::Object<'a>,
+    path: &[&str],
+    i: usize,
+    text: &str,
+) -> Result<Option<ast::ObjectProp<'a>>, ParseError> {
+    let found: Vec<usize> = (0..obj.properties.len())
+        .filter(|&n| obj.properties[n].name.as_str() == path[i])
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(obj.properties.swap_remove(*one))),
+        many => {
+            let offsets: Vec<usize> = many
+                .iter()
+                .map(|&n| obj.properties[n].range.start)
+                .collect();
+            Err(duplicate(text, path, i, &offsets))
+        }
+    }
 }
 
 /// Sets `path` to `value`, creating missing parent objects; everything else is kept
@@ -429,26 +491,31 @@ fn unique_prop(
         [one] => Ok(Some(one.clone())),
         many => {
             let offsets: Vec<usize> = many.iter().map(|p| offset_of(&p.clone().into())).collect();
-            let lines: Vec<String> = offsets
-                .iter()
-                .map(|o| ParseError::at_offset(text, *o, "").line.to_string())
-                .collect();
-            let (last, rest) = lines.split_last().expect("at least two occurrences");
-            let times = match many.len() {
-                2 => "twice".to_string(),
-                n => format!("{n} times"),
-            };
-            Err(ParseError::at_offset(
-                text,
-                offsets[0],
-                format!(
-                    "`{}` appears {times} (lines {} and {last}); the tool reads only the last one, so merge them into one by hand",
-                    path[..=i].join("."),
-                    rest.join(", ")
-                ),
-            ))
+            Err(duplicate(text, path, i, &offsets))
         }
     }
+}
+
+/// The refusal of key `path[i]`, written at each of `offsets` (two or more).
+fn duplicate(text: &str, path: &[&str], i: usize, offsets: &[usize]) -> ParseError {
+    let lines: Vec<String> = offsets
+        .iter()
+        .map(|o| ParseError::at_offset(text, *o, "").line.to_string())
+        .collect();
+    let (last, rest) = lines.split_last().expect("at least two occurrences");
+    let times = match offsets.len() {
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    };
+    ParseError::at_offset(
+        text,
+        offsets[0],
+        format!(
+            "`{}` appears {times} (lines {} and {last}); the tool reads only the last one, so merge them into one by hand",
+            path[..=i].join("."),
+            rest.join(", ")
+        ),
+    )
 }
 
 /// Byte offset of a node in its tree's text (the sum of everything printed before it).
@@ -602,7 +669,7 @@ pub fn to_input(v: &Value) -> CstInputValue {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -904,10 +971,20 @@ mod tests {
     }
 
     fn doc() -> impl Strategy<Value = Value> {
-        leaf().prop_recursive(3, 24, 4, |inner| {
+        docs(leaf(), "[a-z]{1,3}", 4)
+    }
+
+    /// JSON documents up to three levels deep: leaves from `leaf`, keys matching `keys`,
+    /// fewer than `width` entries per list or object.
+    pub(crate) fn docs(
+        leaf: impl Strategy<Value = Value> + 'static,
+        keys: &'static str,
+        width: usize,
+    ) -> impl Strategy<Value = Value> {
+        leaf.prop_recursive(3, 24, 4, move |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::btree_map("[a-z]{1,3}", inner, 0..4)
+                prop::collection::vec(inner.clone(), 0..width).prop_map(Value::Array),
+                prop::collection::btree_map(keys, inner, 0..width)
                     .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })

@@ -129,9 +129,9 @@ fn check(x: &Export) -> Result<(), String> {
     Ok(())
 }
 
-/// The built-in exports template.
+/// The built-in exports template (its JSON form, see [`super::compiled`]).
 pub fn builtin() -> Result<EnvTemplate, TemplateError> {
-    parse("templates/env.toml", TEXT)
+    super::compiled("env.toml").map_or_else(|| parse("templates/env.toml", TEXT), Ok)
 }
 
 /// What `byok env` exports for a profile.
@@ -288,6 +288,12 @@ mod tests {
     #[test]
     fn the_builtin_parses_and_every_variable_renders() {
         let t = builtin().unwrap_or_else(|e| panic!("{e}"));
+        // What a start reads (the JSON form, unchecked) is the checked TOML.
+        let checked = parse("templates/env.toml", TEXT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            super::super::compiled::<EnvTemplate>("env.toml"),
+            Some(checked)
+        );
         let key = KeySource::Literal(ApiKey::new("sk-test-0123456789"));
         let mut rendered = Vec::new();
         for auth in [AnthropicAuth::Bearer, AnthropicAuth::XApiKey] {

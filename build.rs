@@ -1,0 +1,57 @@
+//! Two things that make byok start faster, both invisible to behaviour.
+//!
+//! 1. The built-in templates (`templates/*.toml`) are also embedded as JSON
+//!    (`$OUT_DIR/templates.rs`): serde reads JSON several times faster than TOML, and
+//!    every command that lists the tools loads all of them (`byok env` loads
+//!    `env.toml`). The TOML files stay the source; `templates::builtins` says how the
+//!    two forms are kept in agreement.
+//! 2. On Linux with glibc the `byok` executable is linked position-dependent. As a
+//!    position-independent executable, its ~10,000 pointers in read-only data are
+//!    relocated at every start and each page holding them is copied on write; linked
+//!    position-dependent they are fixed at link time. Only the link of the binary
+//!    changes (`rustc-link-arg-bins`): code stays position-independent, so proc-macro
+//!    libraries, tests and dependencies build as before, and shared libraries, heap and
+//!    stack keep their address randomisation. Elsewhere the platform default stands.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+// Cargo tells a build script its target and output dir only through the environment;
+// `Env` is the binary's view of the user's environment and does not exist here.
+#[allow(clippy::disallowed_methods)]
+fn main() {
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
+    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let target_env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if target_os == "linux" && target_env == "gnu" {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+    let code = templates_as_json(Path::new("templates"));
+    std::fs::write(Path::new(&out_dir).join("templates.rs"), code).expect("OUT_DIR is writable");
+    println!("cargo:rerun-if-changed=templates");
+    println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// `pub const JSON: &[(&str, &str)]`: each template's file name and its content as
+/// JSON, keys in the order the file writes them. A file that is not valid TOML is left
+/// out: byok then reads its TOML and reports the mistake with line and column.
+fn templates_as_json(dir: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("templates/ is part of the package")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    let mut code = String::from("/// The built-in templates as JSON, by file name.\n");
+    code.push_str("pub const JSON: &[(&str, &str)] = &[\n");
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name)).expect("a template is UTF-8 text");
+        let Ok(value) = toml::from_str::<toml::Value>(&text) else {
+            continue;
+        };
+        let json = serde_json::to_string(&value).expect("TOML values have a JSON form");
+        writeln!(code, "    ({name:?}, {json:?}),").expect("writing to a String");
+    }
+    code.push_str("];\n");
+    code
+}
