@@ -106,7 +106,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Show the whole product against a built-in mock gateway in a throw-away home
     Demo(DemoArgs),
-    /// List, show or check tool templates (yours go in <config dir>/templates/)
+    /// List, show or check tool templates (yours go in byok's config dir, under templates/)
     #[command(subcommand)]
     Templates(TemplatesCommand),
     /// Print a shell completion script

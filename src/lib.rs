@@ -1,6 +1,6 @@
 //! byok: point AI coding tools at your own API gateway.
 //!
-//! `main` builds an [`env::Env`], parses the command line and calls [`run`]; everything
+//! `main` builds an [`env::Env`], parses the command line and calls [`run`](fn@run); everything
 //! below takes its context from there.
 
 use std::ffi::OsString;
