@@ -233,6 +233,8 @@ pub(super) struct Prepared {
     pub plan: Plan,
     /// The user's values the plan takes over.
     pub replaced: Vec<engine::Replaced>,
+    /// The options it was planned with (the key form chosen for this tool).
+    pub opts: SetupOptions,
 }
 
 /// The options for one tool: without `--key-mode`, the strongest form of the key it
@@ -241,17 +243,18 @@ pub(super) struct Prepared {
 /// where the tool has one (as strong: no copy, and no byok on its path).
 ///
 /// An installed extension of the tool that reads its files but ignores the command
-/// (Claude Code's VS Code extension) would be left without a key, so there the tool gets
-/// a copy, and setup says why.
-pub(super) fn for_tool(
+/// (Claude Code's VS Code extension, seen in the gathered files `cur`) would be left
+/// without a key, so there the tool gets a copy, and setup says why.
+fn for_tool(
     env: &crate::env::Env,
     tool: &dyn Tool,
     gw: &Gateway,
     opts: &SetupOptions,
+    cur: &tools::Current,
 ) -> SetupOptions {
     let mut opts = opts.clone();
     if opts.auto_key && tool.runs_key_command() && !references_key(tool, gw) {
-        match ignoring_extension(env, tool) {
+        match ignoring_extension(env, tool, cur) {
             Some(why) => opts.copy_reason = Some(why),
             None => opts.key_mode = KeyMode::Helper,
         }
@@ -261,22 +264,18 @@ pub(super) fn for_tool(
 
 /// Why an installed extension of `tool` can't use a key command (the template's
 /// `ignores_key_command`), naming the editor it is installed in.
-fn ignoring_extension(env: &crate::env::Env, tool: &dyn Tool) -> Option<String> {
-    let t = tool.template()?;
-    t.detect.extensions.iter().find_map(|ext| {
+fn ignoring_extension(
+    env: &crate::env::Env,
+    tool: &dyn Tool,
+    cur: &tools::Current,
+) -> Option<String> {
+    tool.template()?.detect.extensions.iter().find_map(|ext| {
         let why = ext.ignores_key_command.as_deref()?;
-        tools::vscode::HOSTS.iter().find_map(|host| {
-            let dir = host.extensions_dir(env);
-            let names: Vec<String> = std::fs::read_dir(&dir)
-                .ok()?
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .collect();
-            tools::vscode::find_extension(host, &dir, &names, &ext.id)?;
-            Some(format!(
-                "its extension in {} ignores a key command ({why}); `--key-mode helper` gives the terminal CLI one",
-                host.name
-            ))
-        })
+        let found = tools::vscode::installed(env, cur, &ext.id).next()?;
+        Some(format!(
+            "its extension in {} ignores a key command ({why}); `--key-mode helper` gives the terminal CLI one",
+            found.host.name
+        ))
     })
 }
 
@@ -317,17 +316,18 @@ pub(super) fn prepare(
     opts: &SetupOptions,
     overlay: &Overlay,
 ) -> Result<Prepared> {
+    let mut cur = engine::gather_tool(env, tool)?;
+    let opts = for_tool(env, tool, gw, opts, &cur);
     // A tool that gets a copy of the key needs the key now, before anything is written.
-    if copies_key(tool, gw, opts) {
+    if copies_key(tool, gw, &opts) {
         gw.require_key()?;
     }
-    let mut cur = engine::gather_tool(env, tool)?;
     for (path, text) in overlay {
         if let Some(slot) = cur.files.get_mut(path) {
             slot.clone_from(text);
         }
     }
-    let mut plan = tool.plan(env, gw, opts, &cur)?;
+    let mut plan = tool.plan(env, gw, &opts, &cur)?;
     plan::dedupe(env, &mut plan)?;
     let record = engine::owned_record(env, tool)?;
     let replaced = engine::replaced(
@@ -343,6 +343,7 @@ pub(super) fn prepare(
         cur,
         plan,
         replaced,
+        opts,
     })
 }
 
@@ -420,7 +421,7 @@ pub(super) fn setup_all_at_once(
             env,
             &format!("reading {} ({}/{})…", tool.name(), i + 1, chosen.len()),
         );
-        let prepared = prepare(env, *tool, gw, &for_tool(env, *tool, gw, &opts), &overlay);
+        let prepared = prepare(env, *tool, gw, &opts, &overlay);
         if let Some(pb) = spinner {
             pb.finish_and_clear();
         }
@@ -486,8 +487,7 @@ pub(super) fn setup_all_at_once(
             notes: Vec::new(),
             ..p.plan.clone()
         };
-        let opts = for_tool(env, *tool, gw, &opts);
-        let done = apply(*tool, gw, &opts, (&p.cur, &quiet), &p.replaced, ctx);
+        let done = apply(*tool, gw, &p.opts, (&p.cur, &quiet), &p.replaced, ctx);
         status = worst(status, report(done, ctx)?);
     }
     Ok((status, steps))
@@ -508,12 +508,13 @@ fn setup_one(
     ctx: &mut Ctx<'_>,
 ) -> Result<ExitStatus> {
     let env = ctx.env;
-    let opts = &for_tool(env, tool, gw, opts);
     let Prepared {
         cur,
         mut plan,
         replaced,
+        opts,
     } = prepare(env, tool, gw, opts, &Overlay::new())?;
+    let opts = &opts;
     adjust(&mut plan)?;
     writeln!(ctx.out, "{}", tool.name())?;
     if plan.manual_only {

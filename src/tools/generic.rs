@@ -834,18 +834,16 @@ impl Tool for TemplateTool {
             det.evidence.push(format!("user template {}", env.tilde(p)));
         }
         for ext in &self.t().detect.extensions {
-            for host in vscode::HOSTS {
-                let dir = host.extensions_dir(env);
-                let found = vscode::find_extension(host, &dir, cur.entries(&dir), &ext.id);
-                if let Some(found) = found.filter(|f| {
-                    ext.min_version
-                        .as_deref()
-                        .is_none_or(|m| vscode::version_at_least(&f.version, m))
-                }) {
-                    det.installed = true;
-                    det.evidence
-                        .push(format!("extension {} in {}", found.version, host.name));
-                }
+            for found in vscode::installed(env, cur, &ext.id).filter(|f| {
+                ext.min_version
+                    .as_deref()
+                    .is_none_or(|m| vscode::version_at_least(&f.version, m))
+            }) {
+                det.installed = true;
+                det.evidence.push(format!(
+                    "extension {} in {}",
+                    found.version, found.host.name
+                ));
             }
         }
         det

@@ -150,6 +150,19 @@ pub fn find_extension(
         })
 }
 
+/// Extension `id` in every host where the gathered files (`cur`, which read the hosts'
+/// extension dirs) show it installed.
+pub fn installed<'a>(
+    env: &'a Env,
+    cur: &'a super::Current,
+    id: &'a str,
+) -> impl Iterator<Item = InstalledExtension> + 'a {
+    HOSTS.iter().filter_map(move |host| {
+        let dir = host.extensions_dir(env);
+        find_extension(host, &dir, cur.entries(&dir), id)
+    })
+}
+
 /// `3.52.1-darwin-arm64` → `3.52.1`; `None` if it does not start with a digit.
 fn version_from(rest: &str) -> Option<String> {
     if !rest.starts_with(|c: char| c.is_ascii_digit()) {
