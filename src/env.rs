@@ -1,5 +1,5 @@
 //! The resolved context: which OS layout to use, the home and platform directories,
-//! byok's own directories, a snapshot of the environment and the terminal flags.
+//! byok's own directories, the environment variables (read on demand) and the terminal flags.
 //!
 //! This is the only module that reads the process environment or asks `dirs` for
 //! the home directory. Everything else takes an `&Env`, so tests build one that
@@ -100,19 +100,93 @@ pub struct Env {
     pub stderr_tty: bool,
     /// The running byok executable, for commands written into other tools' files.
     pub exe: Option<PathBuf>,
-    vars: BTreeMap<String, String>,
+    vars: Vars,
+}
+
+/// The environment variables an [`Env`] sees: a map given by a test, or the process's
+/// own, read when asked.
+///
+/// The process's are not copied up front: copying them all costs about an eighth of
+/// `byok env`, which runs at every shell start-up (bench/env.sh) and reads about ten.
+/// byok never changes its own environment, so reading a variable later gives what a
+/// copy taken at start would have held.
+#[derive(Debug, Clone)]
+enum Vars {
+    Given(BTreeMap<String, String>),
+    Process(ProcessVars),
+}
+
+/// The process environment, read on demand: each variable once, kept for the life of the
+/// process (a value handed out stays valid as long as the `Env`), and the whole
+/// environment copied only for [`Env::vars`].
+#[derive(Default)]
+struct ProcessVars {
+    read: std::sync::Mutex<BTreeMap<String, Option<&'static str>>>,
+    all: std::sync::OnceLock<BTreeMap<String, String>>,
+}
+
+impl ProcessVars {
+    fn get(&self, key: &str) -> Option<&str> {
+        if let Some(all) = self.all.get() {
+            return all.get(key).map(String::as_str);
+        }
+        let mut read = self
+            .read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(value) = read.get(key) {
+            return *value;
+        }
+        // A value that is not UTF-8 counts as unset, as in `all`. Each value is leaked
+        // once, so a reference to it can outlive the lock: a few short strings, and an
+        // `Env` lives as long as the process anyway.
+        #[allow(clippy::disallowed_methods)]
+        let value = std::env::var(key)
+            .ok()
+            .map(|v| &*Box::leak(v.into_boxed_str()));
+        read.insert(key.to_string(), value);
+        value
+    }
+
+    fn all(&self) -> &BTreeMap<String, String> {
+        self.all.get_or_init(|| {
+            #[allow(clippy::disallowed_methods)]
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect()
+        })
+    }
+}
+
+impl Vars {
+    fn get(&self, key: &str) -> Option<&str> {
+        match self {
+            Self::Given(map) => map.get(key).map(String::as_str),
+            Self::Process(process) => process.get(key),
+        }
+    }
+}
+
+impl Clone for ProcessVars {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for ProcessVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProcessVars")
+    }
 }
 
 impl Env {
     /// Reads the real process environment: the one constructor that does.
     #[allow(clippy::disallowed_methods)] // the single sanctioned reader of the environment
     pub fn from_process() -> Self {
-        let vars = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
+        let vars = Vars::Process(ProcessVars::default());
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let fallback_home = dirs::home_dir();
-        let mut env = Self::from_vars(vars, Os::current(), cwd, fallback_home);
+        let mut env = Self::with_vars(vars, Os::current(), cwd, fallback_home);
         env.stdin_tty = std::io::stdin().is_terminal();
         env.stdout_tty = std::io::stdout().is_terminal();
         env.stderr_tty = std::io::stderr().is_terminal();
@@ -130,11 +204,12 @@ impl Env {
         cwd: PathBuf,
         fallback_home: Option<PathBuf>,
     ) -> Self {
+        Self::with_vars(Vars::Given(vars), host_os, cwd, fallback_home)
+    }
+
+    fn with_vars(vars: Vars, host_os: Os, cwd: PathBuf, fallback_home: Option<PathBuf>) -> Self {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let os = vars
-            .get(BYOK_OS)
-            .and_then(|v| Os::parse(v))
-            .unwrap_or(host_os);
+        let os = vars.get(BYOK_OS).and_then(Os::parse).unwrap_or(host_os);
         let home_var = if os == Os::Windows {
             "USERPROFILE"
         } else {
@@ -178,20 +253,20 @@ impl Env {
 
     /// A variable from the snapshot; empty values count as unset.
     pub fn var(&self, key: &str) -> Option<&str> {
-        self.vars
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.vars.get(key).filter(|v| !v.is_empty())
     }
 
     /// A variable from the snapshot, even when set to the empty string.
     pub fn var_raw(&self, key: &str) -> Option<&str> {
-        self.vars.get(key).map(String::as_str)
+        self.vars.get(key)
     }
 
     /// All variables of the snapshot.
     pub fn vars(&self) -> &BTreeMap<String, String> {
-        &self.vars
+        match &self.vars {
+            Vars::Given(map) => map,
+            Vars::Process(process) => process.all(),
+        }
     }
 
     /// A path from a variable, made absolute against the working directory.

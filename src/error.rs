@@ -20,14 +20,21 @@ pub enum ExitStatus {
     Code(u8),
 }
 
+impl ExitStatus {
+    /// The process exit code: 0, 1, 2, or the code a program byok ran ended with.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Error => 2,
+            Self::Code(c) => c,
+        }
+    }
+}
+
 impl From<ExitStatus> for ExitCode {
     fn from(s: ExitStatus) -> Self {
-        match s {
-            ExitStatus::Success => Self::SUCCESS,
-            ExitStatus::Failure => Self::from(1),
-            ExitStatus::Error => Self::from(2),
-            ExitStatus::Code(c) => Self::from(c),
-        }
+        Self::from(s.code())
     }
 }
 

@@ -3,9 +3,10 @@
 //! `main` builds an [`env::Env`], parses the command line and calls [`run`](fn@run); everything
 //! below takes its context from there.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::io::Write;
-use std::process::ExitCode;
 
 pub mod base_url;
 pub mod cli;
@@ -50,7 +51,7 @@ fn fast_env(args: &[OsString]) -> Option<cli::Cli> {
         }
         match flag {
             "--shell" if shell.is_none() => {
-                shell = Some(<shell::Shell as clap::ValueEnum>::from_str(value, false).ok()?);
+                shell = Some(shell::Shell::from_name(value)?);
             }
             "--profile" if profile.is_none() => profile = Some(value.to_string()),
             _ => return None,
@@ -68,8 +69,8 @@ fn fast_env(args: &[OsString]) -> Option<cli::Cli> {
     })
 }
 
-/// Parses `args`, runs the command and returns the process exit code.
-pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
+/// Parses `args`, runs the command and returns how it ended (the exit code).
+pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> error::ExitStatus {
     let interactive = env.stdin_tty && env.stderr_tty;
     let args: Vec<OsString> = args.into_iter().collect();
     let parsed = match fast_env(&args) {
@@ -81,14 +82,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         // Help and version go to stdout as clap prints them.
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::SUCCESS;
+            return error::ExitStatus::Success;
         }
         // Usage errors echo what was typed (`invalid value 'sk-…'`): print them masked.
         Err(e) => {
             commands::register_known_keys(env);
             let text = error::sanitize(&e.render().to_string());
             let _ = std::io::stderr().write_all(text.as_bytes());
-            return ExitCode::from(2);
+            return error::ExitStatus::Error;
         }
     };
     let stdout = std::io::stdout();
@@ -107,14 +108,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         Ok(s)
     });
     match result {
-        Ok(status) => status.into(),
-        Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Ok(status) => status,
+        Err(e) if error::is_broken_pipe(&e) => error::ExitStatus::Success,
         Err(e) => {
             // `byok env` skips registering keys up front (it runs at every shell start).
             commands::register_known_keys(env);
             let (text, status) = error::render(&e);
             let _ = err.write_all(text.as_bytes());
-            status.into()
+            status
         }
     }
 }
@@ -125,6 +126,17 @@ mod tests {
 
     fn args(line: &str) -> Vec<OsString> {
         line.split(' ').map(OsString::from).collect()
+    }
+
+    #[test]
+    fn shell_names_are_clap_names() {
+        use clap::ValueEnum;
+        assert_eq!(shell::Shell::ALL.as_slice(), shell::Shell::value_variants());
+        for sh in shell::Shell::ALL {
+            let clap_name = sh.to_possible_value().unwrap();
+            assert_eq!(shell::Shell::from_name(clap_name.get_name()), Some(sh));
+        }
+        assert_eq!(shell::Shell::from_name("Bash"), None);
     }
 
     #[test]

@@ -9,8 +9,50 @@ use std::sync::Mutex;
 
 use anyhow::{Result, bail};
 
-/// Registered secrets in every form they may be printed in, each with its masked text.
-static KNOWN: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+/// Registered secrets: those not yet expanded, and every form they may be printed in,
+/// each with its masked text.
+static KNOWN: Mutex<Known> = Mutex::new(Known {
+    pending: Vec::new(),
+    forms: Vec::new(),
+});
+
+/// The list behind [`register`] and [`redact`]. A secret's forms are worked out when
+/// text is first redacted, not when it is registered: `byok env` registers the key at
+/// every shell start-up and prints nothing that needs redacting.
+struct Known {
+    pending: Vec<String>,
+    forms: Vec<(String, String)>,
+}
+
+impl Known {
+    /// The list with every registered secret's forms worked out.
+    fn lock() -> std::sync::MutexGuard<'static, Self> {
+        let mut known = KNOWN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for secret in std::mem::take(&mut known.pending) {
+            known.expand(&secret);
+        }
+        known
+    }
+
+    fn expand(&mut self, secret: &str) {
+        let masked = mask(secret);
+        let chars: Vec<char> = secret.chars().collect();
+        let fragment: String = chars[chars.len().saturating_sub(APPROVED_SUFFIX)..]
+            .iter()
+            .collect();
+        let mut forms = escaped_forms(secret);
+        forms.extend(escaped_forms(&fragment));
+        for form in forms {
+            if !self.forms.iter().any(|(k, _)| *k == form) {
+                self.forms.push((form, masked.clone()));
+            }
+        }
+        // Longest first, so a key that contains another is masked whole.
+        self.forms.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    }
+}
 
 /// A gateway API key.
 #[derive(Clone, PartialEq, Eq)]
@@ -104,23 +146,12 @@ pub fn register(secret: &str) {
     if secret.chars().count() < MIN_LEN {
         return;
     }
-    let masked = mask(secret);
-    let chars: Vec<char> = secret.chars().collect();
-    let fragment: String = chars[chars.len().saturating_sub(APPROVED_SUFFIX)..]
-        .iter()
-        .collect();
-    let mut forms = escaped_forms(secret);
-    forms.extend(escaped_forms(&fragment));
     let mut known = KNOWN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for form in forms {
-        if !known.iter().any(|(k, _)| *k == form) {
-            known.push((form, masked.clone()));
-        }
+    if !known.pending.iter().any(|s| s == secret) {
+        known.pending.push(secret.to_string());
     }
-    // Longest first, so a key that contains another is masked whole.
-    known.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
 }
 
 /// `s` as it appears raw and inside the quoted strings of the formats byok edits or prints.
@@ -147,11 +178,9 @@ fn escaped_forms(s: &str) -> Vec<String> {
 
 /// Replaces every registered secret in `text` with its masked form.
 pub fn redact(text: &str) -> String {
-    let known = KNOWN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let known = Known::lock();
     let mut out = text.to_string();
-    for (k, masked) in known.iter() {
+    for (k, masked) in &known.forms {
         if out.contains(k.as_str()) {
             out = out.replace(k.as_str(), masked);
         }

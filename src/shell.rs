@@ -62,6 +62,24 @@ fn env_template() -> EnvTemplate {
 }
 
 impl Shell {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Self; 8] = [
+        Self::Sh,
+        Self::Bash,
+        Self::Zsh,
+        Self::Fish,
+        Self::Powershell,
+        Self::Nu,
+        Self::Dotenv,
+        Self::Json,
+    ];
+
+    /// The format the CLI spells `name` ([`Self::name`]); clap's parser is not touched
+    /// on `byok env`'s fast path.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// Picks the shell from the environment: `$SHELL`'s basename, then PowerShell/Nu markers.
     pub fn detect(env: &Env) -> Result<Self> {
         if let Some(sh) = env.var("SHELL") {

@@ -59,6 +59,8 @@ mod setup_editors;
 mod setup_more;
 #[path = "cli/setup_ux.rs"]
 mod setup_ux;
+#[path = "cli/startup.rs"]
+mod startup;
 #[path = "cli/switch.rs"]
 mod switch;
 #[path = "cli/templates.rs"]

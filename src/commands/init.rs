@@ -557,8 +557,8 @@ fn check(name: &str, draft: &Profile, key: KeySource, ctx: &mut Ctx<'_>) -> Resu
     let client = crate::gateway::client_with(ctx.env, Duration::from_secs(15), &headers)?;
     let spinner = prompt::spinner(ctx.env, "checking the gateway (GET /models)…");
     let listed = crate::gateway::list_models(&client, &gw);
-    if let Some(pb) = spinner {
-        pb.finish_and_clear();
+    if let Some(status) = spinner {
+        status.clear();
     }
     match listed {
         Ok(models) => {

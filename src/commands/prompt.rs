@@ -200,16 +200,60 @@ pub fn shows_progress(env: &Env) -> bool {
 
 /// A spinner on stderr for a step that waits (the network), or `None` where
 /// [`shows_progress`] says no.
-pub fn spinner(env: &Env, message: &str) -> Option<indicatif::ProgressBar> {
-    shows_progress(env).then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        // Ticked from this thread only: the command holds the stderr lock while it runs,
-        // so a steady-tick thread would wait on it.
-        pb.set_message(message.to_string());
-        pb.tick();
-        pb
-    })
+pub fn spinner(env: &Env, message: &str) -> Option<Status> {
+    shows_progress(env).then(|| Status::new(message))
+}
+
+/// A one-line status on stderr: a spinner frame and a message, redrawn by each
+/// [`set`](Self::set), erased by [`clear`](Self::clear) or when dropped. It is
+/// redrawn only when the command reports progress, from the command's own thread (which
+/// holds the stderr lock), so there is no timer thread. Not `indicatif`: a progress bar
+/// library for this one line loaded the maths library into every byok start, which
+/// `byok env`'s budget can't afford (bench/env.sh).
+pub struct Status {
+    term: console::Term,
+    frame: std::cell::Cell<usize>,
+}
+
+impl Status {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+    /// Draws the first frame with `message`.
+    pub fn new(message: &str) -> Self {
+        let status = Self {
+            term: console::Term::stderr(),
+            frame: std::cell::Cell::new(0),
+        };
+        status.set(message);
+        status
+    }
+
+    /// Shows `message` with the next frame, cut to the terminal's width so the line
+    /// never wraps (a wrapped line could not be erased).
+    pub fn set(&self, message: &str) {
+        let frame = self.frame.get();
+        self.frame.set(frame.wrapping_add(1));
+        let width = usize::from(self.term.size().1).saturating_sub(3);
+        let line = format!(
+            "{} {}",
+            Self::FRAMES[frame % Self::FRAMES.len()],
+            console::truncate_str(message, width, "…")
+        );
+        // A status line that can't be drawn is no reason to stop the command.
+        let _ = self
+            .term
+            .clear_line()
+            .and_then(|()| self.term.write_str(&line));
+    }
+
+    /// Erases the line.
+    pub fn clear(self) {}
+}
+
+impl Drop for Status {
+    fn drop(&mut self) {
+        let _ = self.term.clear_line();
+    }
 }
 
 /// A menu for dumb terminals: a numbered list, answered by number or by the item itself.

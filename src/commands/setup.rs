@@ -422,8 +422,8 @@ pub(super) fn setup_all_at_once(
             &format!("reading {} ({}/{})…", tool.name(), i + 1, chosen.len()),
         );
         let prepared = prepare(env, *tool, gw, &opts, &overlay);
-        if let Some(pb) = spinner {
-            pb.finish_and_clear();
+        if let Some(status) = spinner {
+            status.clear();
         }
         let p = match prepared {
             Ok(p) => p,

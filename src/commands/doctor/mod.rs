@@ -198,20 +198,15 @@ fn run_live(
     timeout: Duration,
     spinner: bool,
 ) -> Vec<crate::gateway::report::Check> {
-    let pb = spinner.then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        pb
-    });
+    let status = spinner.then(|| super::prompt::Status::new("running the live checks…"));
     let progress = |i: usize, n: usize, name: &str| {
-        if let Some(pb) = &pb {
-            pb.set_message(format!("running {name}… {}/{n}", i + 1));
-            pb.tick();
+        if let Some(status) = &status {
+            status.set(&format!("running {name}… {}/{n}", i + 1));
         }
     };
     let checks = lineup.run(env, gw, key, timeout, &progress);
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
+    if let Some(status) = status {
+        status.clear();
     }
     checks
 }
@@ -336,16 +331,12 @@ fn report_for(env: &Env, gw: &Gateway, info: &KeyInfo, opts: &Options) -> Result
     };
 
     // Drawn from this thread only: the command holds the stderr lock while it runs.
-    let spinner = opts.spinner.then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        pb.set_message("checking the gateway…");
-        pb
-    });
+    let spinner = opts
+        .spinner
+        .then(|| super::prompt::Status::new("checking the gateway…"));
     let progress = |done: usize, total: usize| {
-        if let Some(pb) = &spinner {
-            pb.set_message(format!("checking the gateway… {done}/{total}"));
-            pb.tick();
+        if let Some(status) = &spinner {
+            status.set(&format!("checking the gateway… {done}/{total}"));
         }
     };
     let local = || {
@@ -354,8 +345,8 @@ fn report_for(env: &Env, gw: &Gateway, info: &KeyInfo, opts: &Options) -> Result
         local
     };
     checks.extend(probe::run(&target, &plan, &progress, local));
-    if let Some(pb) = spinner {
-        pb.finish_and_clear();
+    if let Some(status) = spinner {
+        status.clear();
     }
 
     let mut facts = Map::new();
