@@ -5,6 +5,10 @@
 //!    every command that lists the tools loads all of them (`byok env` loads
 //!    `env.toml`). The TOML files stay the source; `templates::builtins` says how the
 //!    two forms are kept in agreement.
+//!    `templates/env.toml` is also embedded as plain Rust data (`ENV_EXPORTS`): `byok
+//!    env` runs at every shell start, and building its few exports from constants
+//!    touches no parser at all (bench/env.sh). `templates::env::builtin` says how it is
+//!    checked.
 //! 2. On Linux with glibc the `byok` executable is linked position-dependent. As a
 //!    position-independent executable, its ~10,000 pointers in read-only data are
 //!    relocated at every start and each page holding them is copied on write; linked
@@ -36,7 +40,8 @@ fn main() {
             println!("cargo:rustc-link-arg-bins=-L{}", dir.display());
         }
     }
-    let code = templates_as_json(Path::new("templates"));
+    let mut code = templates_as_json(Path::new("templates"));
+    code.push_str(&env_exports(Path::new("templates/env.toml")));
     std::fs::write(Path::new(&out_dir).join("templates.rs"), code).expect("OUT_DIR is writable");
     println!("cargo:rerun-if-changed=templates");
     println!("cargo:rerun-if-changed=build.rs");
@@ -62,6 +67,40 @@ fn static_libgcc(out_dir: &Path) -> Option<std::path::PathBuf> {
     let script = format!("INPUT(\"{}\")\n", archive.display());
     std::fs::write(dir.join("libgcc_s.so"), script).ok()?;
     Some(dir)
+}
+
+/// `pub const ENV_EXPORTS: Option<&[&[(&str, &str)]]>`: each `[[export]]` of
+/// `env.toml` as its (field, value) pairs in file order, booleans as `"true"`/`"false"`.
+/// `None` when the file is not valid TOML or holds anything else: byok then reads the
+/// TOML and reports the mistake.
+fn env_exports(path: &Path) -> String {
+    let none = "pub const ENV_EXPORTS: Option<&[&[(&str, &str)]]> = None;\n".to_string();
+    let text = std::fs::read_to_string(path).expect("templates/env.toml is part of the package");
+    let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+        return none;
+    };
+    let Some(toml::Value::Array(exports)) = table.get("export").filter(|_| table.len() == 1) else {
+        return none;
+    };
+    let mut code = String::from("/// `templates/env.toml`'s exports as (field, value) pairs.\n");
+    code.push_str("pub const ENV_EXPORTS: Option<&[&[(&str, &str)]]> = Some(&[\n");
+    for export in exports {
+        let Some(fields) = export.as_table() else {
+            return none;
+        };
+        code.push_str("    &[");
+        for (field, value) in fields {
+            let value = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Boolean(b) => b.to_string(),
+                _ => return none,
+            };
+            write!(code, "({field:?}, {value:?}), ").expect("writing to a String");
+        }
+        code.push_str("],\n");
+    }
+    code.push_str("]);\n");
+    code
 }
 
 /// `pub const JSON: &[(&str, &str)]`: each template's file name and its content as

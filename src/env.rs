@@ -121,7 +121,7 @@ enum Vars {
 /// environment copied only for [`Env::vars`].
 #[derive(Default)]
 struct ProcessVars {
-    read: std::sync::Mutex<BTreeMap<String, Option<&'static str>>>,
+    read: std::sync::Mutex<BTreeMap<String, &'static str>>,
     all: std::sync::OnceLock<BTreeMap<String, String>>,
 }
 
@@ -135,17 +135,15 @@ impl ProcessVars {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(value) = read.get(key) {
-            return *value;
+            return Some(value);
         }
-        // A value that is not UTF-8 counts as unset, as in `all`. Each value is leaked
+        // A value that is not UTF-8 counts as unset, as in `all`. A value found is leaked
         // once, so a reference to it can outlive the lock: a few short strings, and an
-        // `Env` lives as long as the process anyway.
+        // `Env` lives as long as the process anyway. Unset ones are simply asked again.
         #[allow(clippy::disallowed_methods)]
-        let value = std::env::var(key)
-            .ok()
-            .map(|v| &*Box::leak(v.into_boxed_str()));
+        let value: &'static str = Box::leak(std::env::var(key).ok()?.into_boxed_str());
         read.insert(key.to_string(), value);
-        value
+        Some(value)
     }
 
     fn all(&self) -> &BTreeMap<String, String> {

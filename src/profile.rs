@@ -29,6 +29,15 @@ pub enum AnthropicAuth {
 }
 
 impl AnthropicAuth {
+    /// The style named as config files spell it (`bearer`, `x-api-key`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "bearer" => Some(Self::Bearer),
+            "x-api-key" => Some(Self::XApiKey),
+            _ => None,
+        }
+    }
+
     /// The variable Claude Code and the Anthropic SDKs read for this style.
     pub fn env_var(self) -> &'static str {
         match self {
@@ -797,6 +806,18 @@ api_key_env = "OR_KEY"
 anthropic_auth = "x-api-key"
 openai_base_url = "https://openrouter.ai/api/v1"
 "#;
+
+    #[test]
+    fn auth_names_are_the_config_spellings() {
+        for auth in <AnthropicAuth as clap::ValueEnum>::value_variants() {
+            let name = serde_json::to_value(auth).unwrap();
+            assert_eq!(
+                AnthropicAuth::from_name(name.as_str().unwrap()),
+                Some(*auth)
+            );
+        }
+        assert_eq!(AnthropicAuth::from_name("Bearer"), None);
+    }
 
     #[test]
     fn precedence_flag_env_default() {

@@ -131,7 +131,18 @@ impl Shell {
     /// Quotes a literal so the shell reads it back byte for byte.
     pub fn quote(self, s: &str) -> String {
         match self {
-            Self::Sh | Self::Bash | Self::Zsh => format!("'{}'", s.replace('\'', r"'\''")),
+            Self::Sh | Self::Bash | Self::Zsh => {
+                let mut out = String::with_capacity(s.len() + 2);
+                out.push('\'');
+                for c in s.chars() {
+                    match c {
+                        '\'' => out.push_str(r"'\''"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('\'');
+                out
+            }
             Self::Fish => format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'")),
             // PowerShell also treats the typographic quotes as single quotes.
             Self::Powershell => {
@@ -170,7 +181,13 @@ impl Shell {
     ) -> Option<String> {
         Some(match (self, value) {
             (Self::Sh | Self::Bash | Self::Zsh, Value::Literal(s)) => {
-                format!("export {name}={}", self.quote(s))
+                let quoted = self.quote(s);
+                let mut line = String::with_capacity(8 + name.len() + quoted.len());
+                line.push_str("export ");
+                line.push_str(name);
+                line.push('=');
+                line.push_str(&quoted);
+                line
             }
             (Self::Sh | Self::Bash | Self::Zsh, Value::FromVar(v)) => {
                 format!("export {name}=\"${{{v}}}\"")
@@ -225,17 +242,22 @@ impl Shell {
             }
             return Ok(format!("{}\n", serde_json::Value::Object(map)));
         }
-        let mut out = String::new();
-        let _ = writeln!(out, "{BEGIN}");
+        let mut out = String::with_capacity(1024);
+        out.push_str(BEGIN);
+        out.push('\n');
         for line in comment.lines() {
-            let _ = writeln!(out, "# {line}");
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
         }
         for (name, value) in vars {
             if let Some(line) = self.set_line(name.as_ref(), value, resolve) {
-                let _ = writeln!(out, "{line}");
+                out.push_str(&line);
+                out.push('\n');
             }
         }
-        let _ = writeln!(out, "{END}");
+        out.push_str(END);
+        out.push('\n');
         Ok(out)
     }
 

@@ -129,9 +129,42 @@ fn check(x: &Export) -> Result<(), String> {
     Ok(())
 }
 
-/// The built-in exports template (its JSON form, see [`super::compiled`]).
+/// The built-in exports template, from the constants build.rs made of it; the TOML is
+/// read only when build.rs could not make them (then its mistake is reported). A unit
+/// test proves the constants give exactly what parsing and checking the TOML gives.
 pub fn builtin() -> Result<EnvTemplate, TemplateError> {
-    super::compiled("env.toml").map_or_else(|| parse("templates/env.toml", TEXT), Ok)
+    super::env_exports()
+        .and_then(from_pairs)
+        .map_or_else(|| parse("templates/env.toml", TEXT), Ok)
+}
+
+/// The template from each export's (field, value) pairs; `None` on anything unexpected.
+fn from_pairs(exports: &[&[(&str, &str)]]) -> Option<EnvTemplate> {
+    let mut out = Vec::with_capacity(exports.len());
+    for fields in exports {
+        let mut x = Export {
+            name: String::new(),
+            auth: None,
+            value: None,
+            literal: None,
+            env: None,
+            unset: false,
+        };
+        for (field, v) in *fields {
+            let v = (*v).to_string();
+            match *field {
+                "name" => x.name = v,
+                "auth" => x.auth = Some(AnthropicAuth::from_name(&v)?),
+                "value" => x.value = Some(v),
+                "literal" => x.literal = Some(v),
+                "env" => x.env = Some(v),
+                "unset" => x.unset = v == "true",
+                _ => return None,
+            }
+        }
+        out.push(x);
+    }
+    Some(EnvTemplate { exports: out })
 }
 
 /// What `byok env` exports for a profile.
@@ -288,12 +321,11 @@ mod tests {
     #[test]
     fn the_builtin_parses_and_every_variable_renders() {
         let t = builtin().unwrap_or_else(|e| panic!("{e}"));
-        // What a start reads (the JSON form, unchecked) is the checked TOML.
+        // What a start reads (build.rs's constants, unchecked) is the checked TOML.
         let checked = parse("templates/env.toml", TEXT).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            super::super::compiled::<EnvTemplate>("env.toml"),
-            Some(checked)
-        );
+        let compiled = super::super::env_exports().and_then(from_pairs);
+        assert_eq!(compiled.as_ref(), Some(&checked));
+        assert_eq!(t, checked);
         let key = KeySource::Literal(ApiKey::new("sk-test-0123456789"));
         let mut rendered = Vec::new();
         for auth in [AnthropicAuth::Bearer, AnthropicAuth::XApiKey] {

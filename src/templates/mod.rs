@@ -1612,7 +1612,12 @@ pub fn builtins() -> Vec<Result<Loaded, TemplateError>> {
         .collect()
 }
 
-/// The JSON form build.rs made of each file in `templates/`.
+/// `templates/env.toml`'s exports as the constants build.rs made of them.
+pub fn env_exports() -> Option<&'static [&'static [(&'static str, &'static str)]]> {
+    json::ENV_EXPORTS
+}
+
+/// The JSON form build.rs made of each file in `templates/` (and `env.toml`'s exports).
 mod json {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 }
