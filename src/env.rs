@@ -249,17 +249,17 @@ impl Env {
         env
     }
 
-    /// A variable from the snapshot; empty values count as unset.
+    /// A variable; empty values count as unset.
     pub fn var(&self, key: &str) -> Option<&str> {
         self.vars.get(key).filter(|v| !v.is_empty())
     }
 
-    /// A variable from the snapshot, even when set to the empty string.
+    /// A variable, even when set to the empty string.
     pub fn var_raw(&self, key: &str) -> Option<&str> {
         self.vars.get(key)
     }
 
-    /// All variables of the snapshot.
+    /// Every variable (for a child process's environment).
     pub fn vars(&self) -> &BTreeMap<String, String> {
         match &self.vars {
             Vars::Given(map) => map,
