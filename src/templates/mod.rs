@@ -123,6 +123,9 @@ pub struct Template {
     pub run: Option<RunSpec>,
     /// How `byok doctor --live` runs the tool once (none: not testable live).
     pub live: Option<Live>,
+    /// Why the tool can't be run once (an editor, an extension), for a template without
+    /// `[live]`; doctor says it on the tool's "not testable live" line.
+    pub not_live: Option<String>,
     /// The tool's project-level file (`byok setup --project`).
     pub project: Option<ProjectSpec>,
     /// Files the tool reads from a project over the user's settings, highest precedence
@@ -1145,6 +1148,12 @@ fn with_exports(mut template: Template) -> Template {
 fn check(t: &Template) -> Result<(), (Option<String>, String)> {
     if let Some(live) = &t.live {
         check_live(live)?;
+        if t.not_live.is_some() {
+            return Err((
+                Some("not_live".into()),
+                "give `[live]` or `not_live`, not both: `not_live` says why a tool can't be run once".into(),
+            ));
+        }
     }
     let valid_id = !t.id.is_empty()
         && t.id
@@ -1853,6 +1862,14 @@ mod tests {
             )),
             "t.toml:6:12: [live] write path `../.x` must be relative to the temporary home"
         );
+        let why = parse("t.toml", &format!("{HEAD}not_live = \"an editor\"\n")).unwrap();
+        assert_eq!(why.not_live.as_deref(), Some("an editor"));
+        assert_eq!(
+            err(&format!(
+                "{HEAD}not_live = \"an editor\"\n[live]\ncommand = [\"x\", \"{{prompt}}\"]\n"
+            )),
+            "t.toml:4:1: give `[live]` or `not_live`, not both: `not_live` says why a tool can't be run once"
+        );
     }
 
     #[test]
@@ -1914,7 +1931,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{HEAD}colour = 1\n")),
-            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `project`, `project_file`, `headers`"
+            "t.toml:4:1: unknown field `colour`, expected one of `id`, `name`, `docs`, `verified`, `hook`, `apis`, `roots`, `detect`, `file`, `notes`, `manual`, `export`, `run`, `live`, `not_live`, `project`, `project_file`, `headers`"
         );
         let unknown = format!(
             "{HEAD}[[file]]\nid = \"c\"\npath = \"{{home}}/.x.json\"\nformat = \"json\"\n[[file.value]]\nkey = \"a\"\nvalue = \"{{modle}}\"\n"

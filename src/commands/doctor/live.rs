@@ -44,15 +44,6 @@ pub const PROMPT: &str = "Reply with the single word: ok";
 /// Largest output kept from one stream of a tool.
 const MAX_OUTPUT: usize = 256 * 1024;
 
-/// Why built-in tools without a one-shot mode can't be run live.
-fn not_testable(id: &str) -> Option<&'static str> {
-    match id {
-        "cursor" => Some("an editor without a one-shot mode"),
-        "roo-code" | "kilo-code" => Some("a VS Code extension, with no command line to run once"),
-        _ => None,
-    }
-}
-
 /// A tool `--live` runs, with what byok read of it.
 pub struct Runnable {
     tool: &'static dyn Tool,
@@ -108,9 +99,11 @@ pub fn lineup(env: &Env, gw: &Gateway, only: Option<&[ToolId]>) -> Lineup {
             }
             continue;
         }
-        let live = tool.template().and_then(|t| t.live.clone());
-        let Some(live) = live else {
-            let why = not_testable(id).unwrap_or("its template has no [live] table");
+        let template = tool.template();
+        let Some(live) = template.and_then(|t| t.live.clone()) else {
+            let why = template
+                .and_then(|t| t.not_live.as_deref())
+                .unwrap_or("its template has no [live] table");
             checks.push(info(*tool, &format!("not testable live: {why}")));
             continue;
         };
