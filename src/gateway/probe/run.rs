@@ -139,27 +139,9 @@ pub fn run(
                 .into_iter()
                 .flat_map(|h| h.join().unwrap_or_else(|_| vec![crashed("reachability")]))
                 .collect();
-            let outcomes: Vec<Outcome> = probes
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| Outcome {
-                        check: crashed("probe"),
-                        verdict: Verdict::Unknown,
-                        models: None,
-                    })
-                })
-                .collect();
+            let outcomes = joined(probes, "probe");
             let other_verdict = other_handle.map(|h| h.join().unwrap_or(Verdict::Unknown));
-            let route_outcomes: Vec<Outcome> = route_handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| Outcome {
-                        check: crashed("route"),
-                        verdict: Verdict::Unknown,
-                        models: None,
-                    })
-                })
-                .collect();
+            let route_outcomes = joined(route_handles, "route");
             (reach, outcomes, other_verdict, route_outcomes, local_checks)
         });
 
@@ -236,6 +218,20 @@ pub fn run(
     checks.extend(probed);
     checks.extend(local_checks);
     checks
+}
+
+/// The outcomes of probe threads, in order; a thread that panicked is a crashed `what`.
+fn joined(handles: Vec<std::thread::ScopedJoinHandle<'_, Outcome>>, what: &str) -> Vec<Outcome> {
+    handles
+        .into_iter()
+        .map(|h| {
+            h.join().unwrap_or_else(|_| Outcome {
+                check: crashed(what),
+                verdict: Verdict::Unknown,
+                models: None,
+            })
+        })
+        .collect()
 }
 
 pub(super) fn crashed(what: &str) -> Check {
